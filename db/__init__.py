@@ -1,0 +1,1 @@
+"""Persistence: tables, engine, migrations and queries. Knows nothing of GraphQL."""
