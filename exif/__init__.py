@@ -1,0 +1,15 @@
+"""The EXIF engine: raw EXIF bytes in, immutable typed metadata out.
+
+A pure library (no database, no GraphQL, no filesystem) that never raises on any input.
+
+- :func:`read_exif` — the metadata the import service stores (capture time, GPS, camera, exposure).
+- :func:`exif_tags` — every decoded tag as JSON-safe data, for the ``exif`` field of an Image.
+
+The rules applied are in ``docs/exif-policy.md``.
+"""
+
+from .reader import read_exif
+from .tags import exif_tags
+from .types import ExifMetadata, ExifReading, TagMapping
+
+__all__ = ["ExifMetadata", "ExifReading", "TagMapping", "exif_tags", "read_exif"]
