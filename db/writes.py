@@ -1,0 +1,99 @@
+"""Write statements of the import: duplicate-safe inserts that lean on unique constraints.
+
+Concurrent importers never check-then-insert: they INSERT ... ON CONFLICT DO NOTHING and read back
+what they actually wrote, so an overlapping hothash or file name is never a failure nor a copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from db.tables import Image, ImportSession, Photo, PhotoTag
+
+photo_t = Photo.__table__
+image_t = Image.__table__
+session_t = ImportSession.__table__
+tag_t = PhotoTag.__table__
+
+# Rows per multi-row INSERT: keeps every statement under SQLite's 32,766 bound parameters.
+ROWS_PER_INSERT = 500
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def _batches(rows: Sequence[dict[str, Any]]) -> Iterable[Sequence[dict[str, Any]]]:
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        yield rows[start : start + ROWS_PER_INSERT]
+
+
+def insert_new_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert photos whose hothash is not taken yet; returns ``{hothash: id}`` of those inserted.
+
+    Rows are written in hothash order so that two importers lock the same keys in the same order
+    (PostgreSQL would otherwise be free to deadlock them).
+    """
+    inserted: dict[str, int] = {}
+    ordered = sorted(rows, key=lambda row: row["hothash"])
+    for batch in _batches(ordered):
+        statement = (
+            _insert(conn, photo_t)
+            .values(list(batch))
+            .on_conflict_do_nothing(index_elements=["hothash"])
+            .returning(photo_t.c.id, photo_t.c.hothash)
+        )
+        inserted.update((row.hothash, row.id) for row in conn.execute(statement))
+    return inserted
+
+
+def insert_new_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[tuple[int, str]]:
+    """Insert images whose (photo, file name) is not taken yet; returns those inserted."""
+    inserted: set[tuple[int, str]] = set()
+    ordered = sorted(rows, key=lambda row: (row["photo_id"], row["filename_key"]))
+    for batch in _batches(ordered):
+        statement = (
+            _insert(conn, image_t)
+            .values(list(batch))
+            .on_conflict_do_nothing(index_elements=["photo_id", "filename_key"])
+            .returning(image_t.c.photo_id, image_t.c.filename_key)
+        )
+        inserted.update((row.photo_id, row.filename_key) for row in conn.execute(statement))
+    return inserted
+
+
+def replace_photo_tags(conn: Connection, photo_id: int, tags: Iterable[str]) -> None:
+    """Make ``tags`` (any case) the photo's tag index."""
+    conn.execute(tag_t.delete().where(tag_t.c.photo_id == photo_id))
+    insert_photo_tags(conn, {photo_id: tags})
+
+
+def insert_photo_tags(conn: Connection, tags_by_photo: dict[int, Iterable[str]]) -> None:
+    """Index the tags of freshly created photos (lowercased, one row per distinct tag)."""
+    rows = [
+        {"photo_id": photo_id, "tag": tag}
+        for photo_id, tags in tags_by_photo.items()
+        for tag in dict.fromkeys(t.lower() for t in tags)
+    ]
+    for batch in _batches(rows):
+        conn.execute(_insert(conn, tag_t).values(list(batch)).on_conflict_do_nothing())
+
+
+def fill_missing_photo_fields(conn: Connection, photo_id: int, values: dict[str, Any], now: datetime) -> None:
+    """Set the photo's fields that are still empty (NULL) from ``values``; filled ones are kept."""
+    assignments = {name: func.coalesce(photo_t.c[name], value) for name, value in values.items() if value is not None}
+    if assignments:
+        conn.execute(update(photo_t).where(photo_t.c.id == photo_id).values(**assignments, updated_at=now))
+
+
+def add_session_totals(conn: Connection, session_id: int, totals: dict[str, int]) -> None:
+    """Add to a session's running totals atomically (concurrent batches may share a session)."""
+    increments = {name: session_t.c[name] + amount for name, amount in totals.items() if amount}
+    if increments:
+        conn.execute(update(session_t).where(session_t.c.id == session_id).values(**increments))

@@ -1,0 +1,163 @@
+"""Photo queries and edits: pages with opaque cursors, look-ups, updates and deletion."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Row, delete, update
+
+from db import queries, writes
+from db.queries import PageKey, PhotoFilterSpec, PhotoSort
+from db.tables import Photo
+from resolvers.errors import UserError
+from resolvers.imports.prepare import clean_tags, normalize_hothash, rating_problem, rotation_problem
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+photo_t = Photo.__table__
+
+
+@dataclass(slots=True)
+class Page:
+    """One page of rows with the cursor of each and whether more follow."""
+
+    rows: list[Row[Any]]
+    cursors: list[str]
+    has_next: bool
+    total_count: int
+
+
+def page_size(first: int | None) -> int:
+    """The page size asked for, checked against the contract's bounds."""
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise UserError("INVALID_PAGE_SIZE", f"first must be between 0 and {MAX_PAGE_SIZE}, not {first}.")
+    return first
+
+
+def encode_photo_cursor(sort: PhotoSort, row: Row[Any]) -> str:
+    """An opaque cursor: the sort key of ``row`` and the order it belongs to."""
+    taken = row.taken_at.isoformat() if row.taken_at is not None and sort is not PhotoSort.CREATED_AT_DESC else None
+    payload = json.dumps([sort.value, taken, row.id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_photo_cursor(sort: PhotoSort, cursor: str) -> PageKey:
+    """The key a cursor stands for; a clear error for anything not made by this server."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        order, taken, photo_id = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if not isinstance(photo_id, int) or isinstance(photo_id, bool):
+            raise ValueError("id")
+        taken_at = datetime.fromisoformat(taken) if taken is not None else None
+    except (ValueError, TypeError, UnicodeError, binascii.Error):
+        raise UserError("INVALID_CURSOR", "The cursor is malformed; use an endCursor or cursor from a previous page.")
+    if order != sort.value:
+        raise UserError("INVALID_CURSOR", f"The cursor belongs to order {order}, not {sort.value}.")
+    return PageKey(taken_at, photo_id)
+
+
+def photo_page(
+    engine: Engine, spec: PhotoFilterSpec, sort: PhotoSort, first: int | None, after: str | None
+) -> Page:
+    """A page of photos matching ``spec`` after the cursor ``after``."""
+    limit = page_size(first)
+    key = decode_photo_cursor(sort, after) if after else None
+    with engine.connect() as conn:
+        page = queries.page_photos(conn, spec, sort, key, limit)
+        total = queries.count_photos(conn, spec)
+    return Page(page.rows, [encode_photo_cursor(sort, row) for row in page.rows], page.has_next, total)
+
+
+def session_page(engine: Engine, first: int | None, after: str | None) -> Page:
+    """A page of import sessions, newest first."""
+    limit = page_size(first)
+    after_id = None
+    if after:
+        try:
+            after_id = int(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode().removeprefix("session:"))
+        except (ValueError, UnicodeError, binascii.Error):
+            raise UserError("INVALID_CURSOR", "The cursor is malformed; use an endCursor from a previous page.")
+    with engine.connect() as conn:
+        page = queries.page_sessions(conn, after_id, limit)
+        total = queries.count_sessions(conn)
+    cursors = [base64.urlsafe_b64encode(f"session:{row.id}".encode()).decode().rstrip("=") for row in page.rows]
+    return Page(page.rows, cursors, page.has_next, total)
+
+
+def photo_by_hothash(engine: Engine, hothash: str) -> Row[Any] | None:
+    """One photo by hothash (any case), or ``None``."""
+    canonical = normalize_hothash(hothash)
+    if canonical is None:
+        return None
+    with engine.connect() as conn:
+        return queries.photos_by_hothashes(conn, [canonical]).get(canonical)
+
+
+def existing_hothashes(engine: Engine, hothashes: list[str], limit: int) -> list[str]:
+    """Which of ``hothashes`` the library has, in the order asked (one round trip)."""
+    if len(hothashes) > limit:
+        raise UserError("TOO_MANY_HOTHASHES", f"Ask for at most {limit} hothashes at a time, not {len(hothashes)}.")
+    canonical = {h: c for h in hothashes if (c := normalize_hothash(h))}
+    with engine.connect() as conn:
+        found = queries.existing_hothashes(conn, list(dict.fromkeys(canonical.values())))
+    return [h for h in dict.fromkeys(hothashes) if canonical.get(h) in found]
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoEdit:
+    """Fields a user may change; ``None`` leaves a field as it is."""
+
+    title: str | None = None
+    description: str | None = None
+    tags: list[str] | None = None
+    rating: int | None = None
+    user_rotation: int | None = None
+
+
+def update_photo(engine: Engine, hothash: str, edit: PhotoEdit) -> Row[Any] | None:
+    """Apply ``edit``; ``None`` when there is no such photo."""
+    for problem in (rating_problem(edit.rating), rotation_problem(edit.user_rotation)):
+        if problem:
+            raise UserError(problem.code, problem.message)
+    canonical = normalize_hothash(hothash)
+    if canonical is None:
+        return None
+    values: dict[str, Any] = {
+        name: getattr(edit, name)
+        for name in ("title", "description", "rating", "user_rotation")
+        if getattr(edit, name) is not None
+    }
+    tags = clean_tags(edit.tags) if edit.tags is not None else None
+    if tags is not None:
+        values["tags"] = tags
+    with engine.begin() as conn:
+        photo_id = conn.execute(
+            update(photo_t)
+            .where(photo_t.c.hothash == canonical)
+            .values(**values, updated_at=datetime.now(UTC))
+            .returning(photo_t.c.id)
+        ).scalar_one_or_none()
+        if photo_id is None:
+            return None
+        if tags is not None:
+            writes.replace_photo_tags(conn, photo_id, tags)
+        return queries.photos_by_ids(conn, [photo_id])[photo_id]
+
+
+def delete_photo(engine: Engine, hothash: str) -> bool:
+    """Delete a photo with its images and tags; ``False`` when there was none."""
+    canonical = normalize_hothash(hothash)
+    if canonical is None:
+        return False
+    with engine.begin() as conn:
+        photo_id = conn.execute(
+            delete(photo_t).where(photo_t.c.hothash == canonical).returning(photo_t.c.id)
+        ).scalar_one_or_none()
+    return photo_id is not None
