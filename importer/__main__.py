@@ -1,0 +1,7 @@
+"""``python -m importer PATH...``: the import client without the ``imalink`` command."""
+
+import sys
+
+from importer.cli import main
+
+sys.exit(main())

@@ -1,0 +1,147 @@
+"""The ``import`` subcommand: arguments, progress bar, summary, exit codes.
+
+``imalink.cli`` wires :func:`add_arguments` and :func:`run` in as ``imalink import``;
+``python -m importer`` runs them on their own.
+
+Exit codes: 0 all imported, 1 some group or file failed, 2 usage error or server unreachable,
+130 interrupted (what was sent is kept; running again resumes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from importer.process import ProcessedGroup
+from importer.report import print_summary
+from importer.scan import count_files
+from importer.transport import DEFAULT_DATABASE_URL, HttpTransport, LocalTransport, Transport, TransportError
+from importer.upload import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, ApiError, ImportRun
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``import`` options to ``parser``."""
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="folders (searched recursively) or photo files")
+    parser.add_argument("--server", metavar="URL", help="imalink server root, e.g. http://127.0.0.1:8000 (default: write to the local database)")
+    parser.add_argument("--database-url", metavar="URL", help=f"local database (default: {DEFAULT_DATABASE_URL}); not with --server")
+    parser.add_argument("--storage-directory", metavar="NAME", help="storage directory name recorded on the import session (default: the first PATH's folder name)")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N", help=f"photo groups per request, 1-{MAX_BATCH_SIZE} (default: {DEFAULT_BATCH_SIZE})")
+    parser.add_argument("--dry-run", action="store_true", help="scan, group, make hotpreviews and hashes; send nothing")
+    parser.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout, no progress bar")
+    parser.add_argument("--workers", type=int, default=None, metavar="N", help="decoding processes (default: one per CPU)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``imalink import`` with parsed ``args``; returns the exit code."""
+    out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False)
+    problem = _usage_problem(args)
+    if problem:
+        err.print(f"imalink import: error: {problem}")
+        return EXIT_USAGE
+
+    transport: Transport | None = None
+    try:
+        if not args.dry_run:
+            transport = HttpTransport(args.server) if args.server else LocalTransport(args.database_url or DEFAULT_DATABASE_URL)
+    except TransportError as exc:
+        err.print(f"imalink import: error: {exc}")
+        return EXIT_USAGE
+
+    show_progress = not args.json and err.is_terminal
+    progress = _progress(err) if show_progress else None
+    task = None
+
+    def advance(pg: ProcessedGroup) -> None:
+        if progress is not None and task is not None:
+            progress.advance(task, len(pg.group.files))
+
+    importer = ImportRun(
+        args.paths,
+        transport,
+        batch_size=args.batch_size,
+        dry_run=args.dry_run,
+        storage_directory=args.storage_directory,
+        workers=args.workers,
+        on_group=advance,
+    )
+    try:
+        if progress is not None:
+            # A quick count first (names only, no decoding) so the bar can show time left.
+            task = progress.add_task("Importing", total=count_files(args.paths))
+            with progress:
+                summary = importer.run()
+        else:
+            summary = importer.run()
+    except KeyboardInterrupt:
+        summary = importer.summary
+        summary.interrupted = True
+        sent = summary.groups_sent
+        err.print(f"\nInterrupted. {sent} photo groups were sent and are kept; run the same command again to resume.")
+        if args.json:
+            print(summary.to_json())
+        return EXIT_INTERRUPTED
+    except (TransportError, ApiError) as exc:
+        err.print(f"imalink import: error: {exc}")
+        if importer.summary.groups_sent:
+            err.print(f"{importer.summary.groups_sent} photo groups were sent before that and are kept; run again to resume.")
+        return EXIT_USAGE
+    finally:
+        if transport is not None:
+            transport.close()
+
+    if args.json:
+        print(summary.to_json())
+    else:
+        print_summary(summary, out)
+    return summary.exit_code
+
+
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    if not 1 <= args.batch_size <= MAX_BATCH_SIZE:
+        return f"--batch-size must be between 1 and {MAX_BATCH_SIZE}"
+    if args.server and args.database_url:
+        return "--server and --database-url exclude each other"
+    if args.workers is not None and args.workers < 1:
+        return "--workers must be at least 1"
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:
+        return "no such file or folder: " + ", ".join(missing)
+    return None
+
+
+class _FilesPerSecond(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.0f} files/s" if speed else "- files/s", style="progress.data.speed")
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        _FilesPerSecond(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m importer``: the import subcommand on its own."""
+    parser = argparse.ArgumentParser(prog="imalink import", description="Import photos into an imalink library.")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

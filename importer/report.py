@@ -1,0 +1,115 @@
+"""The summary of an import run: counted while it runs, shown to people or printed as JSON."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from importer.process import Problem
+
+MAX_LISTED_WARNINGS = 10
+
+
+@dataclass(slots=True)
+class Summary:
+    """What an import run found, sent and got back."""
+
+    dry_run: bool = False
+    files_found: int = 0
+    """Photo files seen (JPEG, HEIC, RAW)."""
+    groups_found: int = 0
+    """Photo groups formed from them."""
+    groups_ready: int = 0
+    """Groups with a hotpreview, i.e. that could be sent."""
+    files_ready: int = 0
+    """Files in those groups."""
+    already_in_library: int = 0
+    """Groups skipped because ``existingHothashes`` knew their hothash."""
+    groups_sent: int = 0
+    photos_created: int = 0
+    """Groups the server answered CREATED."""
+    files_attached: int = 0
+    """Files the server wrote (``imagesCreated``), including those added to known photos."""
+    images_added: int = 0
+    """Groups answered IMAGES_ADDED (new files attached to a photo the library had)."""
+    duplicates: int = 0
+    """Groups answered DUPLICATE."""
+    groups_failed: int = 0
+    """Groups that could not be sent, or that the server answered FAILED."""
+    failures: list[Problem] = field(default_factory=list)
+    """Every error, with the file it concerns: failed groups and unreadable files."""
+    warnings: list[Problem] = field(default_factory=list)
+    import_session_id: int | None = None
+    elapsed_seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """130 when interrupted, 1 when anything failed, else 0."""
+        if self.interrupted:
+            return 130
+        return 1 if self.failures or self.groups_failed else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (camelCase, like the API)."""
+        def problems(items: list[Problem]) -> list[dict[str, Any]]:
+            return [{"code": p.code, "message": p.message, "filename": p.filename} for p in items]
+
+        return {
+            "dryRun": self.dry_run,
+            "filesFound": self.files_found,
+            "groupsFound": self.groups_found,
+            "groupsReady": self.groups_ready,
+            "filesReady": self.files_ready,
+            "alreadyInLibrary": self.already_in_library,
+            "groupsSent": self.groups_sent,
+            "photosCreated": self.photos_created,
+            "filesAttached": self.files_attached,
+            "imagesAdded": self.images_added,
+            "duplicates": self.duplicates,
+            "groupsFailed": self.groups_failed,
+            "importSessionId": self.import_session_id,
+            "elapsedSeconds": round(self.elapsed_seconds, 3),
+            "interrupted": self.interrupted,
+            "failures": problems(self.failures),
+            "warnings": problems(self.warnings),
+        }
+
+    def to_json(self) -> str:
+        """The summary as one JSON document."""
+        return json.dumps(self.to_dict(), indent=2)
+
+
+def print_summary(summary: Summary, console: Console) -> None:
+    """The human summary: counts, then every failure and a sample of the warnings."""
+    s = summary
+    rate = f" ({s.files_found / s.elapsed_seconds:.0f} files/s)" if s.elapsed_seconds > 0 else ""
+    console.print(f"Found {s.files_found} photo files in {s.groups_found} photo groups in {s.elapsed_seconds:.1f} s{rate}.")
+    if s.dry_run:
+        console.print(f"Dry run: would send {s.groups_ready} photo groups ({s.files_ready} files); nothing was sent.")
+    else:
+        if s.already_in_library:
+            console.print(f"Already in the library (skipped): {s.already_in_library}")
+        console.print(f"Photos created: {s.photos_created}")
+        console.print(f"Files attached: {s.files_attached}")
+        if s.images_added:
+            console.print(f"Known photos that got new files: {s.images_added}")
+        console.print(f"Duplicates: {s.duplicates}")
+        if s.import_session_id is not None:
+            console.print(f"Import session: {s.import_session_id}")
+    if s.failures or s.groups_failed:
+        console.print(f"[bold red]Failed: {s.groups_failed} photo groups, {len(s.failures)} problems[/]")
+        for p in s.failures:
+            console.print(f"  [red]{escape(p.filename or '?')}[/]: {escape(p.message)} ({p.code})", highlight=False)
+    if s.warnings:
+        counts = Counter(p.code for p in s.warnings)
+        console.print(f"[yellow]Warnings: {len(s.warnings)}[/] (" + ", ".join(f"{c} {code}" for code, c in counts.most_common()) + ")")
+        for p in s.warnings[:MAX_LISTED_WARNINGS]:
+            console.print(f"  {escape(p.filename or '?')}: {escape(p.message)} ({p.code})", highlight=False)
+        if len(s.warnings) > MAX_LISTED_WARNINGS:
+            console.print(f"  ... and {len(s.warnings) - MAX_LISTED_WARNINGS} more (--json lists them all)")

@@ -1,0 +1,232 @@
+"""An import run: walk, group, process, skip what the library has, send batches, one session.
+
+The GraphQL documents below are the whole of what the client asks of the API; they go through a
+:class:`~importer.transport.Transport`, so HTTP and local imports run the same operations.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from contextlib import closing
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from importer.grouping import iter_groups
+from importer.process import ProcessedGroup, Problem, process_groups
+from importer.report import Summary
+from importer.scan import iter_folders, storage_directory_name
+from importer.transport import Transport
+
+EXISTING_HOTHASHES = """
+query ExistingHothashes($hothashes: [String!]!) {
+  existingHothashes(hothashes: $hothashes)
+}"""
+
+CREATE_IMPORT_SESSION = """
+mutation CreateImportSession($input: ImportSessionInput!) {
+  createImportSession(input: $input) { id }
+}"""
+
+COMPLETE_IMPORT_SESSION = """
+mutation CompleteImportSession($id: Int!) {
+  completeImportSession(id: $id) { id status }
+}"""
+
+IMPORT_BATCH = """
+mutation ImportBatch($input: BatchImportInput!) {
+  importBatch(input: $input) {
+    results {
+      hothash
+      status
+      imagesCreated
+      errors { code message filename }
+      warnings { code message filename }
+    }
+  }
+}"""
+
+DEFAULT_BATCH_SIZE = 100
+MAX_BATCH_SIZE = 1000
+"""The server's default limit of groups per importBatch."""
+EXISTING_CHUNK = 10_000
+"""The most hothashes asked about in one existingHothashes query."""
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
+"""Half the server's 64 MiB body limit: a batch is cut early when its files carry large EXIF."""
+
+
+class ApiError(Exception):
+    """The API answered an operation the run depends on with GraphQL errors."""
+
+
+def _data(response: dict[str, Any], field: str) -> Any:
+    data = response.get("data") or {}
+    if data.get(field) is None:
+        messages = "; ".join(str(e.get("message", e)) for e in response.get("errors") or []) or "no data"
+        raise ApiError(f"{field}: {messages}")
+    return data[field]
+
+
+def group_input(pg: ProcessedGroup) -> dict[str, Any]:
+    """The PhotoGroupInput of a processed group."""
+    assert pg.preview is not None
+    return {
+        "hothash": pg.preview.hothash,
+        "hotpreview": base64.b64encode(pg.preview.data).decode("ascii"),
+        "width": pg.preview.width,
+        "height": pg.preview.height,
+        "images": [
+            {
+                "filename": image.filename,
+                "fileSize": image.size,
+                "exifData": base64.b64encode(image.exif).decode("ascii") if image.exif is not None else None,
+            }
+            for image in pg.images
+        ],
+    }
+
+
+def _request_size(pg: ProcessedGroup) -> int:
+    # base64 grows bytes by 4/3; a few hundred bytes of names and JSON around them.
+    raw = len(pg.preview.data) if pg.preview else 0
+    raw += sum(len(i.exif or b"") for i in pg.images)
+    return raw * 4 // 3 + 300 * (1 + len(pg.images))
+
+
+class ImportRun:
+    """One run of ``imalink import`` over ``paths``; :attr:`summary` is filled in as it goes.
+
+    With ``transport=None`` (or ``dry_run``) nothing is sent: groups are processed and counted.
+    The import session is created only when there is something to send, so a run over photos
+    the library already has costs nothing but the existingHothashes queries.
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        transport: Transport | None,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        dry_run: bool = False,
+        storage_directory: str | None = None,
+        workers: int | None = None,
+        on_group: Callable[[ProcessedGroup], None] | None = None,
+    ) -> None:
+        if not 1 <= batch_size <= MAX_BATCH_SIZE:
+            raise ValueError(f"batch size must be 1-{MAX_BATCH_SIZE}")
+        self.paths = list(paths)
+        self.transport = None if dry_run else transport
+        self.batch_size = batch_size
+        self.storage_directory = storage_directory or storage_directory_name(self.paths[0])
+        self.workers = workers
+        self.on_group = on_group
+        self.summary = Summary(dry_run=self.transport is None)
+        self._pending: list[ProcessedGroup] = []
+
+    def run(self) -> Summary:
+        """Process and send everything; completes the session. Ctrl-C propagates (see cli)."""
+        started = time.perf_counter()
+        try:
+            groups = iter_groups(iter_folders(self.paths))
+            # closing(): on Ctrl-C or an API error the worker pool is shut down right away.
+            with closing(process_groups(groups, self.workers)) as processed:
+                for pg in processed:
+                    self._take(pg)
+                    if self.on_group is not None:
+                        self.on_group(pg)
+            self._flush()
+            if self.summary.import_session_id is not None and self.transport is not None:
+                _data(self.transport.execute(COMPLETE_IMPORT_SESSION, {"id": self.summary.import_session_id}), "completeImportSession")
+        finally:
+            self.summary.elapsed_seconds = time.perf_counter() - started
+        return self.summary
+
+    def _take(self, pg: ProcessedGroup) -> None:
+        s = self.summary
+        s.groups_found += 1
+        s.files_found += len(pg.group.files)
+        s.failures.extend(pg.errors)
+        s.warnings.extend(pg.warnings)
+        if not pg.sendable:
+            s.groups_failed += 1
+            return
+        s.groups_ready += 1
+        s.files_ready += len(pg.images)
+        if self.transport is None:
+            return
+        self._pending.append(pg)
+        if len(self._pending) >= self.batch_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Ask which pending groups the library has, send the others in batches."""
+        pending, self._pending = self._pending, []
+        if not pending or self.transport is None:
+            return
+        existing = self._existing({pg.preview.hothash for pg in pending if pg.preview})
+        to_send = [pg for pg in pending if pg.preview and pg.preview.hothash not in existing]
+        self.summary.already_in_library += len(pending) - len(to_send)
+        batch: list[ProcessedGroup] = []
+        size = 0
+        for pg in to_send:
+            pg_size = _request_size(pg)
+            if batch and size + pg_size > MAX_REQUEST_BYTES:
+                self._send(batch)
+                batch, size = [], 0
+            batch.append(pg)
+            size += pg_size
+        if batch:
+            self._send(batch)
+
+    def _existing(self, hothashes: set[str]) -> set[str]:
+        assert self.transport is not None
+        ordered = sorted(hothashes)
+        found: set[str] = set()
+        for i in range(0, len(ordered), EXISTING_CHUNK):
+            chunk = ordered[i : i + EXISTING_CHUNK]
+            found.update(_data(self.transport.execute(EXISTING_HOTHASHES, {"hothashes": chunk}), "existingHothashes"))
+        return found
+
+    def _session_id(self) -> int:
+        if self.summary.import_session_id is None:
+            assert self.transport is not None
+            session = _data(
+                self.transport.execute(CREATE_IMPORT_SESSION, {"input": {"storageDirectory": self.storage_directory}}),
+                "createImportSession",
+            )
+            self.summary.import_session_id = int(session["id"])
+        return self.summary.import_session_id
+
+    def _send(self, batch: list[ProcessedGroup]) -> None:
+        assert self.transport is not None
+        variables = {"input": {"importSessionId": self._session_id(), "photoGroups": [group_input(pg) for pg in batch]}}
+        response = self.transport.execute(IMPORT_BATCH, variables)
+        s = self.summary
+        s.groups_sent += len(batch)
+        try:
+            results = _data(response, "importBatch")["results"]
+        except ApiError as exc:  # the whole batch was refused: each of its groups failed
+            results = [{"status": "FAILED", "imagesCreated": 0, "errors": [{"code": "BATCH_REJECTED", "message": str(exc)}]}] * len(batch)
+        for i, pg in enumerate(batch):
+            result = results[i] if i < len(results) else {"status": "FAILED", "errors": [{"code": "NO_RESULT", "message": "the server returned no result for this group"}]}
+            status = result.get("status")
+            s.files_attached += result.get("imagesCreated") or 0
+            if status == "CREATED":
+                s.photos_created += 1
+            elif status == "IMAGES_ADDED":
+                s.images_added += 1
+            elif status == "DUPLICATE":
+                s.duplicates += 1
+            else:
+                s.groups_failed += 1
+                errors = result.get("errors") or [{"code": "FAILED", "message": "the server did not import this group"}]
+                s.failures.extend(self._problem(pg, e) for e in errors)
+            s.warnings.extend(self._problem(pg, w) for w in result.get("warnings") or [])
+
+    @staticmethod
+    def _problem(pg: ProcessedGroup, item: dict[str, Any]) -> Problem:
+        # The server names files by their bare name; show the path the user knows.
+        name = item.get("filename")
+        path = os.path.join(pg.group.folder, name) if name else pg.group.label
+        return Problem(str(item.get("code") or "ERROR"), str(item.get("message") or ""), path)
