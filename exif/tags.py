@@ -9,8 +9,10 @@ Representation (documented in docs/exif-policy.md):
   floats as ``float`` (``None`` when not finite);
 - a tag holding several values gives a list;
 - UNDEFINED bytes as text when printable ASCII (``ExifVersion`` → ``"0230"``), else lowercase
-  hex when at most 64 bytes, else a summary string ``"<N bytes>"`` (maker notes always summarised);
-- directory pointers and the thumbnail bytes are left out; lists over 256 values are summarised.
+  hex when at most 64 bytes, else a summary string ``"<N bytes>"``;
+- summarised as ``"<N bytes>"`` / ``"<N values>"`` instead of decoded: maker notes, values over
+  8 KB, lists over 256 values, and everything past 256 KB decoded in one call;
+- directory pointers and the thumbnail bytes are left out.
 """
 
 from __future__ import annotations
@@ -25,8 +27,13 @@ from .tiff import EXIF_POINTER, GPS_POINTER, INTEROP_POINTER, Ifd, TiffError, pa
 
 _MAX_VALUES = 256
 _MAX_HEX_BYTES = 64
+# Hostile blobs point hundreds of entries at the same megabyte; these caps keep a call within
+# milliseconds and a few hundred kilobytes whatever the blob claims.
+_MAX_VALUE_BYTES = 8192  # larger values are summarised, never decoded
+_BUDGET_BYTES = 256 * 1024  # total bytes decoded per call; later values are summarised
 _MAKER_NOTE = 0x927C
 _USER_COMMENT = 0x9286
+_PRINTABLE = bytes(range(32, 127))
 _POINTERS = {EXIF_POINTER, GPS_POINTER, INTEROP_POINTER}
 _NAMES: dict[str, dict[int, str]] = {
     directory: {tag: info["name"] for tag, info in TAGS[table].items()}
@@ -60,32 +67,36 @@ def _tags(data: bytes) -> dict[str, dict[str, Any]]:
         "1st": tiff.ifd(ifd0.next_offset)[0] if ifd0 is not None and ifd0.next_offset else None,
     }
     result: dict[str, dict[str, Any]] = {}
+    budget = [_BUDGET_BYTES]
     for name, ifd in directories.items():
         if ifd is None:
             continue
-        decoded = _directory(name, ifd)
+        decoded = _directory(name, ifd, budget)
         if decoded:
             result[name] = decoded
     return result
 
 
-def _directory(name: str, ifd: Ifd) -> dict[str, Any]:
+def _directory(name: str, ifd: Ifd, budget: list[int]) -> dict[str, Any]:
     names = _NAMES[name]
     out: dict[str, Any] = {}
     for tag in sorted(ifd.entries):
         if tag in _POINTERS:
             continue
-        value = _value(ifd, tag)
+        value = _value(ifd, tag, budget)
         if value is not None:
             out[names.get(tag) or f"0x{tag:04X}"] = value
     return out
 
 
-def _value(ifd: Ifd, tag: int) -> Any:
+def _value(ifd: Ifd, tag: int, budget: list[int]) -> Any:
     entry = ifd.entries[tag]
-    typ, count = entry.type, entry.count
+    typ, count, size = entry.type, entry.count, entry.size
     if count == 0:
         return None
+    if size > _MAX_VALUE_BYTES or size > budget[0] or (typ == 7 and tag == _MAKER_NOTE):
+        return f"<{size} bytes>"
+    budget[0] -= size
     if typ == 2:
         return values.decode_text(values.raw(ifd, entry))
     if typ == 7:
@@ -103,8 +114,6 @@ def _value(ifd: Ifd, tag: int) -> Any:
 
 
 def _undefined(tag: int, data: bytes) -> Any:
-    if tag == _MAKER_NOTE:
-        return f"<{len(data)} bytes>"
     if tag == _USER_COMMENT and len(data) >= 8:
         # 8-byte character-code prefix, then the comment.
         code, body = data[:8].rstrip(b"\x00 "), data[8:]
@@ -114,7 +123,7 @@ def _undefined(tag: int, data: bytes) -> Any:
         if code in (b"ASCII", b""):
             return values.decode_text(body)
     stripped = data.rstrip(b"\x00")
-    if stripped and stripped.isascii() and all(32 <= b < 127 for b in stripped):
+    if stripped and not stripped.translate(None, _PRINTABLE):
         return stripped.decode("ascii").rstrip() or None
     if len(data) <= _MAX_HEX_BYTES:
         return data.hex()
