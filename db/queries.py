@@ -31,9 +31,12 @@ image_t = Image.__table__
 session_t = ImportSession.__table__
 tag_t = PhotoTag.__table__
 
-# Large blobs are fetched only by the look-ups that need them.
-PHOTO_COLUMNS = [c for c in photo_t.c if c.name != "hotpreview"]
-IMAGE_COLUMNS = [c for c in image_t.c if c.name != "exif_data"]
+# Large blobs are fetched only by the look-ups that need them; pages learn just whether they exist.
+PHOTO_COLUMNS = [
+    *(c for c in photo_t.c if c.name != "hotpreview"),
+    photo_t.c.hotpreview.is_not(None).label("has_hotpreview"),
+]
+IMAGE_COLUMNS = [*(c for c in image_t.c if c.name != "exif_data"), photo_t.c.hothash]
 
 # Stay well below SQLite's and PostgreSQL's bound-parameter limits in IN (...) lists.
 IN_CHUNK = 900
@@ -207,7 +210,12 @@ def images_by_photo_ids(conn: Connection, photo_ids: Sequence[int]) -> dict[int,
     """Image rows (without EXIF bytes) grouped by photo id, in the order they were added."""
     found: dict[int, list[Row[Any]]] = {photo_id: [] for photo_id in photo_ids}
     for chunk in _chunks(photo_ids):
-        query = select(*IMAGE_COLUMNS).where(image_t.c.photo_id.in_(chunk)).order_by(image_t.c.id)
+        query = (
+            select(*IMAGE_COLUMNS)
+            .join(photo_t, photo_t.c.id == image_t.c.photo_id)
+            .where(image_t.c.photo_id.in_(chunk))
+            .order_by(image_t.c.id)
+        )
         for row in conn.execute(query):
             found[row.photo_id].append(row)
     return found
@@ -257,4 +265,41 @@ __all__ = [
     "photos_by_hothashes",
     "photos_by_ids",
     "sessions_by_ids",
+    "first_photos_per_session",
+    "photo_counts_per_session",
 ]
+
+
+def first_photos_per_session(
+    conn: Connection, session_ids: Sequence[int], limit: int
+) -> dict[int, PhotoPage]:
+    """The first ``limit`` photos of each session (newest capture first, undated last), one query.
+
+    A window over the import-session index serves every session of a page at once, so a list of
+    sessions with their photos costs the same number of statements however long it is.
+    """
+    c = photo_t.c
+    rank = (
+        func.row_number()
+        .over(partition_by=c.import_session_id, order_by=[c.taken_at.is_(None), c.taken_at.desc(), c.id.desc()])
+        .label("rank")
+    )
+    ranked = select(*PHOTO_COLUMNS, rank).where(c.import_session_id.in_(list(session_ids))).subquery()
+    query = select(ranked).where(ranked.c.rank <= limit + 1).order_by(ranked.c.import_session_id, ranked.c.rank)
+    pages = {session_id: PhotoPage() for session_id in session_ids}
+    for row in conn.execute(query):
+        page = pages[row.import_session_id]
+        if row.rank <= limit:
+            page.rows.append(row)
+        else:
+            page.has_next = True
+    return pages
+
+
+def photo_counts_per_session(conn: Connection, session_ids: Sequence[int]) -> dict[int, int]:
+    """How many photos each session created."""
+    c = photo_t.c
+    query = select(c.import_session_id, func.count()).where(c.import_session_id.in_(list(session_ids)))
+    counts = dict.fromkeys(session_ids, 0)
+    counts.update((session_id, count) for session_id, count in conn.execute(query.group_by(c.import_session_id)))
+    return counts

@@ -110,44 +110,37 @@ def existing_hothashes(engine: Engine, hothashes: list[str], limit: int) -> list
     return [h for h in dict.fromkeys(hothashes) if canonical.get(h) in found]
 
 
-@dataclass(frozen=True, slots=True)
-class PhotoEdit:
-    """Fields a user may change; ``None`` leaves a field as it is."""
-
-    title: str | None = None
-    description: str | None = None
-    tags: list[str] | None = None
-    rating: int | None = None
-    user_rotation: int | None = None
+EDITABLE = ("title", "description", "tags", "rating", "user_rotation")
 
 
-def update_photo(engine: Engine, hothash: str, edit: PhotoEdit) -> Row[Any] | None:
-    """Apply ``edit``; ``None`` when there is no such photo."""
-    for problem in (rating_problem(edit.rating), rotation_problem(edit.user_rotation)):
+def update_photo(engine: Engine, hothash: str, changes: dict[str, Any]) -> Row[Any] | None:
+    """Apply ``changes`` (a subset of :data:`EDITABLE`; ``None`` clears); ``None`` if no such photo.
+
+    A cleared rating or rotation goes back to 0 (unrated, not turned); cleared tags to none.
+    """
+    changes = {name: value for name, value in changes.items() if name in EDITABLE}
+    for problem in (rating_problem(changes.get("rating")), rotation_problem(changes.get("user_rotation"))):
         if problem:
             raise UserError(problem.code, problem.message)
+    for name in ("rating", "user_rotation"):
+        if name in changes and changes[name] is None:
+            changes[name] = 0
+    if "tags" in changes:
+        changes["tags"] = clean_tags(changes["tags"] or [])
     canonical = normalize_hothash(hothash)
     if canonical is None:
         return None
-    values: dict[str, Any] = {
-        name: getattr(edit, name)
-        for name in ("title", "description", "rating", "user_rotation")
-        if getattr(edit, name) is not None
-    }
-    tags = clean_tags(edit.tags) if edit.tags is not None else None
-    if tags is not None:
-        values["tags"] = tags
     with engine.begin() as conn:
         photo_id = conn.execute(
             update(photo_t)
             .where(photo_t.c.hothash == canonical)
-            .values(**values, updated_at=datetime.now(UTC))
+            .values(**changes, updated_at=datetime.now(UTC))
             .returning(photo_t.c.id)
         ).scalar_one_or_none()
         if photo_id is None:
             return None
-        if tags is not None:
-            writes.replace_photo_tags(conn, photo_id, tags)
+        if "tags" in changes:
+            writes.replace_photo_tags(conn, photo_id, changes["tags"])
         return queries.photos_by_ids(conn, [photo_id])[photo_id]
 
 

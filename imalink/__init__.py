@@ -1,0 +1,1 @@
+"""The imalink application: ASGI app, settings and the ``imalink`` command."""

@@ -1,0 +1,95 @@
+"""The ASGI application: GraphQL (with GraphiQL), the hotpreview route and a health check."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from anyio import to_thread
+from sqlalchemy import Engine, text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from db import queries
+from db.engine import make_engine
+from db.migrate import upgrade_to_head
+from imalink.body_limit import BodySizeLimit
+from imalink.settings import Settings
+from resolvers.imports.prepare import normalize_hothash
+from schema import build_schema
+from schema.context import Context, SchemaSettings
+
+ONE_YEAR = 31_536_000
+
+
+class ImalinkGraphQL(GraphQL):
+    """Strawberry's ASGI view with a fresh context (and DataLoaders) per request."""
+
+    def __init__(self, engine: Engine, settings: SchemaSettings) -> None:
+        super().__init__(build_schema(), graphql_ide="graphiql")
+        self.engine = engine
+        self.settings = settings
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:
+        return Context.for_request(self.engine, self.settings)
+
+
+def _disposing(engine: Engine) -> Any:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Starlette:
+    """The app for ``settings``; the database is migrated to the newest schema first."""
+    settings = settings or Settings()
+    engine = engine or make_engine(settings.database_url)
+    upgrade_to_head(engine)
+
+    async def hotpreview(request: Request) -> Response:
+        hothash = normalize_hothash(request.path_params["hothash"])
+        if hothash is None:
+            return Response("Not found", status_code=404, media_type="text/plain")
+        # The hothash is the SHA-256 of these very bytes: a strong ETag, cacheable forever.
+        etag = f'"{hothash}"'
+        cache = {"ETag": etag, "Cache-Control": f"public, max-age={ONE_YEAR}, immutable"}
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=cache)
+
+        def load() -> bytes | None:
+            with engine.connect() as conn:
+                return queries.hotpreview_by_hothash(conn, hothash)
+
+        data = await to_thread.run_sync(load)
+        if data is None:
+            return Response("Not found", status_code=404, media_type="text/plain")
+        return Response(data, media_type="image/jpeg", headers=cache)
+
+    async def healthz(request: Request) -> JSONResponse:
+        def ping() -> None:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+
+        await to_thread.run_sync(ping)
+        return JSONResponse({"status": "ok", "database": engine.dialect.name})
+
+    graphql = ImalinkGraphQL(engine, settings.schema_settings())
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/hotpreview/{hothash}.jpg", hotpreview, methods=["GET", "HEAD"]),
+            Route("/healthz", healthz),
+        ],
+        lifespan=_disposing(engine),
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    return app

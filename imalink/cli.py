@@ -1,0 +1,51 @@
+"""The ``imalink`` command: ``serve`` the API, ``import`` folders of photos."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from imalink.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``imalink`` command."""
+    parser = argparse.ArgumentParser(prog="imalink", description="The imalink photo library backend.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="Serve the GraphQL API (GraphiQL at /graphql).")
+    serve.add_argument("--host", help="Interface to listen on (default 127.0.0.1, or IMALINK_HOST).")
+    serve.add_argument("--port", type=int, help="Port (default 8000, or IMALINK_PORT).")
+    serve.add_argument("--database-url", help="SQLAlchemy URL (default sqlite:///imalink.db, or IMALINK_DATABASE_URL).")
+
+    importer = commands.add_parser("import", help="Import folders of photos into a library.")
+    try:
+        from importer.cli import add_arguments, run
+    except ImportError:  # pragma: no cover - the importer ships with the package
+        add_arguments = run = None  # type: ignore[assignment]
+    if add_arguments is not None:
+        add_arguments(importer)
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    return run(args)  # type: ignore[misc]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from imalink.app import create_app
+
+    overrides = {k: v for k, v in vars(args).items() if k in ("host", "port", "database_url") and v is not None}
+    settings = Settings(**overrides)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+    print(f"imalink: GraphiQL at http://{settings.host}:{settings.port}/graphql ({settings.database_url})", file=sys.stderr)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Running GraphQL documents in-process against a local database (the importer's local mode).
+
+The same schema, import service and database code as the server: only the HTTP hop is skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from sqlalchemy import Engine
+
+from db.engine import make_engine
+from db.migrate import upgrade_to_head
+from imalink.settings import Settings
+from schema import build_schema
+from schema.context import Context
+
+
+class LocalGraphQL:
+    """Execute GraphQL against ``database_url`` and answer like the HTTP endpoint would."""
+
+    def __init__(self, database_url: str | None = None, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings(**({"database_url": database_url} if database_url else {}))
+        self.engine: Engine = make_engine(self.settings.database_url)
+        upgrade_to_head(self.engine)
+        self.schema = build_schema()
+
+    def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The GraphQL response as JSON-ready data: ``{"data": ..., "errors": [...]}``."""
+
+        async def run() -> Any:
+            context = Context.for_request(self.engine, self.settings.schema_settings())
+            return await self.schema.execute(query, variable_values=variables, context_value=context)
+
+        result = anyio.run(run)
+        response: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            response["errors"] = [error.formatted for error in result.errors]
+        return response
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()

@@ -1,0 +1,34 @@
+"""Configuration from command-line flags, ``IMALINK_*`` environment variables and defaults."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from resolvers.imports import ImportLimits
+from schema.context import SchemaSettings
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; each field reads ``IMALINK_<NAME>`` from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="IMALINK_")
+
+    database_url: str = Field(
+        default="sqlite:///imalink.db",
+        description="SQLAlchemy URL; the default is the SQLite file ./imalink.db, created on first run. "
+        "PostgreSQL: postgresql+psycopg://user@host/dbname.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_groups_per_batch: int = Field(default=1000, ge=1)
+    max_images_per_group: int = Field(default=32, ge=1)
+    max_hotpreview_bytes: int = Field(default=1024 * 1024, ge=1)
+    max_request_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    max_existing_hothashes: int = Field(default=10_000, ge=1)
+    log_level: str = "info"
+
+    def schema_settings(self) -> SchemaSettings:
+        """The part of the configuration the GraphQL layer needs."""
+        limits = ImportLimits(self.max_groups_per_batch, self.max_images_per_group, self.max_hotpreview_bytes)
+        return SchemaSettings(limits=limits, max_existing_hothashes=self.max_existing_hothashes)

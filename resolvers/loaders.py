@@ -1,0 +1,96 @@
+"""Per-request DataLoaders: every list a page asks for is fetched in one batched query.
+
+A page of N photos with their images and sessions costs the same few statements for any N.
+Loaders run the synchronous database calls in a worker thread so the event loop keeps serving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from anyio import to_thread
+from sqlalchemy import Connection, Engine, Row
+from strawberry.dataloader import DataLoader
+
+from db import queries
+from db.queries import PhotoFilterSpec, PhotoSort
+from resolvers.photos import Page, encode_photo_cursor, page_size, photo_page
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _batched(
+    engine: Engine, fetch: Callable[[Connection, Sequence[K]], dict[K, V]], missing: Any = None
+) -> DataLoader[K, V]:
+    """A loader answering each key from one call of ``fetch`` per batch of keys."""
+
+    def load(keys: Sequence[K]) -> list[V]:
+        with engine.connect() as conn:
+            found = fetch(conn, list(dict.fromkeys(keys)))
+        return [found.get(key, missing) for key in keys]
+
+    async def load_fn(keys: list[K]) -> list[V]:
+        return await to_thread.run_sync(load, keys)
+
+    return DataLoader(load_fn=load_fn)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPhotosKey:
+    """Which page of a session's photos is asked for."""
+
+    session_id: int
+    first: int | None
+    after: str | None
+
+
+@dataclass(slots=True)
+class Loaders:
+    """The loaders of one request (never shared: their caches are the request's view)."""
+
+    photo: DataLoader[int, Row[Any] | None]
+    images_by_photo: DataLoader[int, list[Row[Any]]]
+    session: DataLoader[int, Row[Any] | None]
+    hotpreview: DataLoader[int, bytes | None]
+    exif_data: DataLoader[int, bytes | None]
+    session_photos: DataLoader[SessionPhotosKey, Page]
+
+
+def create_loaders(engine: Engine) -> Loaders:
+    """Fresh loaders for one request."""
+
+    def session_photos(keys: Sequence[SessionPhotosKey]) -> list[Page]:
+        # First pages share one windowed query per page size; later pages are rare and go alone.
+        pages: dict[SessionPhotosKey, Page] = {}
+        first_pages: dict[int, list[SessionPhotosKey]] = {}
+        for key in dict.fromkeys(keys):
+            if key.after is None:
+                first_pages.setdefault(page_size(key.first), []).append(key)
+            else:
+                spec = PhotoFilterSpec(import_session_id=key.session_id)
+                pages[key] = photo_page(engine, spec, PhotoSort.TAKEN_AT_DESC, key.first, key.after)
+        with engine.connect() as conn:
+            for limit, group in first_pages.items():
+                ids = [key.session_id for key in group]
+                found = queries.first_photos_per_session(conn, ids, limit)
+                counts = queries.photo_counts_per_session(conn, ids)
+                for key in group:
+                    rows = found[key.session_id].rows
+                    cursors = [encode_photo_cursor(PhotoSort.TAKEN_AT_DESC, row) for row in rows]
+                    pages[key] = Page(rows, cursors, found[key.session_id].has_next, counts[key.session_id])
+        return [pages[key] for key in keys]
+
+    async def load_session_photos(keys: list[SessionPhotosKey]) -> list[Page]:
+        return await to_thread.run_sync(session_photos, keys)
+
+    return Loaders(
+        photo=_batched(engine, queries.photos_by_ids),
+        images_by_photo=_batched(engine, queries.images_by_photo_ids, missing=[]),
+        session=_batched(engine, queries.sessions_by_ids),
+        hotpreview=_batched(engine, queries.hotpreviews_by_photo_ids),
+        exif_data=_batched(engine, queries.exif_by_image_ids),
+        session_photos=DataLoader(load_fn=load_session_photos),
+    )

@@ -1,0 +1,30 @@
+"""Assembling the schema from the per-concern query and mutation types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.tools import merge_types
+
+from schema.errors import ClientSafeErrors
+from schema.imports.mutations import ImportMutations
+from schema.imports.queries import ImportQueries
+from schema.photos.mutations import PhotoMutations
+from schema.photos.queries import PhotoQueries
+
+Query = merge_types("Query", (PhotoQueries, ImportQueries))
+Mutation = merge_types("Mutation", (ImportMutations, PhotoMutations))
+
+
+class ImalinkSchema(strawberry.Schema):
+    """Strawberry's schema, minus its own error logging: ``ClientSafeErrors`` logs what is unexpected
+    (once, with its error id) and errors a client caused are no server event."""
+
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        return None
+
+
+def build_schema() -> strawberry.Schema:
+    """The imalink schema, with client-safe errors."""
+    return ImalinkSchema(query=Query, mutation=Mutation, extensions=[ClientSafeErrors])

@@ -1,0 +1,50 @@
+"""How errors reach clients: codes for what they can fix, an error id for everything else.
+
+A :class:`UserError` becomes a GraphQL error with ``extensions.code``. Any other exception is
+logged whole under a fresh error id and the client gets only a generic message with that id, never
+exception text or a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from resolvers.errors import UserError
+
+logger = logging.getLogger("imalink.errors")
+
+
+def client_error(error: GraphQLError) -> GraphQLError:
+    """The form of ``error`` a client may see."""
+    original = error.original_error
+    if original is None:
+        return error  # a syntax, validation or input error: the message is written for clients
+    if isinstance(original, UserError):
+        return GraphQLError(
+            original.message, nodes=error.nodes, path=error.path, extensions={"code": original.code}
+        )
+    if isinstance(original, GraphQLError) and original.original_error is None:
+        return error
+    error_id = uuid.uuid4().hex[:12]
+    logger.error("Unexpected error %s at %s", error_id, error.path, exc_info=original)
+    return GraphQLError(
+        f"Internal server error (error id {error_id}); the server log has the details.",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": "INTERNAL_ERROR", "errorId": error_id},
+    )
+
+
+class ClientSafeErrors(SchemaExtension):
+    """Rewrite every error of a result with :func:`client_error`."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and getattr(result, "errors", None):
+            result.errors = [client_error(error) for error in result.errors]

@@ -1,0 +1,1 @@
+"""Imports: sessions, photo groups and batches."""

@@ -1,0 +1,32 @@
+"""Import session queries."""
+
+from __future__ import annotations
+
+import strawberry
+from anyio import to_thread
+
+from resolvers import photos
+from schema.imports.types import ImportSession, ImportSessionConnection, ImportSessionEdge
+from schema.photos.types import PageInfo
+
+
+@strawberry.type
+class ImportQueries:
+    @strawberry.field(description="One import session by id, or null.")
+    async def import_session(self, info: strawberry.Info, id: int) -> ImportSession | None:
+        row = await info.context.loaders.session.load(id)
+        return ImportSession.from_row(row) if row is not None else None
+
+    @strawberry.field(description="Import sessions, newest first, cursor-paginated (first: default 50, at most 500).")
+    async def import_sessions(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> ImportSessionConnection:
+        page = await to_thread.run_sync(photos.session_page, info.context.engine, first, after)
+        edges = [
+            ImportSessionEdge(cursor=c, node=ImportSession.from_row(r))
+            for r, c in zip(page.rows, page.cursors, strict=True)
+        ]
+        end = page.cursors[-1] if page.cursors else None
+        return ImportSessionConnection(
+            edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end), total_count=page.total_count
+        )

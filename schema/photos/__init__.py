@@ -1,0 +1,1 @@
+"""Photos and their images: types, queries, mutations."""

@@ -1,0 +1,42 @@
+"""Photo queries: one photo, the paginated listing, and which hothashes the library has."""
+
+from __future__ import annotations
+
+import strawberry
+from anyio import to_thread
+
+from resolvers import photos
+from schema.photos.inputs import PhotoFilter, PhotoOrder
+from schema.photos.types import Photo, PhotoConnection
+
+
+@strawberry.type
+class PhotoQueries:
+    @strawberry.field(description="One photo by its hothash, or null.")
+    async def photo(self, info: strawberry.Info, hothash: str) -> Photo | None:
+        row = await to_thread.run_sync(photos.photo_by_hothash, info.context.engine, hothash)
+        return Photo.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description="Photos, newest capture first by default, cursor-paginated (first: default 50, at most 500).\n"
+        "Undated photos come after dated ones in either capture-time order."
+    )
+    async def photos(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: PhotoFilter | None = None,
+        order_by: PhotoOrder | None = None,
+    ) -> PhotoConnection:
+        spec = (filter or PhotoFilter()).to_spec()
+        sort = (order_by or PhotoOrder.TAKEN_AT_DESC).to_sort()
+        page = await to_thread.run_sync(photos.photo_page, info.context.engine, spec, sort, first, after)
+        return PhotoConnection.from_page(page)
+
+    @strawberry.field(
+        description="Which of these hothashes the library already has, so a client can skip work before sending."
+    )
+    async def existing_hothashes(self, info: strawberry.Info, hothashes: list[str]) -> list[str]:
+        limit = info.context.settings.max_existing_hothashes
+        return await to_thread.run_sync(photos.existing_hothashes, info.context.engine, hothashes, limit)

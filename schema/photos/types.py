@@ -1,0 +1,200 @@
+"""Photo and Image types and the photo connection."""
+
+from __future__ import annotations
+
+import base64
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import Row
+from strawberry.scalars import JSON
+
+from exif import exif_tags
+from schema.context import HOTPREVIEW_ROUTE
+from schema.formatting import taken_at_text, timestamp_text
+from schema.scalars import BigInt
+
+if TYPE_CHECKING:
+    from schema.imports.types import ImportSession
+
+ImportSessionRef = Annotated["ImportSession", strawberry.lazy("schema.imports.types")]
+
+
+@strawberry.type(description="A photograph, identified by its hothash; its files are its images.")
+class Photo:
+    id: int = strawberry.field(description="Database id.")
+    hothash: str = strawberry.field(description="Lowercase hex SHA-256 of the hotpreview JPEG: the photo's identity.")
+    width: int | None = strawberry.field(description="Pixels, as displayed (EXIF dimensions are swapped for orientations 5-8).")
+    height: int | None = strawberry.field(description="Pixels, as displayed.")
+    taken_at_offset: str | None = strawberry.field(
+        description="+HH:MM / -HH:MM: the offset tag that belongs to the date tag takenAt came from, when recorded."
+    )
+    taken_at_source: str | None = strawberry.field(
+        description="The EXIF tag takenAt came from: DateTimeOriginal, DateTimeDigitized or DateTime."
+    )
+    gps_latitude: float | None = strawberry.field(description="Decimal degrees, south negative.")
+    gps_longitude: float | None = strawberry.field(description="Decimal degrees, west negative.")
+    gps_altitude: float | None = strawberry.field(
+        description="Metres; negative below sea level; null whenever there is no position."
+    )
+    camera_make: str | None = strawberry.field(description="Camera maker as recorded in EXIF, e.g. Canon.")
+    camera_model: str | None = strawberry.field(description="Camera model as recorded in EXIF.")
+    lens_model: str | None = strawberry.field(description="Lens model as recorded in EXIF.")
+    focal_length: float | None = strawberry.field(description="Millimetres.")
+    aperture: float | None = strawberry.field(description="f-number.")
+    iso: int | None = strawberry.field(description="ISO speed.")
+    exposure_time: str | None = strawberry.field(
+        description="Exact seconds as photographers write them: 1/125, 1/3, 2.5, 30 (1/N whenever the value is 1/N)."
+    )
+    orientation: int | None = strawberry.field(description="EXIF orientation 1-8.")
+    title: str | None = strawberry.field(description="The user's title.")
+    description: str | None = strawberry.field(description="The user's description.")
+    tags: list[str] = strawberry.field(description="The user's tags, first spelling kept.")
+    rating: int | None = strawberry.field(description="0-5; 0 means unrated.")
+    user_rotation: int | None = strawberry.field(description="Degrees the user turned the photo: 0, 90, 180 or 270.")
+    created_at: str = strawberry.field(description="When the photo entered the library, ISO 8601 UTC.")
+    updated_at: str = strawberry.field(description="When the photo last changed, ISO 8601 UTC.")
+    taken_at_value: strawberry.Private[Any]
+    taken_at_subsec: strawberry.Private[str | None]
+    import_session_id: strawberry.Private[int | None]
+    has_hotpreview: strawberry.Private[bool]
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Photo:
+        """The API's view of a photo row."""
+        return cls(
+            id=row.id,
+            hothash=row.hothash,
+            width=row.width,
+            height=row.height,
+            taken_at_offset=row.taken_at_offset,
+            taken_at_source=row.taken_at_source,
+            gps_latitude=row.gps_latitude,
+            gps_longitude=row.gps_longitude,
+            gps_altitude=row.gps_altitude,
+            camera_make=row.camera_make,
+            camera_model=row.camera_model,
+            lens_model=row.lens_model,
+            focal_length=row.focal_length,
+            aperture=row.aperture,
+            iso=row.iso,
+            exposure_time=row.exposure_time,
+            orientation=row.orientation,
+            title=row.title,
+            description=row.description,
+            tags=list(row.tags or []),
+            rating=row.rating,
+            user_rotation=row.user_rotation,
+            created_at=timestamp_text(row.created_at) or "",
+            updated_at=timestamp_text(row.updated_at) or "",
+            taken_at_value=row.taken_at,
+            taken_at_subsec=row.taken_at_subsec,
+            import_session_id=row.import_session_id,
+            has_hotpreview=bool(row.has_hotpreview),
+        )
+
+    @strawberry.field(
+        description="Local wall-clock capture time, YYYY-MM-DDTHH:MM:SS with .fff when sub-seconds are known."
+    )
+    def taken_at(self) -> str | None:
+        return taken_at_text(self.taken_at_value, self.taken_at_subsec)
+
+    @strawberry.field(description="Base64 JPEG.")
+    async def hotpreview(self, info: strawberry.Info) -> str | None:
+        if not self.has_hotpreview:
+            return None
+        data = await info.context.loaders.hotpreview.load(self.id)
+        return base64.b64encode(data).decode("ascii") if data is not None else None
+
+    @strawberry.field(description="Path of an HTTP route serving the hotpreview as image/jpeg.")
+    def hotpreview_url(self) -> str | None:
+        return HOTPREVIEW_ROUTE.format(hothash=self.hothash) if self.has_hotpreview else None
+
+    @strawberry.field(description="The import session that created this photo.")
+    async def import_session(self, info: strawberry.Info) -> ImportSessionRef | None:
+        if self.import_session_id is None:
+            return None
+        from schema.imports.types import ImportSession
+
+        row = await info.context.loaders.session.load(self.import_session_id)
+        return ImportSession.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The files of this photo (e.g. its JPEG and its RAW): in the order they arrived, by name within one batch.")
+    async def images(self, info: strawberry.Info) -> list[Image]:
+        rows = await info.context.loaders.images_by_photo.load(self.id)
+        return [Image.from_row(row) for row in rows]
+
+
+@strawberry.type(description="One file of a photo, with the raw EXIF bytes it carried.")
+class Image:
+    id: int = strawberry.field(description="Database id.")
+    filename: str = strawberry.field(description="Original file name, e.g. IMG_1234.CR2.")
+    file_size: BigInt | None = strawberry.field(description="Bytes.")
+    hothash: str = strawberry.field(description="The hothash of the photo this file belongs to.")
+    photo_id: strawberry.Private[int]
+    import_session_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Image:
+        """The API's view of an image row."""
+        return cls(
+            id=row.id,
+            filename=row.filename,
+            file_size=row.file_size,
+            hothash=row.hothash,
+            photo_id=row.photo_id,
+            import_session_id=row.import_session_id,
+        )
+
+    @strawberry.field(description="The raw EXIF bytes exactly as received, base64.")
+    async def exif_data(self, info: strawberry.Info) -> str | None:
+        data = await info.context.loaders.exif_data.load(self.id)
+        return base64.b64encode(data).decode("ascii") if data is not None else None
+
+    @strawberry.field(
+        description="Every EXIF tag decoded from exifData, grouped by directory, tag names as keys "
+        "(the embedded thumbnail left out); null without EXIF."
+    )
+    async def exif(self, info: strawberry.Info) -> JSON | None:
+        data = await info.context.loaders.exif_data.load(self.id)
+        return exif_tags(data) if data is not None else None
+
+    @strawberry.field(description="The photo this file shows.")
+    async def photo(self, info: strawberry.Info) -> Photo:
+        row = await info.context.loaders.photo.load(self.photo_id)
+        return Photo.from_row(row)
+
+    @strawberry.field(description="The import session that brought this file.")
+    async def import_session(self, info: strawberry.Info) -> ImportSessionRef | None:
+        if self.import_session_id is None:
+            return None
+        from schema.imports.types import ImportSession
+
+        row = await info.context.loaders.session.load(self.import_session_id)
+        return ImportSession.from_row(row) if row is not None else None
+
+
+@strawberry.type(description="Where a page ends and whether another follows.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="True when a further page exists.")
+    end_cursor: str | None = strawberry.field(description="Pass as `after` to get the next page.")
+
+
+@strawberry.type(description="A photo and its cursor.")
+class PhotoEdge:
+    cursor: str = strawberry.field(description="Opaque position of this photo in the listing.")
+    node: Photo = strawberry.field(description="The photo.")
+
+
+@strawberry.type(description="A page of photos.")
+class PhotoConnection:
+    edges: list[PhotoEdge] = strawberry.field(description="The photos of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Paging state.")
+    total_count: int = strawberry.field(description="How many photos match, over all pages.")
+
+    @classmethod
+    def from_page(cls, page: Any) -> PhotoConnection:
+        """A connection over a resolvers ``Page`` of photo rows."""
+        edges = [PhotoEdge(cursor=c, node=Photo.from_row(r)) for r, c in zip(page.rows, page.cursors, strict=True)]
+        end = page.cursors[-1] if page.cursors else None
+        return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end), total_count=page.total_count)
