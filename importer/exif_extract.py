@@ -65,7 +65,10 @@ def jpeg_exif(f: BinaryIO) -> bytes | None:
             f.seek(seg.offset)
             if f.read(len(EXIF_HEADER)) == EXIF_HEADER:
                 f.seek(seg.offset)
-                return f.read(seg.length)
+                payload = f.read(seg.length)
+                if len(payload) != seg.length:
+                    raise CorruptFile("JPEG ends inside its EXIF segment")
+                return payload
     return None
 
 

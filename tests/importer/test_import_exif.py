@@ -1,0 +1,119 @@
+"""The raw EXIF bytes: exactly the JPEG APP1 payload, or the RAW's TIFF metadata prefix."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import piexif
+import pytest
+
+from photo_builders import exif_dump, jpeg_bytes, raw_bytes
+from importer.containers import TiffFile
+from importer.exif_extract import EXIF_HEADER, extract_exif, jpeg_exif, tiff_exif
+
+
+class CountingFile(io.BytesIO):
+    """A file that counts the bytes read from it."""
+
+    bytes_read = 0
+
+    def read(self, n: int | None = -1) -> bytes:  # type: ignore[override]
+        data = super().read(n)
+        self.bytes_read += len(data)
+        return data
+
+
+def test_jpeg_exif_is_the_app1_payload_exactly(tmp_path: Path) -> None:
+    payload = exif_dump(orientation=6)
+    path = tmp_path / "IMG_1.JPG"
+    path.write_bytes(jpeg_bytes(exif=payload))
+    got = extract_exif(str(path), "jpeg")
+    assert got.data == payload
+    assert got.data.startswith(EXIF_HEADER)
+    assert got.warning_code is None
+    assert piexif.load(got.data)["0th"][piexif.ImageIFD.Make] == b"Canon"
+
+
+def test_jpeg_exif_skips_other_segments_and_xmp(tmp_path: Path) -> None:
+    payload = exif_dump()
+    plain = jpeg_bytes(exif=payload)
+    xmp = b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta/>"
+    app1_xmp = b"\xff\xe1" + (len(xmp) + 2).to_bytes(2, "big") + xmp
+    com = b"\xff\xfe\x00\x07hello"
+    path = tmp_path / "IMG_2.jpg"
+    path.write_bytes(plain[:2] + b"\xff\xff" + com + app1_xmp + plain[2:])  # fill byte, COM, XMP first
+    assert extract_exif(str(path), "jpeg").data == payload
+
+
+def test_jpeg_without_exif_has_none_and_no_warning(tmp_path: Path) -> None:
+    path = tmp_path / "plain.jpg"
+    path.write_bytes(jpeg_bytes())
+    got = extract_exif(str(path), "jpeg")
+    assert got.data is None and got.warning_code is None
+
+
+def test_jpeg_exif_reads_only_the_header() -> None:
+    f = CountingFile(jpeg_bytes((2000, 1500), exif=exif_dump(), quality=95))
+    assert jpeg_exif(f) is not None
+    assert f.bytes_read < 2 * len(exif_dump()) < len(f.getvalue()) // 10
+
+
+@pytest.mark.parametrize("preview_in", ["ifd1", "subifd"])
+def test_raw_exif_is_the_tiff_metadata_prefix(tmp_path: Path, make_raw, preview_in: str) -> None:
+    raw = make_raw(tmp_path / "IMG_1.CR2", orientation=8, preview_in=preview_in, sensor_bytes=500_000)
+    got = extract_exif(str(raw.path), "raw")
+    file_bytes = raw.path.read_bytes()
+    assert got.data == EXIF_HEADER + file_bytes[: raw.metadata_end]
+    assert len(got.data) < 2000 < len(file_bytes)
+    assert raw.preview not in got.data  # the preview and the sensor data stay out
+    tags = piexif.load(got.data)
+    assert tags["0th"][piexif.ImageIFD.Model] == b"EOS R5"
+    assert tags["0th"][piexif.ImageIFD.Orientation] == 8
+    assert tags["Exif"][piexif.ExifIFD.DateTimeOriginal] == b"2023:06:01 12:30:45"
+    assert got.warning_code is None
+
+
+def test_raw_exif_big_endian_and_vendor_magics(tmp_path: Path) -> None:
+    for name, options in [("a.PEF", {"order": ">"}), ("b.RW2", {"magic": b"IIU\x00"}), ("c.ORF", {"magic": b"IIRO"})]:
+        data, end = raw_bytes(**options)
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert extract_exif(str(path), "raw").data == EXIF_HEADER + data[:end], name
+
+
+def test_raw_exif_reads_only_the_metadata() -> None:
+    data, end = raw_bytes(sensor_bytes=2_000_000)
+    f = CountingFile(data)
+    assert tiff_exif(TiffFile(f, len(data))).data == EXIF_HEADER + data[:end]
+    assert f.bytes_read < 2 * end + 1000
+
+
+def test_unreadable_formats_get_no_exif_and_a_warning(tmp_path: Path) -> None:
+    cr3 = tmp_path / "IMG_1.CR3"
+    cr3.write_bytes(b"\x00\x00\x00\x18ftypcrx " + bytes(1000))
+    got = extract_exif(str(cr3), "raw")
+    assert got.data is None and got.warning_code == "EXIF_UNSUPPORTED_FORMAT"
+
+    heic = tmp_path / "IMG_1.HEIC"
+    heic.write_bytes(b"\x00\x00\x00\x18ftypheic" + bytes(100))
+    got = extract_exif(str(heic), "heic")
+    assert got.data is None and got.warning_code == "EXIF_UNSUPPORTED_FORMAT"
+
+
+def test_damaged_raw_and_jpeg_are_warnings_not_crashes(tmp_path: Path) -> None:
+    data, _ = raw_bytes()
+    broken = tmp_path / "broken.NEF"
+    broken.write_bytes(data[:4] + (10_000_000).to_bytes(4, "little") + data[8:])  # IFD0 beyond the file
+    got = extract_exif(str(broken), "raw")
+    assert got.data is None and got.warning_code == "EXIF_UNREADABLE"
+
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(jpeg_bytes(exif=exif_dump())[:30])
+    got = extract_exif(str(cut), "jpeg")
+    assert got.data is None and got.warning_code == "EXIF_UNREADABLE"
+
+
+def test_unreadable_file_raises_oserror(tmp_path: Path) -> None:
+    with pytest.raises(OSError):
+        extract_exif(str(tmp_path / "missing.jpg"), "jpeg")
