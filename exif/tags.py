@@ -17,6 +17,7 @@ Representation (documented in docs/exif-policy.md):
 
 from __future__ import annotations
 
+import codecs
 import math
 from typing import Any
 
@@ -34,6 +35,9 @@ _BUDGET_BYTES = 256 * 1024  # total bytes decoded per call; later values are sum
 _MAKER_NOTE = 0x927C
 _USER_COMMENT = 0x9286
 _PRINTABLE = bytes(range(32, 127))
+# Codecs load lazily from disk on first use; load them now so a call never touches the filesystem.
+for _codec in ("utf-16", "utf-16-be", "latin-1", "utf-8"):
+    codecs.lookup(_codec)
 _POINTERS = {EXIF_POINTER, GPS_POINTER, INTEROP_POINTER}
 _NAMES: dict[str, dict[int, str]] = {
     directory: {tag: info["name"] for tag, info in TAGS[table].items()}
