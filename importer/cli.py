@@ -20,7 +20,7 @@ from rich.text import Text
 from importer.process import ProcessedGroup
 from importer.report import print_summary
 from importer.scan import count_files
-from importer.transport import DEFAULT_DATABASE_URL, HttpTransport, LocalTransport, Transport, TransportError
+from importer.transport import HttpTransport, LocalTransport, Transport, TransportError
 from importer.upload import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, ApiError, ImportRun
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``import`` options to ``parser``."""
     parser.add_argument("paths", nargs="+", metavar="PATH", help="folders (searched recursively) or photo files")
     parser.add_argument("--server", metavar="URL", help="imalink server root, e.g. http://127.0.0.1:8000 (default: write to the local database)")
-    parser.add_argument("--database-url", metavar="URL", help=f"local database (default: {DEFAULT_DATABASE_URL}); not with --server")
+    parser.add_argument("--database-url", metavar="URL", help="SQLAlchemy URL of the local database (default: IMALINK_DATABASE_URL, else sqlite:///imalink.db); not with --server")
     parser.add_argument("--storage-directory", metavar="NAME", help="storage directory name recorded on the import session (default: the first PATH's folder name)")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N", help=f"photo groups per request, 1-{MAX_BATCH_SIZE} (default: {DEFAULT_BATCH_SIZE})")
     parser.add_argument("--dry-run", action="store_true", help="scan, group, make hotpreviews and hashes; send nothing")
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     transport: Transport | None = None
     try:
         if not args.dry_run:
-            transport = HttpTransport(args.server) if args.server else LocalTransport(args.database_url or DEFAULT_DATABASE_URL)
+            transport = HttpTransport(args.server) if args.server else LocalTransport(args.database_url)
     except TransportError as exc:
         err.print(f"imalink import: error: {exc}")
         return EXIT_USAGE

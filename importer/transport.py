@@ -12,7 +12,6 @@ from typing import Any, Protocol
 import httpx
 
 GRAPHQL_PATH = "/graphql"
-DEFAULT_DATABASE_URL = "sqlite:///./imalink.db"
 
 
 class TransportError(Exception):
@@ -55,11 +54,11 @@ class HttpTransport:
 class LocalTransport:
     """Executes operations in-process against the database at ``database_url``.
 
-    Goes through the server's own entry point, ``imalink.local.LocalGraphQL``, so a local import
+    ``None`` means the server's own default (``IMALINK_DATABASE_URL``, else ./imalink.db). Goes through the server's own entry point, ``imalink.local.LocalGraphQL``, so a local import
     runs exactly the schema and import service a server import does.
     """
 
-    def __init__(self, database_url: str = DEFAULT_DATABASE_URL) -> None:
+    def __init__(self, database_url: str | None = None) -> None:
         try:
             from imalink.local import LocalGraphQL
         except ImportError as exc:
