@@ -11,7 +11,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,3 +87,39 @@ def _write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RunningServer:
+    """A real imalink server on 127.0.0.1 and the database it writes to."""
+
+    url: str
+    database_url: str
+
+
+@pytest.fixture
+def imalink_server(tmp_path: Path) -> Iterator[RunningServer]:
+    """The lead's app (``imalink.app.create_app``) served by uvicorn in a thread, over real HTTP."""
+    app_module = pytest.importorskip("imalink.app")
+    settings_module = pytest.importorskip("imalink.settings")
+    uvicorn = pytest.importorskip("uvicorn")
+    database_url = f"sqlite:///{tmp_path / 'server.db'}"
+    app = app_module.create_app(settings_module.Settings(database_url=database_url))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the imalink server did not start")
+        time.sleep(0.02)
+    yield RunningServer(f"http://127.0.0.1:{port}", database_url)
+    server.should_exit = True
+    thread.join(timeout=10)

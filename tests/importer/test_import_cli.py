@@ -1,0 +1,130 @@
+"""The command: dry run, JSON summary, human summary, exit codes, worker processes."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from importer.cli import main
+from importer.grouping import iter_groups
+from importer.preview import hothash, make_hotpreview
+from importer.process import process_group, process_groups
+from importer.scan import iter_folders
+from importer.transport import HttpTransport, TransportError
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_dry_run_json(photo_tree, capsys) -> None:
+    code = main([str(photo_tree.root), "--dry-run", "--json", "--workers", "1"])
+    summary = json.loads(capsys.readouterr().out)  # stdout is the JSON document alone
+    assert code == 1
+    assert summary["dryRun"] is True
+    assert (summary["filesFound"], summary["groupsFound"], summary["groupsReady"], summary["filesReady"]) == (5, 4, 3, 4)
+    assert summary["groupsSent"] == 0 and summary["importSessionId"] is None
+    (failure,) = summary["failures"]
+    assert failure["filename"] == str(photo_tree.corrupt) and failure["code"] == "PREVIEW_FAILED"
+
+
+def test_dry_run_needs_no_server_and_exits_0_when_all_is_well(tmp_path: Path, make_jpeg, make_raw, capsys) -> None:
+    make_jpeg(tmp_path / "IMG_1.JPG")
+    make_raw(tmp_path / "IMG_1.CR2")
+    code = main([str(tmp_path), "--dry-run", "--server", f"http://127.0.0.1:{_closed_port()}", "--workers", "1"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Found 2 photo files in 1 photo groups" in out
+    assert "would send 1 photo groups (2 files)" in out
+
+
+def test_human_summary_names_failures_and_warnings(photo_tree, tmp_path: Path, capsys) -> None:
+    (photo_tree.root / "IMG_7.CR3").write_bytes(b"\x00\x00\x00\x18ftypcrx " + bytes(100))
+    (photo_tree.root / "IMG_7.JPG").write_bytes((photo_tree.pair_jpeg).read_bytes())
+    code = main([str(photo_tree.root), "--dry-run", "--workers", "1"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Failed: 1 photo groups" in out
+    assert f"{photo_tree.corrupt}: cannot make a hotpreview" in out
+    assert "IMG_7.CR3: not a TIFF-based RAW" in out and "EXIF_UNSUPPORTED_FORMAT" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--batch-size", "0"],
+        ["--batch-size", "1001"],
+        ["--server", "http://x", "--database-url", "sqlite://"],
+        ["--workers", "0"],
+    ],
+)
+def test_usage_errors_exit_2(photo_tree, capsys, argv: list[str]) -> None:
+    assert main([str(photo_tree.root), *argv]) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_missing_path_exits_2(tmp_path: Path, capsys) -> None:
+    assert main([str(tmp_path / "nope"), "--dry-run"]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_unreachable_server_exits_2(photo_tree, capsys) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    assert main([str(photo_tree.root), "--server", url, "--workers", "1"]) == 2
+    assert "cannot reach" in capsys.readouterr().err
+    with pytest.raises(TransportError):
+        HttpTransport(url).execute("{ __typename }", {})
+
+
+def test_processing_a_group(photo_tree) -> None:
+    pair = next(iter_groups(iter_folders([photo_tree.root])))
+    result = process_group(pair)
+    assert result.sendable and not result.errors and not result.warnings
+    assert result.preview.data == make_hotpreview(photo_tree.pair_jpeg)
+    assert result.preview.hothash == hothash(result.preview.data)
+    assert [(i.filename, i.size) for i in result.images] == [
+        ("IMG_1234.JPG", photo_tree.pair_jpeg.stat().st_size),
+        ("img_1234.cr2", photo_tree.pair_raw.path.stat().st_size),
+    ]
+    assert all(i.exif and i.exif.startswith(b"Exif\0\0") for i in result.images)
+
+
+def test_unreadable_file_in_a_group_is_reported_and_the_rest_is_sent(photo_tree) -> None:
+    pair = next(iter_groups(iter_folders([photo_tree.root])))
+    photo_tree.pair_raw.path.unlink()  # gone between the walk and the read (as root, chmod 0 would not do)
+    result = process_group(pair)
+    assert result.sendable
+    assert [i.filename for i in result.images] == ["IMG_1234.JPG"]
+    (error,) = result.errors
+    assert error.code == "FILE_UNREADABLE" and error.filename == str(photo_tree.pair_raw.path)
+
+
+def test_group_whose_preview_source_is_unreadable_is_not_sent(photo_tree) -> None:
+    pair = next(iter_groups(iter_folders([photo_tree.root])))
+    photo_tree.pair_jpeg.unlink()
+    result = process_group(pair)
+    assert not result.sendable and result.images == [] and result.warnings == []
+    assert [e.filename for e in result.errors] == [str(photo_tree.pair_jpeg)]
+
+
+def test_worker_processes_give_the_same_results_in_order(photo_tree) -> None:
+    groups = list(iter_groups(iter_folders([photo_tree.root])))
+    one = [(r.group.label, r.preview and r.preview.data, r.images, r.errors) for r in process_groups(groups, 1)]
+    two = [(r.group.label, r.preview and r.preview.data, r.images, r.errors) for r in process_groups(groups, 2)]
+    assert one == two and len(one) == 4
+
+
+def test_python_dash_m_importer(photo_tree) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "importer", str(photo_tree.root), "--dry-run", "--json"],
+        capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["groupsReady"] == 3
