@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.errors import ClientSafeErrors
@@ -12,6 +13,7 @@ from schema.imports.mutations import ImportMutations
 from schema.imports.queries import ImportQueries
 from schema.photos.mutations import PhotoMutations
 from schema.photos.queries import PhotoQueries
+from schema.scalars import BIG_INT_DEFINITION, BigInt
 
 Query = merge_types("Query", (PhotoQueries, ImportQueries))
 Mutation = merge_types("Mutation", (ImportMutations, PhotoMutations))
@@ -27,4 +29,9 @@ class ImalinkSchema(strawberry.Schema):
 
 def build_schema() -> strawberry.Schema:
     """The imalink schema, with client-safe errors."""
-    return ImalinkSchema(query=Query, mutation=Mutation, extensions=[ClientSafeErrors])
+    return ImalinkSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[ClientSafeErrors],
+        config=StrawberryConfig(scalar_map={BigInt: BIG_INT_DEFINITION}),
+    )

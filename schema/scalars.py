@@ -18,8 +18,9 @@ def _parse_big_int(value: object) -> int:
     return number
 
 
-BigInt = strawberry.scalar(
-    NewType("BigInt", int),
+BigInt = NewType("BigInt", int)
+
+BIG_INT_DEFINITION = strawberry.scalar(
     name="BigInt",
     description="Integers up to 2^53, serialized as JSON numbers (file sizes pass 2^31).",
     serialize=int,

@@ -167,15 +167,17 @@ def _check_hotpreview_and_hothash(
     encoded = group.hotpreview
     if encoded.startswith(DATA_URL_PREFIX):
         encoded = encoded[len(DATA_URL_PREFIX) :]
-    # Base64 is 4/3 of the bytes: refuse an oversized preview before decoding it.
+    too_large = ImportProblem("HOTPREVIEW_TOO_LARGE", f"The hotpreview may be at most {limits.max_hotpreview_bytes} bytes.")
+    # Base64 is 4/3 of the bytes: refuse a clearly oversized preview before decoding it.
     if len(encoded) > (limits.max_hotpreview_bytes + 2) // 3 * 4:
-        errors.append(
-            ImportProblem("HOTPREVIEW_TOO_LARGE", f"The hotpreview may be at most {limits.max_hotpreview_bytes} bytes.")
-        )
+        errors.append(too_large)
         return None, claimed
     hotpreview = _b64(encoded)
     if hotpreview is None:
         errors.append(ImportProblem("INVALID_BASE64", "hotpreview is not valid base64."))
+        return None, claimed
+    if len(hotpreview) > limits.max_hotpreview_bytes:
+        errors.append(too_large)
         return None, claimed
     if not hotpreview.startswith(JPEG_SOI):
         errors.append(ImportProblem("HOTPREVIEW_NOT_JPEG", "hotpreview must be a JPEG (start with FF D8)."))
