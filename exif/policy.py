@@ -92,16 +92,16 @@ class Position(NamedTuple):
 
 def _degrees(ifd: Ifd, tag: int, limit: float) -> float | None:
     """Degrees, minutes, seconds (one to three rationals) as decimal degrees within ±limit."""
-    entry = ifd.entries.get(tag)
+    entry = ifd.get(tag)
     if entry is None or entry.count == 0:
         return None
     pairs = values.rationals(ifd, entry, 3)
     if not pairs or any(den == 0 for _, den in pairs):
         return None
-    total = sum(Fraction(num, den) / scale for (num, den), scale in zip(pairs, (1, 60, 3600)))
+    total = sum(num / den / scale for (num, den), scale in zip(pairs, (1, 60, 3600)))
     if total < 0 or total > limit:
         return None
-    return float(total)
+    return total
 
 
 def _ref(ifd: Ifd, tag: int) -> str:

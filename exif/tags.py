@@ -24,7 +24,7 @@ from typing import Any
 from piexif import TAGS
 
 from . import values
-from .tiff import EXIF_POINTER, GPS_POINTER, INTEROP_POINTER, Ifd, TiffError, parse_header
+from .tiff import EXIF_POINTER, Entry, GPS_POINTER, INTEROP_POINTER, Ifd, TiffError, parse_header
 
 _MAX_VALUES = 256
 _MAX_HEX_BYTES = 64
@@ -87,14 +87,14 @@ def _directory(name: str, ifd: Ifd, budget: list[int]) -> dict[str, Any]:
     for tag in sorted(ifd.entries):
         if tag in _POINTERS:
             continue
-        value = _value(ifd, tag, budget)
+        entry = ifd.get(tag)
+        value = _value(ifd, tag, entry, budget) if entry is not None else None
         if value is not None:
             out[names.get(tag) or f"0x{tag:04X}"] = value
     return out
 
 
-def _value(ifd: Ifd, tag: int, budget: list[int]) -> Any:
-    entry = ifd.entries[tag]
+def _value(ifd: Ifd, tag: int, entry: Entry, budget: list[int]) -> Any:
     typ, count, size = entry.type, entry.count, entry.size
     if count == 0:
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 EXIF_PREFIX = b"Exif\x00\x00"
 
@@ -40,8 +41,7 @@ class TiffError(ValueError):
     """The blob has no readable TIFF structure; the message is a short human sentence."""
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One directory entry: its type, value count and the absolute offset of its value bytes."""
 
     type: int
@@ -55,15 +55,32 @@ class Entry:
 
 @dataclass(slots=True)
 class Ifd:
-    """One directory: entries by tag id, plus the blob they point into."""
+    """One directory: where each tag's 12-byte entry is, plus the blob they point into.
+
+    Entries are decoded and bounds-checked only when asked for (:meth:`get`): ``read_exif`` needs
+    a third of them, so this keeps the common path short.
+    """
 
     buf: bytes
     endian: str
-    entries: dict[int, Entry] = field(default_factory=dict)
+    entries: dict[int, int] = field(default_factory=dict)
     next_offset: int = 0
 
     def get(self, tag: int) -> Entry | None:
-        return self.entries.get(tag)
+        """The entry for ``tag``; ``None`` when absent, of unknown type or reaching past the blob."""
+        pos = self.entries.get(tag)
+        if pos is None:
+            return None
+        typ, count, value = struct.unpack_from(self.endian + "HII", self.buf, pos + 2)
+        size = TYPE_SIZES.get(typ)
+        if size is None:
+            return None
+        total = size * count
+        if total <= 4:
+            return Entry(typ, count, pos + 8)
+        if value + total > len(self.buf):
+            return None
+        return Entry(typ, count, value)
 
 
 @dataclass(slots=True)
@@ -84,9 +101,9 @@ class Tiff:
         """Follow a pointer tag of ``parent``; ``(None, None)`` when the tag is absent."""
         if parent is None:
             return None, None
-        entry = parent.entries.get(tag)
+        entry = parent.get(tag)
         if entry is None:
-            return None, None
+            return (None, "directory pointer is unreadable") if tag in parent.entries else (None, None)
         # A pointer is one LONG (or IFD); anything else (text, a list) is not followed.
         if entry.type not in (4, 13) or entry.count != 1:
             return None, "directory pointer is empty or of the wrong type"
@@ -127,19 +144,11 @@ def read_ifd(tiff: Tiff, offset: int) -> tuple[Ifd | None, str | None]:
         warning = "directory truncated"
     if count == 0:
         return Ifd(buf, endian), warning or "empty directory"
-    raw = struct.unpack_from(endian + "HHII" * count, buf, offset + 2)
-    entries: dict[int, Entry] = {}
-    pos = offset + 2
-    for i in range(0, 4 * count, 4):
-        tag, typ, n, value = raw[i], raw[i + 1], raw[i + 2], raw[i + 3]
-        size = TYPE_SIZES.get(typ)
-        if size is not None:
-            total = size * n
-            if total <= 4:
-                entries.setdefault(tag, Entry(typ, n, pos + 8))
-            elif value + total <= end:
-                entries.setdefault(tag, Entry(typ, n, value))
-        pos += 12
+    # One unpack of all tag ids; entries are located, not decoded (see Ifd.get). Reversed so
+    # that a duplicated tag keeps its first entry.
+    tags = struct.unpack_from(endian + "H10x" * count, buf, offset + 2)
+    positions = range(offset + 2, offset + 2 + 12 * count, 12)
+    entries = dict(zip(reversed(tags), reversed(positions)))
     next_pos = offset + 2 + 12 * count
     next_offset = struct.unpack_from(endian + "I", buf, next_pos)[0] if next_pos + 4 <= end else 0
     return Ifd(buf, endian, entries, next_offset), warning

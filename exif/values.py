@@ -42,7 +42,7 @@ def decode_text(data: bytes) -> str | None:
 
 def text(ifd: Ifd | None, tag: int) -> str | None:
     """The text of ``tag`` in ``ifd``, or ``None``."""
-    entry = ifd.entries.get(tag) if ifd is not None else None
+    entry = ifd.get(tag) if ifd is not None else None
     if entry is None or entry.type not in _TEXT_TYPES:
         return None
     return decode_text(raw(ifd, entry))  # type: ignore[union-attr]
@@ -78,7 +78,7 @@ def floats(ifd: Ifd, entry: Entry, limit: int | None = None) -> tuple[float, ...
 
 def first_int(ifd: Ifd | None, tag: int) -> int | None:
     """The first integer value of ``tag``, or ``None``."""
-    entry = ifd.entries.get(tag) if ifd is not None else None
+    entry = ifd.get(tag) if ifd is not None else None
     if entry is None or entry.count == 0:
         return None
     values = ints(ifd, entry, 1)  # type: ignore[arg-type]
@@ -87,7 +87,7 @@ def first_int(ifd: Ifd | None, tag: int) -> int | None:
 
 def fraction(ifd: Ifd | None, tag: int) -> Fraction | None:
     """The first rational of ``tag`` as an exact Fraction; ``None`` when absent or n/0."""
-    entry = ifd.entries.get(tag) if ifd is not None else None
+    entry = ifd.get(tag) if ifd is not None else None
     if entry is None or entry.count == 0:
         return None
     pairs = rationals(ifd, entry, 1)  # type: ignore[arg-type]
@@ -98,5 +98,11 @@ def fraction(ifd: Ifd | None, tag: int) -> Fraction | None:
 
 def positive_float(ifd: Ifd | None, tag: int) -> float | None:
     """A rational measurement (focal length, f-number) as a float; zero or negative is absent."""
-    value = fraction(ifd, tag)
-    return float(value) if value is not None and value > 0 else None
+    entry = ifd.get(tag) if ifd is not None else None
+    if entry is None or entry.count == 0:
+        return None
+    pairs = rationals(ifd, entry, 1)  # type: ignore[arg-type]
+    if not pairs or pairs[0][1] == 0:
+        return None
+    value = pairs[0][0] / pairs[0][1]
+    return value if value > 0 else None

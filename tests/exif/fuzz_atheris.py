@@ -33,6 +33,8 @@ SLOWEST = [0.0]
 def one_input(data: bytes) -> None:
     for fn in (read_exif, exif_tags):
         _, elapsed = guarded(fn, data)
+        if elapsed > 0.05:  # re-time: one slow run can be the scheduler, three are the code
+            elapsed = min(elapsed, *(guarded(fn, data)[1] for _ in range(2)))
         SLOWEST[0] = max(SLOWEST[0], elapsed)
         if elapsed > 0.05:
             raise AssertionError(f"{fn.__name__} took {elapsed * 1000:.1f} ms")

@@ -32,6 +32,8 @@ SEEDS = [p.read_bytes() for p in samples()] + _BUILT
 def check(blob: bytes) -> None:
     for fn in (read_exif, exif_tags):
         result, elapsed = guarded(fn, blob)
+        if elapsed > TIME_LIMIT:  # re-time: one slow run can be the scheduler, three are the code
+            elapsed = min(elapsed, *(guarded(fn, blob)[1] for _ in range(2)))
         assert elapsed < TIME_LIMIT, f"{fn.__name__} took {elapsed * 1000:.1f} ms on {len(blob)} bytes"
         assert isinstance(result, ExifReading if fn is read_exif else dict)
 

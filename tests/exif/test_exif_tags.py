@@ -14,7 +14,7 @@ def test_directories_names_and_value_shapes() -> None:
     blob = build_exif(
         {0x010F: Tag(ASCII, b"HTC"), 0x0112: 1, 0x011A: (72, 1)},
         {0x829A: (10, 30), 0x9000: b"0230", 0x927C: b"\x01" * 5000, 0x9204: Tag(SRATIONAL, [(-1, 3)]),
-         0xA420: "abc", 0xC000: 7, 0x9286: b"ASCII\x00\x00\x00Hello  ", 0xA40C: b"\x00\x01\xfe"},
+         0xA420: "abc", 0xC000: 7, 0x9286: b"ASCII\x00\x00\x00Hello  ", 0xA40B: b"\x00\x01\xfe"},
         {0x0000: Tag(1, b"\x02\x02\x00\x00"), 0x0002: [(59, 1), (0, 1), (0, 0)]},
         interop={0x0001: "R98"},
         ifd1={0x0103: 6},
