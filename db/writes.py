@@ -6,11 +6,11 @@ what they actually wrote, so an overlapping hothash or file name is never a fail
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, update
+from sqlalchemy import Connection, Table, func, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from db.tables import Image, ImportSession, Photo, PhotoTag
@@ -34,14 +34,29 @@ def _batches(rows: Sequence[dict[str, Any]]) -> Iterable[Sequence[dict[str, Any]
         yield rows[start : start + ROWS_PER_INSERT]
 
 
+def _in_lock_order(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
+) -> Sequence[dict[str, Any]]:
+    """``rows`` in the order to insert them, with ids still following the request order.
+
+    On PostgreSQL two importers must take unique-key locks in the same order or they may deadlock,
+    so rows go in key order, carrying ids drawn from the table's sequence in request order. SQLite
+    writers hold the whole database (BEGIN IMMEDIATE), so request order is already safe.
+    """
+    if conn.dialect.name != "postgresql" or not rows:
+        return rows
+    draw = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
+    ids = sorted(conn.execute(draw, {"table": table.name, "n": len(rows)}).scalars())
+    return sorted(({**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)), key=key)
+
+
 def insert_new_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     """Insert photos whose hothash is not taken yet; returns ``{hothash: id}`` of those inserted.
 
-    Rows are written in hothash order so that two importers lock the same keys in the same order
-    (PostgreSQL would otherwise be free to deadlock them).
+    Ids follow the order of ``rows``.
     """
     inserted: dict[str, int] = {}
-    ordered = sorted(rows, key=lambda row: row["hothash"])
+    ordered = _in_lock_order(conn, photo_t, rows, key=lambda row: row["hothash"])
     for batch in _batches(ordered):
         statement = (
             _insert(conn, photo_t)
@@ -54,9 +69,12 @@ def insert_new_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[
 
 
 def insert_new_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[tuple[int, str]]:
-    """Insert images whose (photo, file name) is not taken yet; returns those inserted."""
+    """Insert images whose (photo, file name) is not taken yet; returns those inserted.
+
+    Ids follow the order of ``rows``.
+    """
     inserted: set[tuple[int, str]] = set()
-    ordered = sorted(rows, key=lambda row: (row["photo_id"], row["filename_key"]))
+    ordered = _in_lock_order(conn, image_t, rows, key=lambda row: (row["photo_id"], row["filename_key"]))
     for batch in _batches(ordered):
         statement = (
             _insert(conn, image_t)

@@ -119,7 +119,7 @@ class Photo:
         row = await info.context.loaders.session.load(self.import_session_id)
         return ImportSession.from_row(row) if row is not None else None
 
-    @strawberry.field(description="The files of this photo (e.g. its JPEG and its RAW): in the order they arrived, by name within one batch.")
+    @strawberry.field(description="The files of this photo (e.g. its JPEG and its RAW), in the order they arrived.")
     async def images(self, info: strawberry.Info) -> list[Image]:
         rows = await info.context.loaders.images_by_photo.load(self.id)
         return [Image.from_row(row) for row in rows]
