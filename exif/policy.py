@@ -96,7 +96,7 @@ def _degrees(ifd: Ifd, tag: int, limit: float) -> float | None:
     if entry is None or entry.count == 0:
         return None
     pairs = values.rationals(ifd, entry, 3)
-    if not pairs or any(den == 0 for _, den in pairs):
+    if not pairs or any(den == 0 or num < 0 or den < 0 for num, den in pairs):
         return None
     total = sum(num / den / scale for (num, den), scale in zip(pairs, (1, 60, 3600)))
     if total < 0 or total > limit:

@@ -3,6 +3,7 @@ filesystem, and stay under 50 ms and 10 MB each. Run time is kept to a few secon
 
 from __future__ import annotations
 
+import os
 import struct
 
 from corpus import samples
@@ -13,6 +14,7 @@ from tiffbuild import build_exif
 
 from exif import ExifReading, exif_tags, read_exif
 
+EXAMPLES = int(os.environ.get("IMALINK_FUZZ_EXAMPLES", "1000"))  # raise for a longer run
 TIME_LIMIT = 0.05
 MEMORY_LIMIT = 10_000_000
 
@@ -64,19 +66,19 @@ def mutated(draw: st.DrawFn) -> bytes:
     return bytes(blob)
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutated())
 def test_mutated_blobs(blob: bytes) -> None:
     check(blob)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=max(EXAMPLES // 10, 1), deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutated())
 def test_mutated_blobs_memory(blob: bytes) -> None:
     check_memory(blob)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=max(EXAMPLES // 3, 1), deadline=None)
 @given(
     st.sampled_from([b"Exif\x00\x00II*\x00", b"Exif\x00\x00MM\x00*", b"II*\x00", b"MM\x00*", b"IIU\x00", b"MMOR", b""]),
     st.binary(max_size=2048),

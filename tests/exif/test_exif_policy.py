@@ -111,6 +111,7 @@ def test_gps_zero_zero_is_no_fix_and_has_no_altitude() -> None:
     {**OSLO, 2: [(59, 0), (54, 1), (0, 1)]},
     {**OSLO, 4: [(10, 1), (45, 1), (1, 0)]},
     {**OSLO, 2: Tag(SRATIONAL, [(-59, 1), (0, 1), (0, 1)])},
+    {**OSLO, 2: Tag(SRATIONAL, [(59, 1), (-30, 1), (0, 1)])},
     {**OSLO, 1: "X"},
     {1: "N", 2: [(59, 1), (0, 1), (0, 1)]},
 ])
