@@ -6,7 +6,6 @@ from typing import Any
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
-from strawberry.tools import merge_types
 
 from schema.errors import ClientSafeErrors
 from schema.imports.mutations import ImportMutations
@@ -15,8 +14,14 @@ from schema.photos.mutations import PhotoMutations
 from schema.photos.queries import PhotoQueries
 from schema.scalars import BIG_INT_DEFINITION, BigInt
 
-Query = merge_types("Query", (PhotoQueries, ImportQueries))
-Mutation = merge_types("Mutation", (ImportMutations, PhotoMutations))
+@strawberry.type(description="Reading the library: photos, import sessions, known hothashes.")
+class Query(PhotoQueries, ImportQueries):
+    pass
+
+
+@strawberry.type(description="Changing the library: imports, sessions, photo edits.")
+class Mutation(ImportMutations, PhotoMutations):
+    pass
 
 
 class ImalinkSchema(strawberry.Schema):

@@ -1,0 +1,25 @@
+"""Write the schema's SDL to ``schema.graphql`` (``python -m schema.export``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from schema.build import build_schema
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
+
+
+def sdl() -> str:
+    """The schema as SDL, exactly as committed in ``schema.graphql``."""
+    return build_schema().as_str() + "\n"
+
+
+def main() -> int:
+    SCHEMA_FILE.write_text(sdl(), encoding="utf-8")
+    print(f"wrote {SCHEMA_FILE}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
