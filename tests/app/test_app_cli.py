@@ -1,0 +1,61 @@
+"""The ``imalink serve`` command as a user runs it: a real process on a real port."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+
+from tests.support.server import free_port
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 30) -> httpx.Response:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else "server exited"
+        try:
+            return httpx.get(url, timeout=1)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer")
+
+
+def serve(args: list[str], env: dict[str, str], cwd) -> subprocess.Popen:
+    command = [sys.executable, "-m", "imalink.cli", "serve", *args]
+    return subprocess.Popen(command, cwd=cwd, env={**os.environ, **env}, stderr=subprocess.PIPE)
+
+
+def test_serve_creates_the_default_sqlite_library_in_wal_mode(tmp_path):
+    port = free_port()
+    env = {"PYTHONPATH": os.getcwd()}
+    process = serve(["--port", str(port)], env, tmp_path)
+    try:
+        health = wait_for(f"http://127.0.0.1:{port}/healthz", process)
+        assert health.json() == {"status": "ok", "database": "sqlite"}
+        answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ photos { totalCount } }"})
+        assert answer.json() == {"data": {"photos": {"totalCount": 0}}}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    library = tmp_path / "imalink.db"
+    assert library.exists()
+    import sqlite3
+
+    with sqlite3.connect(library) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_serve_reads_its_settings_from_the_environment(tmp_path):
+    port = free_port()
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    env = {"PYTHONPATH": os.getcwd(), "IMALINK_DATABASE_URL": url, "IMALINK_PORT": str(port)}
+    process = serve([], env, tmp_path)
+    try:
+        assert wait_for(f"http://127.0.0.1:{port}/healthz", process).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert (tmp_path / "elsewhere.db").exists() and not (tmp_path / "imalink.db").exists()

@@ -1,0 +1,42 @@
+"""Each filter of the photo listing is served by an index (SQLite's query planner says so)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from db.engine import make_engine
+from db.migrate import upgrade_to_head
+from db.queries import PHOTO_COLUMNS, BoundingBox, PhotoFilterSpec, filter_clauses, photo_t
+
+
+@pytest.fixture(scope="module")
+def sqlite_engine(tmp_path_factory):
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('plans') / 'plans.db'}")
+    upgrade_to_head(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("spec", "index"),
+    [
+        (PhotoFilterSpec(taken_after=datetime(2020, 1, 1)), "ix_photo_taken_at_id"),
+        (PhotoFilterSpec(camera_make="canon"), "ix_photo_camera_make_lower"),
+        (PhotoFilterSpec(camera_model="d90"), "ix_photo_camera_model_lower"),
+        (PhotoFilterSpec(lens_model="rf 50mm"), "ix_photo_lens_model_lower"),
+        (PhotoFilterSpec(has_gps=True), "ix_photo_gps"),
+        (PhotoFilterSpec(bbox=BoundingBox(10, 170, 20, -170)), "ix_photo_gps"),
+        (PhotoFilterSpec(min_rating=4), "ix_photo_rating"),
+        (PhotoFilterSpec(import_session_id=3), "ix_photo_import_session_id"),
+        (PhotoFilterSpec(tags=("beach",)), "sqlite_autoindex_photo_tag_1"),
+    ],
+)
+def test_filter_uses_its_index(sqlite_engine, spec, index):
+    query = select(*PHOTO_COLUMNS).where(*filter_clauses(spec))
+    compiled = query.compile(sqlite_engine, compile_kwargs={"literal_binds": True})
+    with sqlite_engine.connect() as conn:
+        plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+    assert index in plan, plan
