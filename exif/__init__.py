@@ -5,7 +5,7 @@ A pure library (no database, no GraphQL, no filesystem) that never raises on any
 - :func:`read_exif` — the metadata the import service stores (capture time, GPS, camera, exposure).
 - :func:`exif_tags` — every decoded tag as JSON-safe data, for the ``exif`` field of an Image.
 
-The rules applied are in ``docs/exif-policy.md``.
+The rules applied are written in the README, section "EXIF policy".
 """
 
 from .reader import read_exif

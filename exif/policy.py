@@ -1,4 +1,4 @@
-"""The rules that turn tag values into trustworthy metadata (see docs/exif-policy.md).
+"""The rules that turn tag values into trustworthy metadata (see README.md, "EXIF policy").
 
 Which date wins, what makes a date or a GPS position valid, how an exposure time is written.
 """

@@ -1,6 +1,6 @@
 """``exif_tags``: every decoded tag as JSON-safe data, for the ``exif`` JSON field of an Image.
 
-Representation (documented in docs/exif-policy.md):
+Representation (documented in README.md, "EXIF policy"):
 
 - directories ``"0th"``, ``"Exif"``, ``"GPS"``, ``"Interop"``, ``"1st"`` (only those present);
 - keys are piexif tag names (``"Make"``, ``"DateTimeOriginal"``); unknown tags ``"0xC4A5"``;

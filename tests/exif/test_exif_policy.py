@@ -1,4 +1,4 @@
-"""One test per policy rule (docs/exif-policy.md), on EXIF built by the tests themselves."""
+"""One test per policy rule (README.md, "EXIF policy"), on EXIF built by the tests themselves."""
 
 from __future__ import annotations
 

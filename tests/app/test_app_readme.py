@@ -1,0 +1,22 @@
+"""The README's GraphiQL examples run as pasted."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from tests.support.graphql import data
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_examples_run_as_pasted(gql):
+    blocks = re.findall(r"```(graphql|json)\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    session, batch, variables, page = (text for _, text in blocks[:4])
+    assert data(gql.execute(session))["createImportSession"]["id"] == 1
+    imported = data(gql.execute(batch, json.loads(variables)))["importBatch"]
+    assert imported["results"][0]["status"] == "CREATED"
+    listed = data(gql.execute(page))["photos"]
+    assert listed["totalCount"] == 1
+    assert [i["filename"] for i in listed["edges"][0]["node"]["images"]] == ["IMG_0001.JPG", "IMG_0001.CR2"]
