@@ -92,6 +92,12 @@ def build_tree(root: Path, groups: int, detail: int) -> int:
     return total
 
 
+def cpu_seconds() -> float:
+    """User+system CPU time of this process and its reaped children (the worker pool)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def baseline(root: Path) -> float:
     """Seconds for the bare loop over every JPEG in ``root``."""
     paths = sorted(root.rglob("*.JPG"))
@@ -133,14 +139,23 @@ def measure(root: Path, groups: int, jpeg_bytes: int, workers: int | None) -> No
     first_folder = sorted(p for p in root.iterdir() if p.is_dir())[0]
     importer([first_folder], workers)  # warm-up: page cache, imports, pool start; 100 groups
     rss_small = peak_rss_mib()
+    cpu = cpu_seconds()
     took, sent = importer([root], workers)
+    cpu_ours = cpu_seconds() - cpu
     rss_full = peak_rss_mib()
+    cpu = cpu_seconds()
     base = baseline(root)
+    cpu_base = cpu_seconds() - cpu
 
     ours, bare = sent / took, groups / base
     print(f"importer (dry run, {workers} worker processes): {ours:7.1f} groups/s  ({jpeg_bytes / took / 1e6:.0f} MB of JPEG/s)")
     print(f"baseline (bare Pillow loop, 1 process):   {bare:7.1f} groups/s  ({jpeg_bytes / base / 1e6:.0f} MB of JPEG/s)")
     print(f"ratio importer / baseline: {ours / bare:.2f}x")
+    # CPU time per group does not depend on what else runs on the machine: it gives the
+    # rate the importer would reach with every CPU to itself.
+    ms_ours, ms_base = cpu_ours / sent * 1000, cpu_base / groups * 1000
+    print(f"CPU per group: importer {ms_ours:.1f} ms, baseline {ms_base:.1f} ms "
+          f"-> with {workers} idle CPUs about {workers * 1000 / ms_ours:.0f} groups/s")
     print(f"peak RSS: main process {rss_full:.0f} MiB (after the first 100 groups: {rss_small:.0f} MiB), largest worker {maxrss_mib(resource.RUSAGE_CHILDREN):.0f} MiB")
     print(f"load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes share them)")
 
