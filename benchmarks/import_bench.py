@@ -1,0 +1,246 @@
+"""Batch import over HTTP against a running server, compared with a bare script doing the data work.
+
+Builds ``--groups`` photo groups (IMG_nnnn.JPG + IMG_nnnn.CR2, each file carrying a real ~19 KB
+EXIF payload from the shared corpus, embedded thumbnail included, and a distinct 150 px hotpreview
+per group with its SHA-256 hothash), as ``importBatch`` request bodies of ``--batch-size`` groups,
+all encoded to JSON bytes before any timing. Then, in one run:
+
+- ``server``: starts ``imalink serve`` on a fresh SQLite file (or ``--postgres URL``), creates an
+  import session, sends the bodies one after another over one keep-alive connection (httpx), and
+  checks that every group came back CREATED and the totals add up. The server's RSS is sampled
+  every 50 ms (peak VmRSS, plus VmHWM) and its CPU time is read from /proc.
+- ``baseline``: the same bodies through a bare script: ``json.loads``, base64 decode of every
+  hotpreview and exifData, ``piexif.load`` of every EXIF blob, ``sqlite3`` ``executemany`` of the
+  photo rows and the image rows (raw EXIF bytes included) into a fresh WAL file database, one
+  transaction per batch. Run before and after the server (``--baseline-runs``); the median counts.
+
+Prints groups/s of both, the ratio server/baseline (target: <= 1.5, and >= 1,500 groups/s),
+peak server RSS (target: < 300 MB). ``--profile out.txt`` records the server with py-spy while it
+imports and prints where the time went.
+
+    .venv/bin/python benchmarks/import_bench.py [--groups 3000] [--batch-size 100]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test] [--profile /tmp/import.txt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import piexif
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    Corpus,
+    Profiler,
+    RssSampler,
+    Server,
+    batch_body,
+    chunks,
+    cpu_seconds,
+    create_session,
+    exif_blobs,
+    graphql,
+    photo_group,
+    proc_status,
+    reset_postgres,
+    summarize_profile,
+    table,
+    workdir,
+)
+
+TARGET_RATE = 1500.0
+TARGET_RATIO = 1.5
+TARGET_RSS_MB = 300.0
+
+SESSION_TOTALS = """
+query Totals($id: Int!) {
+  importSession(id: $id) { photosCreated imagesCreated duplicatesSkipped filesProcessed errorsCount }
+  photos(first: 1) { totalCount }
+}
+"""
+
+BASELINE_SCHEMA = """
+CREATE TABLE photo (
+    id INTEGER PRIMARY KEY, hothash TEXT NOT NULL UNIQUE, hotpreview BLOB, width INTEGER, height INTEGER,
+    import_session_id INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE TABLE image (
+    id INTEGER PRIMARY KEY, photo_id INTEGER NOT NULL REFERENCES photo(id), filename TEXT NOT NULL,
+    filename_key TEXT NOT NULL, file_size INTEGER, exif_data BLOB, import_session_id INTEGER,
+    created_at TEXT NOT NULL, UNIQUE (photo_id, filename_key)
+);
+"""
+
+
+def build_bodies(groups: int, batch_size: int, corpus: Corpus, session_id: int) -> list[bytes]:
+    all_groups = [photo_group(i, corpus) for i in range(groups)]
+    return [batch_body(list(chunk), session_id) for chunk in chunks(all_groups, batch_size)]
+
+
+def baseline(bodies: list[bytes], db_path: Path) -> tuple[float, float]:
+    """Wall and CPU seconds for the bare data work over ``bodies`` (fresh database each time)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.executescript(BASELINE_SCHEMA)
+    photo_id = image_id = 0
+    start, cpu0 = time.perf_counter(), time.process_time()
+    for body in bodies:
+        request = json.loads(body)
+        batch = request["variables"]["input"]
+        session_id = batch["importSessionId"]
+        now = time.strftime("%Y-%m-%dT%H:%M:%S")
+        photos, images = [], []
+        for group in batch["photoGroups"]:
+            photo_id += 1
+            preview = base64.b64decode(group["hotpreview"])
+            photos.append((photo_id, group["hothash"], preview, group["width"], group["height"], session_id, now, now))
+            for image in group["images"]:
+                exif = base64.b64decode(image["exifData"])
+                piexif.load(exif)
+                image_id += 1
+                name = image["filename"]
+                images.append((image_id, photo_id, name, name.lower(), image["fileSize"], exif, session_id, now))
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO photo VALUES (?, ?, ?, ?, ?, ?, ?, ?)", photos)
+        conn.executemany("INSERT INTO image VALUES (?, ?, ?, ?, ?, ?, ?, ?)", images)
+        conn.execute("COMMIT")
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0
+    conn.close()
+    return elapsed, cpu
+
+
+def run_server(args: argparse.Namespace, corpus: Corpus, tmp: Path) -> dict[str, object]:
+    if args.postgres:
+        reset_postgres(args.postgres)
+        url = args.postgres
+    else:
+        url = f"sqlite:///{tmp / 'bench.db'}"
+    with Server(url, tmp) as server:
+        sampler = RssSampler(server.pid)
+        sampler.start()
+        server.wait_ready()
+        idle_kib = proc_status(server.pid).get("VmRSS", 0)
+        with httpx.Client(timeout=300.0) as client:
+            session_id = create_session(client, server.url, "/photos/benchmark")
+            bodies = build_bodies(args.groups, args.batch_size, corpus, session_id)
+            mb = sum(map(len, bodies)) / 1e6
+            headers = {"content-type": "application/json"}
+            responses: list[httpx.Response] = []
+            per_batch: list[float] = []
+            with Profiler(server.pid, args.profile):
+                cpu0 = cpu_seconds(server.pid)
+                start = time.perf_counter()
+                for body in bodies:
+                    t0 = time.perf_counter()
+                    responses.append(client.post(server.url + "/graphql", content=body, headers=headers))
+                    per_batch.append(time.perf_counter() - t0)
+                elapsed = time.perf_counter() - start
+                cpu = cpu_seconds(server.pid) - cpu0
+            sampler.stop()
+            verify(responses, args.groups)
+            totals = graphql(client, server.url, SESSION_TOTALS, {"id": session_id})
+        status = proc_status(server.pid)
+    expect = {"photosCreated": args.groups, "imagesCreated": 2 * args.groups, "duplicatesSkipped": 0,
+              "filesProcessed": 2 * args.groups, "errorsCount": 0}
+    if totals["importSession"] != expect or totals["photos"]["totalCount"] != args.groups:
+        sys.exit(f"Wrong totals after the import: {totals}, expected {expect}")
+    return {
+        "elapsed": elapsed, "cpu": cpu, "per_batch": per_batch, "bodies": bodies, "mb": mb,
+        "idle_kib": idle_kib, "peak_kib": sampler.peak_kib, "hwm_kib": max(sampler.hwm_kib, status.get("VmHWM", 0)),
+        "samples": sampler.samples, "backend": "PostgreSQL" if args.postgres else "SQLite",
+    }
+
+
+def verify(responses: list[httpx.Response], groups: int) -> None:
+    created = photos = images = 0
+    for n, response in enumerate(responses):
+        payload = response.json()
+        if response.status_code != 200 or payload.get("errors"):
+            sys.exit(f"Batch {n} failed ({response.status_code}): {json.dumps(payload)[:2000]}")
+        result = payload["data"]["importBatch"]
+        if result["errors"] or result["duplicatesSkipped"]:
+            sys.exit(f"Batch {n}: errors {result['errors'][:5]}, duplicates {result['duplicatesSkipped']}")
+        bad = [r for r in result["results"] if r["status"] != "CREATED"]
+        if bad:
+            sys.exit(f"Batch {n}: groups not CREATED: {bad[:5]}")
+        created += len(result["results"])
+        photos += result["photosCreated"]
+        images += result["imagesCreated"]
+    if (created, photos, images) != (groups, groups, 2 * groups):
+        sys.exit(f"Totals: {created} results, {photos} photos, {images} images; expected {groups}/{groups}/{2 * groups}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--groups", type=int, default=3000)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--postgres", metavar="URL", help="run the server on PostgreSQL (its tables are dropped first)")
+    parser.add_argument("--baseline-runs", type=int, default=3, help="bare runs: one before the server, the rest after")
+    parser.add_argument("--profile", metavar="FILE", help="py-spy raw profile of the server during the import")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (databases, server log)")
+    args = parser.parse_args()
+
+    corpus = Corpus(exif_blobs())
+    print(f"EXIF corpus: {len(corpus.blobs)} blobs, mean {corpus.mean_size() / 1024:.1f} KiB "
+          f"({', '.join(name for name, _ in corpus.blobs)})")
+
+    with workdir(args.keep) as tmp:
+        # The baseline's bodies are byte-identical apart from the session id the server hands out.
+        warm_bodies = build_bodies(args.groups, args.batch_size, corpus, 1)
+        base_times = [baseline(warm_bodies, tmp / "baseline.db")]
+        del warm_bodies
+        server = run_server(args, corpus, tmp)
+        bodies: list[bytes] = server.pop("bodies")  # type: ignore[assignment]
+        base_times += [baseline(bodies, tmp / "baseline.db") for _ in range(max(0, args.baseline_runs - 1))]
+
+    base = statistics.median(t for t, _ in base_times)
+    base_cpu = statistics.median(c for _, c in base_times)
+    groups = args.groups
+    elapsed, cpu = float(server["elapsed"]), float(server["cpu"])  # type: ignore[arg-type]
+    rate = groups / elapsed
+    ratio = elapsed / base
+    per_batch = [t * 1000 for t in server["per_batch"]]  # type: ignore[union-attr]
+    peak_mb = server["peak_kib"] / 1024  # type: ignore[operator]
+
+    print(f"\n{groups} groups (JPEG+RAW) in {len(per_batch)} batches of {args.batch_size}, "
+          f"{server['mb']:.1f} MB of JSON, server on {server['backend']}\n")
+    table(
+        [
+            ["server (HTTP importBatch)", f"{elapsed:.3f}", f"{rate:,.0f}", f"{ratio:.2f}x", f"{cpu:.2f}", f"{cpu / base_cpu:.2f}x"],
+            ["baseline (median)", f"{base:.3f}", f"{groups / base:,.0f}", "1.00x", f"{base_cpu:.2f}", "1.00x"],
+            *[[f"  baseline run {k + 1}", f"{t:.3f}", f"{groups / t:,.0f}", "", f"{c:.2f}", ""] for k, (t, c) in enumerate(base_times)],
+            ["original design (150 in 2.5 s)", "", "60", "", "", ""],
+        ],
+        ["", "wall s", "groups/s", "wall ratio", "CPU s", "CPU ratio"],
+    )
+    print(f"\nper batch ms: first {per_batch[0]:.0f}, median {statistics.median(per_batch):.0f}, "
+          f"min {min(per_batch):.0f}, max {max(per_batch):.0f}")
+    print(f"server CPU during import: {cpu:.2f} s of {elapsed:.2f} s wall ({100 * cpu / elapsed:.0f}% of one core)")
+    print(f"server RSS: idle {server['idle_kib'] / 1024:.0f} MB, peak {peak_mb:.0f} MB "
+          f"({server['samples']} samples every 50 ms), VmHWM {server['hwm_kib'] / 1024:.0f} MB")
+    checks = [
+        (f"rate >= {TARGET_RATE:,.0f} groups/s", rate >= TARGET_RATE, f"{rate:,.0f}"),
+        (f"ratio <= {TARGET_RATIO}x baseline", ratio <= TARGET_RATIO, f"{ratio:.2f}x"),
+        (f"peak RSS < {TARGET_RSS_MB:.0f} MB", peak_mb < TARGET_RSS_MB and server["hwm_kib"] / 1024 < TARGET_RSS_MB,
+         f"{peak_mb:.0f} MB (HWM {server['hwm_kib'] / 1024:.0f})"),
+    ]
+    print()
+    table([[name, value, "PASS" if ok else "FAIL"] for name, ok, value in checks], ["target", "measured", ""])
+    if args.profile:
+        summarize_profile(args.profile)
+
+
+if __name__ == "__main__":
+    main()
