@@ -20,18 +20,9 @@ image_t = Image.__table__
 session_t = ImportSession.__table__
 tag_t = PhotoTag.__table__
 
-# Rows per multi-row INSERT: keeps every statement under SQLite's 32,766 bound parameters.
-ROWS_PER_INSERT = 500
-
-
 def _insert(conn: Connection, table: Table) -> Any:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
-
-
-def _batches(rows: Sequence[dict[str, Any]]) -> Iterable[Sequence[dict[str, Any]]]:
-    for start in range(0, len(rows), ROWS_PER_INSERT):
-        yield rows[start : start + ROWS_PER_INSERT]
 
 
 def _in_lock_order(
@@ -57,14 +48,15 @@ def insert_new_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[
     """
     inserted: dict[str, int] = {}
     ordered = _in_lock_order(conn, photo_t, rows, key=lambda row: row["hothash"])
-    for batch in _batches(ordered):
+    if ordered:
+        # executemany form: SQLAlchemy batches it into multi-row INSERT ... RETURNING statements
+        # with one cached compilation, far cheaper than compiling a fresh VALUES list each time.
         statement = (
             _insert(conn, photo_t)
-            .values(list(batch))
             .on_conflict_do_nothing(index_elements=["hothash"])
             .returning(photo_t.c.id, photo_t.c.hothash)
         )
-        inserted.update((row.hothash, row.id) for row in conn.execute(statement))
+        inserted.update((row.hothash, row.id) for row in conn.execute(statement, list(ordered)))
     return inserted
 
 
@@ -75,14 +67,13 @@ def insert_new_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[t
     """
     inserted: set[tuple[int, str]] = set()
     ordered = _in_lock_order(conn, image_t, rows, key=lambda row: (row["photo_id"], row["filename_key"]))
-    for batch in _batches(ordered):
+    if ordered:
         statement = (
             _insert(conn, image_t)
-            .values(list(batch))
             .on_conflict_do_nothing(index_elements=["photo_id", "filename_key"])
             .returning(image_t.c.photo_id, image_t.c.filename_key)
         )
-        inserted.update((row.photo_id, row.filename_key) for row in conn.execute(statement))
+        inserted.update((row.photo_id, row.filename_key) for row in conn.execute(statement, list(ordered)))
     return inserted
 
 
@@ -99,8 +90,8 @@ def insert_photo_tags(conn: Connection, tags_by_photo: dict[int, Iterable[str]])
         for photo_id, tags in tags_by_photo.items()
         for tag in dict.fromkeys(t.lower() for t in tags)
     ]
-    for batch in _batches(rows):
-        conn.execute(_insert(conn, tag_t).values(list(batch)).on_conflict_do_nothing())
+    if rows:
+        conn.execute(_insert(conn, tag_t).on_conflict_do_nothing(), rows)
 
 
 def fill_missing_photo_fields(conn: Connection, photo_id: int, values: dict[str, Any], now: datetime) -> None:

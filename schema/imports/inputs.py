@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.imports.submission import BatchSubmission, ImageSubmission, PhotoGroupSubmission
+from schema.fast_input import build_in_one_pass
 from schema.scalars import BigInt
 
 
@@ -80,3 +81,8 @@ class BatchImportInput:
 
     def to_submission(self) -> BatchSubmission:
         return BatchSubmission([group.to_submission() for group in self.photo_groups], self.import_session_id)
+
+
+build_in_one_pass(ImageInput)
+build_in_one_pass(PhotoGroupInput, {"images": ImageInput})
+build_in_one_pass(BatchImportInput, {"photo_groups": PhotoGroupInput})
