@@ -6,8 +6,7 @@ import strawberry
 from anyio import to_thread
 
 from resolvers import photos
-from schema.imports.types import ImportSession, ImportSessionConnection, ImportSessionEdge
-from schema.photos.types import PageInfo
+from schema.imports.types import ImportSession, ImportSessionConnection
 
 
 @strawberry.type
@@ -22,11 +21,4 @@ class ImportQueries:
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> ImportSessionConnection:
         page = await to_thread.run_sync(photos.session_page, info.context.engine, first, after)
-        edges = [
-            ImportSessionEdge(cursor=c, node=ImportSession.from_row(r))
-            for r, c in zip(page.rows, page.cursors, strict=True)
-        ]
-        end = page.cursors[-1] if page.cursors else None
-        return ImportSessionConnection(
-            edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end), total_count=page.total_count
-        )
+        return ImportSessionConnection.from_page(page, ImportSession.from_row)

@@ -12,7 +12,8 @@ from resolvers.imports import BatchOutcome, GroupOutcome
 from resolvers.imports import ImportProblem as Problem
 from resolvers.loaders import SessionPhotosKey
 from schema.formatting import timestamp_text
-from schema.photos.types import PageInfo, Photo, PhotoConnection
+from schema.pagination import Connection
+from schema.photos.types import Photo, PhotoConnection
 
 
 @strawberry.type(description="One import run: the storage directory the user chose and totals of what it brought.")
@@ -55,20 +56,7 @@ class ImportSession:
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> PhotoConnection:
         page = await info.context.loaders.session_photos.load(SessionPhotosKey(self.id, first, after))
-        return PhotoConnection.from_page(page)
-
-
-@strawberry.type(description="An import session and its cursor.")
-class ImportSessionEdge:
-    cursor: str = strawberry.field(description="Opaque position of this session in the listing.")
-    node: ImportSession = strawberry.field(description="The session.")
-
-
-@strawberry.type(description="A page of import sessions, newest first.")
-class ImportSessionConnection:
-    edges: list[ImportSessionEdge] = strawberry.field(description="The sessions of this page, in order.")
-    page_info: PageInfo = strawberry.field(description="Paging state.")
-    total_count: int = strawberry.field(description="How many sessions there are.")
+        return PhotoConnection.from_page(page, Photo.from_row)
 
 
 @strawberry.enum(description="What became of one photo group.")
@@ -146,3 +134,6 @@ class BatchImportResult:
             processing_time_ms=outcome.processing_time_ms,
             results=[PhotoGroupResult.from_outcome(r) for r in outcome.results],
         )
+
+
+ImportSessionConnection = Connection[ImportSession]

@@ -32,7 +32,7 @@ class PhotoQueries:
         spec = (filter or PhotoFilter()).to_spec()
         sort = (order_by or PhotoOrder.TAKEN_AT_DESC).to_sort()
         page = await to_thread.run_sync(photos.photo_page, info.context.engine, spec, sort, first, after)
-        return PhotoConnection.from_page(page)
+        return PhotoConnection.from_page(page, Photo.from_row)
 
     @strawberry.field(
         description="Which of these hothashes the library already has, so a client can skip work before sending."

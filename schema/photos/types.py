@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from exif import exif_tags
 from schema.context import HOTPREVIEW_ROUTE
+from schema.pagination import Connection
 from schema.formatting import taken_at_text, timestamp_text
 from schema.scalars import BigInt
 
@@ -18,6 +19,15 @@ if TYPE_CHECKING:
     from schema.imports.types import ImportSession
 
 ImportSessionRef = Annotated["ImportSession", strawberry.lazy("schema.imports.types")]
+
+
+async def _load_session(info: strawberry.Info, session_id: int | None) -> ImportSession | None:
+    if session_id is None:
+        return None
+    from schema.imports.types import ImportSession  # the two modules refer to each other
+
+    row = await info.context.loaders.session.load(session_id)
+    return ImportSession.from_row(row) if row is not None else None
 
 
 @strawberry.type(description="A photograph, identified by its hothash; its files are its images.")
@@ -112,12 +122,7 @@ class Photo:
 
     @strawberry.field(description="The import session that created this photo.")
     async def import_session(self, info: strawberry.Info) -> ImportSessionRef | None:
-        if self.import_session_id is None:
-            return None
-        from schema.imports.types import ImportSession
-
-        row = await info.context.loaders.session.load(self.import_session_id)
-        return ImportSession.from_row(row) if row is not None else None
+        return await _load_session(info, self.import_session_id)
 
     @strawberry.field(description="The files of this photo (e.g. its JPEG and its RAW), in the order they arrived.")
     async def images(self, info: strawberry.Info) -> list[Image]:
@@ -166,35 +171,7 @@ class Image:
 
     @strawberry.field(description="The import session that brought this file.")
     async def import_session(self, info: strawberry.Info) -> ImportSessionRef | None:
-        if self.import_session_id is None:
-            return None
-        from schema.imports.types import ImportSession
-
-        row = await info.context.loaders.session.load(self.import_session_id)
-        return ImportSession.from_row(row) if row is not None else None
+        return await _load_session(info, self.import_session_id)
 
 
-@strawberry.type(description="Where a page ends and whether another follows.")
-class PageInfo:
-    has_next_page: bool = strawberry.field(description="True when a further page exists.")
-    end_cursor: str | None = strawberry.field(description="Pass as `after` to get the next page.")
-
-
-@strawberry.type(description="A photo and its cursor.")
-class PhotoEdge:
-    cursor: str = strawberry.field(description="Opaque position of this photo in the listing.")
-    node: Photo = strawberry.field(description="The photo.")
-
-
-@strawberry.type(description="A page of photos.")
-class PhotoConnection:
-    edges: list[PhotoEdge] = strawberry.field(description="The photos of this page, in order.")
-    page_info: PageInfo = strawberry.field(description="Paging state.")
-    total_count: int = strawberry.field(description="How many photos match, over all pages.")
-
-    @classmethod
-    def from_page(cls, page: Any) -> PhotoConnection:
-        """A connection over a resolvers ``Page`` of photo rows."""
-        edges = [PhotoEdge(cursor=c, node=Photo.from_row(r)) for r, c in zip(page.rows, page.cursors, strict=True)]
-        end = page.cursors[-1] if page.cursors else None
-        return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end), total_count=page.total_count)
+PhotoConnection = Connection[Photo]
