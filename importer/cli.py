@@ -17,8 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from importer.process import ProcessedGroup
-from importer.report import print_summary
+from importer.report import Summary, print_summary
 from importer.scan import count_files
 from importer.transport import HttpTransport, LocalTransport, Transport, TransportError
 from importer.upload import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, ApiError, ImportRun
@@ -41,57 +40,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``imalink import`` with parsed ``args``; returns the exit code."""
     out = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     problem = _usage_problem(args)
     if problem:
         err.print(f"imalink import: error: {problem}")
         return EXIT_USAGE
 
+    summary = Summary(dry_run=args.dry_run)  # replaced by the run's own as soon as it exists
     transport: Transport | None = None
     try:
+        # Inside the try: opening the local database imports the whole server (a second or
+        # two), and Ctrl-C during that must end as quietly as Ctrl-C later on.
         if not args.dry_run:
             transport = HttpTransport(args.server) if args.server else LocalTransport(args.database_url)
-    except TransportError as exc:
-        err.print(f"imalink import: error: {exc}")
-        return EXIT_USAGE
-
-    show_progress = not args.json and err.is_terminal
-    progress = _progress(err) if show_progress else None
-    task = None
-
-    def advance(pg: ProcessedGroup) -> None:
-        if progress is not None and task is not None:
-            progress.advance(task, len(pg.group.files))
-
-    importer = ImportRun(
-        args.paths,
-        transport,
-        batch_size=args.batch_size,
-        dry_run=args.dry_run,
-        storage_directory=args.storage_directory,
-        workers=args.workers,
-        on_group=advance,
-    )
-    try:
-        if progress is not None:
-            # A quick count first (names only, no decoding) so the bar can show time left.
-            task = progress.add_task("Importing", total=count_files(args.paths))
-            with progress:
-                summary = importer.run()
-        else:
-            summary = importer.run()
-    except KeyboardInterrupt:
+        importer = ImportRun(
+            args.paths,
+            transport,
+            batch_size=args.batch_size,
+            dry_run=args.dry_run,
+            storage_directory=args.storage_directory,
+            workers=args.workers,
+        )
         summary = importer.summary
+        if not args.json and err.is_terminal:
+            _run_with_progress(importer, args.paths, err)
+        else:
+            importer.run()
+    except KeyboardInterrupt:
         summary.interrupted = True
-        sent = summary.groups_sent
-        err.print(f"\nInterrupted. {sent} photo groups were sent and are kept; run the same command again to resume.")
+        err.print(f"\nInterrupted. {summary.groups_sent} photo groups were sent and are kept; run the same command again to resume.")
         if args.json:
             print(summary.to_json())
         return EXIT_INTERRUPTED
     except (TransportError, ApiError) as exc:
         err.print(f"imalink import: error: {exc}")
-        if importer.summary.groups_sent:
-            err.print(f"{importer.summary.groups_sent} photo groups were sent before that and are kept; run again to resume.")
+        if summary.groups_sent:
+            err.print(f"{summary.groups_sent} photo groups were sent before that and are kept; run again to resume.")
         return EXIT_USAGE
     finally:
         if transport is not None:
@@ -102,6 +86,23 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_summary(summary, out)
     return summary.exit_code
+
+
+def _run_with_progress(importer: ImportRun, paths: list[str], console: Console) -> None:
+    progress = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        _FilesPerSecond(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+    # A quick count first (names only, no decoding) so the bar can show time left.
+    task = progress.add_task("Importing", total=count_files(paths))
+    importer.on_group = lambda pg: progress.advance(task, len(pg.group.files))
+    with progress:
+        importer.run()
 
 
 def _usage_problem(args: argparse.Namespace) -> str | None:
@@ -121,19 +122,6 @@ class _FilesPerSecond(ProgressColumn):
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
         return Text(f"{speed:.0f} files/s" if speed else "- files/s", style="progress.data.speed")
-
-
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("files"),
-        _FilesPerSecond(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=False,
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
