@@ -128,3 +128,21 @@ def test_python_dash_m_importer(photo_tree) -> None:
     )
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout)["groupsReady"] == 3
+
+
+def test_ctrl_c_exits_130_with_a_short_message(tmp_path: Path, make_jpeg, capsys) -> None:
+    import _thread
+    import threading
+
+    for i in range(300):
+        make_jpeg(tmp_path / f"f{i // 100}" / f"IMG_{i}.JPG", (800, 600))
+    timer = threading.Timer(0.15, _thread.interrupt_main)
+    timer.start()
+    try:
+        code = main([str(tmp_path), "--dry-run", "--json", "--workers", "1"])
+    finally:
+        timer.cancel()
+    captured = capsys.readouterr()
+    assert code == 130, "the run ended before Ctrl-C arrived"
+    assert "Interrupted." in captured.err and "run the same command again" in captured.err
+    assert json.loads(captured.out)["interrupted"] is True

@@ -165,3 +165,9 @@ def test_batches_of_one_and_duplicates_within_a_run(tmp_path: Path, make_jpeg, c
     assert code == 0
     assert summary["photosCreated"] == 2
     assert summary["alreadyInLibrary"] + summary["duplicates"] == 1
+
+
+def test_the_imalink_command_runs_the_import(photo_tree, capsys) -> None:
+    imalink_cli = pytest.importorskip("imalink.cli")
+    assert imalink_cli.main(["import", str(photo_tree.root), "--dry-run", "--json", "--workers", "1"]) == 1
+    assert json.loads(capsys.readouterr().out)["groupsReady"] == 3
