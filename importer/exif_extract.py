@@ -23,6 +23,10 @@ EXIF_HEADER = b"Exif\x00\x00"
 # beyond this is left out rather than dragging megabytes of image data into the payload.
 MAX_RAW_EXIF_BYTES = 1024 * 1024
 
+# Blobs that are not EXIF fields (XMP, IPTC, Photoshop, ICC, DNGPrivateData): DNG writers often
+# put them after the image data, megabytes into the file. Those are left out without a warning.
+BULK_TAGS = frozenset({0x02BC, 0x83BB, 0x8649, 0x8773, 0xC634})
+
 TAG_EXIF_IFD = 0x8769
 TAG_GPS_IFD = 0x8825
 TAG_INTEROP_IFD = 0xA005
@@ -115,7 +119,7 @@ def tiff_metadata_end(tiff: TiffFile, cap: int = MAX_RAW_EXIF_BYTES) -> tuple[in
             if value_end > tiff.size:
                 continue  # a damaged pointer: the server reports it, there is nothing to send
             if value_end > cap:
-                truncated = True
+                truncated = truncated or entry.tag not in BULK_TAGS
             else:
                 end = max(end, value_end)
         for tag in children:

@@ -117,3 +117,28 @@ def test_damaged_raw_and_jpeg_are_warnings_not_crashes(tmp_path: Path) -> None:
 def test_unreadable_file_raises_oserror(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         extract_exif(str(tmp_path / "missing.jpg"), "jpeg")
+
+
+def _tiff_with_far_value(tag: int, typ: int, far: int) -> bytes:
+    """II TIFF: IFD0 with Orientation and ``tag`` whose 100-byte value sits at offset ``far``."""
+    import struct
+
+    ifd = struct.pack("<H", 2)
+    ifd += struct.pack("<HHIHH", 0x0112, 3, 1, 1, 0)
+    ifd += struct.pack("<HHII", tag, typ, 100, far)
+    ifd += struct.pack("<I", 0)
+    head = b"II*\x00" + struct.pack("<I", 8) + ifd
+    return head + bytes(far - len(head)) + b"x" * 100
+
+
+def test_metadata_beyond_the_cap_is_left_out(tmp_path: Path) -> None:
+    far = 2 * 1024 * 1024
+    xmp = tmp_path / "a.DNG"
+    xmp.write_bytes(_tiff_with_far_value(0x02BC, 1, far))  # XMP after the image data: normal in DNG
+    got = extract_exif(str(xmp), "raw")
+    assert got.data == EXIF_HEADER + xmp.read_bytes()[: 8 + 2 + 24 + 4] and got.warning_code is None
+
+    model = tmp_path / "b.DNG"
+    model.write_bytes(_tiff_with_far_value(0x0110, 2, far))  # an EXIF field that far is odd: say so
+    got = extract_exif(str(model), "raw")
+    assert got.data == EXIF_HEADER + model.read_bytes()[: 8 + 2 + 24 + 4] and got.warning_code == "EXIF_TRUNCATED"
