@@ -156,10 +156,21 @@ def free_port() -> int:
 
 
 def reset_postgres(url: str) -> None:
-    """Drop the library's tables so the server migrates an empty database."""
-    from sqlalchemy import create_engine, text
+    """Create the database if needed and drop the library's tables, so the server migrates it afresh.
 
-    engine = create_engine(url)
+    Point it at a database of its own (e.g. .../imalink_bench): its imalink tables are dropped.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+    engine = create_engine(target)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS photo_tag, image, photo, import_session, alembic_version CASCADE"))
     engine.dispose()

@@ -116,7 +116,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--first", type=int, default=100, help="page size")
     parser.add_argument("--repeat", type=int, default=50, help="timed requests per query (interleaved)")
-    parser.add_argument("--postgres", metavar="URL", help="run the server on PostgreSQL (its tables are dropped first)")
+    parser.add_argument("--postgres", metavar="URL", help="run the server on PostgreSQL; use a database of its own: it is created if missing and its imalink tables are dropped")
     parser.add_argument("--profile", metavar="FILE", help="py-spy raw profile of the server over extra nested pages")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, server logs)")
     args = parser.parse_args()
