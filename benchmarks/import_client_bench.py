@@ -1,8 +1,8 @@
 """Throughput and memory of the import client's file work (the dry-run path).
 
 Generates a tree of JPEG+RAW groups in a temporary folder: 12-megapixel JPEGs carrying piexif
-EXIF, and TIFF RAW stand-ins (IFD0, Exif IFD, an embedded 1620x1080 preview JPEG, fake sensor
-bytes). Then measures, in one run:
+EXIF (six distinct pictures, each file with its own EXIF), and TIFF RAW stand-ins (IFD0, Exif
+IFD, an embedded 640x427 preview JPEG in IFD1, 1 MiB of fake sensor bytes). Then measures, in one run:
 
 - ``importer``: scanning + grouping + raw EXIF of both files + hotpreview + hothash, exactly what
   ``imalink import --dry-run`` does (worker processes, one per CPU);
