@@ -194,6 +194,25 @@ def existing_hothashes(conn: Connection, hothashes: Sequence[str]) -> set[str]:
         found.update(conn.execute(select(photo_t.c.hothash).where(photo_t.c.hothash.in_(chunk))).scalars())
     return found
 
+
+def filenames_by_hothash(conn: Connection, hothashes: Sequence[str]) -> dict[str, list[str]]:
+    """The file names of each known photo among ``hothashes``, in the order they arrived."""
+    found: dict[str, list[str]] = {}
+    for chunk in _chunks(hothashes):
+        query = (
+            select(photo_t.c.hothash, image_t.c.filename)
+            .select_from(photo_t)
+            .outerjoin(image_t, image_t.c.photo_id == photo_t.c.id)
+            .where(photo_t.c.hothash.in_(chunk))
+            .order_by(image_t.c.id)
+        )
+        for hothash, filename in conn.execute(query):
+            names = found.setdefault(hothash, [])
+            if filename is not None:
+                names.append(filename)
+    return found
+
+
 def hotpreviews_by_photo_ids(conn: Connection, ids: Sequence[int]) -> dict[int, bytes | None]:
     """Hotpreview bytes by photo id."""
     found: dict[int, bytes | None] = {}
@@ -256,6 +275,7 @@ __all__ = [
     "count_photos",
     "count_sessions",
     "existing_hothashes",
+    "filenames_by_hothash",
     "exif_by_image_ids",
     "filter_clauses",
     "hotpreview_by_hothash",

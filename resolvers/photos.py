@@ -100,14 +100,27 @@ def photo_by_hothash(engine: Engine, hothash: str) -> Row[Any] | None:
         return queries.photos_by_hothashes(conn, [canonical]).get(canonical)
 
 
-def existing_hothashes(engine: Engine, hothashes: list[str], limit: int) -> list[str]:
-    """Which of ``hothashes`` the library has, in the order asked (one round trip)."""
+def _asked_hothashes(hothashes: list[str], limit: int) -> dict[str, str]:
+    """The distinct hothashes asked for, in order, mapped to their canonical form (others dropped)."""
     if len(hothashes) > limit:
         raise UserError("TOO_MANY_HOTHASHES", f"Ask for at most {limit} hothashes at a time, not {len(hothashes)}.")
-    canonical = {h: c for h in hothashes if (c := normalize_hothash(h))}
+    return {h: c for h in dict.fromkeys(hothashes) if (c := normalize_hothash(h))}
+
+
+def existing_hothashes(engine: Engine, hothashes: list[str], limit: int) -> list[str]:
+    """Which of ``hothashes`` the library has, in the order asked (one round trip)."""
+    asked = _asked_hothashes(hothashes, limit)
     with engine.connect() as conn:
-        found = queries.existing_hothashes(conn, list(dict.fromkeys(canonical.values())))
-    return [h for h in dict.fromkeys(hothashes) if canonical.get(h) in found]
+        found = queries.existing_hothashes(conn, list(dict.fromkeys(asked.values())))
+    return [h for h, canonical in asked.items() if canonical in found]
+
+
+def existing_photo_files(engine: Engine, hothashes: list[str], limit: int) -> list[tuple[str, list[str]]]:
+    """(hothash as asked, file names) of each known photo among ``hothashes``, in the order asked."""
+    asked = _asked_hothashes(hothashes, limit)
+    with engine.connect() as conn:
+        found = queries.filenames_by_hothash(conn, list(dict.fromkeys(asked.values())))
+    return [(h, found[canonical]) for h, canonical in asked.items() if canonical in found]
 
 
 EDITABLE = ("title", "description", "tags", "rating", "user_rotation")

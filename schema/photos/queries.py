@@ -7,7 +7,7 @@ from anyio import to_thread
 
 from resolvers import photos
 from schema.photos.inputs import PhotoFilter, PhotoOrder
-from schema.photos.types import Photo, PhotoConnection
+from schema.photos.types import ExistingPhoto, Photo, PhotoConnection
 
 
 @strawberry.type
@@ -40,3 +40,13 @@ class PhotoQueries:
     async def existing_hothashes(self, info: strawberry.Info, hothashes: list[str]) -> list[str]:
         limit = info.context.settings.max_existing_hothashes
         return await to_thread.run_sync(photos.existing_hothashes, info.context.engine, hothashes, limit)
+
+    @strawberry.field(
+        description="The photos among these hothashes that the library already has, each with the file names "
+        "attached to it, so a client can send only files that are new (a RAW arriving after its JPEG). "
+        "At most as many hothashes as existingHothashes takes."
+    )
+    async def existing_photos(self, info: strawberry.Info, hothashes: list[str]) -> list[ExistingPhoto]:
+        limit = info.context.settings.max_existing_hothashes
+        found = await to_thread.run_sync(photos.existing_photo_files, info.context.engine, hothashes, limit)
+        return [ExistingPhoto(hothash=hothash, filenames=names) for hothash, names in found]

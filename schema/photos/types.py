@@ -175,3 +175,11 @@ class Image:
 
 
 PhotoConnection = Connection[Photo]
+
+
+@strawberry.type(description="A photo the library has, by hothash, with the names of its files.")
+class ExistingPhoto:
+    hothash: str = strawberry.field(description="The hothash as it was asked for.")
+    filenames: list[str] = strawberry.field(
+        description="Names of the files attached to the photo, in the order they arrived (compare case-insensitively)."
+    )

@@ -232,3 +232,13 @@ def test_a_page_costs_the_same_statements_for_10_and_100_photos(gql, engine):
     small, large = statements_for_page(gql, engine, 10), statements_for_page(gql, engine, 100)
     assert small == large
     assert large <= 10
+
+
+def test_existing_photos_lists_the_files_each_known_photo_has(gql):
+    known, unknown = distinct_jpegs(2, prefix="files")
+    send(gql, [group(known, "IMG_1.JPG", "IMG_1.CR2")])
+    query = "query($h: [String!]!) { existingPhotos(hothashes: $h) { hothash filenames } }"
+    found = data(gql.execute(query, {"h": [sha256(unknown), sha256(known), "junk"]}))["existingPhotos"]
+    assert found == [{"hothash": sha256(known), "filenames": ["IMG_1.JPG", "IMG_1.CR2"]}]
+    too_many = gql.execute(query, {"h": [f"{n:064x}" for n in range(10_001)]})
+    assert too_many["errors"][0]["extensions"]["code"] == "TOO_MANY_HOTHASHES"
