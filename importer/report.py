@@ -29,7 +29,10 @@ class Summary:
     files_ready: int = 0
     """Files in those groups."""
     already_in_library: int = 0
-    """Groups skipped because ``existingHothashes`` knew their hothash."""
+    """Groups skipped because ``existingPhotos`` knew their hothash and every file name."""
+    files_already_in_library: int = 0
+    """Files not sent because their photo already has them (skipped groups and known photos
+    that got new files alike)."""
     groups_sent: int = 0
     photos_created: int = 0
     """Groups the server answered CREATED."""
@@ -67,6 +70,7 @@ class Summary:
             "groupsReady": self.groups_ready,
             "filesReady": self.files_ready,
             "alreadyInLibrary": self.already_in_library,
+            "filesAlreadyInLibrary": self.files_already_in_library,
             "groupsSent": self.groups_sent,
             "photosCreated": self.photos_created,
             "filesAttached": self.files_attached,
@@ -93,8 +97,8 @@ def print_summary(summary: Summary, console: Console) -> None:
     if s.dry_run:
         console.print(f"Dry run: would send {s.groups_ready} photo groups ({s.files_ready} files); nothing was sent.")
     else:
-        if s.already_in_library:
-            console.print(f"Already in the library (skipped): {s.already_in_library}")
+        if s.already_in_library or s.files_already_in_library:
+            console.print(f"Already in the library (skipped): {s.already_in_library} photo groups, {s.files_already_in_library} files")
         console.print(f"Photos created: {s.photos_created}")
         console.print(f"Files attached: {s.files_attached}")
         if s.images_added:

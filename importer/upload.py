@@ -7,6 +7,7 @@ The GraphQL documents below are the whole of what the client asks of the API; th
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 import time
 from contextlib import closing
@@ -19,9 +20,9 @@ from importer.report import Summary
 from importer.scan import iter_folders, storage_directory_name
 from importer.transport import Transport
 
-EXISTING_HOTHASHES = """
-query ExistingHothashes($hothashes: [String!]!) {
-  existingHothashes(hothashes: $hothashes)
+EXISTING_PHOTOS = """
+query ExistingPhotos($hothashes: [String!]!) {
+  existingPhotos(hothashes: $hothashes) { hothash filenames }
 }"""
 
 CREATE_IMPORT_SESSION = """
@@ -51,7 +52,7 @@ DEFAULT_BATCH_SIZE = 100
 MAX_BATCH_SIZE = 1000
 """The server's default limit of groups per importBatch."""
 EXISTING_CHUNK = 10_000
-"""The most hothashes asked about in one existingHothashes query."""
+"""The most hothashes asked about in one existingPhotos query (the server's limit)."""
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
 """Half the server's 64 MiB body limit: a batch is cut early when its files carry large EXIF."""
 
@@ -66,6 +67,11 @@ def _data(response: dict[str, Any], field: str) -> Any:
         messages = "; ".join(str(e.get("message", e)) for e in response.get("errors") or []) or "no data"
         raise ApiError(f"{field}: {messages}")
     return data[field]
+
+
+def filename_key(name: str) -> str:
+    """How file names of one photo are compared: case-insensitively, as the server does."""
+    return name.lower()
 
 
 def group_input(pg: ProcessedGroup) -> dict[str, Any]:
@@ -98,8 +104,10 @@ class ImportRun:
     """One run of ``imalink import`` over ``paths``; :attr:`summary` is filled in as it goes.
 
     With ``transport=None`` (or ``dry_run``) nothing is sent: groups are processed and counted.
+    A group is skipped when the library has its hothash *and* every one of its file names; a
+    known photo with new files (a RAW copied next to an imported JPEG) is sent with only those.
     The import session is created only when there is something to send, so a run over photos
-    the library already has costs nothing but the existingHothashes queries.
+    the library already has costs nothing but the existingPhotos queries.
     """
 
     def __init__(
@@ -160,13 +168,26 @@ class ImportRun:
             self._flush()
 
     def _flush(self) -> None:
-        """Ask which pending groups the library has, send the others in batches."""
+        """Ask which pending groups the library has, send the rest (new files only) in batches."""
         pending, self._pending = self._pending, []
         if not pending or self.transport is None:
             return
-        existing = self._existing({pg.preview.hothash for pg in pending if pg.preview})
-        to_send = [pg for pg in pending if pg.preview and pg.preview.hothash not in existing]
-        self.summary.already_in_library += len(pending) - len(to_send)
+        known = self._existing({pg.preview.hothash for pg in pending if pg.preview})
+        to_send: list[ProcessedGroup] = []
+        for pg in pending:
+            if pg.preview is None:
+                continue
+            attached = known.get(pg.preview.hothash)
+            if attached is None:
+                to_send.append(pg)
+                continue
+            new = [image for image in pg.images if filename_key(image.filename) not in attached]
+            self.summary.files_already_in_library += len(pg.images) - len(new)
+            if not new:
+                self.summary.already_in_library += 1
+            else:
+                # The server attaches these to the known photo and answers IMAGES_ADDED.
+                to_send.append(dataclasses.replace(pg, images=new))
         batch: list[ProcessedGroup] = []
         size = 0
         for pg in to_send:
@@ -179,13 +200,15 @@ class ImportRun:
         if batch:
             self._send(batch)
 
-    def _existing(self, hothashes: set[str]) -> set[str]:
+    def _existing(self, hothashes: set[str]) -> dict[str, set[str]]:
+        """The known photos among ``hothashes``: hothash -> file name keys attached to it."""
         assert self.transport is not None
         ordered = sorted(hothashes)
-        found: set[str] = set()
+        found: dict[str, set[str]] = {}
         for i in range(0, len(ordered), EXISTING_CHUNK):
             chunk = ordered[i : i + EXISTING_CHUNK]
-            found.update(_data(self.transport.execute(EXISTING_HOTHASHES, {"hothashes": chunk}), "existingHothashes"))
+            for photo in _data(self.transport.execute(EXISTING_PHOTOS, {"hothashes": chunk}), "existingPhotos"):
+                found.setdefault(photo["hothash"], set()).update(filename_key(n) for n in photo["filenames"])
         return found
 
     def _session_id(self) -> int:

@@ -145,15 +145,58 @@ def test_an_interrupted_run_keeps_what_was_sent_and_resumes(photo_tree, tmp_path
     assert _library(db)["photos"]["totalCount"] == 3
 
 
-def test_adding_a_raw_later_is_reported_as_known(tmp_path: Path, make_jpeg, make_raw, capsys) -> None:
-    # A documented limit: existingHothashes cannot tell which files a known photo has, so a
-    # RAW dropped next to an already imported JPEG is skipped, not attached.
+def test_a_raw_added_later_is_attached_to_the_known_photo(tmp_path: Path, make_jpeg, make_raw, capsys) -> None:
     db = f"sqlite:///{tmp_path / 'lib.db'}"
-    make_jpeg(tmp_path / "shots" / "IMG_1.JPG")
-    _import(capsys, str(tmp_path / "shots"), "--database-url", db, "--workers", "1")
-    make_raw(tmp_path / "shots" / "IMG_1.CR2")
-    code, summary = _import(capsys, str(tmp_path / "shots"), "--database-url", db, "--workers", "1")
-    assert code == 0 and summary["alreadyInLibrary"] == 1
+    shots = tmp_path / "shots"
+    jpeg = make_jpeg(shots / "IMG_1.JPG", exif=False)  # e.g. exported by an editor that dropped EXIF
+    _, first = _import(capsys, str(shots), "--database-url", db, "--workers", "1")
+    assert first["photosCreated"] == 1 and first["filesAttached"] == 1
+
+    raw = make_raw(shots / "img_1.cr2", make="Canon", model="EOS R5")
+    code, summary = _import(capsys, str(shots), "--database-url", db, "--workers", "1")
+    assert code == 0
+    assert summary["groupsSent"] == 1 and summary["alreadyInLibrary"] == 0
+    assert summary["imagesAdded"] == 1 and summary["filesAttached"] == 1 and summary["photosCreated"] == 0
+    assert summary["filesAlreadyInLibrary"] == 1  # the JPEG was not sent again
+
+    library = _library(db)
+    assert library["photos"]["totalCount"] == 1
+    (photo,) = _photos(library).values()
+    assert photo["hothash"] == hothash(make_hotpreview(jpeg))
+    images = {i["filename"]: i for i in photo["images"]}
+    assert set(images) == {"IMG_1.JPG", "img_1.cr2"}
+    assert base64.b64decode(images["img_1.cr2"]["exifData"]) == EXIF_HEADER + raw.path.read_bytes()[: raw.metadata_end]
+    # The server fills what the photo lacked from the new file's EXIF.
+    assert (photo["cameraMake"], photo["cameraModel"], photo["takenAt"]) == ("Canon", "EOS R5", "2023-06-01T12:30:45")
+    sessions = [e["node"] for e in library["importSessions"]["edges"]]
+    assert sorted(s["imagesCreated"] for s in sessions) == [1, 1]
+
+    # And now both files are attached: a third run sends nothing but the check.
+    code, again = _import(capsys, str(shots), "--database-url", db, "--workers", "1")
+    assert code == 0
+    assert again["alreadyInLibrary"] == 1 and again["filesAlreadyInLibrary"] == 2
+    assert again["groupsSent"] == 0 and again["importSessionId"] is None
+    assert _library(db) == library
+
+
+def test_file_names_of_a_known_photo_compare_case_insensitively(tmp_path: Path, make_jpeg, capsys) -> None:
+    db = f"sqlite:///{tmp_path / 'lib.db'}"
+    make_jpeg(tmp_path / "a" / "IMG_1.JPG")
+    _import(capsys, str(tmp_path / "a"), "--database-url", db, "--workers", "1")
+    make_jpeg(tmp_path / "b" / "img_1.jpg")  # the same picture under a differently cased name
+    code, summary = _import(capsys, str(tmp_path / "b"), "--database-url", db, "--workers", "1")
+    assert code == 0 and summary["alreadyInLibrary"] == 1 and summary["groupsSent"] == 0
+
+
+def test_a_new_file_for_a_known_photo_goes_over_http_too(tmp_path: Path, make_jpeg, make_raw, imalink_server, capsys) -> None:
+    shots = tmp_path / "shots"
+    make_jpeg(shots / "IMG_1.JPG")
+    _import(capsys, str(shots), "--server", imalink_server.url, "--workers", "1")
+    make_raw(shots / "IMG_1.NEF")
+    code, summary = _import(capsys, str(shots), "--server", imalink_server.url, "--workers", "1")
+    assert code == 0 and summary["imagesAdded"] == 1 and summary["filesAttached"] == 1
+    (photo,) = _photos(_library(imalink_server.database_url)).values()
+    assert sorted(i["filename"] for i in photo["images"]) == ["IMG_1.JPG", "IMG_1.NEF"]
 
 
 def test_batches_of_one_and_duplicates_within_a_run(tmp_path: Path, make_jpeg, capsys) -> None:
