@@ -4,7 +4,8 @@
 ``python -m importer`` runs them on their own.
 
 Exit codes: 0 all imported, 1 some group or file failed, 2 usage error or server unreachable,
-130 interrupted (what was sent is kept; running again resumes).
+130 interrupted (what was sent is kept; running again resumes), 141 stdout was closed early
+(``imalink import --json ... | head``): the run itself completed, only its summary was cut off.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
@@ -23,6 +26,8 @@ from importer.transport import HttpTransport, LocalTransport, Transport, Transpo
 from importer.upload import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, ApiError, ImportRun
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 128 + 13
+"""What a shell reports for a command killed by SIGPIPE; Python ignores SIGPIPE, so it is set here."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``imalink import`` with parsed ``args``; returns the exit code."""
-    out = Console(highlight=False, soft_wrap=True)
+    out = _StdoutConsole(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     problem = _usage_problem(args)
     if problem:
@@ -69,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         summary.interrupted = True
         err.print(f"\nInterrupted. {summary.groups_sent} photo groups were sent and are kept; run the same command again to resume.")
-        if args.json:
-            print(summary.to_json())
+        if args.json and not _write_stdout(lambda: print(summary.to_json())):
+            return EXIT_BROKEN_PIPE
         return EXIT_INTERRUPTED
     except (TransportError, ApiError) as exc:
         err.print(f"imalink import: error: {exc}")
@@ -82,10 +87,28 @@ def run(args: argparse.Namespace) -> int:
             transport.close()
 
     if args.json:
-        print(summary.to_json())
+        written = _write_stdout(lambda: print(summary.to_json()))
     else:
-        print_summary(summary, out)
-    return summary.exit_code
+        written = _write_stdout(lambda: print_summary(summary, out))
+    return summary.exit_code if written else EXIT_BROKEN_PIPE
+
+
+def _write_stdout(write: Callable[[], None]) -> bool:
+    """Run ``write`` and flush stdout; False when the reader has gone (``... | head``).
+
+    The recipe of the Python docs (signal module, "Note on SIGPIPE"): on BrokenPipeError, point
+    stdout's descriptor at /dev/null so that the interpreter's own flush at exit cannot fail a
+    second time and print "Exception ignored ... BrokenPipeError" to stderr.
+    """
+    try:
+        write()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return False
+    return True
 
 
 def _run_with_progress(importer: ImportRun, paths: list[str], console: Console) -> None:
@@ -116,6 +139,14 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
     if missing:
         return "no such file or folder: " + ", ".join(missing)
     return None
+
+
+class _StdoutConsole(Console):
+    """A Console whose broken pipe is handled by :func:`_write_stdout` (rich would exit 1 itself)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
 
 
 class _FilesPerSecond(ProgressColumn):

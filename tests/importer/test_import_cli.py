@@ -146,3 +146,29 @@ def test_ctrl_c_exits_130_with_a_short_message(tmp_path: Path, make_jpeg, capsys
     assert code == 130, "the run ended before Ctrl-C arrived"
     assert "Interrupted." in captured.err and "run the same command again" in captured.err
     assert json.loads(captured.out)["interrupted"] is True
+
+
+@pytest.mark.parametrize("json_flag", [["--json"], []], ids=["json", "human"])
+def test_a_reader_that_closes_early_gets_no_traceback(photo_tree, json_flag: list[str]) -> None:
+    # ``imalink import --json ... | head``: the reader is gone before the summary is written.
+    # Closing our end of the pipe at once makes that deterministic: every write fails with EPIPE.
+    child = subprocess.Popen(
+        [sys.executable, "-m", "importer", str(photo_tree.root), "--dry-run", "--workers", "1", *json_flag],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parents[2],
+    )
+    child.stdout.close()
+    stderr = child.stderr.read().decode()
+    child.stderr.close()
+    assert child.wait(timeout=120) == 141
+    assert stderr == "", stderr  # no traceback, no "Exception ignored ... BrokenPipeError"
+
+
+def test_json_piped_into_head(photo_tree, tmp_path: Path) -> None:
+    # The real thing: ``imalink import --json ... | head -c 1``. 600 failing groups make the
+    # summary far bigger than a pipe buffer, so the writer is still writing when head leaves.
+    for i in range(600):
+        (photo_tree.root / f"IMG_{i:03d}.CR3").write_bytes(b"\x00\x00\x00\x18ftypcrx ")
+    script = f"{sys.executable} -m importer {photo_tree.root} --dry-run --workers 1 --json | head -c 1 >/dev/null; echo ${{PIPESTATUS[0]}}"
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=120)
+    assert done.stderr == "", done.stderr
+    assert done.stdout.strip() == "141"
