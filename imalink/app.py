@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from anyio import to_thread
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
@@ -36,6 +37,13 @@ class ImalinkGraphQL(GraphQL):
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
         return Context.for_request(self.engine, self.settings)
+
+    # A batch request is megabytes of JSON: orjson parses it several times faster than json.
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
 
 def _disposing(engine: Engine) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from schema.errors import ClientSafeErrors
@@ -37,6 +38,7 @@ def build_schema() -> strawberry.Schema:
     return ImalinkSchema(
         query=Query,
         mutation=Mutation,
-        extensions=[ClientSafeErrors],
+        # Clients send the same few documents again and again: parse and validate each once.
+        extensions=[ClientSafeErrors, lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
         config=StrawberryConfig(scalar_map={BigInt: BIG_INT_DEFINITION}),
     )

@@ -7,6 +7,7 @@ from anyio import to_thread
 
 from resolvers import photos
 from schema.photos.inputs import PhotoFilter, PhotoOrder
+from schema.selection import selected_paths
 from schema.photos.types import ExistingPhoto, Photo, PhotoConnection
 
 
@@ -31,8 +32,14 @@ class PhotoQueries:
     ) -> PhotoConnection:
         spec = (filter or PhotoFilter()).to_spec()
         sort = (order_by or PhotoOrder.TAKEN_AT_DESC).to_sort()
-        page = await to_thread.run_sync(photos.photo_page, info.context.engine, spec, sort, first, after)
-        return PhotoConnection.from_page(page, Photo.from_row)
+        wanted = selected_paths(info)
+        parts = photos.PageParts(
+            total="totalCount" in wanted,
+            images="edges.node.images" in wanted,
+            sessions="edges.node.importSession" in wanted,
+        )
+        page = await to_thread.run_sync(photos.photo_page, info.context.engine, spec, sort, first, after, parts)
+        return PhotoConnection.from_page(page, lambda row: Photo.from_row(row, page.images, page.sessions))
 
     @strawberry.field(
         description="Which of these hothashes the library already has, so a client can skip work before sending."

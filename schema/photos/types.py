@@ -68,10 +68,17 @@ class Photo:
     taken_at_subsec: strawberry.Private[str | None]
     import_session_id: strawberry.Private[int | None]
     has_hotpreview: strawberry.Private[bool]
+    prefetched_images: strawberry.Private[list[Row[Any]] | None] = None
+    prefetched_session: strawberry.Private[Row[Any] | None] = None
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Photo:
-        """The API's view of a photo row."""
+    def from_row(
+        cls,
+        row: Row[Any],
+        images: dict[int, list[Row[Any]]] | None = None,
+        sessions: dict[int, Row[Any]] | None = None,
+    ) -> Photo:
+        """The API's view of a photo row, with its images and session when a page fetched them."""
         return cls(
             id=row.id,
             hothash=row.hothash,
@@ -101,6 +108,8 @@ class Photo:
             taken_at_subsec=row.taken_at_subsec,
             import_session_id=row.import_session_id,
             has_hotpreview=bool(row.has_hotpreview),
+            prefetched_images=images.get(row.id, []) if images is not None else None,
+            prefetched_session=sessions.get(row.import_session_id) if sessions is not None else None,
         )
 
     @strawberry.field(
@@ -120,12 +129,23 @@ class Photo:
     def hotpreview_url(self) -> str | None:
         return HOTPREVIEW_ROUTE.format(hothash=self.hothash) if self.has_hotpreview else None
 
+    # The two relations below answer at once from what the page fetched, and otherwise return an
+    # awaitable that goes through the request's DataLoader (graphql-core awaits either).
     @strawberry.field(description="The import session that created this photo.")
-    async def import_session(self, info: strawberry.Info) -> ImportSessionRef | None:
-        return await _load_session(info, self.import_session_id)
+    def import_session(self, info: strawberry.Info) -> ImportSessionRef | None:
+        if self.prefetched_session is not None:
+            from schema.imports.types import ImportSession
+
+            return ImportSession.from_row(self.prefetched_session)
+        return _load_session(info, self.import_session_id)  # type: ignore[return-value]
 
     @strawberry.field(description="The files of this photo (e.g. its JPEG and its RAW), in the order they arrived.")
-    async def images(self, info: strawberry.Info) -> list[Image]:
+    def images(self, info: strawberry.Info) -> list[Image]:
+        if self.prefetched_images is not None:
+            return [Image.from_row(row) for row in self.prefetched_images]
+        return self._load_images(info)  # type: ignore[return-value]
+
+    async def _load_images(self, info: strawberry.Info) -> list[Image]:
         rows = await info.context.loaders.images_by_photo.load(self.id)
         return [Image.from_row(row) for row in rows]
 

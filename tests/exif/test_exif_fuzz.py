@@ -9,13 +9,12 @@ import struct
 from corpus import samples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sandbox import guarded, peak_memory
+from sandbox import peak_memory, within_time
 from tiffbuild import build_exif
 
 from exif import ExifReading, exif_tags, read_exif
 
 EXAMPLES = int(os.environ.get("IMALINK_FUZZ_EXAMPLES", "1000"))  # raise for a longer run
-TIME_LIMIT = 0.05
 MEMORY_LIMIT = 10_000_000
 
 # Seeds: the corpus when present, plus built blobs in both byte orders so a bare clone fuzzes too.
@@ -33,10 +32,7 @@ SEEDS = [p.read_bytes() for p in samples()] + _BUILT
 
 def check(blob: bytes) -> None:
     for fn in (read_exif, exif_tags):
-        result, elapsed = guarded(fn, blob)
-        if elapsed > TIME_LIMIT:  # re-time: one slow run can be the scheduler, three are the code
-            elapsed = min(elapsed, *(guarded(fn, blob)[1] for _ in range(2)))
-        assert elapsed < TIME_LIMIT, f"{fn.__name__} took {elapsed * 1000:.1f} ms on {len(blob)} bytes"
+        result = within_time(fn, blob)
         assert isinstance(result, ExifReading if fn is read_exif else dict)
 
 
