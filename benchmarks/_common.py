@@ -179,14 +179,14 @@ def reset_postgres(url: str) -> None:
 class Server:
     """``imalink serve`` as a subprocess on a free port."""
 
-    def __init__(self, database_url: str, workdir: Path) -> None:
+    def __init__(self, database_url: str, workdir: Path, workers: int = 1) -> None:
         self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / f"server-{self.port}.log"
         exe = BIN / "imalink"
         cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "imalink.cli"]
-        cmd += ["serve", "--port", str(self.port), "--database-url", database_url]
+        cmd += ["serve", "--port", str(self.port), "--database-url", database_url, "--workers", str(workers)]
         env = {**os.environ, "IMALINK_LOG_LEVEL": "warning"}
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd=workdir)
@@ -257,11 +257,31 @@ def proc_status(pid: int) -> dict[str, int]:
     return out
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its living descendants (a multi-worker server is a parent and its workers)."""
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        try:
+            with open(f"/proc/{current}/task/{current}/children") as f:
+                todo += [int(child) for child in f.read().split()]
+        except OSError:
+            pass
+    return tree
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid`` so far (all its threads)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of ``pid`` and its living descendants (all their threads)."""
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            with open(f"/proc/{member}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 class RssSampler(threading.Thread):
@@ -281,11 +301,12 @@ class RssSampler(threading.Thread):
             self._stop_event.wait(self.interval)
 
     def sample(self) -> None:
-        status = proc_status(self.pid)
-        if status:
+        # Summed over the server's processes: with --workers the parent alone says little.
+        statuses = [status for pid in process_tree(self.pid) if (status := proc_status(pid))]
+        if statuses:
             self.samples += 1
-            self.peak_kib = max(self.peak_kib, status.get("VmRSS", 0))
-            self.hwm_kib = max(self.hwm_kib, status.get("VmHWM", 0))
+            self.peak_kib = max(self.peak_kib, sum(status.get("VmRSS", 0) for status in statuses))
+            self.hwm_kib = max(self.hwm_kib, sum(status.get("VmHWM", 0) for status in statuses))
 
     def stop(self) -> None:
         self._stop_event.set()

@@ -33,6 +33,7 @@ import sqlite3
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ from _common import (  # noqa: E402
     graphql,
     photo_group,
     proc_status,
+    process_tree,
     reset_postgres,
     summarize_profile,
     table,
@@ -134,11 +136,11 @@ def run_server(args: argparse.Namespace, bodies: list[bytes], tmp: Path, profile
         for old in tmp.glob("bench.db*"):
             old.unlink()
         url = f"sqlite:///{tmp / 'bench.db'}"
-    with Server(url, tmp) as server:
+    with Server(url, tmp, args.workers) as server:
         sampler = RssSampler(server.pid)
         sampler.start()
         server.wait_ready()
-        idle_kib = proc_status(server.pid).get("VmRSS", 0)
+        idle_kib = sum(proc_status(pid).get("VmRSS", 0) for pid in process_tree(server.pid))
         with httpx.Client(timeout=300.0) as client:
             session_id = create_session(client, server.url, "/photos/benchmark")
             if session_id != SESSION_ID:
@@ -149,10 +151,15 @@ def run_server(args: argparse.Namespace, bodies: list[bytes], tmp: Path, profile
             with Profiler(server.pid, profile):
                 cpu0 = cpu_seconds(server.pid)
                 start = time.perf_counter()
-                for body in bodies:
+                def send(body: bytes) -> httpx.Response:
                     t0 = time.perf_counter()
-                    responses.append(client.post(server.url + "/graphql", content=body, headers=headers))
+                    response = client.post(server.url + "/graphql", content=body, headers=headers)
                     per_batch.append(time.perf_counter() - t0)
+                    return response
+
+                # --concurrency N keeps N batches in flight (N importers at once); 1 sends in turn.
+                with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+                    responses = list(pool.map(send, bodies))
                 elapsed = time.perf_counter() - start
                 cpu = cpu_seconds(server.pid) - cpu0
             sampler.stop()
@@ -198,6 +205,8 @@ def main() -> None:
                         help="server imports (fresh server and database each), interleaved with bare runs; medians count")
     parser.add_argument("--profile", metavar="FILE", help="py-spy raw profile of the server during the first import")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (databases, server log)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (imalink serve --workers)")
+    parser.add_argument("--concurrency", type=int, default=1, help="batches in flight at once (default 1: one after another)")
     args = parser.parse_args()
 
     corpus = Corpus(exif_blobs())

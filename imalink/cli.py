@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from imalink.settings import Settings
@@ -18,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", help="Interface to listen on (default 127.0.0.1, or IMALINK_HOST).")
     serve.add_argument("--port", type=int, help="Port (default 8000, or IMALINK_PORT).")
     serve.add_argument("--database-url", help="SQLAlchemy URL (default sqlite:///imalink.db, or IMALINK_DATABASE_URL).")
+    serve.add_argument("--workers", type=int, help="Server processes (default 1, or IMALINK_WORKERS); more use more cores.")
 
     importer = commands.add_parser("import", help="Import folders of photos into a library.")
     try:
@@ -38,13 +40,35 @@ def _serve(args: argparse.Namespace) -> int:
 
     from imalink.app import create_app
 
-    overrides = {k: v for k, v in vars(args).items() if k in ("host", "port", "database_url") and v is not None}
+    names = ("host", "port", "database_url", "workers")
+    overrides = {k: v for k, v in vars(args).items() if k in names and v is not None}
     settings = Settings(**overrides)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(settings)
     print(f"imalink: GraphiQL at http://{settings.host}:{settings.port}/graphql ({settings.database_url})", file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+        return 0
+    # Worker processes build their app from the environment; migrate once here, before they start.
+    os.environ.update({f"IMALINK_{name.upper()}": str(value) for name, value in overrides.items()})
+    _migrate(settings.database_url)
+    uvicorn.run(
+        "imalink.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+    )
     return 0
+
+
+def _migrate(database_url: str) -> None:
+    from db.engine import make_engine
+    from db.migrate import upgrade_to_head
+
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)
+    engine.dispose()
 
 
 if __name__ == "__main__":

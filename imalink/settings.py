@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(default=1, ge=1, description="Server processes; more use more cores.")
     max_groups_per_batch: int = Field(default=1000, ge=1)
     max_images_per_group: int = Field(default=32, ge=1)
     max_hotpreview_bytes: int = Field(default=1024 * 1024, ge=1)

@@ -59,3 +59,16 @@ def test_serve_reads_its_settings_from_the_environment(tmp_path):
         process.terminate()
         process.wait(timeout=10)
     assert (tmp_path / "elsewhere.db").exists() and not (tmp_path / "imalink.db").exists()
+
+
+def test_serve_with_several_workers_migrates_once_and_answers(tmp_path):
+    port = free_port()
+    process = serve(["--port", str(port), "--workers", "2"], {"PYTHONPATH": os.getcwd()}, tmp_path)
+    try:
+        assert wait_for(f"http://127.0.0.1:{port}/healthz", process).status_code == 200
+        for _ in range(4):  # whichever worker answers, it serves the same library
+            answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ photos { totalCount } }"})
+            assert answer.json() == {"data": {"photos": {"totalCount": 0}}}
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
