@@ -15,11 +15,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from db import queries
 from db.engine import make_engine
 from db.migrate import upgrade_to_head
 from imalink.body_limit import BodySizeLimit
 from imalink.settings import Settings
+from resolvers import photos
 from resolvers.imports.prepare import normalize_hothash
 from schema import build_schema
 from schema.context import Context, SchemaSettings
@@ -71,11 +71,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=cache)
 
-        def load() -> bytes | None:
-            with engine.connect() as conn:
-                return queries.hotpreview_by_hothash(conn, hothash)
-
-        data = await to_thread.run_sync(load)
+        data = await to_thread.run_sync(photos.hotpreview_bytes, engine, hothash)
         if data is None:
             return Response("Not found", status_code=404, media_type="text/plain")
         return Response(data, media_type="image/jpeg", headers=cache)

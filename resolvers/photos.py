@@ -134,6 +134,12 @@ def _asked_hothashes(hothashes: list[str], limit: int) -> dict[str, str]:
     return {h: c for h in dict.fromkeys(hothashes) if (c := normalize_hothash(h))}
 
 
+def hotpreview_bytes(engine: Engine, hothash: str) -> bytes | None:
+    """The hotpreview JPEG of the photo with ``hothash`` (canonical form), or ``None``."""
+    with engine.connect() as conn:
+        return queries.hotpreview_by_hothash(conn, hothash)
+
+
 def existing_hothashes(engine: Engine, hothashes: list[str], limit: int) -> list[str]:
     """Which of ``hothashes`` the library has, in the order asked (one round trip)."""
     asked = _asked_hothashes(hothashes, limit)
