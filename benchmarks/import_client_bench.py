@@ -7,14 +7,19 @@ IFD, an embedded 640x427 preview JPEG in IFD1, 1 MiB of fake sensor bytes). Then
 - ``importer``: scanning + grouping + raw EXIF of both files + hotpreview + hothash, exactly what
   ``imalink import --dry-run`` does (worker processes, one per CPU);
 - ``baseline``: a bare single-process Pillow loop over the same JPEGs
-  (open, draft, thumbnail, save): the least work any client must do per photo.
+  (open, draft, thumbnail, save): the least work any client must do per photo;
+- ``floor``: a bare single-process ``Image.open; draft; load`` loop: libjpeg's draft-mode decode
+  alone, which no client can go below (its Huffman decoding reads every byte of the JPEG).
 
-It prints groups/s of both, their ratio, JPEG megabytes decoded per second, and peak RSS of the
-main process and of the largest worker. JPEG decoding cost grows with the *compressed* size
+The three are run in interleaved rounds (``--rounds``) and medians are reported, because other
+work may share the machine. It prints groups/s, CPU ms per group, the importer/baseline ratio,
+the rate the floor allows on every CPU, and peak RSS of the main process and the largest worker. JPEG decoding cost grows with the *compressed* size
 (libjpeg must entropy-decode every coefficient even at 1/8 scale), so the JPEGs' detail level
 (``--detail``) sets the absolute figures; the ratio is what the client adds or saves.
 
-    .venv/bin/python benchmarks/import_client_bench.py [--groups 300] [--detail 20]
+    .venv/bin/python benchmarks/import_client_bench.py [--groups 300] [--detail 10] [--rounds 3]
+    .venv/bin/python benchmarks/import_client_bench.py --keep /tmp/tree   # build once, keep it
+    .venv/bin/python benchmarks/import_client_bench.py --reuse /tmp/tree  # measure that tree again
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import io
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -110,6 +116,17 @@ def baseline(root: Path) -> float:
     return time.perf_counter() - start
 
 
+def floor(root: Path) -> float:
+    """Seconds for decoding every JPEG in ``root`` in draft mode, and nothing else."""
+    paths = sorted(root.rglob("*.JPG"))
+    start = time.perf_counter()
+    for p in paths:
+        with Image.open(p) as img:
+            assert img.draft("RGB", (150, 150)) is not None
+            img.load()
+    return time.perf_counter() - start
+
+
 def importer(paths: list[Path], workers: int | None) -> tuple[float, int]:
     run = ImportRun(paths, None, dry_run=True, workers=workers)
     start = time.perf_counter()
@@ -133,31 +150,41 @@ def peak_rss_mib() -> float:
     return maxrss_mib(resource.RUSAGE_SELF)
 
 
-def measure(root: Path, groups: int, jpeg_bytes: int, workers: int | None) -> None:
+def measure(root: Path, groups: int, jpeg_bytes: int, workers: int | None, rounds: int) -> None:
     """The measurements, in a fresh process so that peak RSS is the importer's alone."""
     workers = workers or default_workers()
     first_folder = sorted(p for p in root.iterdir() if p.is_dir())[0]
     importer([first_folder], workers)  # warm-up: page cache, imports, pool start; 100 groups
     rss_small = peak_rss_mib()
-    cpu = cpu_seconds()
-    took, sent = importer([root], workers)
-    cpu_ours = cpu_seconds() - cpu
-    rss_full = peak_rss_mib()
-    cpu = cpu_seconds()
-    base = baseline(root)
-    cpu_base = cpu_seconds() - cpu
+    rates: dict[str, list[float]] = {"importer": [], "baseline": [], "floor": []}
+    cpu_ms: dict[str, list[float]] = {"importer": [], "baseline": [], "floor": []}
+    rss_full = 0.0
+    for _ in range(rounds):
+        cpu = cpu_seconds()
+        took, sent = importer([root], workers)
+        rates["importer"].append(sent / took)
+        cpu_ms["importer"].append((cpu_seconds() - cpu) / sent * 1000)
+        # Before the bare loops decode in this process: the main process's peak is the importer's.
+        rss_full = rss_full or peak_rss_mib()
+        for name, loop in (("baseline", baseline), ("floor", floor)):
+            cpu = cpu_seconds()
+            took = loop(root)
+            rates[name].append(groups / took)
+            cpu_ms[name].append((cpu_seconds() - cpu) / groups * 1000)
 
-    ours, bare = sent / took, groups / base
-    print(f"importer (dry run, {workers} worker processes): {ours:7.1f} groups/s  ({jpeg_bytes / took / 1e6:.0f} MB of JPEG/s)")
-    print(f"baseline (bare Pillow loop, 1 process):   {bare:7.1f} groups/s  ({jpeg_bytes / base / 1e6:.0f} MB of JPEG/s)")
-    print(f"ratio importer / baseline: {ours / bare:.2f}x")
+    rate = {k: statistics.median(v) for k, v in rates.items()}
+    ms = {k: statistics.median(v) for k, v in cpu_ms.items()}
+    mb = jpeg_bytes / groups / 1e6
+    print(f"medians of {rounds} interleaved rounds; JPEG avg {mb:.2f} MB")
+    print(f"importer (dry run, {workers} worker processes): {rate['importer']:7.1f} groups/s  CPU {ms['importer']:5.1f} ms/group  ({rate['importer'] * mb:.0f} MB of JPEG/s)")
+    print(f"baseline (open, draft, thumbnail, save; 1 process): {rate['baseline']:7.1f} groups/s  CPU {ms['baseline']:5.1f} ms/group")
+    print(f"floor    (open, draft, load; 1 process):            {rate['floor']:7.1f} groups/s  CPU {ms['floor']:5.1f} ms/group  ({mb / ms['floor'] * 1000:.0f} MB of JPEG/s per CPU)")
+    print(f"ratio importer / baseline: {rate['importer'] / rate['baseline']:.2f}x wall, {ms['importer'] / ms['baseline']:.2f}x CPU per group; importer CPU over the floor: {ms['importer'] - ms['floor']:+.1f} ms/group")
     # CPU time per group does not depend on what else runs on the machine: it gives the
-    # rate the importer would reach with every CPU to itself.
-    ms_ours, ms_base = cpu_ours / sent * 1000, cpu_base / groups * 1000
-    print(f"CPU per group: importer {ms_ours:.1f} ms, baseline {ms_base:.1f} ms "
-          f"-> with {workers} idle CPUs about {workers * 1000 / ms_ours:.0f} groups/s")
+    # rate the importer would reach with every CPU to itself, and the floor's the most any could.
+    print(f"with {workers} idle CPUs: importer about {workers * 1000 / ms['importer']:.0f} groups/s; the floor allows at most {workers * 1000 / ms['floor']:.0f} groups/s")
     print(f"peak RSS: main process {rss_full:.0f} MiB (after the first 100 groups: {rss_small:.0f} MiB), largest worker {maxrss_mib(resource.RUSAGE_CHILDREN):.0f} MiB")
-    print(f"load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes share them)")
+    print(f"load average after the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes share them)")
 
 
 def main() -> None:
@@ -165,19 +192,27 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=300)
     parser.add_argument("--detail", type=int, default=10, help="noise blended into the JPEGs, 0-100 (default 10: about 2 MB per 12 MP JPEG)")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of importer, baseline and floor (default 3; medians)")
     parser.add_argument("--keep", type=Path, help="build the tree here and keep it")
+    parser.add_argument("--reuse", type=Path, help="measure a tree built before with --keep (no building)")
     parser.add_argument("--measure", nargs=2, metavar=("ROOT", "JPEG_BYTES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        measure(Path(args.measure[0]), args.groups, int(args.measure[1]), args.workers)
+        measure(Path(args.measure[0]), args.groups, int(args.measure[1]), args.workers, args.rounds)
         return
 
+    extra = ["--rounds", str(args.rounds)] + (["--workers", str(args.workers)] if args.workers else [])
+    if args.reuse:
+        jpegs = sorted(args.reuse.rglob("*.JPG"))
+        jpeg_bytes = sum(p.stat().st_size for p in jpegs)
+        print(f"tree: {len(jpegs)} groups in {args.reuse}, JPEG avg {jpeg_bytes / len(jpegs) / 1e6:.2f} MB", flush=True)
+        subprocess.run([sys.executable, __file__, "--groups", str(len(jpegs)), "--measure", str(args.reuse), str(jpeg_bytes), *extra], check=True)
+        return
     root = args.keep or Path(tempfile.mkdtemp(prefix="imalink-bench-"))
     try:
         t = time.perf_counter()
         jpeg_bytes = build_tree(root, args.groups, args.detail)
         print(f"tree: {args.groups} groups (12 MP JPEG + TIFF RAW stand-in), JPEG avg {jpeg_bytes / args.groups / 1e6:.2f} MB, built in {time.perf_counter() - t:.0f} s", flush=True)
-        extra = ["--workers", str(args.workers)] if args.workers else []
         subprocess.run([sys.executable, __file__, "--groups", str(args.groups), "--measure", str(root), str(jpeg_bytes), *extra], check=True)
     finally:
         if args.keep is None:

@@ -47,19 +47,29 @@ def extract_exif(path: str, kind: str) -> RawExif:
     Raises :class:`OSError` when the file cannot be read at all.
     """
     if kind == "heic":
-        return RawExif(None, "EXIF_UNSUPPORTED_FORMAT", "EXIF is not read from HEIC files")
+        return exif_of(None, kind)  # not even opened
     with open(path, "rb") as f:
+        return exif_of(f, kind)
+
+
+def exif_of(f: BinaryIO | None, kind: str) -> RawExif:
+    """:func:`extract_exif` of a file already open (e.g. ``io.BytesIO`` over bytes read once).
+
+    The file is read from offset 0, and only its JPEG header segments or its RAW metadata.
+    """
+    if kind == "heic" or f is None:
+        return RawExif(None, "EXIF_UNSUPPORTED_FORMAT", "EXIF is not read from HEIC files")
+    try:
+        if kind == "jpeg":
+            return RawExif(jpeg_exif(f))
+        size = f.seek(0, 2)
         try:
-            if kind == "jpeg":
-                return RawExif(jpeg_exif(f))
-            size = f.seek(0, 2)
-            try:
-                tiff = TiffFile(f, size)
-            except CorruptFile:
-                return RawExif(None, "EXIF_UNSUPPORTED_FORMAT", "not a TIFF-based RAW; EXIF is not read from it")
-            return tiff_exif(tiff)
-        except CorruptFile as exc:
-            return RawExif(None, "EXIF_UNREADABLE", str(exc))
+            tiff = TiffFile(f, size)
+        except CorruptFile:
+            return RawExif(None, "EXIF_UNSUPPORTED_FORMAT", "not a TIFF-based RAW; EXIF is not read from it")
+        return tiff_exif(tiff)
+    except CorruptFile as exc:
+        return RawExif(None, "EXIF_UNREADABLE", str(exc))
 
 
 def jpeg_exif(f: BinaryIO) -> bytes | None:

@@ -79,7 +79,10 @@ def render_hotpreview(source: Source, *, orientation: int | None = None) -> Hotp
         source = io.BytesIO(source)
     with Image.open(source) as img:
         width, height = img.size
-        img.draft("RGB", (HOTPREVIEW_SIZE, HOTPREVIEW_SIZE))
+        # Before anything loads the pixels: libjpeg then decodes at 1/2, 1/4 or 1/8 scale
+        # (a 4000x3000 JPEG at 500x375). Pillow returns None when it could not apply it.
+        if img.draft("RGB", (HOTPREVIEW_SIZE, HOTPREVIEW_SIZE)) is None and img.format == "JPEG":
+            raise RuntimeError("JPEG draft mode was not applied")  # would decode at full size
         if orientation is None:
             orientation = img.getexif().get(ORIENTATION_TAG, 1)
         method = _TRANSPOSE.get(orientation)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ stream of groups is, and results come back in the order the groups went in.
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 from collections import deque
@@ -15,7 +16,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 
-from importer.exif_extract import extract_exif
+from importer.exif_extract import exif_of, extract_exif
 from importer.grouping import FileGroup
 from importer.preview import Hotpreview, find_embedded_preview, render_hotpreview
 from importer.scan import file_kind
@@ -24,6 +25,9 @@ from importer.scan import file_kind
 # busy and amortise inter-process overhead, small enough that memory does not grow.
 CHUNK_SIZE = 8
 TASKS_PER_WORKER = 4
+# The JPEG a hotpreview is made from is read into memory once and both its EXIF and its pixels
+# come from those bytes; a (mislabelled) file bigger than this is streamed from disk instead.
+MAX_READ_ONCE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +66,28 @@ class ProcessedGroup:
 
 
 def process_group(group: FileGroup) -> ProcessedGroup:
-    """Read every file of ``group`` and make its hotpreview. Never raises for a bad file."""
+    """Read every file of ``group`` and make its hotpreview. Never raises for a bad file.
+
+    Each file is opened once. The JPEG the hotpreview comes from is read whole, once, and its
+    EXIF (header segments only) and pixels (draft-mode decode) are taken from those bytes; every
+    other file (a RAW next to the JPEG) has only its metadata read, and is never decoded.
+    """
     result = ProcessedGroup(group)
+    source = group.preview_source()
+    source_jpeg: bytes | str | None = None  # the source JPEG's bytes (or its path when too big)
     for f in group.files:
+        kind = file_kind(f.name) or ""
         try:
-            exif = extract_exif(f.path, file_kind(f.name) or "")
+            if f is source and kind == "jpeg":
+                with open(f.path, "rb") as fh:
+                    if f.size <= MAX_READ_ONCE_BYTES:
+                        source_jpeg = fh.read()
+                        exif = exif_of(io.BytesIO(source_jpeg), kind)
+                    else:
+                        source_jpeg = f.path
+                        exif = exif_of(fh, kind)
+            else:
+                exif = extract_exif(f.path, kind)
         except OSError as exc:
             result.errors.append(Problem("FILE_UNREADABLE", _reason(exc), f.path))
             continue
@@ -74,13 +95,12 @@ def process_group(group: FileGroup) -> ProcessedGroup:
             result.warnings.append(Problem(exif.warning_code, exif.warning or "", f.path))
         result.images.append(ImageFile(f.name, f.size, exif.data))
 
-    source = group.preview_source()
     if source is None:
         result.errors.append(Problem("NO_PREVIEW_SOURCE", "no JPEG or RAW to make a hotpreview from (HEIC is not decoded)", group.label))
     elif not any(e.filename == source.path for e in result.errors):
         try:
-            if file_kind(source.name) == "jpeg":
-                result.preview = render_hotpreview(source.path)
+            if source_jpeg is not None:
+                result.preview = render_hotpreview(source_jpeg)
             else:
                 embedded = find_embedded_preview(source.path)
                 result.preview = render_hotpreview(embedded.jpeg, orientation=embedded.orientation)

@@ -172,3 +172,27 @@ def test_json_piped_into_head(photo_tree, tmp_path: Path) -> None:
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=120)
     assert done.stderr == "", done.stderr
     assert done.stdout.strip() == "141"
+
+
+def test_each_file_is_opened_once_and_the_raw_next_to_a_jpeg_is_not_decoded(photo_tree, monkeypatch) -> None:
+    import builtins
+
+    import importer.process
+
+    pair = next(iter_groups(iter_folders([photo_tree.root])))
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    def no_raw_preview(path: str):  # type: ignore[no-untyped-def]
+        raise AssertionError("the RAW of a RAW+JPEG pair must not be decoded")
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(importer.process, "find_embedded_preview", no_raw_preview)
+    result = process_group(pair)
+    monkeypatch.undo()
+    assert result.sendable and result.preview.data == make_hotpreview(photo_tree.pair_jpeg)
+    assert sorted(opened) == sorted([str(photo_tree.pair_jpeg), str(photo_tree.pair_raw.path)])

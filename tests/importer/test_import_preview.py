@@ -129,3 +129,35 @@ def test_raw_without_preview_raises(tmp_path: Path) -> None:
     path.write_bytes(bytes(10_000))
     with pytest.raises(ValueError):
         find_embedded_preview(str(path))
+
+
+def test_draft_is_applied_before_the_pixels_are_loaded(tmp_path: Path, make_jpeg, monkeypatch) -> None:
+    from PIL import ImageFile, JpegImagePlugin
+
+    drafts: list[object] = []
+    loads: list[tuple[int, int]] = []
+    draft, load = JpegImagePlugin.JpegImageFile.draft, ImageFile.ImageFile.load
+
+    def spy_draft(self, mode, size):  # type: ignore[no-untyped-def]
+        drafts.append(result := draft(self, mode, size))
+        return result
+
+    def spy_load(self):  # type: ignore[no-untyped-def]
+        if self.format == "JPEG" and not loads:
+            loads.append(self.size)
+        return load(self)
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy_draft)
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy_load)
+    preview = render_hotpreview(make_jpeg(tmp_path / "big.jpg", (4000, 3000)).read_bytes())
+    assert drafts[0] is not None
+    assert loads == [(500, 375)]  # decoded at 1/8 scale, never at 4000x3000
+    assert (preview.width, preview.height) == (4000, 3000)
+
+
+def test_a_jpeg_whose_draft_fails_is_refused_not_decoded_in_full(tmp_path: Path, make_jpeg, monkeypatch) -> None:
+    from PIL import JpegImagePlugin
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", lambda self, mode, size: None)
+    with pytest.raises(RuntimeError, match="draft"):
+        make_hotpreview(make_jpeg(tmp_path / "a.jpg"))
