@@ -137,6 +137,7 @@ def _write_groups(conn: Connection, prepared: list[PreparedGroup | RejectedGroup
     created_images = writes.insert_new_images(conn, image_rows)
 
     results: list[GroupOutcome] = []
+    fills: list[tuple[int, dict[str, Any]]] = []
     for index, group in enumerate(prepared):
         if isinstance(group, RejectedGroup):
             results.append(GroupOutcome(group.hothash, GroupStatus.FAILED, errors=group.errors))
@@ -148,10 +149,14 @@ def _write_groups(conn: Connection, prepared: list[PreparedGroup | RejectedGroup
         elif count:
             status = GroupStatus.IMAGES_ADDED
             # The new files may know what the photo's first files did not (a RAW's lens, say).
-            writes.fill_missing_photo_fields(conn, photo.photo_id, _fillable(group), now)  # type: ignore[arg-type]
+            fills.append((photo.photo_id, _fillable(group)))  # type: ignore[arg-type]
         else:
             status = GroupStatus.DUPLICATE
         results.append(GroupOutcome(group.hothash, status, photo.photo_id, count, warnings=group.warnings))
+    # In photo id order, like every other write: two importers filling the same photos in
+    # different orders would deadlock on PostgreSQL (the concurrency test caught it).
+    for photo_id, values in sorted(fills, key=lambda fill: fill[0]):
+        writes.fill_missing_photo_fields(conn, photo_id, values, now)
     return results
 
 
