@@ -85,24 +85,28 @@ def first_int(ifd: Ifd | None, tag: int) -> int | None:
     return values[0] if values else None
 
 
-def fraction(ifd: Ifd | None, tag: int) -> Fraction | None:
-    """The first rational of ``tag`` as an exact Fraction; ``None`` when absent or n/0."""
+def _first_rational(ifd: Ifd | None, tag: int) -> tuple[int, int] | None:
+    """The first (numerator, denominator) of ``tag``; ``None`` when absent or n/0."""
     entry = ifd.get(tag) if ifd is not None else None
     if entry is None or entry.count == 0:
         return None
     pairs = rationals(ifd, entry, 1)  # type: ignore[arg-type]
     if not pairs or pairs[0][1] == 0:
         return None
-    return Fraction(*pairs[0])
+    return pairs[0]
+
+
+def fraction(ifd: Ifd | None, tag: int) -> Fraction | None:
+    """The first rational of ``tag`` as an exact Fraction; ``None`` when absent or n/0."""
+    pair = _first_rational(ifd, tag)
+    return Fraction(*pair) if pair is not None else None
 
 
 def positive_float(ifd: Ifd | None, tag: int) -> float | None:
     """A rational measurement (focal length, f-number) as a float; zero or negative is absent."""
-    entry = ifd.get(tag) if ifd is not None else None
-    if entry is None or entry.count == 0:
+    pair = _first_rational(ifd, tag)
+    if pair is None:
         return None
-    pairs = rationals(ifd, entry, 1)  # type: ignore[arg-type]
-    if not pairs or pairs[0][1] == 0:
-        return None
-    value = pairs[0][0] / pairs[0][1]
+    # Plain division, not a Fraction: this runs for every blob and Fractions are slow to build.
+    value = pair[0] / pair[1]
     return value if value > 0 else None
