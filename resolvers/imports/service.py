@@ -67,7 +67,7 @@ def _check_sessions(
     wanted = {batch_session_id} if batch_session_id is not None else set()
     for group in prepared:
         if isinstance(group, PreparedGroup):
-            wanted.update(s for s in [group.import_session_id, *(i.import_session_id for i in group.images)] if s)
+            wanted.update(_sessions_named(group))
     sessions = queries.sessions_by_ids(conn, sorted(wanted))
     if batch_session_id is not None:
         problem = _session_problem(sessions, batch_session_id)
@@ -77,12 +77,17 @@ def _check_sessions(
     checked: list[PreparedGroup | RejectedGroup] = []
     for group in prepared:
         if isinstance(group, PreparedGroup):
-            ids = dict.fromkeys(s for s in [group.import_session_id, *(i.import_session_id for i in group.images)] if s)
-            problems = [p for p in (_session_problem(sessions, s) for s in ids) if p]
+            problems = [p for p in (_session_problem(sessions, s) for s in _sessions_named(group)) if p]
             if problems:
                 group = RejectedGroup(group.hothash, problems)
         checked.append(group)
     return checked
+
+
+def _sessions_named(group: PreparedGroup) -> list[int]:
+    """The distinct sessions a group and its files name."""
+    named = [group.import_session_id, *(image.import_session_id for image in group.images)]
+    return list(dict.fromkeys(s for s in named if s is not None))
 
 
 def _session_problem(sessions: dict[int, Any], session_id: int) -> ImportProblem | None:
