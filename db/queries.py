@@ -24,12 +24,8 @@ from sqlalchemy import (
     tuple_,
 )
 
-from db.tables import Image, ImportSession, Photo, PhotoTag
+from db.tables import image_t, photo_t, session_t, tag_t
 
-photo_t = Photo.__table__
-image_t = Image.__table__
-session_t = ImportSession.__table__
-tag_t = PhotoTag.__table__
 
 # Large blobs are fetched only by the look-ups that need them; pages learn just whether they exist.
 PHOTO_COLUMNS = [

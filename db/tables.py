@@ -13,6 +13,10 @@ from sqlalchemy.types import JSON
 from sqlmodel import Field, SQLModel
 
 
+SESSION_IN_PROGRESS = "IN_PROGRESS"
+SESSION_COMPLETED = "COMPLETED"
+
+
 class ImportSession(SQLModel, table=True):
     """One import run: the storage directory the user chose and running totals of what it brought."""
 
@@ -21,7 +25,7 @@ class ImportSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     storage_directory: str | None = None
     description: str | None = None
-    status: str = Field(default="IN_PROGRESS", max_length=16)
+    status: str = Field(default=SESSION_IN_PROGRESS, max_length=16)
     started_at: datetime
     completed_at: datetime | None = None
     photos_created: int = 0
@@ -106,3 +110,10 @@ class Image(SQLModel, table=True):
     exif_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     import_session_id: int | None = Field(default=None, foreign_key="import_session.id")
     created_at: datetime
+
+
+# The Core tables, for the statements of db/queries.py and db/writes.py.
+photo_t = Photo.__table__
+image_t = Image.__table__
+session_t = ImportSession.__table__
+tag_t = PhotoTag.__table__

@@ -10,15 +10,11 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, text, update
+from sqlalchemy import Connection, Table, delete, func, insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from db.tables import Image, ImportSession, Photo, PhotoTag
+from db.tables import SESSION_COMPLETED, SESSION_IN_PROGRESS, image_t, photo_t, session_t, tag_t
 
-photo_t = Photo.__table__
-image_t = Image.__table__
-session_t = ImportSession.__table__
-tag_t = PhotoTag.__table__
 
 def _insert(conn: Connection, table: Table) -> Any:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
@@ -106,3 +102,36 @@ def add_session_totals(conn: Connection, session_id: int, totals: dict[str, int]
     increments = {name: session_t.c[name] + amount for name, amount in totals.items() if amount}
     if increments:
         conn.execute(update(session_t).where(session_t.c.id == session_id).values(**increments))
+
+
+def insert_session(conn: Connection, storage_directory: str | None, description: str | None, now: datetime) -> int:
+    """Open an import session; returns its id."""
+    statement = (
+        insert(session_t)
+        .values(storage_directory=storage_directory, description=description, status=SESSION_IN_PROGRESS, started_at=now)
+        .returning(session_t.c.id)
+    )
+    return conn.execute(statement).scalar_one()
+
+
+def complete_session(conn: Connection, session_id: int, now: datetime) -> None:
+    """Close a session that is still open (a closed one keeps its completion time)."""
+    conn.execute(
+        update(session_t)
+        .where(session_t.c.id == session_id, session_t.c.status == SESSION_IN_PROGRESS)
+        .values(status=SESSION_COMPLETED, completed_at=now)
+    )
+
+
+def update_photo(conn: Connection, hothash: str, values: dict[str, Any], now: datetime) -> int | None:
+    """Set ``values`` on the photo with ``hothash``; its id, or ``None`` when there is none."""
+    statement = (
+        update(photo_t).where(photo_t.c.hothash == hothash).values(**values, updated_at=now).returning(photo_t.c.id)
+    )
+    return conn.execute(statement).scalar_one_or_none()
+
+
+def delete_photo(conn: Connection, hothash: str) -> bool:
+    """Delete the photo with ``hothash`` (its images and tags cascade); ``False`` when there was none."""
+    statement = delete(photo_t).where(photo_t.c.hothash == hothash).returning(photo_t.c.id)
+    return conn.execute(statement).scalar_one_or_none() is not None

@@ -9,17 +9,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, delete, update
+from sqlalchemy import Engine, Row
 
 from db import queries, writes
 from db.queries import PageKey, PhotoFilterSpec, PhotoSort
-from db.tables import Photo
 from resolvers.errors import UserError
 from resolvers.imports.prepare import clean_tags, normalize_hothash, rating_problem, rotation_problem
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
-photo_t = Photo.__table__
 
 
 @dataclass(slots=True)
@@ -177,12 +175,7 @@ def update_photo(engine: Engine, hothash: str, changes: dict[str, Any]) -> Row[A
     if canonical is None:
         return None
     with engine.begin() as conn:
-        photo_id = conn.execute(
-            update(photo_t)
-            .where(photo_t.c.hothash == canonical)
-            .values(**changes, updated_at=datetime.now(UTC))
-            .returning(photo_t.c.id)
-        ).scalar_one_or_none()
+        photo_id = writes.update_photo(conn, canonical, changes, datetime.now(UTC))
         if photo_id is None:
             return None
         if "tags" in changes:
@@ -196,7 +189,4 @@ def delete_photo(engine: Engine, hothash: str) -> bool:
     if canonical is None:
         return False
     with engine.begin() as conn:
-        photo_id = conn.execute(
-            delete(photo_t).where(photo_t.c.hothash == canonical).returning(photo_t.c.id)
-        ).scalar_one_or_none()
-    return photo_id is not None
+        return writes.delete_photo(conn, canonical)

@@ -18,13 +18,13 @@ from sqlalchemy import Connection, Engine
 
 from db import queries, writes
 from db.engine import SQLITE_WRITE
+from db.tables import SESSION_IN_PROGRESS
 from resolvers.errors import UserError
 from resolvers.imports.limits import ImportLimits
 from resolvers.imports.outcome import BatchOutcome, GroupOutcome, GroupStatus, ImportProblem
 from resolvers.imports.prepare import PreparedGroup, RejectedGroup, prepare_group
 from resolvers.imports.submission import BatchSubmission
 
-SESSION_OPEN = "IN_PROGRESS"
 
 
 @dataclass(slots=True)
@@ -94,7 +94,7 @@ def _session_problem(sessions: dict[int, Any], session_id: int) -> ImportProblem
     session = sessions.get(session_id)
     if session is None:
         return ImportProblem("UNKNOWN_IMPORT_SESSION", f"There is no import session {session_id}.")
-    if session.status != SESSION_OPEN:
+    if session.status != SESSION_IN_PROGRESS:
         return ImportProblem(
             "IMPORT_SESSION_COMPLETED", f"Import session {session_id} is completed; start a new one."
         )
