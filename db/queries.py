@@ -191,19 +191,19 @@ def existing_hothashes(conn: Connection, hothashes: Sequence[str]) -> set[str]:
     return found
 
 
-def filenames_by_hothash(conn: Connection, hothashes: Sequence[str]) -> dict[str, list[str]]:
-    """The file names of each known photo among ``hothashes``, in the order they arrived."""
-    found: dict[str, list[str]] = {}
+def files_by_hothash(conn: Connection, hothashes: Sequence[str]) -> dict[str, tuple[int, list[str]]]:
+    """Each known photo among ``hothashes``: its id and its file names, in the order they arrived."""
+    found: dict[str, tuple[int, list[str]]] = {}
     for chunk in _chunks(hothashes):
         query = (
-            select(photo_t.c.hothash, image_t.c.filename)
+            select(photo_t.c.hothash, photo_t.c.id, image_t.c.filename)
             .select_from(photo_t)
             .outerjoin(image_t, image_t.c.photo_id == photo_t.c.id)
             .where(photo_t.c.hothash.in_(chunk))
             .order_by(image_t.c.id)
         )
-        for hothash, filename in conn.execute(query):
-            names = found.setdefault(hothash, [])
+        for hothash, photo_id, filename in conn.execute(query):
+            _, names = found.setdefault(hothash, (photo_id, []))
             if filename is not None:
                 names.append(filename)
     return found
@@ -271,7 +271,7 @@ __all__ = [
     "count_photos",
     "count_sessions",
     "existing_hothashes",
-    "filenames_by_hothash",
+    "files_by_hothash",
     "exif_by_image_ids",
     "filter_clauses",
     "hotpreview_by_hothash",

@@ -150,8 +150,8 @@ def existing_photo_files(engine: Engine, hothashes: list[str], limit: int) -> li
     """(hothash as asked, file names) of each known photo among ``hothashes``, in the order asked."""
     asked = _asked_hothashes(hothashes, limit)
     with engine.connect() as conn:
-        found = queries.filenames_by_hothash(conn, list(dict.fromkeys(asked.values())))
-    return [(h, found[canonical]) for h, canonical in asked.items() if canonical in found]
+        found = queries.files_by_hothash(conn, list(dict.fromkeys(asked.values())))
+    return [(h, found[canonical][1]) for h, canonical in asked.items() if canonical in found]
 
 
 EDITABLE = ("title", "description", "tags", "rating", "user_rotation")

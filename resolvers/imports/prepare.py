@@ -63,6 +63,11 @@ def normalize_hothash(value: str) -> str | None:
     return candidate if _HOTHASH.fullmatch(candidate) else None
 
 
+def filename_key(filename: str) -> str:
+    """A file's identity within its photo: names compare case-insensitively (IMG_1.JPG = img_1.jpg)."""
+    return filename.lower()
+
+
 def hothash_of(hotpreview: bytes) -> str:
     """The hothash rule: lowercase hex SHA-256 of the hotpreview's JPEG bytes."""
     return hashlib.sha256(hotpreview).hexdigest()
@@ -233,7 +238,7 @@ def _prepare_image(
                 )
             )
     session = image.import_session_id if image.import_session_id is not None else group_session
-    return PreparedImage(filename, filename.lower(), image.file_size, exif_data, session)
+    return PreparedImage(filename, filename_key(filename), image.file_size, exif_data, session)
 
 
 def clean_tags(tags: list[str]) -> list[str]:

@@ -22,7 +22,7 @@ from db.tables import SESSION_IN_PROGRESS
 from resolvers.errors import UserError
 from resolvers.imports.limits import ImportLimits
 from resolvers.imports.outcome import BatchOutcome, GroupOutcome, GroupStatus, ImportProblem
-from resolvers.imports.prepare import PreparedGroup, RejectedGroup, prepare_group
+from resolvers.imports.prepare import PreparedGroup, RejectedGroup, filename_key, prepare_group
 from resolvers.imports.submission import BatchSubmission
 
 
@@ -166,11 +166,9 @@ def _write_groups(conn: Connection, prepared: list[PreparedGroup | RejectedGroup
 
 
 def _known_photos(conn: Connection, hashes: list[str]) -> dict[str, _PhotoState]:
-    rows = queries.photos_by_hothashes(conn, hashes)
-    images = queries.images_by_photo_ids(conn, [row.id for row in rows.values()])
     return {
-        hothash: _PhotoState(row.id, {image.filename_key for image in images[row.id]})
-        for hothash, row in rows.items()
+        hothash: _PhotoState(photo_id, {filename_key(name) for name in names})
+        for hothash, (photo_id, names) in queries.files_by_hothash(conn, hashes).items()
     }
 
 
