@@ -25,7 +25,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "exif")]
 import piexif  # noqa: E402
 from corpus import corpus_dir, samples  # noqa: E402
 
-from exif import exif_tags, read_exif  # noqa: E402
+from imalink.exif import exif_tags, read_exif  # noqa: E402
 
 
 def rate(fn: Callable[[bytes], Any], blobs: list[bytes], seconds: float) -> float:

@@ -41,8 +41,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from importer.process import default_workers  # noqa: E402
-from importer.upload import ImportRun  # noqa: E402
+from imalink.importer.process import default_workers  # noqa: E402
+from imalink.importer.upload import ImportRun  # noqa: E402
 
 SIZE = (4000, 3000)  # 12 megapixels
 DISTINCT_IMAGES = 6

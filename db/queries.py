@@ -24,7 +24,7 @@ from sqlalchemy import (
     tuple_,
 )
 
-from db.tables import image_t, photo_t, session_t, tag_t
+from imalink.db.tables import image_t, photo_t, session_t, tag_t
 
 
 # Large blobs are fetched only by the look-ups that need them; pages learn just whether they exist.

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete, func, insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from db.tables import SESSION_COMPLETED, SESSION_IN_PROGRESS, image_t, photo_t, session_t, tag_t
+from imalink.db.tables import SESSION_COMPLETED, SESSION_IN_PROGRESS, image_t, photo_t, session_t, tag_t
 
 
 def _insert(conn: Connection, table: Table) -> Any:

@@ -15,14 +15,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from db.engine import make_engine
-from db.migrate import upgrade_to_head
+from imalink.db.engine import make_engine
+from imalink.db.migrate import upgrade_to_head
 from imalink.body_limit import BodySizeLimit
 from imalink.settings import Settings
-from resolvers import photos
-from resolvers.imports.prepare import normalize_hothash
-from schema import build_schema
-from schema.context import Context, SchemaSettings
+from imalink.resolvers import photos
+from imalink.resolvers.imports.prepare import normalize_hothash
+from imalink.schema import build_schema
+from imalink.schema.context import Context, SchemaSettings
 
 ONE_YEAR = 31_536_000
 

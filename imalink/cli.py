@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 
     importer = commands.add_parser("import", help="Import folders of photos into a library.")
     try:
-        from importer.cli import add_arguments, run
+        from imalink.importer.cli import add_arguments, run
     except ImportError:  # pragma: no cover - the importer ships with the package
         add_arguments = run = None  # type: ignore[assignment]
     if add_arguments is not None:
@@ -63,8 +63,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _migrate(database_url: str) -> None:
-    from db.engine import make_engine
-    from db.migrate import upgrade_to_head
+    from imalink.db.engine import make_engine
+    from imalink.db.migrate import upgrade_to_head
 
     engine = make_engine(database_url)
     upgrade_to_head(engine)

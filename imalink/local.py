@@ -10,11 +10,11 @@ from typing import Any
 import anyio
 from sqlalchemy import Engine
 
-from db.engine import make_engine
-from db.migrate import upgrade_to_head
+from imalink.db.engine import make_engine
+from imalink.db.migrate import upgrade_to_head
 from imalink.settings import Settings
-from schema import build_schema
-from schema.context import Context
+from imalink.schema import build_schema
+from imalink.schema.context import Context
 
 
 class LocalGraphQL:

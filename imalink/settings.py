@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from resolvers.imports import ImportLimits
-from schema.context import SchemaSettings
+from imalink.resolvers.imports import ImportLimits
+from imalink.schema.context import SchemaSettings
 
 
 class Settings(BaseSettings):

@@ -20,10 +20,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from importer.report import Summary, print_summary
-from importer.scan import count_files
-from importer.transport import HttpTransport, LocalTransport, Transport, TransportError
-from importer.upload import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, ApiError, ImportRun
+from imalink.importer.report import Summary, print_summary
+from imalink.importer.scan import count_files
+from imalink.importer.transport import HttpTransport, LocalTransport, Transport, TransportError
+from imalink.importer.upload import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, ApiError, ImportRun
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 128 + 13

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from importer.containers import APP1, CorruptFile, Ifd, TiffFile, iter_jpeg_segments
+from imalink.importer.containers import APP1, CorruptFile, Ifd, TiffFile, iter_jpeg_segments
 
 EXIF_HEADER = b"Exif\x00\x00"
 # A RAW's metadata (maker notes included) is tens of kilobytes; an IFD or value that lies

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from importer.scan import Folder, PhotoFile, file_kind
+from imalink.importer.scan import Folder, PhotoFile, file_kind
 
 
 @dataclass(frozen=True, slots=True)

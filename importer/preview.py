@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from PIL import Image
 
-from importer.containers import DECODABLE_SOF, CorruptFile, TiffFile, jpeg_frame
+from imalink.importer.containers import DECODABLE_SOF, CorruptFile, TiffFile, jpeg_frame
 
 HOTPREVIEW_SIZE = 150
 HOTPREVIEW_QUALITY = 85

@@ -16,10 +16,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 
-from importer.exif_extract import exif_of, extract_exif
-from importer.grouping import FileGroup
-from importer.preview import Hotpreview, find_embedded_preview, render_hotpreview
-from importer.scan import file_kind
+from imalink.importer.exif_extract import exif_of, extract_exif
+from imalink.importer.grouping import FileGroup
+from imalink.importer.preview import Hotpreview, find_embedded_preview, render_hotpreview
+from imalink.importer.scan import file_kind
 
 # Groups per task sent to a worker, and tasks in flight per worker: enough to keep both cores
 # busy and amortise inter-process overhead, small enough that memory does not grow.

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from importer.process import Problem
+from imalink.importer.process import Problem
 
 MAX_LISTED_WARNINGS = 10
 

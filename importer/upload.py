@@ -14,11 +14,11 @@ from contextlib import closing
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from importer.grouping import iter_groups
-from importer.process import ProcessedGroup, Problem, process_groups
-from importer.report import Summary
-from importer.scan import iter_folders, storage_directory_name
-from importer.transport import Transport
+from imalink.importer.grouping import iter_groups
+from imalink.importer.process import ProcessedGroup, Problem, process_groups
+from imalink.importer.report import Summary
+from imalink.importer.scan import iter_folders, storage_directory_name
+from imalink.importer.transport import Transport
 
 EXISTING_PHOTOS = """
 query ExistingPhotos($hothashes: [String!]!) {

@@ -14,9 +14,9 @@ from anyio import to_thread
 from sqlalchemy import Connection, Engine, Row
 from strawberry.dataloader import DataLoader
 
-from db import queries
-from db.queries import PhotoFilterSpec, PhotoSort
-from resolvers.photos import Page, encode_photo_cursor, page_size, photo_page
+from imalink.db import queries
+from imalink.db.queries import PhotoFilterSpec, PhotoSort
+from imalink.resolvers.photos import Page, encode_photo_cursor, page_size, photo_page
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import Engine, Row
 
-from db import queries, writes
-from db.queries import PageKey, PhotoFilterSpec, PhotoSort
-from resolvers.errors import UserError
-from resolvers.imports.prepare import clean_tags, normalize_hothash, rating_problem, rotation_problem
+from imalink.db import queries, writes
+from imalink.db.queries import PageKey, PhotoFilterSpec, PhotoSort
+from imalink.resolvers.errors import UserError
+from imalink.resolvers.imports.prepare import clean_tags, normalize_hothash, rating_problem, rotation_problem
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500

@@ -1,5 +1,5 @@
 """The GraphQL schema: thin Strawberry types over the resolvers' plain functions."""
 
-from schema.build import build_schema
+from imalink.schema.build import build_schema
 
 __all__ = ["build_schema"]

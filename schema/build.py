@@ -8,12 +8,12 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
-from schema.errors import ClientSafeErrors
-from schema.imports.mutations import ImportMutations
-from schema.imports.queries import ImportQueries
-from schema.photos.mutations import PhotoMutations
-from schema.photos.queries import PhotoQueries
-from schema.scalars import BIG_INT_DEFINITION, BigInt
+from imalink.schema.errors import ClientSafeErrors
+from imalink.schema.imports.mutations import ImportMutations
+from imalink.schema.imports.queries import ImportQueries
+from imalink.schema.photos.mutations import PhotoMutations
+from imalink.schema.photos.queries import PhotoQueries
+from imalink.schema.scalars import BIG_INT_DEFINITION, BigInt
 
 @strawberry.type(description="Reading the library: photos, import sessions, known hothashes.")
 class Query(PhotoQueries, ImportQueries):

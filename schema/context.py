@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from resolvers.imports import ImportLimits
-from resolvers.loaders import Loaders, create_loaders
+from imalink.resolvers.imports import ImportLimits
+from imalink.resolvers.loaders import Loaders, create_loaders
 
 HOTPREVIEW_ROUTE = "/hotpreview/{hothash}.jpg"
 

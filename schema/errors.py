@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from resolvers.errors import UserError
+from imalink.resolvers.errors import UserError
 
 logger = logging.getLogger("imalink.errors")
 

@@ -1,11 +1,11 @@
-"""Write the schema's SDL to ``schema.graphql`` (``python -m schema.export``)."""
+"""Write the schema's SDL to ``schema.graphql`` (``python -m imalink.schema.export``)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from schema.build import build_schema
+from imalink.schema.build import build_schema
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
 

@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from resolvers.photos import Page
+from imalink.resolvers.photos import Page
 
 Node = TypeVar("Node")
 

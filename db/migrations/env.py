@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from db.tables import SQLModel
+from imalink.db.tables import SQLModel
 
 target_metadata = SQLModel.metadata
 

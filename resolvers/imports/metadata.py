@@ -13,7 +13,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from exif import ExifMetadata
+from imalink.exif import ExifMetadata
 
 # ExifMetadata fields stored on the photo under the same name.
 _COPIED = (

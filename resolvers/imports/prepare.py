@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from exif import ExifMetadata, read_exif
-from resolvers.imports.limits import ImportLimits
-from resolvers.imports.metadata import merge_metadata, photo_values
-from resolvers.imports.outcome import ImportProblem
-from resolvers.imports.submission import ImageSubmission, PhotoGroupSubmission
+from imalink.exif import ExifMetadata, read_exif
+from imalink.resolvers.imports.limits import ImportLimits
+from imalink.resolvers.imports.metadata import merge_metadata, photo_values
+from imalink.resolvers.imports.outcome import ImportProblem
+from imalink.resolvers.imports.submission import ImageSubmission, PhotoGroupSubmission
 
 JPEG_SOI = b"\xff\xd8"
 DATA_URL_PREFIX = "data:image/jpeg;base64,"

@@ -16,14 +16,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from db import queries, writes
-from db.engine import SQLITE_WRITE
-from db.tables import SESSION_IN_PROGRESS
-from resolvers.errors import UserError
-from resolvers.imports.limits import ImportLimits
-from resolvers.imports.outcome import BatchOutcome, GroupOutcome, GroupStatus, ImportProblem
-from resolvers.imports.prepare import PreparedGroup, RejectedGroup, filename_key, prepare_group
-from resolvers.imports.submission import BatchSubmission
+from imalink.db import queries, writes
+from imalink.db.engine import SQLITE_WRITE
+from imalink.db.tables import SESSION_IN_PROGRESS
+from imalink.resolvers.errors import UserError
+from imalink.resolvers.imports.limits import ImportLimits
+from imalink.resolvers.imports.outcome import BatchOutcome, GroupOutcome, GroupStatus, ImportProblem
+from imalink.resolvers.imports.prepare import PreparedGroup, RejectedGroup, filename_key, prepare_group
+from imalink.resolvers.imports.submission import BatchSubmission
 
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Engine, Row
 
-from db import queries, writes
-from resolvers.errors import UserError
+from imalink.db import queries, writes
+from imalink.resolvers.errors import UserError
 
 
 def create_import_session(engine: Engine, storage_directory: str | None, description: str | None) -> Row[Any]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers.imports.submission import BatchSubmission, ImageSubmission, PhotoGroupSubmission
-from schema.fast_input import build_in_one_pass
-from schema.scalars import BigInt
+from imalink.resolvers.imports.submission import BatchSubmission, ImageSubmission, PhotoGroupSubmission
+from imalink.schema.fast_input import build_in_one_pass
+from imalink.schema.scalars import BigInt
 
 
 @strawberry.input(description="A new import session.")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import strawberry
 from anyio import to_thread
 
-from resolvers.imports import import_batch
-from resolvers.imports.sessions import complete_import_session, create_import_session
-from resolvers.imports.submission import BatchSubmission
-from schema.imports.inputs import BatchImportInput, ImportSessionInput, PhotoGroupInput
-from schema.imports.types import BatchImportResult, ImportSession, PhotoGroupResult
+from imalink.resolvers.imports import import_batch
+from imalink.resolvers.imports.sessions import complete_import_session, create_import_session
+from imalink.resolvers.imports.submission import BatchSubmission
+from imalink.schema.imports.inputs import BatchImportInput, ImportSessionInput, PhotoGroupInput
+from imalink.schema.imports.types import BatchImportResult, ImportSession, PhotoGroupResult
 
 
 @strawberry.type

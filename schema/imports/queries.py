@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 from anyio import to_thread
 
-from resolvers import photos
-from schema.imports.types import ImportSession, ImportSessionConnection
+from imalink.resolvers import photos
+from imalink.schema.imports.types import ImportSession, ImportSessionConnection
 
 
 @strawberry.type

@@ -8,12 +8,12 @@ from typing import Any
 import strawberry
 from sqlalchemy import Row
 
-from resolvers.imports import BatchOutcome, GroupOutcome
-from resolvers.imports import ImportProblem as Problem
-from resolvers.loaders import SessionPhotosKey
-from schema.formatting import timestamp_text
-from schema.pagination import Connection
-from schema.photos.types import Photo, PhotoConnection
+from imalink.resolvers.imports import BatchOutcome, GroupOutcome
+from imalink.resolvers.imports import ImportProblem as Problem
+from imalink.resolvers.loaders import SessionPhotosKey
+from imalink.schema.formatting import timestamp_text
+from imalink.schema.pagination import Connection
+from imalink.schema.photos.types import Photo, PhotoConnection
 
 
 @strawberry.type(description="One import run: the storage directory the user chose and totals of what it brought.")

@@ -8,8 +8,8 @@ from typing import Any
 
 import strawberry
 
-from db.queries import BoundingBox, PhotoFilterSpec, PhotoSort
-from resolvers.errors import UserError
+from imalink.db.queries import BoundingBox, PhotoFilterSpec, PhotoSort
+from imalink.resolvers.errors import UserError
 
 
 @strawberry.enum(description="Orders of the photo listing.")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 from anyio import to_thread
 
-from resolvers import photos
-from schema.photos.inputs import PhotoUpdateInput
-from schema.photos.types import Photo
+from imalink.resolvers import photos
+from imalink.schema.photos.inputs import PhotoUpdateInput
+from imalink.schema.photos.types import Photo
 
 
 @strawberry.type

@@ -5,10 +5,10 @@ from __future__ import annotations
 import strawberry
 from anyio import to_thread
 
-from resolvers import photos
-from schema.photos.inputs import PhotoFilter, PhotoOrder
-from schema.selection import selected_paths
-from schema.photos.types import ExistingPhoto, Photo, PhotoConnection
+from imalink.resolvers import photos
+from imalink.schema.photos.inputs import PhotoFilter, PhotoOrder
+from imalink.schema.selection import selected_paths
+from imalink.schema.photos.types import ExistingPhoto, Photo, PhotoConnection
 
 
 @strawberry.type

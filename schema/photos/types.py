@@ -9,22 +9,22 @@ import strawberry
 from sqlalchemy import Row
 from strawberry.scalars import JSON
 
-from exif import exif_tags
-from schema.context import HOTPREVIEW_ROUTE
-from schema.pagination import Connection
-from schema.formatting import taken_at_text, timestamp_text
-from schema.scalars import BigInt
+from imalink.exif import exif_tags
+from imalink.schema.context import HOTPREVIEW_ROUTE
+from imalink.schema.pagination import Connection
+from imalink.schema.formatting import taken_at_text, timestamp_text
+from imalink.schema.scalars import BigInt
 
 if TYPE_CHECKING:
-    from schema.imports.types import ImportSession
+    from imalink.schema.imports.types import ImportSession
 
-ImportSessionRef = Annotated["ImportSession", strawberry.lazy("schema.imports.types")]
+ImportSessionRef = Annotated["ImportSession", strawberry.lazy("imalink.schema.imports.types")]
 
 
 async def _load_session(info: strawberry.Info, session_id: int | None) -> ImportSession | None:
     if session_id is None:
         return None
-    from schema.imports.types import ImportSession  # the two modules refer to each other
+    from imalink.schema.imports.types import ImportSession  # the two modules refer to each other
 
     row = await info.context.loaders.session.load(session_id)
     return ImportSession.from_row(row) if row is not None else None
@@ -134,7 +134,7 @@ class Photo:
     @strawberry.field(description="The import session that created this photo.")
     def import_session(self, info: strawberry.Info) -> ImportSessionRef | None:
         if self.prefetched_session is not None:
-            from schema.imports.types import ImportSession
+            from imalink.schema.imports.types import ImportSession
 
             return ImportSession.from_row(self.prefetched_session)
         return _load_session(info, self.import_session_id)  # type: ignore[return-value]

@@ -7,7 +7,7 @@ import base64
 import pytest
 from sqlalchemy import func, select
 
-from db.tables import Image, Photo
+from imalink.db.tables import Image, Photo
 from tests.api.importing import group, open_session, send, totals
 from tests.support.graphql import data
 from tests.support.media import b64, distinct_jpegs, exif_blob, jpeg, sha256

@@ -7,7 +7,7 @@ import threading
 
 from sqlalchemy import func, select, text
 
-from db.tables import Image, ImportSession, Photo
+from imalink.db.tables import Image, ImportSession, Photo
 from imalink.local import LocalGraphQL
 from imalink.settings import Settings
 from tests.api.importing import BATCH, group, open_session, send, totals

@@ -8,8 +8,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from db.migrate import alembic_config, upgrade_to_head
-from db.tables import SQLModel
+from imalink.db.migrate import alembic_config, upgrade_to_head
+from imalink.db.tables import SQLModel
 from tests.api.importing import group, send
 from tests.support.media import jpeg
 

@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from db.engine import make_engine
-from db.migrate import upgrade_to_head
-from db.queries import PHOTO_COLUMNS, BoundingBox, PhotoFilterSpec, filter_clauses, photo_t
+from imalink.db.engine import make_engine
+from imalink.db.migrate import upgrade_to_head
+from imalink.db.queries import PHOTO_COLUMNS, BoundingBox, PhotoFilterSpec, filter_clauses, photo_t
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from exif import ExifMetadata
+from imalink.exif import ExifMetadata
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,16 +16,16 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).res
 import atheris  # noqa: E402
 
 with atheris.instrument_imports():
-    import exif.jpeg  # noqa: F401
-    import exif.policy  # noqa: F401
-    import exif.reader  # noqa: F401
-    import exif.tags  # noqa: F401
-    import exif.tiff  # noqa: F401
-    import exif.values  # noqa: F401
+    import imalink.exif.jpeg  # noqa: F401
+    import imalink.exif.policy  # noqa: F401
+    import imalink.exif.reader  # noqa: F401
+    import imalink.exif.tags  # noqa: F401
+    import imalink.exif.tiff  # noqa: F401
+    import imalink.exif.values  # noqa: F401
 
 from sandbox import guarded  # noqa: E402
 
-from exif import exif_tags, read_exif  # noqa: E402
+from imalink.exif import exif_tags, read_exif  # noqa: E402
 
 SLOWEST = [0.0]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from corpus import compare
 from sandbox import within_time
 
-from exif import exif_tags, read_exif
+from imalink.exif import exif_tags, read_exif
 
 
 def test_corpus_agrees_with_exiftool(corpus_samples: list[Path]) -> None:

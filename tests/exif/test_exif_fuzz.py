@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sandbox import peak_memory, within_time
 from tiffbuild import build_exif
 
-from exif import ExifReading, exif_tags, read_exif
+from imalink.exif import ExifReading, exif_tags, read_exif
 
 EXAMPLES = int(os.environ.get("IMALINK_FUZZ_EXAMPLES", "1000"))  # raise for a longer run
 MEMORY_LIMIT = 10_000_000

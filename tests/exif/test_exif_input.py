@@ -8,7 +8,7 @@ import pytest
 from sandbox import guarded, peak_memory, within_time
 from tiffbuild import ASCII, LONG, SHORT, Tag, build_exif
 
-from exif import ExifReading, exif_tags, read_exif
+from imalink.exif import ExifReading, exif_tags, read_exif
 
 CAMERA = {0x010F: "Canon", 0x0110: "EOS 40D"}
 EXPOSURE = {0x829A: (1, 125), 0x9003: "2008:05:30 15:56:01"}

@@ -9,8 +9,8 @@ import piexif
 import pytest
 from tiffbuild import ASCII, BYTE, RATIONAL, SRATIONAL, Tag, build_exif
 
-from exif import ExifMetadata, read_exif
-from exif.policy import exposure_text
+from imalink.exif import ExifMetadata, read_exif
+from imalink.exif.policy import exposure_text
 
 DTO, DTD, DT = 0x9003, 0x9004, 0x0132
 SUB_O, SUB_D, SUB = 0x9291, 0x9292, 0x9290

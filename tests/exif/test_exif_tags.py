@@ -7,7 +7,7 @@ import json
 import piexif
 from tiffbuild import ASCII, DOUBLE, SRATIONAL, Tag, build_exif
 
-from exif import exif_tags
+from imalink.exif import exif_tags
 
 
 def test_directories_names_and_value_shapes() -> None:

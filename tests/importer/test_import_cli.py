@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from importer.cli import main
-from importer.grouping import iter_groups
-from importer.preview import hothash, make_hotpreview
-from importer.process import process_group, process_groups
-from importer.scan import iter_folders
-from importer.transport import HttpTransport, TransportError
+from imalink.importer.cli import main
+from imalink.importer.grouping import iter_groups
+from imalink.importer.preview import hothash, make_hotpreview
+from imalink.importer.process import process_group, process_groups
+from imalink.importer.scan import iter_folders
+from imalink.importer.transport import HttpTransport, TransportError
 
 
 def _closed_port() -> int:
@@ -168,7 +168,7 @@ def test_json_piped_into_head(photo_tree, tmp_path: Path) -> None:
     # summary far bigger than a pipe buffer, so the writer is still writing when head leaves.
     for i in range(600):
         (photo_tree.root / f"IMG_{i:03d}.CR3").write_bytes(b"\x00\x00\x00\x18ftypcrx ")
-    script = f"{sys.executable} -m importer {photo_tree.root} --dry-run --workers 1 --json | head -c 1 >/dev/null; echo ${{PIPESTATUS[0]}}"
+    script = f"{sys.executable} -m imalink.importer {photo_tree.root} --dry-run --workers 1 --json | head -c 1 >/dev/null; echo ${{PIPESTATUS[0]}}"
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=120)
     assert done.stderr == "", done.stderr
     assert done.stdout.strip() == "141"
@@ -177,7 +177,7 @@ def test_json_piped_into_head(photo_tree, tmp_path: Path) -> None:
 def test_each_file_is_opened_once_and_the_raw_next_to_a_jpeg_is_not_decoded(photo_tree, monkeypatch) -> None:
     import builtins
 
-    import importer.process
+    import imalink.importer.process
 
     pair = next(iter_groups(iter_folders([photo_tree.root])))
     opened: list[str] = []
@@ -191,7 +191,7 @@ def test_each_file_is_opened_once_and_the_raw_next_to_a_jpeg_is_not_decoded(phot
         raise AssertionError("the RAW of a RAW+JPEG pair must not be decoded")
 
     monkeypatch.setattr(builtins, "open", counting_open)
-    monkeypatch.setattr(importer.process, "find_embedded_preview", no_raw_preview)
+    monkeypatch.setattr(imalink.importer.process, "find_embedded_preview", no_raw_preview)
     result = process_group(pair)
     monkeypatch.undo()
     assert result.sendable and result.preview.data == make_hotpreview(photo_tree.pair_jpeg)

@@ -14,11 +14,11 @@ import pytest
 
 pytest.importorskip("imalink.local")
 
-from importer.cli import main
-from importer.exif_extract import EXIF_HEADER
-from importer.preview import hothash, make_hotpreview
-from importer.transport import LocalTransport
-from importer.upload import ImportRun
+from imalink.importer.cli import main
+from imalink.importer.exif_extract import EXIF_HEADER
+from imalink.importer.preview import hothash, make_hotpreview
+from imalink.importer.transport import LocalTransport
+from imalink.importer.upload import ImportRun
 
 LIBRARY = """
 query Library {

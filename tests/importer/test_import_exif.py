@@ -9,8 +9,8 @@ import piexif
 import pytest
 
 from photo_builders import exif_dump, jpeg_bytes, raw_bytes
-from importer.containers import TiffFile
-from importer.exif_extract import EXIF_HEADER, extract_exif, jpeg_exif, tiff_exif
+from imalink.importer.containers import TiffFile
+from imalink.importer.exif_extract import EXIF_HEADER, extract_exif, jpeg_exif, tiff_exif
 
 
 class CountingFile(io.BytesIO):

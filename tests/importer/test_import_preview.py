@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageOps
 
-from importer.containers import iter_jpeg_segments
-from importer.preview import HOTPREVIEW_QUALITY, HOTPREVIEW_SIZE, find_embedded_preview, hothash, make_hotpreview, render_hotpreview
+from imalink.importer.containers import iter_jpeg_segments
+from imalink.importer.preview import HOTPREVIEW_QUALITY, HOTPREVIEW_SIZE, find_embedded_preview, hothash, make_hotpreview, render_hotpreview
 from photo_builders import BLUE, RED, exif_dump, jpeg_bytes, raw_bytes
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from importer.grouping import group_folder, iter_groups
-from importer.scan import Folder, PhotoFile, count_files, file_kind, iter_folders, storage_directory_name
+from imalink.importer.grouping import group_folder, iter_groups
+from imalink.importer.scan import Folder, PhotoFile, count_files, file_kind, iter_folders, storage_directory_name
 
 
 def _names(groups) -> list[list[str]]:

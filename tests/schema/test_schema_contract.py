@@ -13,15 +13,15 @@ from graphql import (
     build_schema as parse_sdl,
 )
 
-from schema.build import build_schema
-from schema.export import SCHEMA_FILE, sdl
+from imalink.schema.build import build_schema
+from imalink.schema.export import SCHEMA_FILE, sdl
 
 CONTRACT = Path(__file__).resolve().parents[2].parent / "shared" / "api" / "contract.graphql"
 
 
 def test_schema_graphql_matches_the_code():
     assert SCHEMA_FILE.read_text(encoding="utf-8") == sdl(), (
-        "schema.graphql is stale: run `python -m schema.export` and commit the result"
+        "schema.graphql is stale: run `python -m imalink.schema.export` and commit the result"
     )
 
 

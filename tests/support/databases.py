@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from db.engine import make_engine
-from db.migrate import upgrade_to_head
+from imalink.db.engine import make_engine
+from imalink.db.migrate import upgrade_to_head
 
 POSTGRES_ENV = "IMALINK_TEST_POSTGRES_URL"
 TABLES = ("photo_tag", "image", "photo", "import_session")
