@@ -9,6 +9,8 @@ import sys
 
 from imalink.settings import Settings
 
+WORKER_STARTUP_SECONDS = 120
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``imalink`` command."""
@@ -58,6 +60,9 @@ def _serve(args: argparse.Namespace) -> int:
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
+        # A worker answers the supervisor's health check only once it has imported the app; on a
+        # slow or busy machine that takes longer than uvicorn's 5 s and it would be killed in a loop.
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
     )
     return 0
 
