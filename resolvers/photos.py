@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, Row
 
 from imalink.db import queries, writes
+from imalink.db.engine import writing
 from imalink.db.queries import PageKey, PhotoFilterSpec, PhotoSort
 from imalink.resolvers.errors import UserError
 from imalink.resolvers.imports.prepare import clean_tags, normalize_hothash, rating_problem, rotation_problem
@@ -174,7 +175,7 @@ def update_photo(engine: Engine, hothash: str, changes: dict[str, Any]) -> Row[A
     canonical = normalize_hothash(hothash)
     if canonical is None:
         return None
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         photo_id = writes.update_photo(conn, canonical, changes, datetime.now(UTC))
         if photo_id is None:
             return None
@@ -188,5 +189,5 @@ def delete_photo(engine: Engine, hothash: str) -> bool:
     canonical = normalize_hothash(hothash)
     if canonical is None:
         return False
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         return writes.delete_photo(conn, canonical)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from imalink.db import interrupts
 from imalink.resolvers.errors import UserError
 
 logger = logging.getLogger("imalink.errors")
@@ -30,6 +31,10 @@ def client_error(error: GraphQLError) -> GraphQLError:
         )
     if isinstance(original, GraphQLError) and original.original_error is None:
         return error
+    scope = interrupts.current()
+    if isinstance(original, interrupts.WorkCancelled) or (scope is not None and scope.cancelled):
+        # The request was stopped (time limit, client gone, shutdown): its statements failed on purpose.
+        return GraphQLError("The request was stopped.", nodes=error.nodes, path=error.path, extensions={"code": "REQUEST_CANCELLED"})
     error_id = uuid.uuid4().hex[:12]
     logger.error("Unexpected error %s at %s", error_id, error.path, exc_info=original)
     return GraphQLError(

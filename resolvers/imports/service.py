@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from imalink.db import queries, writes
-from imalink.db.engine import SQLITE_WRITE
+from imalink.db.engine import writing
 from imalink.db.tables import SESSION_IN_PROGRESS
 from imalink.resolvers.errors import UserError
 from imalink.resolvers.imports.limits import ImportLimits
@@ -51,12 +51,10 @@ def import_batch(engine: Engine, batch: BatchSubmission, limits: ImportLimits) -
         )
     prepared = [prepare_group(group, batch.import_session_id, limits) for group in batch.photo_groups]
 
-    with engine.connect() as conn:
-        conn.execution_options(**SQLITE_WRITE)
-        with conn.begin():
-            prepared = _check_sessions(conn, batch.import_session_id, prepared)
-            results = _write_groups(conn, prepared)
-            _add_session_totals(conn, batch, results)
+    with writing(engine) as conn:
+        prepared = _check_sessions(conn, batch.import_session_id, prepared)
+        results = _write_groups(conn, prepared)
+        _add_session_totals(conn, batch, results)
     return BatchOutcome(results, (time.perf_counter() - started) * 1000)
 
 
