@@ -18,8 +18,9 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from imalink.guard import send_error
+from imalink.resolvers.errors import ErrorCode
 from imalink.schema import build_schema
-from imalink.schema.context import Context, SchemaSettings
+from imalink.schema.context import LOCAL_OWNER, Context, SchemaSettings
 from imalink.schema.limits import QueryLimits
 
 JSON = "application/json"
@@ -53,7 +54,7 @@ class ImalinkGraphQL(GraphQL):
         await super().__call__(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
-        return Context.for_request(self.engine, self.settings)
+        return Context.for_request(self.engine, self.settings, LOCAL_OWNER)
 
     # A batch request is megabytes of JSON: orjson parses it several times faster than json.
     def decode_json(self, data: str | bytes) -> object:
@@ -63,17 +64,17 @@ class ImalinkGraphQL(GraphQL):
         return orjson.dumps(data)
 
 
-def _refusal(scope: Scope) -> tuple[int, str, str] | None:
+def _refusal(scope: Scope) -> tuple[int, ErrorCode, str] | None:
     """(status, code, message) for a request the endpoint does not take, else ``None``."""
     method = scope["method"]
     headers = dict(scope["headers"])
     if method == "POST":
         content_type = headers.get(b"content-type", b"").decode("latin-1")
         if media_type(content_type) != JSON:
-            return 415, "UNSUPPORTED_MEDIA_TYPE", "Send operations as POST with Content-Type: application/json."
+            return 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send operations as POST with Content-Type: application/json."
         return None
     if method == "GET":
         if b"query=" in scope.get("query_string", b"") or b"text/html" not in headers.get(b"accept", b""):
-            return 405, "METHOD_NOT_ALLOWED", "Send operations as POST with Content-Type: application/json; GET serves GraphiQL."
+            return 405, ErrorCode.METHOD_NOT_ALLOWED, "Send operations as POST with Content-Type: application/json; GET serves GraphiQL."
         return None
-    return 405, "METHOD_NOT_ALLOWED", "Send operations as POST with Content-Type: application/json."
+    return 405, ErrorCode.METHOD_NOT_ALLOWED, "Send operations as POST with Content-Type: application/json."

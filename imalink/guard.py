@@ -24,6 +24,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from imalink.db.interrupts import WorkScope
+from imalink.resolvers.errors import ErrorCode
 
 logger = logging.getLogger("imalink.guard")
 
@@ -53,7 +54,7 @@ class RequestGuard:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await send_error(send, 413, "REQUEST_TOO_LARGE", self._too_large())
+            await send_error(send, 413, ErrorCode.REQUEST_TOO_LARGE, self._too_large())
             return
         body = await self._read_body(receive, send)
         if body is None:
@@ -75,7 +76,7 @@ class RequestGuard:
                 message = await receive()
             if waiting.cancelled_caught:
                 await send_error(
-                    send, 408, "BODY_TIMEOUT",
+                    send, 408, ErrorCode.BODY_TIMEOUT,
                     f"The request body arrived slower than {int(self.min_body_rate)} bytes a second; try again.",
                 )
                 return None
@@ -84,7 +85,7 @@ class RequestGuard:
             chunk = message.get("body", b"")
             received += len(chunk)
             if received > self.max_body_bytes:
-                await send_error(send, 413, "REQUEST_TOO_LARGE", self._too_large())
+                await send_error(send, 413, ErrorCode.REQUEST_TOO_LARGE, self._too_large())
                 return None
             if chunk:
                 chunks.append(chunk)
@@ -138,7 +139,7 @@ class RequestGuard:
         if timed_out and not response_started:
             logger.warning("%s %s stopped after %.0f s", scope["method"], scope["path"], self.request_timeout)
             await send_error(
-                send, 503, "REQUEST_TIMEOUT",
+                send, 503, ErrorCode.REQUEST_TIMEOUT,
                 f"The request took longer than {self.request_timeout:g} s and was stopped; ask for less at a time.",
             )
 
@@ -148,9 +149,9 @@ class RequestGuard:
             work.cancel()
 
 
-async def send_error(send: Send, status: int, code: str, message: str) -> None:
+async def send_error(send: Send, status: int, code: ErrorCode, message: str) -> None:
     """Answer with a GraphQL-shaped error: ``{"data": null, "errors": [{message, extensions.code}]}``."""
-    body = orjson.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]})
+    body = orjson.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]})
     headers: list[tuple[bytes, bytes]] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),

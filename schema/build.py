@@ -8,13 +8,15 @@ import strawberry
 from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 
+from imalink.schema.enums import ErrorCode
 from imalink.schema.errors import ClientSafeErrors
 from imalink.schema.imports.mutations import ImportMutations
 from imalink.schema.imports.queries import ImportQueries
 from imalink.schema.limits import QueryLimits, limit_extensions
 from imalink.schema.photos.mutations import PhotoMutations
 from imalink.schema.photos.queries import PhotoQueries
-from imalink.schema.scalars import BIG_INT_DEFINITION, BigInt
+from imalink.schema.scalars import SCALARS
+
 
 @strawberry.type(description="Reading the library: photos, import sessions, known hothashes.")
 class Query(PhotoQueries, ImportQueries):
@@ -39,8 +41,11 @@ def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
     return ImalinkSchema(
         query=Query,
         mutation=Mutation,
+        # No field returns it: listed so that the schema (and every client generated from it) knows
+        # every code an error's extensions.code can carry.
+        types=[ErrorCode],
         # The limits run first: they refuse a document before it is parsed or validated at length.
         # Clients send the same few documents again and again: parse (and validate) each once.
         extensions=[*limit_extensions(limits), ClientSafeErrors, lambda: ParserCache(maxsize=256)],
-        config=StrawberryConfig(scalar_map={BigInt: BIG_INT_DEFINITION}),
+        config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -27,7 +27,6 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from graphql import (
@@ -55,20 +54,8 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, Typ
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from imalink.resolvers.errors import ErrorCode
 from imalink.resolvers.photos import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-
-
-class LimitCode(str, Enum):
-    """``extensions.code`` of a document refused for its size or shape."""
-
-    QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
-    TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
-    QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
-    TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
-    DUPLICATE_FIELDS = "DUPLICATE_FIELDS"
-    TOO_MANY_DIRECTIVES = "TOO_MANY_DIRECTIVES"
-    CIRCULAR_INTROSPECTION = "CIRCULAR_INTROSPECTION"
-    QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +98,7 @@ INTROSPECTION_LISTS = frozenset(
 
 
 class LimitExceeded(Exception):
-    def __init__(self, code: LimitCode, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -156,12 +143,12 @@ class DocumentMeter:
         measure = self._selection_set(operation.selection_set, root, None, frozenset(), 0, root=True)
         if measure.aliases > self.limits.max_aliases:
             raise LimitExceeded(
-                LimitCode.TOO_MANY_ALIASES,
+                ErrorCode.TOO_MANY_ALIASES,
                 f"The query uses {measure.aliases} aliases; at most {self.limits.max_aliases} are allowed.",
             )
         if measure.cost > self.limits.max_cost:
             raise LimitExceeded(
-                LimitCode.QUERY_TOO_COSTLY,
+                ErrorCode.QUERY_TOO_COSTLY,
                 f"The query would resolve about {measure.cost} fields; at most {self.limits.max_cost} are allowed. "
                 "Ask for smaller pages (first) or fewer nested lists.",
             )
@@ -205,7 +192,7 @@ class DocumentMeter:
         for key, count in total.keys.items():
             if count > self.limits.max_same_field:
                 raise LimitExceeded(
-                    LimitCode.DUPLICATE_FIELDS,
+                    ErrorCode.DUPLICATE_FIELDS,
                     f"'{key}' is selected {count} times in one selection set; at most {self.limits.max_same_field}.",
                 )
         return total
@@ -281,21 +268,21 @@ class DocumentMeter:
     def _introspection_path(self, introspected: frozenset[str], name: str) -> frozenset[str]:
         if name in INTROSPECTION_LISTS and name in introspected:
             raise LimitExceeded(
-                LimitCode.CIRCULAR_INTROSPECTION,
+                ErrorCode.CIRCULAR_INTROSPECTION,
                 f"Introspection lists may not nest in a cycle ('{name}' inside '{name}').",
             )
         return introspected | {name, "__introspection"}
 
     def _too_deep(self, depth: int) -> None:
         raise LimitExceeded(
-            LimitCode.QUERY_TOO_DEEP, f"The query is {depth} fields deep; at most {self.limits.max_depth} are allowed."
+            ErrorCode.QUERY_TOO_DEEP, f"The query is {depth} fields deep; at most {self.limits.max_depth} are allowed."
         )
 
     def _directives(self, node: Any) -> None:
         count = len(getattr(node, "directives", None) or ())
         if count > self.limits.max_directives:
             raise LimitExceeded(
-                LimitCode.TOO_MANY_DIRECTIVES,
+                ErrorCode.TOO_MANY_DIRECTIVES,
                 f"{count} directives on one selection; at most {self.limits.max_directives} are allowed.",
             )
 
@@ -367,7 +354,7 @@ class QueryLimitsExtension(SchemaExtension):
         cap = self.limits.max_query_bytes
         if len(query) > cap // 4 and len(query.encode("utf-8", "surrogatepass")) > cap:
             raise LimitExceeded(
-                LimitCode.QUERY_TOO_LARGE, f"The query text exceeds {cap} bytes; variables carry data."
+                ErrorCode.QUERY_TOO_LARGE, f"The query text exceeds {cap} bytes; variables carry data."
             ).error()
         yield
 
@@ -412,7 +399,7 @@ def _without_suggestion(error: GraphQLError) -> GraphQLError:
     return GraphQLError(message, nodes=error.nodes, extensions=error.extensions)
 
 
-_PARSER_LIMITS = {"tokens. Parsing aborted": LimitCode.TOO_MANY_TOKENS, "nested too deeply": LimitCode.QUERY_TOO_DEEP}
+_PARSER_LIMITS = {"tokens. Parsing aborted": ErrorCode.TOO_MANY_TOKENS, "nested too deeply": ErrorCode.QUERY_TOO_DEEP}
 
 
 def _code_parse_limit(error: GraphQLError) -> None:

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from anyio import to_thread
 
 from imalink.resolvers import photos
 from imalink.schema.photos.inputs import PhotoFilter, PhotoOrder
 from imalink.schema.selection import selected_paths
-from imalink.schema.photos.types import ExistingPhoto, Photo, PhotoConnection
+from imalink.schema.photos.types import ExistingFile, ExistingPhoto, Photo, PhotoConnection
+
+_HOTHASHES = "Lowercase hex SHA-256 hothashes; any other string is never found."
 
 
 @strawberry.type
 class PhotoQueries:
     @strawberry.field(description="One photo by its hothash, or null.")
-    async def photo(self, info: strawberry.Info, hothash: str) -> Photo | None:
-        row = await to_thread.run_sync(photos.photo_by_hothash, info.context.engine, hothash)
+    async def photo(
+        self, info: strawberry.Info, hothash: Annotated[str, strawberry.argument(description="The photo's hothash.")]
+    ) -> Photo | None:
+        row = await to_thread.run_sync(photos.photo_by_hothash, info.context.engine, info.context.owner_id, hothash)
         return Photo.from_row(row) if row is not None else None
 
     @strawberry.field(
@@ -25,12 +31,12 @@ class PhotoQueries:
     async def photos(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        filter: PhotoFilter | None = None,
-        order_by: PhotoOrder | None = None,
+        first: Annotated[int | None, strawberry.argument(description="Page size: default 50, at most 500.")] = None,
+        after: Annotated[str | None, strawberry.argument(description="The endCursor of the previous page.")] = None,
+        filter: Annotated[PhotoFilter | None, strawberry.argument(description="Only photos meeting it.")] = None,
+        order_by: Annotated[PhotoOrder | None, strawberry.argument(description="Default TAKEN_AT_DESC.")] = None,
     ) -> PhotoConnection:
-        spec = (filter or PhotoFilter()).to_spec()
+        spec = (filter or PhotoFilter()).to_spec(info.context.owner_id)
         sort = (order_by or PhotoOrder.TAKEN_AT_DESC).to_sort()
         wanted = selected_paths(info)
         parts = photos.PageParts(
@@ -44,16 +50,38 @@ class PhotoQueries:
     @strawberry.field(
         description="Which of these hothashes the library already has, so a client can skip work before sending."
     )
-    async def existing_hothashes(self, info: strawberry.Info, hothashes: list[str]) -> list[str]:
+    async def existing_hothashes(
+        self, info: strawberry.Info, hothashes: Annotated[list[str], strawberry.argument(description=_HOTHASHES)]
+    ) -> list[str]:
         limit = info.context.settings.max_existing_hothashes
-        return await to_thread.run_sync(photos.existing_hothashes, info.context.engine, hothashes, limit)
+        return await to_thread.run_sync(photos.existing_hothashes, info.context.engine, info.context.owner_id, hothashes, limit)
 
     @strawberry.field(
         description="The photos among these hothashes that the library already has, each with the file names "
         "attached to it, so a client can send only files that are new (a RAW arriving after its JPEG). "
         "At most as many hothashes as existingHothashes takes."
     )
-    async def existing_photos(self, info: strawberry.Info, hothashes: list[str]) -> list[ExistingPhoto]:
+    async def existing_photos(
+        self, info: strawberry.Info, hothashes: Annotated[list[str], strawberry.argument(description=_HOTHASHES)]
+    ) -> list[ExistingPhoto]:
         limit = info.context.settings.max_existing_hothashes
-        found = await to_thread.run_sync(photos.existing_photo_files, info.context.engine, hothashes, limit)
+        found = await to_thread.run_sync(photos.existing_photo_files, info.context.engine, info.context.owner_id, hothashes, limit)
         return [ExistingPhoto(hothash=hothash, filenames=names) for hothash, names in found]
+
+    @strawberry.field(
+        description="The files among these content hashes (SHA-256 of a file's bytes) that the library already "
+        "has, each with its file name and the hothash of its photo, so a client can skip reading and decoding "
+        "them. At most as many content hashes as existingHothashes takes hothashes."
+    )
+    async def existing_files(
+        self,
+        info: strawberry.Info,
+        content_hashes: Annotated[
+            list[str], strawberry.argument(description="Lowercase hex SHA-256 of each file's bytes.")
+        ],
+    ) -> list[ExistingFile]:
+        limit = info.context.settings.max_existing_hothashes
+        found = await to_thread.run_sync(
+            photos.existing_files, info.context.engine, info.context.owner_id, content_hashes, limit
+        )
+        return [ExistingFile(content_hash=f.content_hash, filename=f.filename, hothash=f.hothash) for f in found]
