@@ -9,8 +9,6 @@ import sys
 
 from imalink.settings import Settings
 
-WORKER_STARTUP_SECONDS = 120
-
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``imalink`` command."""
@@ -41,6 +39,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from imalink.app import create_app
+    from imalink.serving import uvicorn_options
 
     names = ("host", "port", "database_url", "workers")
     overrides = {k: v for k, v in vars(args).items() if k in names and v is not None}
@@ -48,22 +47,12 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"imalink: GraphiQL at http://{settings.host}:{settings.port}/graphql ({settings.database_url})", file=sys.stderr)
     if settings.workers == 1:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+        uvicorn.run(create_app(settings), **uvicorn_options(settings))
         return 0
     # Worker processes build their app from the environment; migrate once here, before they start.
     os.environ.update({f"IMALINK_{name.upper()}": str(value) for name, value in overrides.items()})
     _migrate(settings.database_url)
-    uvicorn.run(
-        "imalink.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        # A worker answers the supervisor's health check only once it has imported the app; on a
-        # slow or busy machine that takes longer than uvicorn's 5 s and it would be killed in a loop.
-        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
-    )
+    uvicorn.run("imalink.app:create_app", factory=True, workers=settings.workers, **uvicorn_options(settings))
     return 0
 
 
