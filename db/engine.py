@@ -5,12 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Connection, make_url
 
 # Execution option asking a SQLite transaction to take the write lock at BEGIN. Without it two
 # importers both read, then both try to upgrade to a writer, and one fails with "database is locked"
 # instead of waiting its turn.
 SQLITE_WRITE = {"sqlite_begin": "BEGIN IMMEDIATE"}
+
+
+class _HintedSQLiteCompiler(SQLiteCompiler):
+    """SQLite's compiler, rendering table hints (``INDEXED BY ix`` / ``NOT INDEXED``) after the table.
+
+    SQLite has no statistics on anything but an index's leading columns; db/plans.py counts
+    matches itself and names the index to read (SQLAlchemy's stock SQLite compiler drops hints).
+    """
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
@@ -20,6 +32,7 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         return create_engine(url, pool_pre_ping=True, **kwargs)
 
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+    engine.dialect.statement_compiler = _HintedSQLiteCompiler
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

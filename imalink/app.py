@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import orjson
 from anyio import to_thread
 from sqlalchemy import Engine, text
@@ -15,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from imalink.db import maintenance
 from imalink.db.engine import make_engine
 from imalink.db.migrate import upgrade_to_head
 from imalink.body_limit import BodySizeLimit
@@ -46,10 +49,23 @@ class ImalinkGraphQL(GraphQL):
         return orjson.dumps(data)
 
 
-def _disposing(engine: Engine) -> Any:
+def _lifespan(engine: Engine) -> Any:
+    """Keep the planner's statistics fresh while serving (db/maintenance.py); dispose of the engine after."""
+
+    async def keep_statistics() -> None:
+        while True:
+            await anyio.sleep(maintenance.INTERVAL_SECONDS)
+            try:
+                await to_thread.run_sync(maintenance.refresh_if_stale, engine)
+            except Exception:
+                logging.getLogger(__name__).exception("refreshing planner statistics failed")
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(keep_statistics)
+            yield
+            tasks.cancel_scope.cancel()
         engine.dispose()
 
     return lifespan
@@ -60,6 +76,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or Settings()
     engine = engine or make_engine(settings.database_url)
     upgrade_to_head(engine)
+    maintenance.refresh_if_stale(engine)
 
     async def hotpreview(request: Request) -> Response:
         hothash = canonical_sha256(request.path_params["hothash"])
@@ -91,7 +108,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Route("/hotpreview/{hothash}.jpg", hotpreview, methods=["GET", "HEAD"]),
             Route("/healthz", healthz),
         ],
-        lifespan=_disposing(engine),
+        lifespan=_lifespan(engine),
     )
     app.state.engine = engine
     app.state.settings = settings

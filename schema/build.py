@@ -8,6 +8,7 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from imalink.schema.browse.queries import BrowseQueries
 from imalink.schema.errors import ClientSafeErrors
 from imalink.schema.imports.mutations import ImportMutations
 from imalink.schema.imports.queries import ImportQueries
@@ -15,8 +16,8 @@ from imalink.schema.photos.mutations import PhotoMutations
 from imalink.schema.photos.queries import PhotoQueries
 from imalink.schema.scalars import SCALARS
 
-@strawberry.type(description="Reading the library: photos, import sessions, known hothashes.")
-class Query(PhotoQueries, ImportQueries):
+@strawberry.type(description="Reading the library: photos, the timeline, the map, facets, import sessions, known hothashes.")
+class Query(PhotoQueries, BrowseQueries, ImportQueries):
     pass
 
 

@@ -137,7 +137,6 @@ def prepare_group(
         user_rotation=group.user_rotation or 0,
     )
     tags = clean_tags(group.tags or [])
-    photo["tags"] = tags
     return PreparedGroup(hothash, hotpreview, photo, tags, group_session, images, warnings)
 
 

@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from imalink.db import queries, writes
+from imalink.db import maintenance, queries, writes
 from imalink.db.engine import SQLITE_WRITE
+from imalink.db.search import search_text
 from imalink.db.tables import SESSION_IN_PROGRESS
 from imalink.resolvers.errors import UserError
 from imalink.resolvers.imports.limits import ImportLimits
@@ -57,6 +58,8 @@ def import_batch(engine: Engine, owner_id: int, batch: BatchSubmission, limits: 
             prepared = _check_sessions(conn, owner_id, batch.import_session_id, prepared)
             results = _write_groups(conn, owner_id, prepared)
             _add_session_totals(conn, owner_id, batch, results)
+    # A large import leaves the planner's statistics behind; they catch up in the background.
+    maintenance.photos_written(engine, sum(r.status is GroupStatus.CREATED for r in results))
     return BatchOutcome(results, (time.perf_counter() - started) * 1000)
 
 
@@ -134,7 +137,9 @@ def _write_groups(conn: Connection, owner_id: int, prepared: list[PreparedGroup 
             state[hothash].photo_id = row.id
             state[hothash].creator = None
     writes.insert_photo_tags(
-        conn, {state[g.hothash].photo_id: g.tags for g in valid if g.tags and state[g.hothash].creator is not None}
+        conn,
+        owner_id,
+        {state[g.hothash].photo_id: g.tags for g in valid if g.tags and state[g.hothash].creator is not None},
     )
 
     image_rows = [
@@ -165,6 +170,8 @@ def _write_groups(conn: Connection, owner_id: int, prepared: list[PreparedGroup 
     # different orders would deadlock on PostgreSQL (the concurrency test caught it).
     for photo_id, values in sorted(fills, key=lambda fill: fill[0]):
         writes.fill_missing_photo_fields(conn, photo_id, values, now)
+    # New photos were written with their search text; photos that gained files find them now too.
+    writes.refresh_search_text(conn, owner_id, sorted({photo_id for photo_id, _ in fills}))
     return results
 
 
@@ -176,8 +183,10 @@ def _known_photos(conn: Connection, owner_id: int, hashes: list[str]) -> dict[st
 
 
 def _photo_row(group: PreparedGroup, owner_id: int, now: datetime) -> dict[str, Any]:
+    names = [image.filename for image in group.images]
     return {
         **group.photo,
+        "search_text": search_text(group.photo.get("title"), group.photo.get("description"), group.tags, names),
         "owner_id": owner_id,
         "hothash": group.hothash,
         "hotpreview": group.hotpreview,
@@ -188,7 +197,7 @@ def _photo_row(group: PreparedGroup, owner_id: int, now: datetime) -> dict[str, 
 
 
 def _fillable(group: PreparedGroup) -> dict[str, Any]:
-    values = {k: v for k, v in group.photo.items() if k not in ("tags", "rating", "user_rotation")}
+    values = {k: v for k, v in group.photo.items() if k not in ("rating", "user_rotation")}
     values["hotpreview"] = group.hotpreview
     return values
 

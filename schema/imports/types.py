@@ -12,7 +12,8 @@ from sqlalchemy import Row
 from imalink.resolvers.imports import BatchOutcome, GroupOutcome
 from imalink.resolvers.imports import ImportProblem as Problem
 from imalink.resolvers.loaders import SessionPhotosKey
-from imalink.schema.pagination import Connection
+from imalink.resolvers.pagination import page_request
+from imalink.schema.pagination import After, Before, Connection, First, Last
 from imalink.schema.photos.types import Photo, PhotoConnection
 
 
@@ -53,9 +54,10 @@ class ImportSession:
 
     @strawberry.field(description="Photos this session created, newest capture first, undated last.")
     async def photos(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> PhotoConnection:
-        page = await info.context.loaders.session_photos.load(SessionPhotosKey(self.id, first, after))
+        request = page_request(first, after, last, before)
+        page = await info.context.loaders.session_photos.load(SessionPhotosKey(self.id, request))
         return PhotoConnection.from_page(page, Photo.from_row)
 
 

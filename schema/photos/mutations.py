@@ -12,7 +12,7 @@ from imalink.schema.photos.types import Photo
 
 @strawberry.type
 class PhotoMutations:
-    @strawberry.mutation(description="Change a photo's title, description, tags, rating or rotation; null if unknown.")
+    @strawberry.mutation(description="Change a photo's title, description, tags, rating, favourite mark or rotation; null if unknown.")
     async def update_photo(self, info: strawberry.Info, hothash: str, input: PhotoUpdateInput) -> Photo | None:
         row = await to_thread.run_sync(photos.update_photo, info.context.engine, info.context.owner_id, hothash, input.changes())
         return Photo.from_row(row) if row is not None else None

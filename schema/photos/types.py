@@ -60,8 +60,8 @@ class Photo:
     orientation: int | None = strawberry.field(description="EXIF orientation 1-8.")
     title: str | None = strawberry.field(description="The user's title.")
     description: str | None = strawberry.field(description="The user's description.")
-    tags: list[str] = strawberry.field(description="The user's tags, first spelling kept.")
     rating: int | None = strawberry.field(description="0-5; 0 means unrated.")
+    favorite: bool = strawberry.field(description="Whether the user marked this photo as a favourite.")
     user_rotation: int | None = strawberry.field(description="Degrees the user turned the photo: 0, 90, 180 or 270.")
     created_at: datetime = strawberry.field(description="When the photo entered the library.")
     updated_at: datetime = strawberry.field(description="When the photo last changed.")
@@ -71,6 +71,7 @@ class Photo:
     has_hotpreview: strawberry.Private[bool]
     prefetched_images: strawberry.Private[list[Row[Any]] | None] = None
     prefetched_session: strawberry.Private[Row[Any] | None] = None
+    prefetched_tags: strawberry.Private[list[str] | None] = None
 
     @classmethod
     def from_row(
@@ -78,8 +79,9 @@ class Photo:
         row: Row[Any],
         images: dict[int, list[Row[Any]]] | None = None,
         sessions: dict[int, Row[Any]] | None = None,
+        tags: dict[int, list[str]] | None = None,
     ) -> Photo:
-        """The API's view of a photo row, with its images and session when a page fetched them."""
+        """The API's view of a photo row, with its images, session and tags when a page fetched them."""
         return cls(
             id=row.id,
             hothash=row.hothash,
@@ -100,8 +102,8 @@ class Photo:
             orientation=row.orientation,
             title=row.title,
             description=row.description,
-            tags=list(row.tags or []),
             rating=row.rating,
+            favorite=bool(row.favorite),
             user_rotation=row.user_rotation,
             created_at=row.created_at,
             updated_at=row.updated_at,
@@ -111,6 +113,7 @@ class Photo:
             has_hotpreview=bool(row.has_hotpreview),
             prefetched_images=images.get(row.id, []) if images is not None else None,
             prefetched_session=sessions.get(row.import_session_id) if sessions is not None else None,
+            prefetched_tags=tags.get(row.id, []) if tags is not None else None,
         )
 
     @strawberry.field(
@@ -139,6 +142,12 @@ class Photo:
 
             return ImportSession.from_row(self.prefetched_session)
         return _load_session(info, self.import_session_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="The user's tags, as first spelled, in the order given.")
+    def tags(self, info: strawberry.Info) -> list[str]:
+        if self.prefetched_tags is not None:
+            return self.prefetched_tags
+        return info.context.loaders.tags_by_photo.load(self.id)  # type: ignore[return-value]
 
     @strawberry.field(description="The files of this photo (e.g. its JPEG and its RAW), in the order they arrived.")
     def images(self, info: strawberry.Info) -> list[Image]:
