@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from imalink.db.engine import SQLITE_WRITE
 from imalink.db.search import ensure_search_index, kept_outside_metadata
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -43,6 +44,9 @@ def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
         if sqlite:
             connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         try:
+            # Take the write lock up front: servers starting side by side would otherwise both
+            # read the version, both try to write, and one fail with "database is locked".
+            connection.execution_options(**SQLITE_WRITE)
             with connection.begin():
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)

@@ -1,4 +1,8 @@
-"""The ASGI application: GraphQL (with GraphiQL), the hotpreview route and a health check."""
+"""The ASGI application: GraphQL (with GraphiQL), the preview routes and a health check.
+
+Middleware, outermost first: CORS (an allowlist, none by default), then the request guard (body
+size and pace, time limit, work stops when the client goes; imalink/guard.py).
+"""
 
 from __future__ import annotations
 
@@ -8,49 +12,27 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
-import orjson
 from anyio import to_thread
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
 
-from imalink.db import maintenance
+from imalink.db import interrupts, maintenance
 from imalink.db.engine import make_engine
 from imalink.db.migrate import upgrade_to_head
-from imalink.body_limit import BodySizeLimit
+from imalink.graphql_view import ImalinkGraphQL
+from imalink.guard import RequestGuard, guard_of
+from imalink.media import media_routes
+from imalink.schema.context import LOCAL_OWNER
 from imalink.settings import Settings
-from imalink.resolvers import photos
-from imalink.resolvers.imports.prepare import canonical_sha256
-from imalink.schema import build_schema
-from imalink.schema.context import LOCAL_OWNER, Context, SchemaSettings
-
-ONE_YEAR = 31_536_000
-
-
-class ImalinkGraphQL(GraphQL):
-    """Strawberry's ASGI view with a fresh context (and DataLoaders) per request."""
-
-    def __init__(self, engine: Engine, settings: SchemaSettings) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql")
-        self.engine = engine
-        self.settings = settings
-
-    async def get_context(self, request: Any, response: Any = None) -> Context:
-        return Context.for_request(self.engine, self.settings, LOCAL_OWNER)
-
-    # A batch request is megabytes of JSON: orjson parses it several times faster than json.
-    def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
-
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
 
 
 def _lifespan(engine: Engine) -> Any:
-    """Keep the planner's statistics fresh while serving (db/maintenance.py); dispose of the engine after."""
+    """Keep the planner's statistics fresh while serving (db/maintenance.py); when the server
+    stops, stop the requests still running and dispose of the engine."""
 
     async def keep_statistics() -> None:
         while True:
@@ -66,6 +48,11 @@ def _lifespan(engine: Engine) -> Any:
             tasks.start_soon(keep_statistics)
             yield
             tasks.cancel_scope.cancel()
+        # Requests still running when the server stops: their statements stop too.
+        guard = guard_of(app.middleware_stack)
+        if guard is not None:
+            guard.cancel_all()
+        interrupts.wait_for_cancel_requests(timeout=5)
         engine.dispose()
 
     return lifespan
@@ -78,21 +65,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     upgrade_to_head(engine)
     maintenance.refresh_if_stale(engine)
 
-    async def hotpreview(request: Request) -> Response:
-        hothash = canonical_sha256(request.path_params["hothash"])
-        if hothash is None:
-            return Response("Not found", status_code=404, media_type="text/plain")
-        # The hothash is the SHA-256 of these very bytes: a strong ETag, cacheable forever.
-        etag = f'"{hothash}"'
-        cache = {"ETag": etag, "Cache-Control": f"public, max-age={ONE_YEAR}, immutable"}
-        if etag in request.headers.get("if-none-match", ""):
-            return Response(status_code=304, headers=cache)
-
-        data = await to_thread.run_sync(photos.hotpreview_bytes, engine, LOCAL_OWNER.user_id, hothash)
-        if data is None:
-            return Response("Not found", status_code=404, media_type="text/plain")
-        return Response(data, media_type="image/jpeg", headers=cache)
-
     async def healthz(request: Request) -> JSONResponse:
         def ping() -> None:
             with engine.connect() as conn:
@@ -101,16 +73,30 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         await to_thread.run_sync(ping)
         return JSONResponse({"status": "ok", "database": engine.dialect.name})
 
-    graphql = ImalinkGraphQL(engine, settings.schema_settings())
+    graphql = ImalinkGraphQL(engine, settings.schema_settings(), settings.query_limits())
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/hotpreview/{hothash}.jpg", hotpreview, methods=["GET", "HEAD"]),
+            *media_routes(engine, graphql.settings, lambda request: LOCAL_OWNER),
             Route("/healthz", healthz),
         ],
         lifespan=_lifespan(engine),
     )
     app.state.engine = engine
     app.state.settings = settings
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_request_bytes,
+        body_timeout=settings.body_timeout,
+        min_body_rate=settings.min_body_rate,
+        request_timeout=settings.request_timeout,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type", "Authorization"],
+        allow_credentials=True,
+        max_age=600,
+    )
     return app

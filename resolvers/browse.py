@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from imalink.db import browse
 from imalink.db.filters import BoundingBox, PhotoFilterSpec
 from imalink.db.plans import MAX_ID, PhotoSort
-from imalink.resolvers.errors import UserError
+from imalink.resolvers.errors import ErrorCode, UserError
 from imalink.resolvers.pagination import encode_cursor
 
 DEFAULT_FACET_SIZE = 20
@@ -67,7 +67,7 @@ class Timeline:
 def timeline(engine: Engine, spec: PhotoFilterSpec, granularity: Granularity, sort: PhotoSort) -> Timeline:
     """The non-empty buckets of matching photos in ``sort`` order, and the undated ones apart."""
     if sort is PhotoSort.CREATED_AT_DESC:
-        raise UserError("INVALID_ORDER", "The timeline follows capture time: order by TAKEN_AT_DESC or TAKEN_AT_ASC.")
+        raise UserError(ErrorCode.INVALID_ORDER, "The timeline follows capture time: order by TAKEN_AT_DESC or TAKEN_AT_ASC.")
     with engine.connect() as conn:
         days, undated = browse.day_counts(conn, spec)
     counts: dict[date, int] = {}
@@ -99,7 +99,7 @@ class MapCluster:
 def photo_map(engine: Engine, spec: PhotoFilterSpec, box: BoundingBox, zoom: int) -> list[MapCluster]:
     """Matching photos inside ``box`` as clusters for a map at ``zoom`` (0: the whole world in one tile)."""
     if not 0 <= zoom <= MAX_ZOOM:
-        raise UserError("INVALID_ZOOM", f"zoom runs from 0 to {MAX_ZOOM}, not {zoom}.")
+        raise UserError(ErrorCode.INVALID_ZOOM, f"zoom runs from 0 to {MAX_ZOOM}, not {zoom}.")
     with engine.connect() as conn:
         clusters = browse.map_clusters(conn, spec, box, zoom)
         hothashes = browse.hothashes_by_ids(conn, spec.owner_id, [c.photo_id for c in clusters])
@@ -114,7 +114,7 @@ def facet_size(first: int | None) -> int:
     if first is None:
         return DEFAULT_FACET_SIZE
     if not 1 <= first <= MAX_FACET_SIZE:
-        raise UserError("INVALID_PAGE_SIZE", f"first must be between 1 and {MAX_FACET_SIZE}, not {first}.")
+        raise UserError(ErrorCode.INVALID_PAGE_SIZE, f"first must be between 1 and {MAX_FACET_SIZE}, not {first}.")
     return first
 
 

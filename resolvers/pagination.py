@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from imalink.resolvers.errors import UserError
+from imalink.resolvers.errors import ErrorCode, UserError
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -34,16 +34,16 @@ def decode_cursor(listing: str, cursor: str, length: int) -> list[Any]:
     except (ValueError, UnicodeError, binascii.Error):
         payload = None
     if not isinstance(payload, list) or len(payload) != length + 1 or not isinstance(payload[0], str):
-        raise UserError("INVALID_CURSOR", "The cursor is malformed; use a cursor from a previous page.")
+        raise UserError(ErrorCode.INVALID_CURSOR, "The cursor is malformed; use a cursor from a previous page.")
     if payload[0] != listing:
-        raise UserError("INVALID_CURSOR", f"The cursor belongs to {payload[0]}, not {listing}.")
+        raise UserError(ErrorCode.INVALID_CURSOR, f"The cursor belongs to {payload[0]}, not {listing}.")
     return payload[1:]
 
 
 def cursor_int(value: Any) -> int:
     """An integer out of a decoded cursor."""
     if not isinstance(value, int) or isinstance(value, bool):
-        raise UserError("INVALID_CURSOR", "The cursor is malformed; use a cursor from a previous page.")
+        raise UserError(ErrorCode.INVALID_CURSOR, "The cursor is malformed; use a cursor from a previous page.")
     return value
 
 
@@ -62,18 +62,18 @@ def page_request(
     """The page asked for by Relay's arguments, checked: ``first``/``after`` page forward from the
     start or a cursor, ``last``/``before`` backward from the end or a cursor."""
     if first is not None and last is not None:
-        raise UserError("INVALID_PAGE_ARGUMENTS", "Give first (with after) or last (with before), not both.")
+        raise UserError(ErrorCode.INVALID_PAGE_ARGUMENTS, "Give first (with after) or last (with before), not both.")
     if after is not None and before is not None:
-        raise UserError("INVALID_PAGE_ARGUMENTS", "Give after or before, not both.")
+        raise UserError(ErrorCode.INVALID_PAGE_ARGUMENTS, "Give after or before, not both.")
     backward = last is not None or before is not None
     if (backward and first is not None) or (not backward and last is not None):
-        raise UserError("INVALID_PAGE_ARGUMENTS", "first goes with after, last with before.")
+        raise UserError(ErrorCode.INVALID_PAGE_ARGUMENTS, "first goes with after, last with before.")
     size = last if backward else first
     if size is None:
         size = DEFAULT_PAGE_SIZE
     elif not 0 <= size <= MAX_PAGE_SIZE:
         name = "last" if backward else "first"
-        raise UserError("INVALID_PAGE_SIZE", f"{name} must be between 0 and {MAX_PAGE_SIZE}, not {size}.")
+        raise UserError(ErrorCode.INVALID_PAGE_SIZE, f"{name} must be between 0 and {MAX_PAGE_SIZE}, not {size}.")
     return PageRequest(size, before if backward else after, backward)
 
 

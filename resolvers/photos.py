@@ -9,11 +9,17 @@ from typing import Any
 from sqlalchemy import Engine, Row
 
 from imalink.db import plans, queries, writes
-from imalink.db.filters import PhotoFilterSpec
+from imalink.db.engine import writing
+from imalink.db.media import MediaStore
+# BoundingBox, PhotoFilterSpec, PhotoSort and Range are also the values the schema maps its filter inputs onto.
+from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range  # noqa: F401
 from imalink.db.plans import PageKey, PhotoSort
-from imalink.resolvers.errors import UserError
-from imalink.resolvers.imports.prepare import clean_tags, canonical_sha256, rating_problem, rotation_problem
-from imalink.resolvers.pagination import (
+from imalink.exif import TagMapping, exif_tags
+from imalink.resolvers.errors import ErrorCode, UserError
+from imalink.resolvers.imports.checks import canonical_sha256, clean_tags, rating_problem, rotation_problem
+from imalink.resolvers.pagination import (  # noqa: F401 (page sizes: also what schema/limits.py counts by)
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
     Page,
     PageRequest,
     cursor_int,
@@ -38,7 +44,7 @@ def decode_photo_cursor(sort: PhotoSort, cursor: str) -> PageKey:
     try:
         taken_at = datetime.fromisoformat(taken) if taken is not None else None
     except (TypeError, ValueError):
-        raise UserError("INVALID_CURSOR", "The cursor is malformed; use a cursor from a previous page.")
+        raise UserError(ErrorCode.INVALID_CURSOR, "The cursor is malformed; use a cursor from a previous page.")
     return PageKey(taken_at, cursor_int(photo_id))
 
 
@@ -106,14 +112,8 @@ def photo_by_hothash(engine: Engine, owner_id: int, hothash: str) -> Row[Any] | 
 def _asked_hashes(hashes: list[str], limit: int, what: str = "hothashes") -> dict[str, str]:
     """The distinct hashes asked for, in order, mapped to their canonical form (others dropped)."""
     if len(hashes) > limit:
-        raise UserError("TOO_MANY_HOTHASHES", f"Ask for at most {limit} {what} at a time, not {len(hashes)}.")
+        raise UserError(ErrorCode.TOO_MANY_HOTHASHES, f"Ask for at most {limit} {what} at a time, not {len(hashes)}.")
     return {h: c for h in dict.fromkeys(hashes) if (c := canonical_sha256(h))}
-
-
-def hotpreview_bytes(engine: Engine, owner_id: int, hothash: str) -> bytes | None:
-    """The hotpreview JPEG of the owner's photo with ``hothash`` (canonical form), or ``None``."""
-    with engine.connect() as conn:
-        return queries.hotpreview_by_hothash(conn, owner_id, hothash)
 
 
 def existing_hothashes(engine: Engine, owner_id: int, hothashes: list[str], limit: int) -> list[str]:
@@ -128,8 +128,8 @@ def existing_photo_files(engine: Engine, owner_id: int, hothashes: list[str], li
     """(hothash as asked, file names) of each known photo among ``hothashes``, in the order asked."""
     asked = _asked_hashes(hothashes, limit)
     with engine.connect() as conn:
-        found = queries.files_by_hothash(conn, owner_id, list(dict.fromkeys(asked.values())))
-    return [(h, found[canonical][1]) for h, canonical in asked.items() if canonical in found]
+        found = {p.hothash: p for p in queries.photo_files(conn, owner_id, list(dict.fromkeys(asked.values())))}
+    return [(h, [f.filename for f in found[c].files]) for h, c in asked.items() if c in found]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +164,7 @@ def update_photo(engine: Engine, owner_id: int, hothash: str, changes: dict[str,
     changes = {name: value for name, value in changes.items() if name in EDITABLE}
     for problem in (rating_problem(changes.get("rating")), rotation_problem(changes.get("user_rotation"))):
         if problem:
-            raise UserError(problem.code, problem.message)
+            raise UserError(ErrorCode(problem.code), problem.message)
     for name, cleared in (("rating", 0), ("user_rotation", 0), ("favorite", False)):
         if name in changes and changes[name] is None:
             changes[name] = cleared
@@ -172,7 +172,7 @@ def update_photo(engine: Engine, owner_id: int, hothash: str, changes: dict[str,
     canonical = canonical_sha256(hothash)
     if canonical is None:
         return None
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         photo_id = writes.update_photo(conn, owner_id, canonical, changes, datetime.now(UTC))
         if photo_id is None:
             return None
@@ -183,10 +183,18 @@ def update_photo(engine: Engine, owner_id: int, hothash: str, changes: dict[str,
         return queries.photos_by_ids(conn, owner_id, [photo_id])[photo_id]
 
 
-def delete_photo(engine: Engine, owner_id: int, hothash: str) -> bool:
-    """Delete a photo with its images and tags (its search entry with it); ``False`` when there was none."""
+def delete_photo(engine: Engine, media: MediaStore, owner_id: int, hothash: str) -> bool:
+    """Delete a photo with its images, tags, search entry and coldpreview; ``False`` when there was none."""
     canonical = canonical_sha256(hothash)
     if canonical is None:
         return False
-    with engine.begin() as conn:
-        return writes.delete_photo(conn, owner_id, canonical)
+    with writing(engine) as conn:
+        deleted = writes.delete_photo(conn, owner_id, canonical)
+    if deleted:
+        media.delete_coldpreview(owner_id, canonical)
+    return deleted
+
+
+def decoded_exif(data: bytes | None) -> TagMapping | None:
+    """Every tag of an image's stored EXIF bytes, for the API (``None`` without EXIF)."""
+    return exif_tags(data) if data is not None else None

@@ -1,8 +1,9 @@
 """How errors reach clients: codes for what they can fix, an error id for everything else.
 
-A :class:`UserError` becomes a GraphQL error with ``extensions.code``. Any other exception is
-logged whole under a fresh error id and the client gets only a generic message with that id, never
-exception text or a traceback.
+A :class:`UserError` becomes a GraphQL error with ``extensions.code`` (an ``ErrorCode``). Any
+other exception is logged whole under a fresh error id and the client gets only a generic message
+with that id, never exception text or a traceback. Strawberry's ``MaskErrors`` would hide the
+text too, but gives no id to find the log line by, and masks a scalar's refusal with its code.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from imalink.resolvers.errors import UserError
+from imalink.db import interrupts
+from imalink.resolvers.errors import ErrorCode, UserError
 
 logger = logging.getLogger("imalink.errors")
 
@@ -34,13 +36,17 @@ def client_error(error: GraphQLError) -> GraphQLError:
         if original.extensions and not error.extensions:
             return GraphQLError(error.message, nodes=error.nodes, path=error.path, extensions=original.extensions)
         return error
+    scope = interrupts.current()
+    if isinstance(original, interrupts.WorkCancelled) or (scope is not None and scope.cancelled):
+        # The request was stopped (time limit, client gone, shutdown): its statements failed on purpose.
+        return GraphQLError("The request was stopped.", nodes=error.nodes, path=error.path, extensions={"code": ErrorCode.REQUEST_CANCELLED})
     error_id = uuid.uuid4().hex[:12]
     logger.error("Unexpected error %s at %s", error_id, error.path, exc_info=original)
     return GraphQLError(
         f"Internal server error (error id {error_id}); the server log has the details.",
         nodes=error.nodes,
         path=error.path,
-        extensions={"code": "INTERNAL_ERROR", "errorId": error_id},
+        extensions={"code": ErrorCode.INTERNAL_ERROR, "errorId": error_id},
     )
 
 

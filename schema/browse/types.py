@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from anyio import to_thread
 
-from imalink.db.filters import PhotoFilterSpec
+from imalink.resolvers.photos import PhotoFilterSpec
 from imalink.resolvers import browse
 from imalink.resolvers.browse import DEFAULT_FACET_SIZE, MAX_FACET_SIZE
 from imalink.schema.photos.types import Photo

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from anyio import to_thread
 
 from imalink.resolvers import photos
 from imalink.resolvers.pagination import page_request
 from imalink.schema.pagination import After, Before, First, Last, other_side_wanted
+from imalink.schema.photos.types import ImportSession, ImportSessionConnection
 from imalink.schema.selection import selected_paths
-from imalink.schema.imports.types import ImportSession, ImportSessionConnection
 
 
 @strawberry.type
 class ImportQueries:
     @strawberry.field(description="One import session by id, or null.")
-    async def import_session(self, info: strawberry.Info, id: int) -> ImportSession | None:
+    async def import_session(
+        self, info: strawberry.Info, id: Annotated[int, strawberry.argument(description="The session's id.")]
+    ) -> ImportSession | None:
         row = await info.context.loaders.session.load(id)
         return ImportSession.from_row(row) if row is not None else None
 

@@ -7,9 +7,8 @@ from typing import Any
 
 import strawberry
 
-from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range
-from imalink.db.plans import PhotoSort
-from imalink.resolvers.errors import UserError
+from imalink.resolvers.errors import ErrorCode, UserError
+from imalink.resolvers.photos import BoundingBox, PhotoFilterSpec, PhotoSort, Range
 from imalink.schema.scalars import LocalDateTime
 
 MAX_SEARCH_LENGTH = 200
@@ -35,7 +34,7 @@ class BoundingBoxInput:
     def to_box(self) -> BoundingBox:
         """The box, checked; a clear error for one that is not on the globe."""
         if not (-90 <= self.south <= self.north <= 90 and -180 <= self.west <= 180 and -180 <= self.east <= 180):
-            raise UserError("INVALID_FILTER", "bbox needs -90 <= south <= north <= 90 and west, east within -180..180.")
+            raise UserError(ErrorCode.INVALID_FILTER, "bbox needs -90 <= south <= north <= 90 and west, east within -180..180.")
         return BoundingBox(self.south, self.west, self.north, self.east)
 
 
@@ -56,9 +55,9 @@ def _range(name: str, given: IntRangeInput | FloatRangeInput | None, lowest: flo
         return None
     for bound in (given.min, given.max):
         if bound is not None and bound < lowest:
-            raise UserError("INVALID_FILTER", f"{name} cannot go below {lowest:g}, not {bound:g}.")
+            raise UserError(ErrorCode.INVALID_FILTER, f"{name} cannot go below {lowest:g}, not {bound:g}.")
     if given.min is not None and given.max is not None and given.min > given.max:
-        raise UserError("INVALID_FILTER", f"{name}: min {given.min:g} is above max {given.max:g}.")
+        raise UserError(ErrorCode.INVALID_FILTER, f"{name}: min {given.min:g} is above max {given.max:g}.")
     return Range(given.min, given.max)
 
 
@@ -104,10 +103,10 @@ class PhotoFilter:
             low = max(self.min_rating, rating.min if rating and rating.min is not None else self.min_rating)
             rating = Range(low, rating.max if rating else None)
         if rating is not None and ((rating.max is not None and rating.max > 5) or (rating.min is not None and rating.min > 5)):
-            raise UserError("INVALID_FILTER", "Ratings run from 0 to 5.")
+            raise UserError(ErrorCode.INVALID_FILTER, "Ratings run from 0 to 5.")
         search = self.search.strip() if self.search else None
         if search and len(search) > MAX_SEARCH_LENGTH:
-            raise UserError("INVALID_FILTER", f"search takes at most {MAX_SEARCH_LENGTH} characters, not {len(search)}.")
+            raise UserError(ErrorCode.INVALID_FILTER, f"search takes at most {MAX_SEARCH_LENGTH} characters, not {len(search)}.")
         return PhotoFilterSpec(
             owner_id=owner_id,
             taken_after=self.taken_after,

@@ -107,8 +107,8 @@ def _fresh_at(database, revision: str):  # type: ignore[no-untyped-def]
 
 
 def test_tags_move_into_one_table_keeping_every_tag_and_its_spelling(database):
-    """0003: the JSON column's spellings and order survive, and so does a tag only the index had."""
-    url, engine = _fresh_at(database, "0002")
+    """0004: the JSON column's spellings and order survive, and so does a tag only the index had."""
+    url, engine = _fresh_at(database, "0003")
     with engine.begin() as conn:
         for photo_id, hothash, tags, indexed in (
             (1, "a" * 64, ["Norway", "Summer Trip"], ["norway", "summer trip", "fjord"]),

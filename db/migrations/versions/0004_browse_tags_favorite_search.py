@@ -9,8 +9,8 @@
 - Keyset indexes (owner_id, <filter>, taken_at, id) for the equality filters, range indexes,
   a covering GPS index; on SQLite the hotpreview becomes the photo row's last column.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -24,8 +24,8 @@ from alembic import op
 from imalink.db.geo import geo_cell
 from imalink.db.search import POSTGRES_INDEX, SQLITE_FTS_TABLE, SQLITE_TRIGGERS, ensure_search_index, search_text
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
