@@ -49,21 +49,24 @@ EXIF_HEADER = b"Exif\x00\x00"
 
 
 def picture(size: tuple[int, int], seed: int = 0) -> Image.Image:
-    """A distinct, deterministic picture: a colour gradient with shapes placed by ``seed``.
+    """A distinct, deterministic picture: gradients turned and tinted by ``seed``, and shapes.
 
     The left third is red-ish and the right third blue-ish, so tests can see which way a
     picture was turned.
     """
     w, h = size
-    grad = Image.linear_gradient("L").resize((w, h))
-    img = Image.merge("RGB", (grad.transpose(Image.Transpose.ROTATE_180), grad, Image.new("L", (w, h), 90 + seed * 37 % 120)))
+    grad = Image.linear_gradient("L").rotate(seed * 67 % 360).resize((w, h))
+    rad = Image.radial_gradient("L").resize((w, h))
+    channels = [grad, rad, grad.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
+    img = Image.merge("RGB", channels[seed % 3 :] + channels[: seed % 3])
     draw = ImageDraw.Draw(img)
     draw.rectangle((0, 0, w // 3, h), fill=(220, 30, 30))
     draw.rectangle((w - w // 3, 0, w, h), fill=(30, 30, 220))
-    for i in range(3):
-        x = (seed * 53 + i * 97) % max(w - w // 6, 1)
-        y = (seed * 31 + i * 71) % max(h - h // 6, 1)
-        draw.ellipse((x, y, x + w // 6, y + h // 6), fill=((seed * 71 + i * 50) % 256, 200, (seed * 13) % 256))
+    for i in range(4):
+        x = (seed * 53 + i * 97) % max(w - w // 4, 1)
+        y = (seed * 31 + i * 71) % max(h - h // 4, 1)
+        colour = ((seed * 71 + i * 50) % 256, (seed * 29 + i * 90) % 256, (seed * 13 + i * 40) % 256)
+        draw.ellipse((x, y, x + w // 4, y + h // 4), fill=colour)
     return img
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import subprocess
@@ -89,35 +90,47 @@ def test_processing_a_group(photo_tree) -> None:
     assert result.sendable and not result.errors and not result.warnings
     assert result.preview.data == make_hotpreview(photo_tree.pair_jpeg)
     assert result.preview.hothash == hothash(result.preview.data)
-    assert [(i.filename, i.size) for i in result.images] == [
+    assert [(i.name, i.size) for i in result.images] == [
         ("IMG_1234.JPG", photo_tree.pair_jpeg.stat().st_size),
         ("img_1234.cr2", photo_tree.pair_raw.path.stat().st_size),
     ]
     assert all(i.exif and i.exif.startswith(b"Exif\0\0") for i in result.images)
+    assert [i.content_hash for i in result.images] == [hashlib.sha256(p.read_bytes()).hexdigest() for p in (photo_tree.pair_jpeg, photo_tree.pair_raw.path)]
 
 
-def test_unreadable_file_in_a_group_is_reported_and_the_rest_is_sent(photo_tree) -> None:
+def test_a_file_that_vanished_is_reported_and_the_rest_is_sent(photo_tree) -> None:
     pair = next(iter_groups(iter_folders([photo_tree.root])))
-    photo_tree.pair_raw.path.unlink()  # gone between the walk and the read (as root, chmod 0 would not do)
+    photo_tree.pair_raw.path.unlink()  # gone between the walk and the read
     result = process_group(pair)
     assert result.sendable
-    assert [i.filename for i in result.images] == ["IMG_1234.JPG"]
+    assert [i.name for i in result.images] == ["IMG_1234.JPG"]
     (error,) = result.errors
-    assert error.code == "FILE_UNREADABLE" and error.filename == str(photo_tree.pair_raw.path)
+    assert error.code == "FILE_VANISHED" and error.filename == str(photo_tree.pair_raw.path)
 
 
-def test_group_whose_preview_source_is_unreadable_is_not_sent(photo_tree) -> None:
+def test_when_the_jpeg_is_gone_the_raws_preview_stands_in(photo_tree) -> None:
     pair = next(iter_groups(iter_folders([photo_tree.root])))
     photo_tree.pair_jpeg.unlink()
     result = process_group(pair)
+    assert result.sendable and [i.name for i in result.images] == ["img_1234.cr2"]
+    assert result.preview.source == "embedded"
+    assert [(e.code, e.filename) for e in result.errors] == [("FILE_VANISHED", str(photo_tree.pair_jpeg))]
+
+
+def test_a_group_with_no_readable_file_reports_each_file_once(photo_tree) -> None:
+    pair = next(iter_groups(iter_folders([photo_tree.root])))
+    photo_tree.pair_jpeg.unlink()
+    photo_tree.pair_raw.path.unlink()
+    result = process_group(pair)
     assert not result.sendable and result.images == [] and result.warnings == []
-    assert [e.filename for e in result.errors] == [str(photo_tree.pair_jpeg)]
+    assert sorted(e.filename for e in result.errors) == sorted([str(photo_tree.pair_jpeg), str(photo_tree.pair_raw.path)])
 
 
 def test_worker_processes_give_the_same_results_in_order(photo_tree) -> None:
     groups = list(iter_groups(iter_folders([photo_tree.root])))
     one = [(r.group.label, r.preview and r.preview.data, r.images, r.errors) for r in process_groups(groups, 1)]
     two = [(r.group.label, r.preview and r.preview.data, r.images, r.errors) for r in process_groups(groups, 2)]
+    assert [r[0] for r in one] == [g.label for g in groups]
     assert one == two and len(one) == 4
 
 
@@ -174,10 +187,8 @@ def test_json_piped_into_head(photo_tree, tmp_path: Path) -> None:
     assert done.stdout.strip() == "141"
 
 
-def test_each_file_is_opened_once_and_the_raw_next_to_a_jpeg_is_not_decoded(photo_tree, monkeypatch) -> None:
+def test_the_raw_next_to_a_jpeg_is_read_once_and_not_decoded(photo_tree, monkeypatch) -> None:
     import builtins
-
-    import imalink.importer.process
 
     pair = next(iter_groups(iter_folders([photo_tree.root])))
     opened: list[str] = []
@@ -187,12 +198,11 @@ def test_each_file_is_opened_once_and_the_raw_next_to_a_jpeg_is_not_decoded(phot
         opened.append(str(file))
         return real_open(file, *args, **kwargs)
 
-    def no_raw_preview(path: str):  # type: ignore[no-untyped-def]
-        raise AssertionError("the RAW of a RAW+JPEG pair must not be decoded")
-
     monkeypatch.setattr(builtins, "open", counting_open)
-    monkeypatch.setattr(imalink.importer.process, "find_embedded_preview", no_raw_preview)
     result = process_group(pair)
     monkeypatch.undo()
     assert result.sendable and result.preview.data == make_hotpreview(photo_tree.pair_jpeg)
-    assert sorted(opened) == sorted([str(photo_tree.pair_jpeg), str(photo_tree.pair_raw.path)])
+    # The JPEG: once to hash it and read its EXIF, once more to decode it (after the check
+    # against the library, which may make the decode unnecessary); the RAW once, for its hash
+    # and metadata.
+    assert sorted(opened) == sorted([str(photo_tree.pair_jpeg)] * 2 + [str(photo_tree.pair_raw.path)])
