@@ -39,7 +39,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if "--run-once" not in sys.argv:
+    # A measured run imports whichever client PYTHONPATH names (the previous one from git, or
+    # the installed one): the checkout must not shadow it.
+    sys.path.insert(0, str(ROOT))
 
 SIZE = (4000, 3000)  # 12 megapixels, 4:3 like a phone or a compact camera
 HEIC_SIZE = (4032, 3024)
