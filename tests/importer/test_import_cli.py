@@ -206,3 +206,57 @@ def test_the_raw_next_to_a_jpeg_is_read_once_and_not_decoded(photo_tree, monkeyp
     # against the library, which may make the decode unnecessary); the RAW once, for its hash
     # and metadata.
     assert sorted(opened) == sorted([str(photo_tree.pair_jpeg)] * 2 + [str(photo_tree.pair_raw.path)])
+
+
+def test_the_progress_bar_moves_per_group_with_the_runs_true_rate(tmp_path: Path, make_jpeg, make_raw) -> None:
+    import io
+    import re
+
+    from rich.console import Console
+
+    from imalink.importer.cli import FilesPerSecond, TimeLeft, progress_bar
+    from imalink.importer.upload import ImportRun
+
+    for i in range(12):
+        make_jpeg(tmp_path / f"IMG_{i}.JPG", (640, 480))
+        if i % 3 == 0:
+            make_raw(tmp_path / f"IMG_{i}.CR2")
+    console = Console(file=io.StringIO(), force_terminal=True, width=160)
+    progress = progress_bar(console)
+    task_id = progress.add_task("Importing", total=16)
+    seen: list[tuple[float, str, str]] = []
+
+    def advance(pg) -> None:  # type: ignore[no-untyped-def]
+        progress.advance(task_id, len(pg.group.files))
+        task = progress.tasks[0]
+        seen.append((task.completed, str(FilesPerSecond().render(task)), str(TimeLeft().render(task))))
+
+    run = ImportRun([tmp_path], None, dry_run=True, workers=2, on_group=advance)
+    with progress:
+        summary = run.run()
+    done = [completed for completed, _, _ in seen]
+    assert done == sorted(done) and len(set(done)) == 12 and done[-1] == 16  # group by group, never 0 -> all
+    assert all(b - a in (1, 2) for a, b in zip([0.0, *done], done))
+    assert all(re.fullmatch(r"\d+:\d\d:\d\d left", left) for _, _, left in seen[:-1])
+    rate = float(seen[-1][1].split()[0])
+    true_rate = 16 / summary.elapsed_seconds
+    assert 0.5 * true_rate <= rate <= 2 * true_rate + 1, (rate, true_rate)  # the run's average, not a burst
+
+
+def test_pillows_warnings_are_reported_with_the_file_not_printed(tmp_path: Path) -> None:
+    import struct
+
+    from imalink.importer.vectors import picture, pillow_jpeg
+
+    plain = pillow_jpeg(picture((300, 200)))
+    mpf = b"MPF\x00II*\x00" + struct.pack("<I", 8) + b"\xff" * 20  # a malformed multi-picture index
+    (tmp_path / "IMG_1.JPG").write_bytes(plain[:2] + b"\xff\xe2" + struct.pack(">H", len(mpf) + 2) + mpf + plain[2:])
+    for workers in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-m", "imalink.importer", str(tmp_path), "--dry-run", "--json", "--workers", workers],
+            capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=120,
+        )
+        assert done.returncode == 0 and done.stderr == "", done.stderr  # nothing printed raw
+        warnings = json.loads(done.stdout)["warnings"]
+        assert warnings and all(w["code"] == "IMAGE_WARNING" and w["filename"] == str(tmp_path / "IMG_1.JPG") for w in warnings)
+        assert any("malformed MPO" in w["message"] for w in warnings)

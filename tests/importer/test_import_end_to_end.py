@@ -214,3 +214,10 @@ def test_the_imalink_command_runs_the_import(photo_tree, capsys) -> None:
     imalink_cli = pytest.importorskip("imalink.cli")
     assert imalink_cli.main(["import", str(photo_tree.root), "--dry-run", "--json", "--workers", "1"]) == 1
     assert json.loads(capsys.readouterr().out)["groupsReady"] == 3
+
+
+@pytest.mark.parametrize("suffix", ["", "/", "/graphql", "/graphql/"])
+def test_server_takes_the_root_or_the_graphql_url(tmp_path: Path, make_jpeg, imalink_server, capsys, suffix: str) -> None:
+    make_jpeg(tmp_path / "shots" / "IMG_1.JPG")
+    code, summary = _import(capsys, str(tmp_path / "shots"), "--server", imalink_server.url + suffix, "--workers", "1")
+    assert code == 0 and summary["photosCreated"] + summary["alreadyInLibrary"] == 1
