@@ -238,6 +238,32 @@ def clean_message(message: str) -> str:
     return _OBJECT_REPR.sub("", message).strip() or "decoding failed"
 
 
+def decode_top(head: bytes, sof_at: int, frame: tuple[int, int], fraction: float) -> Image.Image | None:
+    """The top ``fraction`` of a baseline JPEG's picture, decoded at 1/8 scale from ``head`` (the
+    file's first bytes), or None when ``head`` does not reach that far or does not decode.
+
+    The frame height in the copy of the SOF is cut, so the decoder stops after those rows.
+    """
+    width, height = frame
+    rows = max(16, int(height * fraction))
+    data = bytearray(head)
+    data[sof_at + 1 : sof_at + 3] = rows.to_bytes(2, "big")
+    with warnings.catch_warnings(), _truncated_images_allowed():
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(io.BytesIO(bytes(data))) as img:
+                img.draft("RGB", (max(width // 8, 1), max(rows // 8, 1)))
+                img.load()
+                strip = img.convert("RGB")
+        except (OSError, ValueError, SyntaxError):
+            return None
+    # Rows the data did not reach are filled with mid-grey: then the strip is not all there.
+    last = strip.crop((0, strip.height - 1, strip.width, strip.height)).getextrema()
+    if all(lo == hi == 128 for lo, hi in last):
+        return None
+    return strip
+
+
 # --- HEIC -----------------------------------------------------------------------------------------
 
 

@@ -27,9 +27,9 @@ from typing import NamedTuple
 
 from PIL import Image
 
-from imalink.importer.embedded import bands_are_dark, same_picture
+from imalink.importer.embedded import STRIP_HEIGHT, bands_are_dark, same_picture, same_strip
 from imalink.importer.grouping import FileGroup, source_order
-from imalink.importer.preview import Hotpreview, PreviewError, clean_message, decode_small, finish, orient, render_heic
+from imalink.importer.preview import Hotpreview, PreviewError, clean_message, decode_small, decode_top, finish, orient, render_heic
 from imalink.importer.problems import Problem
 from imalink.importer.reading import FileFacts, FileProblem, PreviewPlan, read_file, read_span
 
@@ -38,6 +38,10 @@ from imalink.importer.reading import FileFacts, FileProblem, PreviewPlan, read_f
 # progress bar moves smoothly.
 CHUNK_SIZE = 4
 TASKS_PER_WORKER = 4
+# How much of a JPEG is read to decode the top of its picture (checked against its thumbnail):
+# this part of its image data, and at least this many bytes.
+STRIP_BYTES = 0.15
+STRIP_MIN_BYTES = 64 * 1024
 
 
 class KnownFile(NamedTuple):
@@ -179,11 +183,19 @@ def _from_thumbnail(plan: PreviewPlan) -> Hotpreview | None:
         return None
     if thumb.crop is not None and not bands_are_dark(decoded.image, decoded.box(thumb.crop)):
         return None
+    small = decoded.image.crop(decoded.box(thumb.crop)) if thumb.crop else decoded.image
+    # The top rows of the picture itself, from the first part of the file only.
+    head = max(STRIP_MIN_BYTES, int((plan.size - thumb.scan_at) * STRIP_BYTES))
+    strip = decode_top(read_span(plan.path, (0, thumb.scan_at + head)), thumb.sof_at, plan.frame, STRIP_HEIGHT)
+    if strip is None:
+        return None
+    rows = max(2, round(small.height * STRIP_HEIGHT))
+    if not same_strip(small.crop((0, 0, small.width, rows)), strip):
+        return None
     verdict = _thumbnails_verified.get(thumb.key)
     if verdict is None:
         # The first file of this camera and software: compare with the decoded picture.
         main = decode_small(read_span(plan.path, None), allow_truncated=True, read_orientation=False)
-        small = decoded.image.crop(decoded.box(thumb.crop)) if thumb.crop else decoded.image
         verdict = same_picture(orient(small, plan.orientation), orient(main.image, plan.orientation))
         _thumbnails_verified[thumb.key] = verdict
         if not verdict:

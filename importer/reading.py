@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 from imalink.exif.containers import (
     APP1,
     DECODABLE_SOF,
+    SOF_MARKERS,
     BytesSource,
     ContainerError,
     FileSource,
@@ -38,6 +39,7 @@ from imalink.importer.scan import PhotoFile
 # file bigger than this is streamed like a RAW.
 MAX_READ_ONCE_BYTES = 64 * 1024 * 1024
 HASH_CHUNK = 1024 * 1024
+BASELINE_SOF = frozenset({0xC0, 0xC1})
 
 MAX_EMBEDDED_JPEG_BYTES = 64 * 1024 * 1024
 # Where to look for an embedded JPEG when a RAW has no TIFF structure telling where it is.
@@ -92,6 +94,8 @@ class PreviewPlan:
     frame: tuple[int, int] | None = None
     """The picture's size (unrotated) to report when a smaller JPEG stands in for it: the main
     JPEG's frame, or a RAW's largest embedded JPEG."""
+    size: int = 0
+    """The file's size in bytes."""
     label: str = "decoded"
 
 
@@ -151,16 +155,23 @@ def _jpeg_plan(f: PhotoFile, src: Source, exif: RawExif) -> tuple[PreviewPlan, l
         return PreviewPlan(f.path, "jpeg", orientation=orientation), []  # Pillow will say what is wrong
     notes = []
     if isinstance(src, BytesSource) and segments:
-        # The first end-of-image marker after the header ends the image (entropy-coded data
-        # stuffs every 0xFF); a file cut short has none. Data after it (a phone's motion video)
-        # does not matter.
+        # Entropy-coded data stuffs every 0xFF, so no end-of-image marker can appear inside the
+        # image data: a file cut short has none after its header. Searched from the end, where
+        # it is (data after it, a phone's motion video, does not matter), so the search is short.
         scan = segments[-1].offset + segments[-1].length
-        if src.data.find(b"\xff\xd9", scan) < 0:
+        if src.data.rfind(b"\xff\xd9", scan) < 0:
             notes.append(Problem("IMAGE_TRUNCATED", "the file is cut short (its image data has no end); what could be read is imported", f.path))
     first = segments[0] if segments else None
     exif_first = first is not None and first.marker == APP1 and exif.data is not None and first.length == len(exif.data)
     thumbnail, _why = exif_thumbnail(exif.data, (width, height), exif_first)
-    return PreviewPlan(f.path, "jpeg", orientation=orientation, thumbnail=thumbnail, frame=(width, height)), notes
+    sof = next((seg for seg in segments if seg.marker in SOF_MARKERS), None)
+    if thumbnail is not None:
+        # Only a baseline image's top rows can be decoded from the start of the file alone.
+        if sof is None or sof.marker not in BASELINE_SOF:
+            thumbnail = None
+        else:
+            thumbnail = replace(thumbnail, sof_at=sof.offset, scan_at=segments[-1].offset + segments[-1].length)
+    return PreviewPlan(f.path, "jpeg", orientation=orientation, thumbnail=thumbnail, frame=(width, height), size=src.size), notes
 
 
 def _raw_plan(f: PhotoFile, src: Source) -> PreviewPlan | None:

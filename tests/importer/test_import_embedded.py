@@ -140,3 +140,29 @@ def test_dark_letterbox_bands_are_cut_off(tmp_path: Path) -> None:
     top = ImageStat.Stat(preview.convert("L").crop((0, 0, 150, 3))).mean[0]
     wanted = ImageStat.Stat(img.resize((150, 100)).convert("L").crop((0, 0, 150, 3))).mean[0]
     assert abs(top - wanted) < 15  # the picture's own top rows, no black band left
+
+
+@pytest.mark.parametrize("edit", ["recoloured", "cropped", "other picture"])
+def test_pixels_changed_under_verbatim_exif_are_caught_by_the_top_rows(tmp_path: Path, edit: str) -> None:
+    _thumbnails_verified.clear()
+    _thumbnails_verified[("Canon", "Canon EOS 5D", "")] = True  # the camera's own files came first
+    img = picture(SIZE, 4)
+    changed = {
+        "recoloured": ImageOps.grayscale(img).convert("RGB"),
+        "cropped": img.crop((300, 225, 1200, 900)).resize(SIZE),
+        "other picture": picture(SIZE, 5),
+    }[edit]
+    (tmp_path / "IMG_1.JPG").write_bytes(camera(changed, thumb_of=img))
+    (pg,) = process_groups(iter_groups(iter_folders([tmp_path])), workers=1)
+    assert pg.preview.source == "decoded"
+
+
+def test_a_progressive_main_image_is_decoded(tmp_path: Path) -> None:
+    _thumbnails_verified.clear()
+    img = picture(SIZE)
+    plain = pillow_jpeg(img, progressive=True)
+    payload = exif_payload(thumbnail=thumbnail_jpeg(img), pixel_size=SIZE)
+    app0_end = 4 + int.from_bytes(plain[4:6], "big")
+    (tmp_path / "IMG_1.JPG").write_bytes(b"\xff\xd8\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload + plain[app0_end:])
+    (pg,) = process_groups(iter_groups(iter_folders([tmp_path])), workers=1)
+    assert pg.preview.source == "decoded"
