@@ -36,7 +36,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from imalink.importer.embedded import exif_thumbnail, same_picture  # noqa: E402
+from imalink.importer.embedded import same_picture, thumbnail_of  # noqa: E402
 from imalink.importer.grouping import iter_groups  # noqa: E402
 from imalink.importer.preview import render_hotpreview  # noqa: E402
 from imalink.importer.process import process_groups  # noqa: E402
@@ -122,15 +122,7 @@ def _cases() -> list[Case]:
 
 
 def rule_uses_thumbnail(data: bytes) -> bool:
-    from imalink.exif.containers import BytesSource, iter_jpeg_segments, jpeg_frame
-    from imalink.importer.exif_extract import jpeg_exif
-
-    src = BytesSource(data)
-    payload = jpeg_exif(src)
-    first = next(iter_jpeg_segments(src))
-    _, w, h = jpeg_frame(src)
-    thumb, _ = exif_thumbnail(payload, (w, h), first.marker == 0xE1 and payload is not None and first.length == len(payload))
-    return thumb is not None
+    return thumbnail_of(data)[0] is not None
 
 
 def imported_from_thumbnail(folder: Path, *, key_verified: bool) -> list[bool]:

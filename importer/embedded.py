@@ -41,23 +41,28 @@ edits (docs/import-client.md gives the figures).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PIL import Image
 
 from imalink.exif.containers import (
+    APP1,
     DECODABLE_SOF,
     EXIF_HEADER,
+    SOF_MARKERS,
     BytesSource,
     ContainerError,
     Ifd,
+    Segment,
     Source,
+    iter_jpeg_segments,
     jpeg_frame,
     read_ifd,
     tiff_header,
 )
 
 MIN_SIDE = 150  # the hotpreview's long side: a smaller source would have to be enlarged
+BASELINE_SOF = frozenset({0xC0, 0xC1})
 MCU_SLACK = 16
 # Substrings (lower case) of Software values written by editors and converters, not cameras.
 EDITORS = (
@@ -259,53 +264,73 @@ def jpeg_candidates(src: Source, places: list[tuple[int, int]], max_bytes: int) 
 # --- "the same picture" -------------------------------------------------------------------------
 
 
-def fingerprint(img: Image.Image) -> tuple[int, bytes]:
-    """A difference hash of the luminance (64 bits) and an 8x8 colour sketch of ``img``."""
-    grey = img.convert("L").resize((9, 8), Image.Resampling.BOX)
-    px = grey.tobytes()
-    bits = 0
-    for y in range(8):
-        row = px[y * 9 : y * 9 + 9]
-        for x in range(8):
-            bits = (bits << 1) | (row[x] > row[x + 1])
-    return bits, img.convert("RGB").resize((8, 8), Image.Resampling.BOX).tobytes()
-
-
 MAX_HASH_DISTANCE = 12
 MAX_COLOUR_DIFFERENCE = 20.0
 STRIP_HEIGHT = 1 / 16
 """The part of the main image's height whose top rows are compared with the thumbnail's."""
 
 
-def same_strip(a: Image.Image, b: Image.Image) -> bool:
-    """True when two wide strips (the top rows of a thumbnail and of its main image) match.
+def fingerprint(img: Image.Image, grid: tuple[int, int] = (8, 8), sketch: tuple[int, int] = (8, 8)) -> tuple[int, bytes]:
+    """A difference hash of the luminance (``grid`` cells, one bit each: is a cell brighter than
+    its right neighbour) and a colour sketch of ``img`` (``sketch`` cells of RGB)."""
+    cols, rows = grid
+    grey = img.convert("L").resize((cols + 1, rows), Image.Resampling.BOX).tobytes()
+    bits = 0
+    for y in range(rows):
+        row = grey[y * (cols + 1) : (y + 1) * (cols + 1)]
+        for x in range(cols):
+            bits = (bits << 1) | (row[x] > row[x + 1])
+    return bits, img.convert("RGB").resize(sketch, Image.Resampling.BOX).tobytes()
 
-    Horizontal luminance gradients on a 17x4 grid (64 bits, within 12) and a 16x2 colour sketch
-    (within 20/255 on average).
-    """
-    def prints(img: Image.Image) -> tuple[int, bytes]:
-        grey = img.convert("L").resize((17, 4), Image.Resampling.BOX).tobytes()
-        bits = 0
-        for y in range(4):
-            row = grey[y * 17 : y * 17 + 17]
-            for x in range(16):
-                bits = (bits << 1) | (row[x] > row[x + 1])
-        return bits, img.convert("RGB").resize((16, 2), Image.Resampling.BOX).tobytes()
 
-    (ha, ca), (hb, cb) = prints(a), prints(b)
+def _alike(a: tuple[int, bytes], b: tuple[int, bytes]) -> bool:
+    (ha, ca), (hb, cb) = a, b
     colour = sum(abs(x - y) for x, y in zip(ca, cb)) / len(ca)
     return bin(ha ^ hb).count("1") <= MAX_HASH_DISTANCE and colour <= MAX_COLOUR_DIFFERENCE
 
 
 def same_picture(a: Image.Image, b: Image.Image) -> bool:
-    """True when ``a`` and ``b`` show the same picture: close in structure and in colour.
+    """True when ``a`` and ``b`` show the same picture: a 64-bit difference hash of the luminance
+    within 12 bits, and an 8x8 colour sketch within 20/255 on average.
 
     Both must already be oriented alike and of (nearly) the same aspect ratio; sizes may differ.
     """
-    (ha, ca), (hb, cb) = fingerprint(a), fingerprint(b)
-    distance = bin(ha ^ hb).count("1")
-    colour = sum(abs(x - y) for x, y in zip(ca, cb)) / len(ca)
-    return distance <= MAX_HASH_DISTANCE and colour <= MAX_COLOUR_DIFFERENCE
+    return _alike(fingerprint(a), fingerprint(b))
 
 
-__all__ = ["EmbeddedChoice", "Thumbnail", "bands_are_dark", "choose_embedded", "exif_facts", "exif_thumbnail", "fit", "jpeg_candidates", "same_picture", "same_strip"]
+def same_strip(a: Image.Image, b: Image.Image) -> bool:
+    """:func:`same_picture` for wide strips (the top rows of a thumbnail and of its main image):
+    the difference hash on a 16x4 grid, the colour sketch 16x2."""
+    return _alike(fingerprint(a, (16, 4), (16, 2)), fingerprint(b, (16, 4), (16, 2)))
+
+
+def jpeg_thumbnail(src: Source, segments: list[Segment], payload: bytes | None, frame: tuple[int, int]) -> tuple[Thumbnail | None, str]:
+    """The EXIF thumbnail of the JPEG in ``src`` (its header ``segments``, its EXIF ``payload``,
+    its ``frame`` size) that the rule lets stand in for it, or None and why not."""
+    first = segments[0] if segments else None
+    exif_first = first is not None and first.marker == APP1 and payload is not None and first.length == len(payload)
+    thumbnail, why = exif_thumbnail(payload, frame, exif_first)
+    if thumbnail is None:
+        return None, why
+    sof = next((seg for seg in segments if seg.marker in SOF_MARKERS), None)
+    if sof is None or sof.marker not in BASELINE_SOF:
+        # Only a baseline image's top rows can be decoded from the start of the file alone.
+        return None, "the picture is not baseline (its top rows cannot be checked)"
+    return replace(thumbnail, sof_at=sof.offset, scan_at=segments[-1].offset + segments[-1].length), "ok"
+
+
+def thumbnail_of(jpeg: bytes) -> tuple[Thumbnail | None, str]:
+    """:func:`jpeg_thumbnail` of a whole JPEG file's bytes (the header part of the rule)."""
+    from imalink.importer.exif_extract import jpeg_exif
+
+    src = BytesSource(jpeg)
+    try:
+        segments = list(iter_jpeg_segments(src))
+        _, width, height = jpeg_frame(src)
+        payload = jpeg_exif(src)
+    except ContainerError as exc:
+        return None, str(exc)
+    return jpeg_thumbnail(src, segments, payload, (width, height))
+
+
+__all__ = ["EmbeddedChoice", "Thumbnail", "bands_are_dark", "choose_embedded", "exif_facts", "exif_thumbnail", "fit", "jpeg_candidates", "jpeg_thumbnail", "same_picture", "same_strip", "thumbnail_of"]

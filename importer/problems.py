@@ -8,7 +8,7 @@ Skipped (nothing that could be imported; reported, exit code stays 0):
 
 Failed (a photo file that could not be imported; exit code 1):
 ``FOLDER_UNREADABLE``, ``FILE_UNREADABLE``, ``FILE_VANISHED``, ``FILE_CHANGED``,
-``PREVIEW_FAILED``, ``NO_PREVIEW_SOURCE``, ``FILES_OF_TWO_PHOTOS``.
+``PREVIEW_FAILED``, ``NO_PREVIEW_SOURCE``, ``FILES_OF_DIFFERENT_PHOTOS``.
 
 Warnings (imported, but something was off): ``EXIF_UNREADABLE``, ``EXIF_UNSUPPORTED_FORMAT``,
 ``EXIF_TRUNCATED``, ``IMAGE_TRUNCATED``, ``IMAGE_WARNING``.

@@ -214,7 +214,7 @@ def resolve(inspected: InspectedGroup, known: Mapping[str, KnownFile]) -> Proces
     hits = [known[f.content_hash] for f in inspected.files if f.content_hash in known]
     photos = sorted({hit.hothash for hit in hits})
     if len(photos) > 1:
-        out.errors.append(Problem("FILES_OF_TWO_PHOTOS", f"the files of this group belong to {len(photos)} different photos of the library; rename one of them to import it apart", inspected.group.label))
+        out.errors.append(Problem("FILES_OF_DIFFERENT_PHOTOS", f"the files of this group belong to {len(photos)} different photos of the library; rename one of them to import it apart", inspected.group.label))
         return out
     out.known_files = len(hits)
     out.images = [f for f in inspected.files if f.content_hash not in known]
@@ -252,7 +252,7 @@ def _apply_preview(pg: ProcessedGroup, outcome: tuple[Hotpreview | None, list[Pr
 
 
 def _needs_preview(pg: ProcessedGroup) -> bool:
-    return bool(pg.images) and pg.known_hothash is None and not any(e.code == "FILES_OF_TWO_PHOTOS" for e in pg.errors)
+    return bool(pg.images) and pg.known_hothash is None and not any(e.code == "FILES_OF_DIFFERENT_PHOTOS" for e in pg.errors)
 
 
 def _worker_init() -> None:

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from imalink.exif.containers import (
-    APP1,
     DECODABLE_SOF,
-    SOF_MARKERS,
     BytesSource,
     ContainerError,
     FileSource,
@@ -30,7 +28,7 @@ from imalink.exif.containers import (
     read_ifd,
     tiff_header,
 )
-from imalink.importer.embedded import Thumbnail, choose_embedded, exif_facts, exif_thumbnail, jpeg_candidates
+from imalink.importer.embedded import Thumbnail, choose_embedded, exif_facts, jpeg_candidates, jpeg_thumbnail
 from imalink.importer.exif_extract import RawExif, exif_of
 from imalink.importer.problems import Problem, reason
 from imalink.importer.scan import PhotoFile
@@ -39,7 +37,6 @@ from imalink.importer.scan import PhotoFile
 # file bigger than this is streamed like a RAW.
 MAX_READ_ONCE_BYTES = 64 * 1024 * 1024
 HASH_CHUNK = 1024 * 1024
-BASELINE_SOF = frozenset({0xC0, 0xC1})
 
 MAX_EMBEDDED_JPEG_BYTES = 64 * 1024 * 1024
 # Where to look for an embedded JPEG when a RAW has no TIFF structure telling where it is.
@@ -161,16 +158,7 @@ def _jpeg_plan(f: PhotoFile, src: Source, exif: RawExif) -> tuple[PreviewPlan, l
         scan = segments[-1].offset + segments[-1].length
         if src.data.rfind(b"\xff\xd9", scan) < 0:
             notes.append(Problem("IMAGE_TRUNCATED", "the file is cut short (its image data has no end); what could be read is imported", f.path))
-    first = segments[0] if segments else None
-    exif_first = first is not None and first.marker == APP1 and exif.data is not None and first.length == len(exif.data)
-    thumbnail, _why = exif_thumbnail(exif.data, (width, height), exif_first)
-    sof = next((seg for seg in segments if seg.marker in SOF_MARKERS), None)
-    if thumbnail is not None:
-        # Only a baseline image's top rows can be decoded from the start of the file alone.
-        if sof is None or sof.marker not in BASELINE_SOF:
-            thumbnail = None
-        else:
-            thumbnail = replace(thumbnail, sof_at=sof.offset, scan_at=segments[-1].offset + segments[-1].length)
+    thumbnail, _why = jpeg_thumbnail(src, segments, exif.data, (width, height))
     return PreviewPlan(f.path, "jpeg", orientation=orientation, thumbnail=thumbnail, frame=(width, height), size=src.size), notes
 
 

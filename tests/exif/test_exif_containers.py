@@ -14,6 +14,7 @@ import struct
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mutations import mutate
 from sandbox import guarded, within_time
 
 from imalink.exif.containers import (
@@ -59,20 +60,7 @@ class CountingSource(BytesSource):
 @st.composite
 def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
     kind = draw(st.sampled_from(sorted(SEEDS)))
-    blob = bytearray(SEEDS[kind])
-    for _ in range(draw(st.integers(1, 10))):
-        op = draw(st.integers(0, 3))
-        at = draw(st.integers(0, len(blob) - 1))
-        if op == 0:
-            blob[at] = draw(st.integers(0, 255))
-        elif op == 1 and at + 4 <= len(blob):
-            word = draw(st.sampled_from([0, 1, 8, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF, len(blob), len(blob) - 4]))
-            blob[at : at + 4] = struct.pack(draw(st.sampled_from(["<I", ">I"])), word)
-        elif op == 2 and at + 2 <= len(blob):
-            blob[at : at + 2] = struct.pack(">H", draw(st.sampled_from([0, 1, 2, 0xFFFF, 0xFFD8, 0xFFD9, 0xFFE1])))
-        elif op == 3:
-            blob = blob[: max(at, 4)]
-    return kind, bytes(blob)
+    return kind, mutate(draw, SEEDS[kind], max_edits=10)
 
 
 def walk_everything(data: bytes) -> int:

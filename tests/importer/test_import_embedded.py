@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageOps, ImageStat
 
-from imalink.exif.containers import BytesSource, iter_jpeg_segments, jpeg_frame
-from imalink.importer.embedded import exif_thumbnail, fit, same_picture
-from imalink.importer.exif_extract import jpeg_exif
+from imalink.importer.embedded import fit, same_picture, thumbnail_of
 from imalink.importer.grouping import iter_groups
 from imalink.importer.preview import make_hotpreview
 from imalink.importer.process import _thumbnails_verified, process_groups
@@ -27,11 +25,7 @@ def camera(img: Image.Image, *, thumb_of: Image.Image | None = None, **exif: obj
 
 
 def verdict(data: bytes) -> str:
-    src = BytesSource(data)
-    payload = jpeg_exif(src)
-    first = next(iter_jpeg_segments(src))
-    _, w, h = jpeg_frame(src)
-    thumb, why = exif_thumbnail(payload, (w, h), first.marker == 0xE1 and payload is not None and first.length == len(payload))
+    thumb, why = thumbnail_of(data)
     return "thumbnail" if thumb is not None else why
 
 

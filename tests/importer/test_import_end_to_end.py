@@ -19,6 +19,7 @@ from imalink.importer.exif_extract import EXIF_HEADER
 from imalink.importer.preview import hothash, make_hotpreview
 from imalink.importer.transport import LocalTransport
 from imalink.importer.upload import ImportRun
+from library import query_library
 
 LIBRARY = """
 query Library {
@@ -35,13 +36,7 @@ query Library {
 
 
 def _library(database_url: str) -> dict[str, Any]:
-    transport = LocalTransport(database_url)
-    try:
-        response = transport.execute(LIBRARY, {})
-    finally:
-        transport.close()
-    assert not response.get("errors"), response
-    return response["data"]
+    return query_library(database_url, LIBRARY)
 
 
 def _photos(library: dict[str, Any]) -> dict[str, dict[str, Any]]:

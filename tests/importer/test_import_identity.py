@@ -15,6 +15,7 @@ from PIL import Image
 from imalink.importer.names import api_name
 from imalink.importer.transport import LocalTransport
 from imalink.importer.upload import CREATE_IMPORT_SESSION, IMPORT_BATCH, ImportRun
+from library import query_library
 from imalink.importer.vectors import camera_jpeg, exif_payload, picture, raw_bytes, thumbnail_jpeg, write_vectors
 
 LIBRARY = """
@@ -22,25 +23,12 @@ query Library {
   photos(first: 500) { totalCount edges { node { hothash width height images { filename contentHash fileSize } } } }
 }"""
 
-NEEDS_SERVER_IDENTITY = pytest.mark.xfail(
-    strict=True,
-    reason="needs the server's file-identity semantics (issue 10 part 1, helper core): a group whose "
-    "file's content hash is known joins that file's photo whatever its hothash. Remove this mark when it lands.",
-)
-
-
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def _library(database_url: str) -> dict[str, Any]:
-    transport = LocalTransport(database_url)
-    try:
-        response = transport.execute(LIBRARY, {})
-    finally:
-        transport.close()
-    assert not response.get("errors"), response
-    return response["data"]["photos"]
+    return query_library(database_url, LIBRARY)["photos"]
 
 
 def _run(database_url: str, *paths: Path, workers: int = 1) -> Any:
@@ -139,7 +127,6 @@ def test_a_copy_of_a_file_in_the_same_run_is_one_photo(database_url: str, shots)
     assert _library(database_url)["totalCount"] == 1
 
 
-@NEEDS_SERVER_IDENTITY
 def test_one_jpeg_with_two_different_hotpreviews_is_one_photo(database_url: str, shots) -> None:
     # Two other clients, racing: neither saw the other's file before sending (no pre-check).
     first = _other_client(database_url, [("IMG_1.JPG", shots["jpeg"])], _canvas_preview(shots["jpeg"]))
@@ -181,3 +168,14 @@ def test_a_copy_met_in_a_later_chunk_is_known_before_its_preview(database_url: s
     summary = _run(database_url, shots["folder"])
     assert summary.photos_created == 6 and summary.already_in_library == 1 and summary.duplicates == 0
     assert sum(summary.preview_sources.values()) == 6  # none for the copy
+
+
+def test_files_of_two_photos_in_one_group_are_not_sent(database_url: str, shots) -> None:
+    _other_client(database_url, [("IMG_1.JPG", shots["jpeg"])], _canvas_preview(shots["jpeg"]))
+    other = camera_jpeg(picture((400, 300), 30), None)
+    _other_client(database_url, [("IMG_1.CR2", shots["raw"])], _canvas_preview(other))
+    (shots["folder"] / "IMG_1.JPG").write_bytes(shots["jpeg"])
+    (shots["folder"] / "IMG_1.CR2").write_bytes(shots["raw"])
+    summary = _run(database_url, shots["folder"])
+    assert [f.code for f in summary.failures] == ["FILES_OF_DIFFERENT_PHOTOS"] and summary.groups_failed == 1
+    assert summary.groups_sent == 0 and _library(database_url)["totalCount"] == 2
