@@ -16,6 +16,7 @@ from imalink.importer.names import api_name
 from imalink.importer.transport import LocalTransport
 from imalink.importer.upload import CREATE_IMPORT_SESSION, IMPORT_BATCH, ImportRun
 from library import query_library
+from tests.support.media import other_encoder_preview
 from imalink.importer.vectors import camera_jpeg, exif_payload, picture, raw_bytes, thumbnail_jpeg, write_vectors
 
 LIBRARY = """
@@ -59,15 +60,6 @@ def _other_client(database_url: str, files: list[tuple[str, bytes]], preview: by
     return response["data"]["importBatch"]["results"][0]
 
 
-def _canvas_preview(jpeg: bytes) -> bytes:
-    """A hotpreview as another client makes it: other size filter and quality, so other bytes."""
-    img = Image.open(io.BytesIO(jpeg)).convert("RGB")
-    img.thumbnail((150, 150), Image.Resampling.LANCZOS)
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=92)
-    return buf.getvalue()
-
-
 @pytest.fixture
 def shots(tmp_path: Path) -> dict[str, Any]:
     folder = tmp_path / "shots"
@@ -95,7 +87,7 @@ def test_content_hashes_are_sent_and_a_second_run_makes_no_hotpreview(database_u
 
 def test_a_file_imported_by_another_client_is_not_imported_again(database_url: str, shots) -> None:
     (shots["folder"] / "IMG_1.JPG").write_bytes(shots["jpeg"])
-    other = _other_client(database_url, [("IMG_1.JPG", shots["jpeg"])], _canvas_preview(shots["jpeg"]))
+    other = _other_client(database_url, [("IMG_1.JPG", shots["jpeg"])], other_encoder_preview(shots["jpeg"]))
     assert other["status"] == "CREATED"
     summary = _run(database_url, shots["folder"])
     assert summary.already_in_library == 1 and summary.groups_sent == 0
@@ -103,7 +95,7 @@ def test_a_file_imported_by_another_client_is_not_imported_again(database_url: s
 
 
 def test_a_raw_arriving_after_its_jpeg_came_from_another_client_joins_that_photo(database_url: str, shots) -> None:
-    other = _other_client(database_url, [("IMG_1.JPG", shots["jpeg"])], _canvas_preview(shots["jpeg"]))
+    other = _other_client(database_url, [("IMG_1.JPG", shots["jpeg"])], other_encoder_preview(shots["jpeg"]))
     (shots["folder"] / "IMG_1.JPG").write_bytes(shots["jpeg"])
     (shots["folder"] / "IMG_1.CR2").write_bytes(shots["raw"])
     summary = _run(database_url, shots["folder"])
@@ -129,7 +121,7 @@ def test_a_copy_of_a_file_in_the_same_run_is_one_photo(database_url: str, shots)
 
 def test_one_jpeg_with_two_different_hotpreviews_is_one_photo(database_url: str, shots) -> None:
     # Two other clients, racing: neither saw the other's file before sending (no pre-check).
-    first = _other_client(database_url, [("IMG_1.JPG", shots["jpeg"])], _canvas_preview(shots["jpeg"]))
+    first = _other_client(database_url, [("IMG_1.JPG", shots["jpeg"])], other_encoder_preview(shots["jpeg"]))
     img = Image.open(io.BytesIO(shots["jpeg"])).convert("RGB").resize((150, 113))
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=60)
@@ -171,9 +163,9 @@ def test_a_copy_met_in_a_later_chunk_is_known_before_its_preview(database_url: s
 
 
 def test_files_of_two_photos_in_one_group_are_not_sent(database_url: str, shots) -> None:
-    _other_client(database_url, [("IMG_1.JPG", shots["jpeg"])], _canvas_preview(shots["jpeg"]))
+    _other_client(database_url, [("IMG_1.JPG", shots["jpeg"])], other_encoder_preview(shots["jpeg"]))
     other = camera_jpeg(picture((400, 300), 30), None)
-    _other_client(database_url, [("IMG_1.CR2", shots["raw"])], _canvas_preview(other))
+    _other_client(database_url, [("IMG_1.CR2", shots["raw"])], other_encoder_preview(other))
     (shots["folder"] / "IMG_1.JPG").write_bytes(shots["jpeg"])
     (shots["folder"] / "IMG_1.CR2").write_bytes(shots["raw"])
     summary = _run(database_url, shots["folder"])
