@@ -196,10 +196,13 @@ def _from_thumbnail(plan: PreviewPlan) -> Hotpreview | None:
     if verdict is None:
         # The first file of this camera and software: compare with the decoded picture.
         main = decode_small(read_span(plan.path, None), allow_truncated=True, read_orientation=False)
-        verdict = same_picture(orient(small, plan.orientation), orient(main.image, plan.orientation))
-        _thumbnails_verified[thumb.key] = verdict
-        if not verdict:
-            return finish(main, orientation=plan.orientation)
+        if any(code == "IMAGE_TRUNCATED" for code, _ in main.notes):
+            verdict = True  # a file cut short proves nothing about its camera's thumbnails
+        else:
+            verdict = same_picture(orient(small, plan.orientation), orient(main.image, plan.orientation))
+            _thumbnails_verified[thumb.key] = verdict
+            if not verdict:
+                return finish(main, orientation=plan.orientation)
     if not verdict:
         return None
     return finish(decoded, orientation=plan.orientation, crop=thumb.crop, size=_shown(plan), label="thumbnail")

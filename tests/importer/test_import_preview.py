@@ -204,3 +204,20 @@ def test_a_jpeg_whose_draft_fails_is_refused_not_decoded_in_full(tmp_path: Path,
     monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", lambda self, mode, size: None)
     with pytest.raises(RuntimeError, match="draft"):
         make_hotpreview(make_jpeg(tmp_path / "a.jpg"))
+
+
+@pytest.mark.parametrize("thumbnail", [False, True], ids=["decoded", "from-thumbnail"])
+def test_a_truncated_jpeg_with_intact_exif_is_imported_with_one_warning(tmp_path: Path, thumbnail: bool) -> None:
+    from imalink.importer.vectors import camera_jpeg, exif_payload, picture, thumbnail_jpeg
+
+    img = picture((800, 600), 2)
+    payload = exif_payload(thumbnail=thumbnail_jpeg(img) if thumbnail else None, pixel_size=img.size)
+    whole = camera_jpeg(img, payload)
+    (tmp_path / "IMG_1.JPG").write_bytes(whole[: len(whole) * 2 // 3])
+    (group,) = iter_groups(iter_folders([tmp_path]))
+    result = process_group(group)
+    assert result.sendable and not result.errors
+    assert result.images[0].exif == payload  # the EXIF is sent whole
+    assert [w.code for w in result.warnings] == ["IMAGE_TRUNCATED"]
+    assert result.preview.source == ("thumbnail" if thumbnail else "decoded")
+    assert (result.preview.width, result.preview.height) == (800, 600)
