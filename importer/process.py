@@ -160,7 +160,10 @@ def _preview(plan: PreviewPlan) -> Hotpreview:
     data = read_span(plan.path, plan.span)
     decoded = decode_small(data, allow_truncated=True, read_orientation=False)
     if plan.crop is not None and not bands_are_dark(decoded.image, decoded.box(plan.crop)):
-        # Not a letterboxed copy after all: decode the largest embedded JPEG instead.
+        # Not a letterboxed copy after all: decode the largest embedded JPEG instead (never the
+        # whole RAW file, which a span of None would read).
+        if plan.fallback is None:
+            return finish(decoded, orientation=plan.orientation, label=plan.label)
         return _preview(replace(plan, span=plan.fallback, crop=None, fallback=None))
     return finish(decoded, orientation=plan.orientation, crop=plan.crop, size=_shown(plan), label=plan.label)
 
