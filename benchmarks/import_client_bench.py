@@ -1,31 +1,32 @@
-"""Throughput and memory of the import client's file work (the dry-run path).
+"""Throughput and memory of the import client's file work (the dry-run path), against the client
+as it was before file identity, measured in the same run on the same files.
 
-Generates a tree of JPEG+RAW groups in a temporary folder: 12-megapixel JPEGs carrying piexif
-EXIF (six distinct pictures, each file with its own EXIF), and TIFF RAW stand-ins (IFD0, Exif
-IFD, an embedded 640x427 preview JPEG in IFD1, 1 MiB of fake sensor bytes). Then measures, in one run:
+Builds, in a temporary folder, camera-like groups of a 12-megapixel JPEG (EXIF APP1 first, as
+cameras write it) and a TIFF RAW stand-in (IFD0, Exif IFD, a 640x427 preview, 1 MiB of sensor
+bytes), in two sets:
 
-- ``importer``: scanning + grouping + raw EXIF of both files + hotpreview + hothash, exactly what
-  ``imalink import --dry-run`` does (worker processes, one per CPU);
-- ``baseline``: a bare single-process Pillow loop over the same JPEGs
-  (open, draft, thumbnail, save): the least work any client must do per photo;
-- ``floor``: a bare single-process ``Image.open; draft; load`` loop: libjpeg's draft-mode decode
-  alone, which no client can go below (its Huffman decoding reads every byte of the JPEG).
+- ``thumbnail``: each JPEG's EXIF carries a 160x120 thumbnail of the picture (most cameras and
+  phones): the client may make the hotpreview from it;
+- ``decode``: the same JPEGs without a thumbnail: the client must decode every JPEG;
 
-The three are run in interleaved rounds (``--rounds``) and medians are reported, because other
-work may share the machine. It prints groups/s, CPU ms per group, the importer/baseline ratio,
-the rate the floor allows on every CPU, and peak RSS of the main process and the largest worker. JPEG decoding cost grows with the *compressed* size
-(libjpeg must entropy-decode every coefficient even at 1/8 scale), so the JPEGs' detail level
-(``--detail``) sets the absolute figures; the ratio is what the client adds or saves.
+and a set of iPhone-like HEIC files (4032x3024 in 512-px tiles, a 320x240 thumbnail, EXIF).
 
-    .venv/bin/python benchmarks/import_client_bench.py [--groups 300] [--detail 10] [--rounds 3]
-    .venv/bin/python benchmarks/import_client_bench.py --keep /tmp/tree   # build once, keep it
-    .venv/bin/python benchmarks/import_client_bench.py --reuse /tmp/tree  # measure that tree again
+Then, in interleaved rounds (medians), each set is imported with ``--dry-run`` semantics by:
+
+- ``previous``: the client before file identity (full draft-mode decode of every JPEG, no
+  content hash), taken from git (``--previous REV``) and run from an exported copy;
+- ``current``: this client (content hash of every file, the embedded-preview rule, HEIC).
+
+Each run is a fresh process (so its peak RSS is its own); rates are groups per second of the run
+itself. The figures are ratios current/previous because the machine is shared.
+
+    .venv/bin/python benchmarks/import_client_bench.py [--groups 200] [--heic 40] [--detail 17] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import io
+import json
 import os
 import resource
 import shutil
@@ -35,22 +36,26 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-import piexif
-from PIL import Image
+ROOT = Path(__file__).resolve().parents[1]
+if "--run-once" not in sys.argv:
+    # A measured run imports whichever client PYTHONPATH names (the previous one from git, or
+    # the installed one): the checkout must not shadow it.
+    sys.path.insert(0, str(ROOT))
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from imalink.importer.process import default_workers  # noqa: E402
-from imalink.importer.upload import ImportRun  # noqa: E402
-
-SIZE = (4000, 3000)  # 12 megapixels
-DISTINCT_IMAGES = 6
+SIZE = (4000, 3000)  # 12 megapixels, 4:3 like a phone or a compact camera
+HEIC_SIZE = (4032, 3024)
+DISTINCT_IMAGES = 4
+PREVIOUS_REV = "b68f905"
+"""The last commit of the client before file identity (hothash from a full decode of every JPEG)."""
 
 
-def photo_like(seed: int, detail: int) -> Image.Image:
+def photo_like(seed: int, detail: int, size: tuple[int, int] = SIZE) -> Any:
     """Smooth gradients (sky, shading) plus sensor-like noise; ``detail`` 0-100 sets the noise."""
-    w, h = SIZE
+    from PIL import Image
+
+    w, h = size
     lin = Image.linear_gradient("L").resize((w, h))
     rad = Image.radial_gradient("L").resize((w, h))
     img = Image.merge("RGB", (lin.rotate(seed * 40, expand=False), rad, lin.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
@@ -60,163 +65,160 @@ def photo_like(seed: int, detail: int) -> Image.Image:
     return img
 
 
-def jpeg(img: Image.Image, quality: int = 90) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=quality)
-    return buf.getvalue()
+def build_sets(root: Path, groups: int, heics: int, detail: int) -> dict[str, Any]:
+    """The three trees under ``root``; returns their average file sizes."""
+    from imalink.importer.vectors import camera_jpeg, exif_payload, heic_bytes, pillow_jpeg, raw_bytes, thumbnail_jpeg
 
-
-def exif(i: int) -> bytes:
-    return piexif.dump({
-        "0th": {piexif.ImageIFD.Make: b"Canon", piexif.ImageIFD.Model: b"EOS 5D", piexif.ImageIFD.Orientation: 1},
-        "Exif": {piexif.ExifIFD.DateTimeOriginal: f"2024:05:{1 + i % 28:02d} 10:{i % 60:02d}:00".encode(), piexif.ExifIFD.ISOSpeedRatings: 100},
-    })
-
-
-def tiff_raw(preview: bytes, exif_payload: bytes, sensor: bytes) -> bytes:
-    """A RAW stand-in: piexif's TIFF (IFD0, Exif IFD) with IFD1 pointing at ``preview``."""
-    tiff = piexif.dump({**piexif.load(exif_payload), "1st": {piexif.ImageIFD.Compression: 6}, "thumbnail": preview})[6:]
-    return tiff + sensor
-
-
-def build_tree(root: Path, groups: int, detail: int) -> int:
-    """The tree: folders of 100 groups. Returns the total JPEG bytes."""
-    bases = [jpeg(photo_like(s, detail)) for s in range(DISTINCT_IMAGES)]
-    raw_preview = jpeg(photo_like(0, detail).resize((1620, 1080)), 80)
-    sensor = os.urandom(1 << 20)
-    total = 0
+    bases = [photo_like(s, detail) for s in range(DISTINCT_IMAGES)]
+    thumbs = [thumbnail_jpeg(b) for b in bases]
+    raw_preview = pillow_jpeg(bases[0].resize((640, 427)), 80)
+    sizes: dict[str, list[int]] = {"thumbnail": [], "decode": [], "heic": []}
+    # Encode each picture once; only the EXIF (the capture time) differs between files.
+    encoded = {s: camera_jpeg(bases[s], None, quality=92)[2:] for s in range(DISTINCT_IMAGES)}
+    raw, _ = raw_bytes(preview=raw_preview, sensor_bytes=1 << 20)
     for i in range(groups):
-        folder = root / f"{100 + i // 100}CANON"
+        taken = f"2024:05:{1 + i % 28:02d} 10:{i // 60 % 60:02d}:{i % 60:02d}"
+        for name in ("thumbnail", "decode"):
+            folder = root / name / f"{100 + i // 100}CANON"
+            folder.mkdir(parents=True, exist_ok=True)
+            payload = exif_payload(taken=taken, thumbnail=thumbs[i % DISTINCT_IMAGES] if name == "thumbnail" else None, pixel_size=SIZE)
+            app1 = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+            data = b"\xff\xd8" + app1 + encoded[i % DISTINCT_IMAGES]
+            (folder / f"IMG_{i:04d}.JPG").write_bytes(data)
+            (folder / f"IMG_{i:04d}.CR2").write_bytes(raw)
+            sizes[name].append(len(data))
+    if heics:
+        heic_bases = [photo_like(s, detail, HEIC_SIZE) for s in range(2)]
+        marker = "2024:06:01 12:00:00"
+        encoded_heic = [heic_bytes(b, exif_payload(make="Apple", model="iPhone 13", taken=marker, orientation=6), thumbnail=320, tile_size=512) for b in heic_bases]
+        folder = root / "heic" / "100APPLE"
         folder.mkdir(parents=True, exist_ok=True)
-        payload = exif(i)
-        out = io.BytesIO()
-        piexif.insert(payload, bases[i % DISTINCT_IMAGES], out)
-        (folder / f"IMG_{i:04d}.JPG").write_bytes(out.getvalue())
-        total += len(out.getvalue())
-        # piexif keeps IFD1's JPEG within 64 KiB, so the stand-in's preview is a smaller JPEG.
-        (folder / f"IMG_{i:04d}.CR2").write_bytes(tiff_raw(jpeg(Image.open(io.BytesIO(raw_preview)).resize((640, 427)), 80), payload, sensor))
-    return total
+        for i in range(heics):
+            # Distinct files from two encodes: the capture time in the EXIF item is rewritten in place.
+            taken = f"2024:06:{1 + i % 28:02d} 12:{i // 60 % 60:02d}:{i % 60:02d}".encode()
+            data = encoded_heic[i % 2].replace(marker.encode(), taken)
+            (folder / f"IMG_{i:04d}.HEIC").write_bytes(data)
+            sizes["heic"].append(len(data))
+    return {k: statistics.fmean(v) if v else 0 for k, v in sizes.items()}
 
 
-def cpu_seconds() -> float:
-    """User+system CPU time of this process and its reaped children (the worker pool)."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+def previous_tree(rev: str, into: Path) -> Path | None:
+    """An importable copy of the client at ``rev`` (``imalink`` with the design's folders inside)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True)
+    if archive.returncode != 0:
+        print(f"previous client: git archive {rev} failed ({archive.stderr.decode().strip()}); not measured")
+        return None
+    src = into / "src"
+    src.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
+    pkg = into / "pkg"
+    shutil.copytree(src / "imalink", pkg / "imalink")
+    for folder in ("db", "exif", "importer", "resolvers", "schema"):
+        shutil.copytree(src / folder, pkg / "imalink" / folder)
+    return pkg
 
 
-def baseline(root: Path) -> float:
-    """Seconds for the bare loop over every JPEG in ``root``."""
-    paths = sorted(root.rglob("*.JPG"))
-    start = time.perf_counter()
-    for p in paths:
-        with Image.open(p) as img:
-            img.draft("RGB", (150, 150))
-            img.thumbnail((150, 150))
-            img.save(io.BytesIO(), "JPEG", quality=85)
-    return time.perf_counter() - start
+def run_once(path: str) -> dict[str, Any]:
+    """Import ``path`` (dry run) in this process; the figures as JSON-ready data."""
+    from imalink.importer.upload import ImportRun
 
-
-def floor(root: Path) -> float:
-    """Seconds for decoding every JPEG in ``root`` in draft mode, and nothing else."""
-    paths = sorted(root.rglob("*.JPG"))
-    start = time.perf_counter()
-    for p in paths:
-        with Image.open(p) as img:
-            assert img.draft("RGB", (150, 150)) is not None
-            img.load()
-    return time.perf_counter() - start
-
-
-def importer(paths: list[Path], workers: int | None) -> tuple[float, int]:
-    run = ImportRun(paths, None, dry_run=True, workers=workers)
+    run = ImportRun([path], None, dry_run=True)
+    cpu = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     summary = run.run()
     elapsed = time.perf_counter() - start
-    assert summary.groups_failed == 0, summary.failures[:3]
-    return elapsed, summary.groups_ready
+    after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = sum(a.ru_utime + a.ru_stime - (b.ru_utime + b.ru_stime) for a, b in zip(after, cpu))
+    hwm = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:"))
+    return {
+        "groups": summary.groups_ready,
+        "failed": summary.groups_failed,
+        "seconds": elapsed,
+        "cpu_ms_per_group": cpu_s / max(summary.groups_ready, 1) * 1000,
+        "rss_main_mib": hwm / 1024,
+        "rss_worker_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "sources": dict(getattr(summary, "preview_sources", {}) or {}),
+    }
 
 
-def maxrss_mib(who: int) -> float:
-    """Peak RSS of the largest reaped child (RUSAGE_CHILDREN)."""
-    return resource.getrusage(who).ru_maxrss / 1024
-
-
-def peak_rss_mib() -> float:
-    """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so it
-    would report the tree builder's memory."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return maxrss_mib(resource.RUSAGE_SELF)
-
-
-def measure(root: Path, groups: int, jpeg_bytes: int, workers: int | None, rounds: int) -> None:
-    """The measurements, in a fresh process so that peak RSS is the importer's alone."""
-    workers = workers or default_workers()
-    first_folder = sorted(p for p in root.iterdir() if p.is_dir())[0]
-    importer([first_folder], workers)  # warm-up: page cache, imports, pool start; 100 groups
-    rss_small = peak_rss_mib()
-    rates: dict[str, list[float]] = {"importer": [], "baseline": [], "floor": []}
-    cpu_ms: dict[str, list[float]] = {"importer": [], "baseline": [], "floor": []}
-    rss_full = 0.0
-    for _ in range(rounds):
-        cpu = cpu_seconds()
-        took, sent = importer([root], workers)
-        rates["importer"].append(sent / took)
-        cpu_ms["importer"].append((cpu_seconds() - cpu) / sent * 1000)
-        # Before the bare loops decode in this process: the main process's peak is the importer's.
-        rss_full = rss_full or peak_rss_mib()
-        for name, loop in (("baseline", baseline), ("floor", floor)):
-            cpu = cpu_seconds()
-            took = loop(root)
-            rates[name].append(groups / took)
-            cpu_ms[name].append((cpu_seconds() - cpu) / groups * 1000)
-
-    rate = {k: statistics.median(v) for k, v in rates.items()}
-    ms = {k: statistics.median(v) for k, v in cpu_ms.items()}
-    mb = jpeg_bytes / groups / 1e6
-    print(f"medians of {rounds} interleaved rounds; JPEG avg {mb:.2f} MB")
-    print(f"importer (dry run, {workers} worker processes): {rate['importer']:7.1f} groups/s  CPU {ms['importer']:5.1f} ms/group  ({rate['importer'] * mb:.0f} MB of JPEG/s)")
-    print(f"baseline (open, draft, thumbnail, save; 1 process): {rate['baseline']:7.1f} groups/s  CPU {ms['baseline']:5.1f} ms/group")
-    print(f"floor    (open, draft, load; 1 process):            {rate['floor']:7.1f} groups/s  CPU {ms['floor']:5.1f} ms/group  ({mb / ms['floor'] * 1000:.0f} MB of JPEG/s per CPU)")
-    print(f"ratio importer / baseline: {rate['importer'] / rate['baseline']:.2f}x wall, {ms['importer'] / ms['baseline']:.2f}x CPU per group; importer CPU over the floor: {ms['importer'] - ms['floor']:+.1f} ms/group")
-    # CPU time per group does not depend on what else runs on the machine: it gives the
-    # rate the importer would reach with every CPU to itself, and the floor's the most any could.
-    print(f"with {workers} idle CPUs: importer about {workers * 1000 / ms['importer']:.0f} groups/s; the floor allows at most {workers * 1000 / ms['floor']:.0f} groups/s")
-    print(f"peak RSS: main process {rss_full:.0f} MiB (after the first 100 groups: {rss_small:.0f} MiB), largest worker {maxrss_mib(resource.RUSAGE_CHILDREN):.0f} MiB")
-    print(f"load average after the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes share them)")
+def measure(client: str, path: Path, previous: Path | None) -> dict[str, Any]:
+    env = dict(os.environ)
+    if client == "previous":
+        assert previous is not None
+        env["PYTHONPATH"] = str(previous)
+    done = subprocess.run([sys.executable, __file__, "--run-once", str(path)], capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
+    if done.returncode != 0:
+        sys.exit(f"{client} failed on {path}:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--groups", type=int, default=300)
-    parser.add_argument("--detail", type=int, default=10, help="noise blended into the JPEGs, 0-100 (default 10: about 2 MB per 12 MP JPEG)")
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of importer, baseline and floor (default 3; medians)")
-    parser.add_argument("--keep", type=Path, help="build the tree here and keep it")
-    parser.add_argument("--reuse", type=Path, help="measure a tree built before with --keep (no building)")
-    parser.add_argument("--measure", nargs=2, metavar=("ROOT", "JPEG_BYTES"), help=argparse.SUPPRESS)
+    parser.add_argument("--groups", type=int, default=200, help="JPEG+RAW groups per set (default 200)")
+    parser.add_argument("--heic", type=int, default=40, help="HEIC files (default 40; 0 to skip)")
+    parser.add_argument("--detail", type=int, default=17, help="noise blended into the pictures, 0-100 (default 17: about 4 MB per 12 MP JPEG)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--previous", default=PREVIOUS_REV, help=f"git revision of the client to compare with (default {PREVIOUS_REV})")
+    parser.add_argument("--keep", type=Path, help="build the trees here and keep them")
+    parser.add_argument("--reuse", type=Path, help="measure trees built before with --keep")
+    parser.add_argument("--run-once", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.measure:
-        measure(Path(args.measure[0]), args.groups, int(args.measure[1]), args.workers, args.rounds)
+    if args.run_once:
+        print(json.dumps(run_once(args.run_once)))
         return
 
-    extra = ["--rounds", str(args.rounds)] + (["--workers", str(args.workers)] if args.workers else [])
-    if args.reuse:
-        jpegs = sorted(args.reuse.rglob("*.JPG"))
-        jpeg_bytes = sum(p.stat().st_size for p in jpegs)
-        print(f"tree: {len(jpegs)} groups in {args.reuse}, JPEG avg {jpeg_bytes / len(jpegs) / 1e6:.2f} MB", flush=True)
-        subprocess.run([sys.executable, __file__, "--groups", str(len(jpegs)), "--measure", str(args.reuse), str(jpeg_bytes), *extra], check=True)
-        return
-    root = args.keep or Path(tempfile.mkdtemp(prefix="imalink-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="imalink-client-bench-"))
+    root = args.reuse or args.keep or work / "trees"
     try:
-        t = time.perf_counter()
-        jpeg_bytes = build_tree(root, args.groups, args.detail)
-        print(f"tree: {args.groups} groups (12 MP JPEG + TIFF RAW stand-in), JPEG avg {jpeg_bytes / args.groups / 1e6:.2f} MB, built in {time.perf_counter() - t:.0f} s", flush=True)
-        subprocess.run([sys.executable, __file__, "--groups", str(args.groups), "--measure", str(root), str(jpeg_bytes), *extra], check=True)
+        if not args.reuse:
+            t = time.perf_counter()
+            sizes = build_sets(root, args.groups, args.heic, args.detail)
+            print(f"built in {time.perf_counter() - t:.0f} s: {args.groups} groups per JPEG set (12 MP JPEG avg "
+                  f"{sizes['thumbnail'] / 1e6:.2f} MB + TIFF RAW stand-in), {args.heic} HEIC (avg {sizes['heic'] / 1e6:.2f} MB)", flush=True)
+        previous = previous_tree(args.previous, work / "previous")
+        sets = [s for s in ("thumbnail", "decode", "heic") if (root / s).is_dir()]
+        for s in sets:  # page cache: every run reads from memory, none from disk
+            for p in (root / s).rglob("*"):
+                if p.is_file():
+                    p.read_bytes()
+        results: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for _ in range(args.rounds):
+            for s in sets:
+                clients = ["current"] if s == "heic" or previous is None else ["previous", "current"]
+                for client in clients:
+                    results.setdefault((s, client), []).append(measure(client, root / s, previous))
+
+        def med(s: str, client: str, key: str) -> float:
+            return statistics.median(r[key] for r in results[(s, client)])
+
+        def rate(s: str, client: str) -> float:
+            return statistics.median(r["groups"] / r["seconds"] for r in results[(s, client)])
+
+        print(f"\nmedians of {args.rounds} interleaved rounds, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (the machine is shared)")
+        print(f"{'set':10} {'client':9} {'groups/s':>9} {'CPU ms/grp':>10} {'RSS main':>9} {'RSS worker':>10}  hotpreviews")
+        for (s, client), runs in results.items():
+            print(f"{s:10} {client:9} {rate(s, client):9.1f} {med(s, client, 'cpu_ms_per_group'):10.1f} "
+                  f"{med(s, client, 'rss_main_mib'):7.0f} MiB {med(s, client, 'rss_worker_mib'):8.0f} MiB  {runs[-1]['sources'] or '-'}")
+            assert all(r["failed"] == 0 for r in runs), f"{s}/{client}: groups failed"
+        print()
+        for s in ("thumbnail", "decode"):
+            if (s, "previous") in results:
+                print(f"{s}: current / previous = {rate(s, 'current') / rate(s, 'previous'):.2f}x groups/s "
+                      f"({med(s, 'previous', 'cpu_ms_per_group') / med(s, 'current', 'cpu_ms_per_group'):.2f}x less CPU per group)")
+        if ("heic", "current") in results:
+            print(f"heic: {rate('heic', 'current'):.1f} groups/s")
+        # Memory does not grow with the number of groups: the first folder alone against the set.
+        first = sorted(p for p in (root / "thumbnail").iterdir() if p.is_dir())[0]
+        small = measure("current", first, previous)
+        print(f"peak RSS, current client: main {small['rss_main_mib']:.0f} MiB after {small['groups']} groups, "
+              f"{med('thumbnail', 'current', 'rss_main_mib'):.0f} MiB after {args.groups}; largest worker "
+              f"{small['rss_worker_mib']:.0f} / {med('thumbnail', 'current', 'rss_worker_mib'):.0f} MiB")
     finally:
-        if args.keep is None:
-            shutil.rmtree(root, ignore_errors=True)
+        if args.keep is None and args.reuse is None:
+            shutil.rmtree(work, ignore_errors=True)
+        elif args.keep is not None:
+            shutil.rmtree(work / "previous", ignore_errors=True)
+            print(f"(kept {args.keep})")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from dataclasses import fields, replace
 
 from . import policy, values
 from .jpeg import find_exif_segment
+from .makernotes import maker_note_iso
 from .tiff import EXIF_POINTER, GPS_POINTER, Ifd, TiffError, parse_header
 from .types import GROUPED_FIELDS, ExifMetadata, ExifReading
 
@@ -66,6 +67,11 @@ def _read(data: bytes) -> ExifReading:
     iso = values.first_int(exif, _ISO)
     if iso is None and tiff.magic == b"IIU\x00":
         iso = values.first_int(ifd0, _PANASONIC_ISO)
+    if iso is None:
+        try:
+            iso = maker_note_iso(tiff, ifd0, exif)
+        except Exception:  # noqa: BLE001 - a damaged maker note costs only its own ISO
+            warnings.append("MakerNote: unreadable")
     orientation = values.first_int(ifd0, _ORIENTATION)
 
     metadata = ExifMetadata(

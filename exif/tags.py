@@ -84,7 +84,7 @@ def _tags(data: bytes) -> dict[str, dict[str, Any]]:
 def _directory(name: str, ifd: Ifd, budget: list[int]) -> dict[str, Any]:
     names = _NAMES[name]
     out: dict[str, Any] = {}
-    for tag in sorted(ifd.entries):
+    for tag in sorted(ifd.positions):
         if tag in _POINTERS:
             continue
         entry = ifd.get(tag)

@@ -1,101 +1,62 @@
-"""A bounded reader for TIFF-structured EXIF: header, directories, entries.
+"""TIFF-structured EXIF as the engine reads it: the header of a payload, and its directories.
 
-Nothing here trusts the input. Every count and offset is checked against the blob before it is
-used, directories are visited at most once, and each directory is capped in entries, so the work
-done is bounded by the blob's length whatever it claims. Values are not decoded here (see
-``values.py``); an entry only records where its bytes are.
+The walking itself (directories, entries, bounds) is :mod:`.containers`, shared with the import
+client. This module adds what reading *one payload* needs: the ``Exif\\0\\0`` prefix, a
+readable error for data that is no EXIF at all, and loop detection (each directory is read at
+most once per payload, so the work is bounded by the payload's length whatever it claims).
 """
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-EXIF_PREFIX = b"Exif\x00\x00"
+from .containers import (
+    EXIF_HEADER,
+    MAX_IFD_ENTRIES,
+    TIFF_MAGIC,
+    TYPE_SIZES,
+    BytesSource,
+    ContainerError,
+    Entry,
+    Ifd,
+    Source,
+    read_ifd,
+    tiff_header,
+)
 
-# Classic TIFF plus the RAW variants that keep the TIFF layout but change the magic number.
-_MAGICS: dict[bytes, str] = {
-    b"II*\x00": "<",
-    b"MM\x00*": ">",
-    b"IIU\x00": "<",  # Panasonic RW2
-    b"IIRO": "<",  # Olympus ORF
-    b"IIRS": "<",  # Olympus ORF (some models)
-    b"MMOR": ">",  # Olympus ORF, big-endian
-}
-
-# Bytes per value for each TIFF field type; other types are unknown and their entries skipped.
-TYPE_SIZES: dict[int, int] = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
-
-# Real directories hold a few dozen entries (the largest seen in the corpus: < 100). The cap keeps
-# a hostile count from costing more than a fraction of a millisecond.
-MAX_ENTRIES = 512
+EXIF_PREFIX = EXIF_HEADER
+MAX_ENTRIES = MAX_IFD_ENTRIES
 
 # Pointer tags: where the sub-directories live.
 EXIF_POINTER = 0x8769
 GPS_POINTER = 0x8825
 INTEROP_POINTER = 0xA005
 
+__all__ = ["EXIF_POINTER", "EXIF_PREFIX", "GPS_POINTER", "INTEROP_POINTER", "TYPE_SIZES", "Entry", "Ifd", "Tiff", "TiffError", "parse_header"]
+
 
 class TiffError(ValueError):
     """The blob has no readable TIFF structure; the message is a short human sentence."""
-
-
-class Entry(NamedTuple):
-    """One directory entry: its type, value count and the absolute offset of its value bytes."""
-
-    type: int
-    count: int
-    offset: int
-
-    @property
-    def size(self) -> int:
-        return TYPE_SIZES[self.type] * self.count
-
-
-@dataclass(slots=True)
-class Ifd:
-    """One directory: where each tag's 12-byte entry is, plus the blob they point into.
-
-    Entries are decoded and bounds-checked only when asked for (:meth:`get`): ``read_exif`` needs
-    a third of them, so this keeps the common path short.
-    """
-
-    buf: bytes
-    endian: str
-    entries: dict[int, int] = field(default_factory=dict)
-    next_offset: int = 0
-
-    def get(self, tag: int) -> Entry | None:
-        """The entry for ``tag``; ``None`` when absent, of unknown type or reaching past the blob."""
-        pos = self.entries.get(tag)
-        if pos is None:
-            return None
-        typ, count, value = struct.unpack_from(self.endian + "HII", self.buf, pos + 2)
-        size = TYPE_SIZES.get(typ)
-        if size is None:
-            return None
-        total = size * count
-        if total <= 4:
-            return Entry(typ, count, pos + 8)
-        if value + total > len(self.buf):
-            return None
-        return Entry(typ, count, value)
 
 
 @dataclass(slots=True)
 class Tiff:
     """A validated TIFF header: the TIFF bytes (without ``Exif\\0\\0``), byte order, first IFD."""
 
-    buf: bytes
-    endian: str
+    source: Source
+    order: str
     ifd0_offset: int
     magic: bytes
     visited: set[int] = field(default_factory=set)
 
     def ifd(self, offset: int) -> tuple[Ifd | None, str | None]:
         """Read the directory at ``offset``: ``(ifd, None)`` or ``(None, reason)``."""
-        return read_ifd(self, offset)
+        if offset in self.visited:
+            return None, "directory loop"
+        if 8 <= offset < self.source.size:
+            self.visited.add(offset)
+        return read_ifd(self.source, self.order, offset)
 
     def sub_ifd(self, parent: Ifd | None, tag: int) -> tuple[Ifd | None, str | None]:
         """Follow a pointer tag of ``parent``; ``(None, None)`` when the tag is absent."""
@@ -103,12 +64,12 @@ class Tiff:
             return None, None
         entry = parent.get(tag)
         if entry is None:
-            return (None, "directory pointer is unreadable") if tag in parent.entries else (None, None)
+            return (None, "directory pointer is unreadable") if tag in parent.positions else (None, None)
         # A pointer is one LONG (or IFD); anything else (text, a list) is not followed.
         if entry.type not in (4, 13) or entry.count != 1:
             return None, "directory pointer is empty or of the wrong type"
-        (offset,) = struct.unpack_from(self.endian + "I", self.buf, entry.offset)
-        return read_ifd(self, offset)
+        (offset,) = struct.unpack(self.order + "I", parent.value(entry))
+        return self.ifd(offset)
 
 
 def parse_header(data: bytes) -> Tiff:
@@ -118,37 +79,13 @@ def parse_header(data: bytes) -> Tiff:
         if not data:
             raise TiffError("The data is empty.")
         raise TiffError("The data is too short to hold a TIFF header.")
-    endian = _MAGICS.get(bytes(buf[:4]))
-    if endian is None:
+    if bytes(buf[:4]) not in TIFF_MAGIC:
         if data[:2] == b"\xff\xd8":
             raise TiffError("This is a whole JPEG file, not its EXIF segment.")
         raise TiffError("The data does not start with an EXIF or TIFF header.")
-    (ifd0_offset,) = struct.unpack_from(endian + "I", buf, 4)
-    return Tiff(bytes(buf), endian, ifd0_offset, bytes(buf[:4]))
-
-
-def read_ifd(tiff: Tiff, offset: int) -> tuple[Ifd | None, str | None]:
-    """Read one directory, keeping every entry whose value lies inside the blob."""
-    buf, endian = tiff.buf, tiff.endian
-    end = len(buf)
-    if offset < 8 or offset + 2 > end:
-        return None, "directory offset out of range"
-    if offset in tiff.visited:
-        return None, "directory loop"
-    tiff.visited.add(offset)
-    (count,) = struct.unpack_from(endian + "H", buf, offset)
-    warning = None
-    fit = (end - offset - 2) // 12
-    if count > fit or count > MAX_ENTRIES:
-        count = min(count, fit, MAX_ENTRIES)
-        warning = "directory truncated"
-    if count == 0:
-        return Ifd(buf, endian), warning or "empty directory"
-    # One unpack of all tag ids; entries are located, not decoded (see Ifd.get). Reversed so
-    # that a duplicated tag keeps its first entry.
-    tags = struct.unpack_from(endian + "H10x" * count, buf, offset + 2)
-    positions = range(offset + 2, offset + 2 + 12 * count, 12)
-    entries = dict(zip(reversed(tags), reversed(positions)))
-    next_pos = offset + 2 + 12 * count
-    next_offset = struct.unpack_from(endian + "I", buf, next_pos)[0] if next_pos + 4 <= end else 0
-    return Ifd(buf, endian, entries, next_offset), warning
+    source = BytesSource(buf)
+    try:
+        header = tiff_header(source)
+    except ContainerError as exc:  # unreachable after the checks above; kept for the contract
+        raise TiffError("The data does not start with an EXIF or TIFF header.") from exc
+    return Tiff(source, header.order, header.first_ifd, header.magic)

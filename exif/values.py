@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 from fractions import Fraction
 
-from .tiff import Entry, Ifd
+from .tiff import TYPE_SIZES, Entry, Ifd
 
 _INT_FORMATS: dict[int, str] = {1: "B", 3: "H", 4: "I", 6: "b", 8: "h", 9: "i", 13: "I"}
 _RATIONAL_FORMATS: dict[int, str] = {5: "I", 10: "i"}
@@ -19,7 +19,7 @@ _TEXT_TYPES = (1, 2, 7)  # ASCII, and BYTE/UNDEFINED that some writers use for t
 
 def raw(ifd: Ifd, entry: Entry) -> bytes:
     """The value's bytes, exactly as stored."""
-    return ifd.buf[entry.offset : entry.offset + entry.size]
+    return ifd.value(entry)
 
 
 def decode_text(data: bytes) -> str | None:
@@ -54,7 +54,10 @@ def ints(ifd: Ifd, entry: Entry, limit: int | None = None) -> tuple[int, ...]:
     if fmt is None:
         return ()
     n = entry.count if limit is None else min(entry.count, limit)
-    return struct.unpack_from(f"{ifd.endian}{n}{fmt}", ifd.buf, entry.offset)
+    data = ifd.value(entry, n * TYPE_SIZES[entry.type])
+    if len(data) < n * TYPE_SIZES[entry.type]:
+        return ()
+    return struct.unpack_from(f"{ifd.order}{n}{fmt}", data)
 
 
 def rationals(ifd: Ifd, entry: Entry, limit: int | None = None) -> tuple[tuple[int, int], ...]:
@@ -63,7 +66,10 @@ def rationals(ifd: Ifd, entry: Entry, limit: int | None = None) -> tuple[tuple[i
     if fmt is None:
         return ()
     n = entry.count if limit is None else min(entry.count, limit)
-    flat = struct.unpack_from(f"{ifd.endian}{2 * n}{fmt}", ifd.buf, entry.offset)
+    data = ifd.value(entry, n * 8)
+    if len(data) < n * 8:
+        return ()
+    flat = struct.unpack_from(f"{ifd.order}{2 * n}{fmt}", data)
     return tuple(zip(flat[0::2], flat[1::2]))
 
 
@@ -73,7 +79,10 @@ def floats(ifd: Ifd, entry: Entry, limit: int | None = None) -> tuple[float, ...
     if fmt is None:
         return ()
     n = entry.count if limit is None else min(entry.count, limit)
-    return struct.unpack_from(f"{ifd.endian}{n}{fmt}", ifd.buf, entry.offset)
+    data = ifd.value(entry, n * TYPE_SIZES[entry.type])
+    if len(data) < n * TYPE_SIZES[entry.type]:
+        return ()
+    return struct.unpack_from(f"{ifd.order}{n}{fmt}", data)
 
 
 def first_int(ifd: Ifd | None, tag: int) -> int | None:

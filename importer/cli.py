@@ -13,13 +13,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 
 from collections.abc import Callable
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn
 from rich.text import Text
 
+from imalink.importer.preview import clean_message
+from imalink.importer.problems import Problem
 from imalink.importer.report import Summary, print_summary
 from imalink.importer.scan import count_files
 from imalink.importer.transport import HttpTransport, LocalTransport, Transport, TransportError
@@ -33,7 +36,8 @@ EXIT_BROKEN_PIPE = 128 + 13
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``import`` options to ``parser``."""
     parser.add_argument("paths", nargs="+", metavar="PATH", help="folders (searched recursively) or photo files")
-    parser.add_argument("--server", metavar="URL", help="imalink server root, e.g. http://127.0.0.1:8000 (default: write to the local database)")
+    parser.add_argument("--server", metavar="URL", help="imalink server: its root or its GraphQL endpoint, e.g. http://127.0.0.1:8000 or http://127.0.0.1:8000/graphql (default: write to the local database)")
+    parser.add_argument("--token", metavar="TOKEN", default=os.environ.get("IMALINK_TOKEN"), help="API token with the import scope, sent to --server (default: IMALINK_TOKEN)")
     parser.add_argument("--database-url", metavar="URL", help="SQLAlchemy URL of the local database (default: IMALINK_DATABASE_URL, else sqlite:///imalink.db); not with --server")
     parser.add_argument("--storage-directory", metavar="NAME", help="storage directory name recorded on the import session (default: the first PATH's folder name)")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N", help=f"photo groups per request, 1-{MAX_BATCH_SIZE} (default: {DEFAULT_BATCH_SIZE})")
@@ -57,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         # Inside the try: opening the local database imports the whole server (a second or
         # two), and Ctrl-C during that must end as quietly as Ctrl-C later on.
         if not args.dry_run:
-            transport = HttpTransport(args.server) if args.server else LocalTransport(args.database_url)
+            transport = HttpTransport(args.server, token=args.token) if args.server else LocalTransport(args.database_url)
         importer = ImportRun(
             args.paths,
             transport,
@@ -67,10 +71,16 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
         )
         summary = importer.summary
-        if not args.json and err.is_terminal:
-            _run_with_progress(importer, args.paths, err)
-        else:
-            importer.run()
+        # A library's warning (Pillow's UserWarning, say) becomes a reported warning, never raw text.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                if not args.json and err.is_terminal:
+                    _run_with_progress(importer, args.paths, err)
+                else:
+                    importer.run()
+            finally:
+                summary.warnings.extend(Problem("WARNING", clean_message(str(w.message))) for w in caught)
     except KeyboardInterrupt:
         summary.interrupted = True
         err.print(f"\nInterrupted. {summary.groups_sent} photo groups were sent and are kept; run the same command again to resume.")
@@ -111,18 +121,25 @@ def _write_stdout(write: Callable[[], None]) -> bool:
     return True
 
 
-def _run_with_progress(importer: ImportRun, paths: list[str], console: Console) -> None:
-    progress = Progress(
+def progress_bar(console: Console) -> Progress:
+    """The bar of ``imalink import``: files done of all, the run's true rate, time left at that rate."""
+    return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("files"),
-        _FilesPerSecond(),
-        TimeRemainingColumn(),
+        FilesPerSecond(),
+        TimeLeft(),
         console=console,
+        refresh_per_second=5,
     )
+
+
+def _run_with_progress(importer: ImportRun, paths: list[str], console: Console) -> None:
+    progress = progress_bar(console)
     # A quick count first (names only, no decoding) so the bar can show time left.
     task = progress.add_task("Importing", total=count_files(paths))
+    # Groups come back one by one, in order: the bar moves by each group's files.
     importer.on_group = lambda pg: progress.advance(task, len(pg.group.files))
     with progress:
         importer.run()
@@ -149,10 +166,35 @@ class _StdoutConsole(Console):
         raise BrokenPipeError
 
 
-class _FilesPerSecond(ProgressColumn):
+def run_rate(task: Task) -> float | None:
+    """Files per second over the whole run so far (not a burst at the end), or None before any."""
+    elapsed = task.finished_time if task.finished else task.elapsed
+    if not elapsed or not task.completed:
+        return None
+    return task.completed / elapsed
+
+
+class FilesPerSecond(ProgressColumn):
+    """The run's average rate: files done / seconds since the bar started."""
+
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:.0f} files/s" if speed else "- files/s", style="progress.data.speed")
+        rate = run_rate(task)
+        return Text(f"{rate:.0f} files/s" if rate else "- files/s", style="progress.data.speed")
+
+
+class TimeLeft(ProgressColumn):
+    """Files left / the run's average rate, as H:MM:SS ("-:--:--" before the first file)."""
+
+    def render(self, task: Task) -> Text:
+        rate = run_rate(task)
+        if task.finished:
+            return Text("done", style="progress.remaining")
+        if not rate or task.total is None:
+            return Text("-:--:--", style="progress.remaining")
+        seconds = max(task.total - task.completed, 0) / rate
+        minutes, secs = divmod(int(seconds + 0.5), 60)
+        hours, minutes = divmod(minutes, 60)
+        return Text(f"{hours}:{minutes:02d}:{secs:02d} left", style="progress.remaining")
 
 
 def main(argv: list[str] | None = None) -> int:

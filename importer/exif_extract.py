@@ -1,14 +1,17 @@
 """The raw EXIF bytes of a photo file, exactly as a browser frontend extracts them.
 
-- JPEG: the payload of the APP1 segment that starts with ``Exif\\0\\0`` (header included), as it
-  sits in the file. Not the whole file; XMP (also APP1) is not EXIF.
+- JPEG: the payload of the first APP1 segment that starts with ``Exif\\0\\0`` (header included),
+  as it sits in the file. Not the whole file; XMP (also APP1) is not EXIF.
 - TIFF-based RAW (CR2, NEF, ARW, DNG, PEF, SRW, NRW, ORF, RW2): ``Exif\\0\\0`` followed by the
   file's bytes from the TIFF header up to the end of its metadata: IFD0, the Exif, GPS and
   Interoperability IFDs and IFD1, with every value they point to. Offsets inside stay valid
   because the prefix starts at the TIFF header. Image data after the metadata is not sent.
-- Anything else (HEIC, CR3, RAF, a file that is not what its name says): no EXIF, and a warning.
+- HEIC/HEIF: ``Exif\\0\\0`` followed by the ``Exif`` item's bytes from its TIFF header on (the item
+  starts with a 4-byte offset to that header; see :func:`imalink.exif.containers.heif_exif`).
+- Anything else (CR3, RAF, a file that is not what its name says): no EXIF, and a warning.
 
-Only the bytes needed are read.
+Only the bytes needed are read. The structure walks are :mod:`imalink.exif.containers`, the
+same code the server's EXIF engine reads the payload with.
 """
 
 from __future__ import annotations
@@ -16,9 +19,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from imalink.importer.containers import APP1, CorruptFile, Ifd, TiffFile, iter_jpeg_segments
+from imalink.exif.containers import (
+    EXIF_HEADER,
+    ContainerError,
+    FileSource,
+    Ifd,
+    Source,
+    TiffHeader,
+    as_source,
+    heif_exif,
+    jpeg_exif_segment,
+    read_ifd,
+    tiff_header,
+)
 
-EXIF_HEADER = b"Exif\x00\x00"
 # A RAW's metadata (maker notes included) is tens of kilobytes; an IFD or value that lies
 # beyond this is left out rather than dragging megabytes of image data into the payload.
 MAX_RAW_EXIF_BYTES = 1024 * 1024
@@ -46,94 +60,87 @@ def extract_exif(path: str, kind: str) -> RawExif:
 
     Raises :class:`OSError` when the file cannot be read at all.
     """
-    if kind == "heic":
-        return exif_of(None, kind)  # not even opened
     with open(path, "rb") as f:
         return exif_of(f, kind)
 
 
-def exif_of(f: BinaryIO | None, kind: str) -> RawExif:
-    """:func:`extract_exif` of a file already open (e.g. ``io.BytesIO`` over bytes read once).
-
-    The file is read from offset 0, and only its JPEG header segments or its RAW metadata.
-    """
-    if kind == "heic" or f is None:
-        return RawExif(None, "EXIF_UNSUPPORTED_FORMAT", "EXIF is not read from HEIC files")
+def exif_of(data: bytes | BinaryIO | Source, kind: str) -> RawExif:
+    """:func:`extract_exif` of a file already open, or of its bytes already read."""
+    src = as_source(data)
     try:
         if kind == "jpeg":
-            return RawExif(jpeg_exif(f))
-        size = f.seek(0, 2)
+            return RawExif(jpeg_exif(src))
+        if kind == "heic":
+            tiff = heif_exif(src)
+            return RawExif(EXIF_HEADER + tiff if tiff is not None else None)
         try:
-            tiff = TiffFile(f, size)
-        except CorruptFile:
+            header = tiff_header(src)
+        except ContainerError:
             return RawExif(None, "EXIF_UNSUPPORTED_FORMAT", "not a TIFF-based RAW; EXIF is not read from it")
-        return tiff_exif(tiff)
-    except CorruptFile as exc:
+        return tiff_exif(src, header)
+    except ContainerError as exc:
         return RawExif(None, "EXIF_UNREADABLE", str(exc))
 
 
-def jpeg_exif(f: BinaryIO) -> bytes | None:
-    """The ``Exif\\0\\0`` APP1 payload of the JPEG in ``f``, or None when it has none."""
-    for seg in iter_jpeg_segments(f):
-        if seg.marker == APP1 and seg.length >= len(EXIF_HEADER):
-            f.seek(seg.offset)
-            if f.read(len(EXIF_HEADER)) == EXIF_HEADER:
-                f.seek(seg.offset)
-                payload = f.read(seg.length)
-                if len(payload) != seg.length:
-                    raise CorruptFile("JPEG ends inside its EXIF segment")
-                return payload
-    return None
+def jpeg_exif(src: Source | BinaryIO) -> bytes | None:
+    """The ``Exif\\0\\0`` APP1 payload of the JPEG in ``src``, or None when it has none."""
+    src = as_source(src)
+    segment = jpeg_exif_segment(src)
+    return src.read_exact(segment.offset, segment.length) if segment is not None else None
 
 
-def tiff_exif(tiff: TiffFile) -> RawExif:
+def tiff_exif(src: Source | BinaryIO, header: TiffHeader | None = None) -> RawExif:
     """``Exif\\0\\0`` + the TIFF-structured file's bytes up to the end of its metadata."""
-    end, truncated = tiff_metadata_end(tiff)
-    tiff.f.seek(0)
-    data = EXIF_HEADER + tiff.f.read(end)
+    src = as_source(src)
+    header = header or tiff_header(src)
+    end, truncated = tiff_metadata_end(src, header)
+    data = EXIF_HEADER + src.read_exact(0, end)
     if truncated:
         return RawExif(data, "EXIF_TRUNCATED", f"metadata beyond {MAX_RAW_EXIF_BYTES} bytes was left out")
     return RawExif(data)
 
 
-def tiff_metadata_end(tiff: TiffFile, cap: int = MAX_RAW_EXIF_BYTES) -> tuple[int, bool]:
-    """Where the metadata of ``tiff`` ends, and whether any of it lay beyond ``cap`` and was left out.
+def tiff_metadata_end(src: Source, header: TiffHeader, cap: int = MAX_RAW_EXIF_BYTES) -> tuple[int, bool]:
+    """Where the metadata ends, and whether any of it lay beyond ``cap`` and was left out.
 
-    Raises :class:`CorruptFile` when IFD0 itself is unreadable; a damaged Exif/GPS/Interop IFD or
-    IFD1 is skipped (its pointer stays, so the server reports the damage like it would in a JPEG).
+    Raises :class:`ContainerError` when IFD0 itself is unreadable; a damaged Exif/GPS/Interop IFD
+    or IFD1 is skipped (its pointer stays, so the server reports the damage like it would in a JPEG).
     """
+    ifd0, problem = read_ifd(src, header.order, header.first_ifd)
+    if ifd0 is None or not ifd0.positions:
+        raise ContainerError(f"IFD0 is unreadable ({problem})")
     end = 8
     truncated = False
-    ifd0 = tiff.read_ifd(tiff.first_ifd)
     todo: list[tuple[Ifd | int, tuple[int, ...]]] = [(ifd0, (TAG_EXIF_IFD, TAG_GPS_IFD))]
     if ifd0.next_offset:
         todo.append((ifd0.next_offset, ()))  # IFD1
     seen: set[int] = set()
     while todo:
         where, children = todo.pop()
-        try:
-            ifd = where if isinstance(where, Ifd) else tiff.read_ifd(where)
-        except CorruptFile:
-            continue
-        if ifd.offset in seen:
+        ifd = where if isinstance(where, Ifd) else read_ifd(src, header.order, where)[0]
+        if ifd is None or ifd.offset in seen:
             continue
         seen.add(ifd.offset)
         if ifd.end > cap:
             truncated = True
             continue
-        end = max(end, ifd.end)
-        for entry in ifd.entries.values():
-            if entry.inline:
+        end = max(end, min(ifd.end, src.size))
+        for tag in ifd.positions:
+            entry = ifd.entry(tag)
+            if entry is None or entry.inline:
                 continue
-            value_end = entry.value_offset + entry.size
-            if value_end > tiff.size:
+            value_end = entry.offset + entry.size
+            if value_end > src.size:
                 continue  # a damaged pointer: the server reports it, there is nothing to send
             if value_end > cap:
                 truncated = truncated or entry.tag not in BULK_TAGS
             else:
                 end = max(end, value_end)
         for tag in children:
-            offset = tiff.int(ifd, tag)
+            offset = ifd.int(tag)
             if offset:
                 todo.append((offset, (TAG_INTEROP_IFD,) if tag == TAG_EXIF_IFD else ()))
     return end, truncated
+
+
+__all__ = ["EXIF_HEADER", "FileSource", "RawExif", "exif_of", "extract_exif", "jpeg_exif", "tiff_exif", "tiff_metadata_end"]

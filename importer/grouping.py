@@ -7,10 +7,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from imalink.importer.scan import Folder, PhotoFile, file_kind
+from imalink.importer.scan import Folder, PhotoFile
+
+# Where a group's hotpreview comes from, best first: the picture as the camera or phone rendered
+# it (JPEG, HEIC), else the JPEG a RAW embeds.
+SOURCE_PREFERENCE = ("jpeg", "heic", "raw")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,15 +31,15 @@ class FileGroup:
         return self.files[0].path
 
     def preview_source(self) -> PhotoFile | None:
-        """The file the hotpreview is made from: the group's first JPEG, else its first RAW.
+        """The file the hotpreview is made from: the first JPEG, else the first HEIC, else the first RAW."""
+        ordered = source_order(self.files)
+        return ordered[0] if ordered else None
 
-        HEIC is never a source: Pillow cannot decode it, so a HEIC-only group fails.
-        """
-        for kind in ("jpeg", "raw"):
-            for f in self.files:
-                if file_kind(f.name) == kind:
-                    return f
-        return None
+
+def source_order(files: Sequence[PhotoFile]) -> list[PhotoFile]:
+    """``files`` in the order they are tried as the hotpreview's source (kind, then name)."""
+    rank = {kind: i for i, kind in enumerate(SOURCE_PREFERENCE)}
+    return sorted((f for f in files if f.kind in rank), key=lambda f: (rank[f.kind], f.name))
 
 
 def group_folder(folder: Folder) -> list[FileGroup]:

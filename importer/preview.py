@@ -1,31 +1,37 @@
-"""THE hotpreview recipe and the hothash: the rule every imalink frontend must follow.
+"""THE hotpreview recipe: the rule every imalink frontend follows to make a photo's small preview.
 
 A hotpreview is made from the photo as a person sees it:
 
-1. Source: the group's JPEG; for a RAW-only group, the largest JPEG embedded in the RAW.
-2. Decode with JPEG draft mode (``img.draft("RGB", (150, 150))``): libjpeg scales by 1/2, 1/4 or
-   1/8 while decoding, so a 24-megapixel file is never decoded in full.
-3. Apply the EXIF orientation (1-8, the table of ``ImageOps.exif_transpose``): the JPEG's own tag,
-   or for an embedded preview the RAW's IFD0 Orientation (embedded previews are stored unrotated).
+1. Source (see :mod:`importer.embedded` for when a cheaper one stands in): the group's JPEG, else
+   its HEIC, else the JPEG embedded in its RAW.
+2. Decode small: a JPEG with draft mode (``img.draft("RGB", (150, 150))``: libjpeg scales by 1/2,
+   1/4 or 1/8 while decoding, so a 24-megapixel file is never decoded in full); a HEIC through
+   pillow-heif, from its embedded thumbnail when that is a scaled copy of the image.
+3. Orientation: a JPEG's EXIF orientation (1-8, the table of ``ImageOps.exif_transpose``); for a
+   JPEG embedded in a RAW, the RAW's IFD0 orientation; for HEIC none (libheif applies the
+   container's ``irot``/``imir``, which the EXIF orientation of an iPhone file repeats).
 4. Convert to RGB; shrink so the longest side is 150 px with Pillow's ``thumbnail((150, 150))``
    defaults (aspect kept, BICUBIC after a box reduce, ``reducing_gap=2.0``; never enlarged).
 5. Encode as baseline JPEG, quality 85, with no metadata at all (no EXIF, ICC, XMP, comment).
 
-The **hothash** is the lowercase hex SHA-256 of exactly those JPEG bytes; it names the photo.
-Import :func:`make_hotpreview` and :func:`hothash` rather than re-implementing them.
+The **hothash** is the lowercase hex SHA-256 of exactly those JPEG bytes. It no longer names a
+photo on its own (the content hashes of its files do), so clients whose encoders differ, or who
+take the preview from an embedded thumbnail, still import the same file as the same photo.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
-from dataclasses import dataclass
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from PIL import Image
-
-from imalink.importer.containers import DECODABLE_SOF, CorruptFile, TiffFile, jpeg_frame
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 HOTPREVIEW_SIZE = 150
 HOTPREVIEW_QUALITY = 85
@@ -44,13 +50,22 @@ _TRANSPOSE = {
 Source = str | os.PathLike[str] | bytes | BinaryIO
 
 
+class PreviewError(ValueError):
+    """No hotpreview can be made from the source; the message says why, in words for people."""
+
+
 @dataclass(frozen=True, slots=True)
 class Hotpreview:
-    """A hotpreview and the size of the image it shows (after orientation)."""
+    """A hotpreview, the size of the image it shows (after orientation), and how it was made."""
 
     data: bytes
     width: int
     height: int
+    source: str = "decoded"
+    """``decoded`` (the image itself), ``thumbnail`` (its EXIF thumbnail), ``embedded`` (a JPEG
+    inside a RAW) or ``heic-thumbnail``."""
+    warnings: tuple[tuple[str, str], ...] = field(default=())
+    """``(code, message)`` of what was off while decoding: ``IMAGE_TRUNCATED``, ``IMAGE_WARNING``."""
 
     @property
     def hothash(self) -> str:
@@ -73,144 +88,209 @@ def make_hotpreview(source: Source, *, orientation: int | None = None) -> bytes:
     return render_hotpreview(source, orientation=orientation).data
 
 
-def render_hotpreview(source: Source, *, orientation: int | None = None) -> Hotpreview:
-    """:func:`make_hotpreview`, also returning the source image's oriented width and height."""
+def render_hotpreview(
+    source: Source,
+    *,
+    orientation: int | None = None,
+    crop: tuple[int, int, int, int] | None = None,
+    size: tuple[int, int] | None = None,
+    label: str = "decoded",
+    allow_truncated: bool = False,
+) -> Hotpreview:
+    """:func:`make_hotpreview`, also returning the oriented size of the image shown.
+
+    ``crop`` cuts the image first (the picture inside a letterboxed thumbnail, in the source's
+    pixels); ``size`` is the width and height to report instead of the source's (a thumbnail
+    stands for its main image). ``allow_truncated`` decodes a JPEG whose end is missing (the
+    missing part grey) instead of failing, and says so in :attr:`Hotpreview.warnings`.
+    """
+    decoded = decode_small(_bytes(source), allow_truncated=allow_truncated, read_orientation=orientation is None)
+    return finish(decoded, orientation=orientation, crop=crop, size=size, label=label)
+
+
+@dataclass(slots=True)
+class Decoded:
+    """A JPEG decoded small: the image, the source's size (unrotated), its EXIF orientation."""
+
+    image: Image.Image
+    width: int
+    height: int
+    orientation: int
+    notes: list[tuple[str, str]]
+
+    def box(self, crop: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """``crop`` (in the source's pixels) in the decoded image's pixels (draft mode scales)."""
+        sx, sy = self.image.width / self.width, self.image.height / self.height
+        return (round(crop[0] * sx), round(crop[1] * sy), round(crop[2] * sx), round(crop[3] * sy))
+
+
+def decode_small(data: bytes, *, allow_truncated: bool = False, read_orientation: bool = True) -> Decoded:
+    """Decode JPEG ``data`` in draft mode, turning Pillow's warnings into notes.
+
+    Raises :class:`PreviewError` (not an image), ``OSError`` (damaged), ``RuntimeError`` (draft
+    mode not applied). ``read_orientation=False`` leaves the EXIF to the caller (orientation 1).
+    """
+    notes: list[tuple[str, str]] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            img, width, height, orientation = _decode(data, read_orientation)
+        except OSError as exc:
+            if not allow_truncated or not _is_truncation(exc):
+                raise
+            with _truncated_images_allowed():
+                img, width, height, orientation = _decode(data, read_orientation)
+            notes.append(("IMAGE_TRUNCATED", "the file is cut short; the hotpreview shows what could be read (the rest grey)"))
+    notes += [("IMAGE_WARNING", clean_message(str(w.message))) for w in caught]
+    return Decoded(img, width, height, orientation, notes)
+
+
+def finish(
+    decoded: Decoded,
+    *,
+    orientation: int | None = None,
+    crop: tuple[int, int, int, int] | None = None,
+    size: tuple[int, int] | None = None,
+    label: str = "decoded",
+) -> Hotpreview:
+    """Steps 3-5 of the recipe on a decoded image: crop, orient, shrink, encode."""
+    img = decoded.image.crop(decoded.box(crop)) if crop is not None else decoded.image
+    width, height = decoded.width, decoded.height
+    if orientation is None:
+        orientation = decoded.orientation
+    img = orient(img, orientation)
+    if orientation >= 5:
+        width, height = height, width
+    if size is not None:
+        width, height = size
+    return Hotpreview(_encode(img), width, height, label, tuple(decoded.notes))
+
+
+def orient(img: Image.Image, orientation: int) -> Image.Image:
+    """``img`` turned as EXIF ``orientation`` (1-8) says it is displayed."""
+    method = _TRANSPOSE.get(orientation)
+    return img.transpose(method) if method is not None else img
+
+
+def render_image(img: Image.Image, width: int, height: int, label: str) -> Hotpreview:
+    """A hotpreview of an image already decoded and oriented."""
+    return Hotpreview(_encode(img), width, height, label)
+
+
+def _bytes(source: Source) -> bytes:
     if isinstance(source, bytes):
-        source = io.BytesIO(source)
-    with Image.open(source) as img:
+        return source
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as f:
+            return f.read()
+    return source.read()
+
+
+def _decode(data: bytes, read_orientation: bool = True) -> tuple[Image.Image, int, int, int]:
+    """Decode ``data`` small: ``(RGB image, width, height, EXIF orientation)``, sizes unrotated."""
+    try:
+        img = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise PreviewError("not an image that can be decoded (JPEG expected)") from None
+    with img:
         width, height = img.size
         # Before anything loads the pixels: libjpeg then decodes at 1/2, 1/4 or 1/8 scale
         # (a 4000x3000 JPEG at 500x375). Pillow returns None when it could not apply it.
         if img.draft("RGB", (HOTPREVIEW_SIZE, HOTPREVIEW_SIZE)) is None and img.format == "JPEG":
             raise RuntimeError("JPEG draft mode was not applied")  # would decode at full size
-        if orientation is None:
-            orientation = img.getexif().get(ORIENTATION_TAG, 1)
-        method = _TRANSPOSE.get(orientation)  # type: ignore[arg-type]
+        orientation = img.getexif().get(ORIENTATION_TAG, 1) if read_orientation else 1
+        img.load()
         out = img.convert("RGB")
-    if method is not None:
-        out = out.transpose(method)
-        if orientation >= 5:  # type: ignore[operator]
-            width, height = height, width
+    return out, width, height, orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else 1
+
+
+def _encode(img: Image.Image) -> bytes:
+    out = img.convert("RGB") if img.mode != "RGB" else img.copy()
     out.thumbnail((HOTPREVIEW_SIZE, HOTPREVIEW_SIZE), Image.Resampling.BICUBIC, reducing_gap=2.0)
     # A fresh image carries no info dict, so nothing of the source's metadata can reach the
     # encoder (Pillow copies e.g. the comment from ``im.info`` on save).
     clean = Image.frombytes("RGB", out.size, out.tobytes())
     buf = io.BytesIO()
     clean.save(buf, "JPEG", quality=HOTPREVIEW_QUALITY)
-    return Hotpreview(buf.getvalue(), width, height)
+    return buf.getvalue()
 
 
-# --- the JPEG embedded in a RAW file ------------------------------------------------------------
-
-MAX_EMBEDDED_JPEG_BYTES = 64 * 1024 * 1024
-# Where to look for an embedded JPEG when the file has no TIFF structure telling where it is.
-SCAN_WINDOW_BYTES = 16 * 1024 * 1024
-MAX_SCAN_CANDIDATES = 64
-
-TAG_NEW_SUBFILE_TYPE = 0x00FE
-TAG_COMPRESSION = 0x0103
-TAG_STRIP_OFFSETS = 0x0111
-TAG_STRIP_BYTE_COUNTS = 0x0117
-TAG_SUB_IFDS = 0x014A
-TAG_JPEG_OFFSET = 0x0201
-TAG_JPEG_LENGTH = 0x0202
-TAG_PANASONIC_JPG_FROM_RAW = 0x002E
+def _is_truncation(exc: OSError) -> bool:
+    return "truncated" in str(exc).lower()
 
 
-@dataclass(frozen=True, slots=True)
-class EmbeddedPreview:
-    """The JPEG a RAW file carries for display, and the RAW's orientation."""
+@contextlib.contextmanager
+def _truncated_images_allowed() -> Iterator[None]:
+    """Pillow's ``LOAD_TRUNCATED_IMAGES`` for one decode only (a worker decodes one image at a time)."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
 
-    jpeg: bytes
-    orientation: int
+
+_OBJECT_REPR = re.compile(r"\s*<[\w.]+ object at 0x[0-9a-fA-F]+>")
 
 
-def find_embedded_preview(path: str) -> EmbeddedPreview:
-    """The largest decodable JPEG embedded in the RAW file at ``path``.
+def clean_message(message: str) -> str:
+    """A library's message without the ``<_io.BytesIO object at 0x...>`` it may name."""
+    return _OBJECT_REPR.sub("", message).strip() or "decoding failed"
 
-    TIFF-based RAWs say where their JPEGs are (JPEGInterchangeFormat/Length, or a single JPEG
-    strip, in IFD0, its chain or SubIFDs); other files are scanned for JPEG start markers within
-    the first 16 MiB. Raises :class:`CorruptFile` when no embedded JPEG is found.
+
+def decode_top(head: bytes, sof_at: int, frame: tuple[int, int], fraction: float) -> Image.Image | None:
+    """The top ``fraction`` of a baseline JPEG's picture, decoded at 1/8 scale from ``head`` (the
+    file's first bytes), or None when ``head`` does not reach that far or does not decode.
+
+    The frame height in the copy of the SOF is cut, so the decoder stops after those rows.
     """
-    with open(path, "rb") as f:
-        size = f.seek(0, 2)
-        orientation = 1
-        candidates: list[tuple[int, int]] = []
+    width, height = frame
+    rows = max(16, int(height * fraction))
+    data = bytearray(head)
+    data[sof_at + 1 : sof_at + 3] = rows.to_bytes(2, "big")
+    with warnings.catch_warnings(), _truncated_images_allowed():
+        warnings.simplefilter("ignore")
         try:
-            tiff = TiffFile(f, size)
-        except CorruptFile:
-            tiff = None
-        if tiff is not None:
+            with Image.open(io.BytesIO(bytes(data))) as img:
+                img.draft("RGB", (max(width // 8, 1), max(rows // 8, 1)))
+                img.load()
+                strip = img.convert("RGB")
+        except (OSError, ValueError, SyntaxError):
+            return None
+    # Rows the data did not reach are filled with mid-grey: then the strip is not all there.
+    last = strip.crop((0, strip.height - 1, strip.width, strip.height)).getextrema()
+    if all(lo == hi == 128 for lo, hi in last):
+        return None
+    return strip
+
+
+# --- HEIC -----------------------------------------------------------------------------------------
+
+
+def render_heic(source: Source) -> Hotpreview:
+    """The hotpreview of a HEIC/HEIF image, from its embedded thumbnail when that is a scaled copy.
+
+    pillow-heif decodes with libheif, which applies the container's rotation and mirroring;
+    its ``draft`` picks the smallest thumbnail at least 150x150 that shows the same picture
+    (same aspect ratio, crop, rotation and colour profile) and otherwise decodes the image.
+    """
+    from pillow_heif.as_plugin import HeifImageFile  # imported here: only HEIC groups need libheif
+
+    data = _bytes(source)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            img = HeifImageFile(io.BytesIO(data))
+        except (SyntaxError, OSError, ValueError) as exc:
+            raise PreviewError(f"not a HEIC/HEIF image that can be decoded ({clean_message(str(exc))})") from None
+        with img:
+            width, height = img.size
+            used_thumbnail = img.draft("RGB", (HOTPREVIEW_SIZE, HOTPREVIEW_SIZE)) is not None
             try:
-                orientation, candidates = _tiff_jpegs(tiff)
-            except CorruptFile:
-                pass
-        best: tuple[int, int, int] | None = None  # (area, offset, length)
-        for offset, length in candidates:
-            if length > MAX_EMBEDDED_JPEG_BYTES or offset + length > size:
-                continue
-            try:
-                sof, w, h = jpeg_frame(f, offset, offset + length)
-            except (CorruptFile, OSError, ValueError):
-                continue
-            if sof in DECODABLE_SOF and (best is None or w * h > best[0]):
-                best = (w * h, offset, length)
-        if best is not None:
-            f.seek(best[1])
-            return EmbeddedPreview(f.read(best[2]), orientation)
-        f.seek(0)
-        window = f.read(SCAN_WINDOW_BYTES)
-    return EmbeddedPreview(_scan_for_jpeg(window), orientation)
-
-
-def _tiff_jpegs(tiff: TiffFile) -> tuple[int, list[tuple[int, int]]]:
-    """The RAW's orientation and the (offset, length) of every JPEG its IFDs point to."""
-    ifd0 = tiff.read_ifd(tiff.first_ifd)
-    orientation = tiff.int(ifd0, ORIENTATION_TAG) or 1
-    found: list[tuple[int, int]] = []
-    todo = [(tiff.first_ifd, 0)]
-    seen: set[int] = set()
-    while todo and len(seen) < 64:
-        offset, depth = todo.pop()
-        if offset in seen:
-            continue
-        seen.add(offset)
-        try:
-            ifd = tiff.read_ifd(offset)
-        except CorruptFile:
-            continue
-        start, length = tiff.int(ifd, TAG_JPEG_OFFSET), tiff.int(ifd, TAG_JPEG_LENGTH)
-        if start and length:
-            found.append((start, length))
-        if tiff.int(ifd, TAG_COMPRESSION) in (6, 7):  # JPEG-compressed image in strips
-            starts, lengths = (tiff.ints(ifd.entries[t]) if t in ifd.entries else () for t in (TAG_STRIP_OFFSETS, TAG_STRIP_BYTE_COUNTS))
-            if len(starts) == 1 and len(lengths) == 1:
-                found.append((starts[0], lengths[0]))
-        panasonic = ifd.entries.get(TAG_PANASONIC_JPG_FROM_RAW)
-        if panasonic is not None and not panasonic.inline:
-            found.append((panasonic.value_offset, panasonic.size))
-        if ifd.next_offset:
-            todo.append((ifd.next_offset, depth))
-        if depth < 3 and TAG_SUB_IFDS in ifd.entries:
-            todo.extend((sub, depth + 1) for sub in tiff.ints(ifd.entries[TAG_SUB_IFDS], limit=16))
-    return orientation if orientation in range(1, 9) else 1, found
-
-
-def _scan_for_jpeg(window: bytes) -> bytes:
-    """The largest decodable JPEG starting inside ``window`` (to the window's end)."""
-    view = io.BytesIO(window)
-    best: tuple[int, int] | None = None  # (area, offset)
-    pos = window.find(b"\xff\xd8\xff")
-    tries = 0
-    while pos >= 0 and tries < MAX_SCAN_CANDIDATES:
-        tries += 1
-        try:
-            sof, w, h = jpeg_frame(view, pos)
-            if sof in DECODABLE_SOF and (best is None or w * h > best[0]):
-                best = (w * h, pos)
-        except (CorruptFile, OSError, ValueError):
-            pass
-        pos = window.find(b"\xff\xd8\xff", pos + 3)
-    if best is None:
-        raise CorruptFile("no embedded JPEG preview found")
-    return window[best[1] :]
+                img.load()
+            except (OSError, ValueError, EOFError) as exc:
+                raise PreviewError(f"the HEIC image cannot be decoded ({clean_message(str(exc))})") from None
+            out = img.convert("RGB")
+    preview = render_image(out, width, height, "heic-thumbnail" if used_thumbnail else "decoded")
+    notes = tuple(("IMAGE_WARNING", clean_message(str(w.message))) for w in caught)
+    return Hotpreview(preview.data, width, height, preview.source, notes)

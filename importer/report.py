@@ -10,9 +10,16 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from imalink.importer.process import Problem
+from imalink.importer.names import api_name, display_name
+from imalink.importer.problems import SKIP_CODES, Problem
 
 MAX_LISTED_WARNINGS = 10
+_SOURCE_NAMES = {
+    "decoded": "decoded",
+    "thumbnail": "from EXIF thumbnails",
+    "embedded": "from JPEGs inside RAWs",
+    "heic-thumbnail": "from HEIC thumbnails",
+}
 
 
 @dataclass(slots=True)
@@ -29,10 +36,11 @@ class Summary:
     files_ready: int = 0
     """Files in those groups."""
     already_in_library: int = 0
-    """Groups skipped because ``existingPhotos`` knew their hothash and every file name."""
+    """Groups not sent because the library has all their files (by content hash; by hothash and
+    file name on a server without file identity)."""
     files_already_in_library: int = 0
-    """Files not sent because their photo already has them (skipped groups and known photos
-    that got new files alike)."""
+    """Files not sent because the library has them (skipped groups and known photos that got
+    new files alike)."""
     groups_sent: int = 0
     photos_created: int = 0
     """Groups the server answered CREATED."""
@@ -45,11 +53,20 @@ class Summary:
     groups_failed: int = 0
     """Groups that could not be sent, or that the server answered FAILED."""
     failures: list[Problem] = field(default_factory=list)
-    """Every error, with the file it concerns: failed groups and unreadable files."""
+    """Every error, with the file it concerns: failed groups, unreadable files and folders."""
+    skipped: list[Problem] = field(default_factory=list)
+    """Entries with nothing to import: empty files, dangling or looping symbolic links."""
     warnings: list[Problem] = field(default_factory=list)
+    preview_sources: dict[str, int] = field(default_factory=dict)
+    """How the hotpreviews were made: ``decoded``, ``thumbnail``, ``embedded``, ``heic-thumbnail``."""
     import_session_id: int | None = None
     elapsed_seconds: float = 0.0
     interrupted: bool = False
+
+    def add_problems(self, problems: list[Problem]) -> None:
+        """File each problem under :attr:`skipped` or :attr:`failures` by its code."""
+        for p in problems:
+            (self.skipped if p.code in SKIP_CODES else self.failures).append(p)
 
     @property
     def exit_code(self) -> int:
@@ -61,7 +78,7 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (camelCase, like the API)."""
         def problems(items: list[Problem]) -> list[dict[str, Any]]:
-            return [{"code": p.code, "message": p.message, "filename": p.filename} for p in items]
+            return [{"code": p.code, "message": p.message, "filename": api_name(p.filename) if p.filename else None} for p in items]
 
         return {
             "dryRun": self.dry_run,
@@ -80,13 +97,15 @@ class Summary:
             "importSessionId": self.import_session_id,
             "elapsedSeconds": round(self.elapsed_seconds, 3),
             "interrupted": self.interrupted,
+            "previewSources": dict(sorted(self.preview_sources.items())),
             "failures": problems(self.failures),
+            "skipped": problems(self.skipped),
             "warnings": problems(self.warnings),
         }
 
     def to_json(self) -> str:
         """The summary as one JSON document."""
-        return json.dumps(self.to_dict(), indent=2)
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
 
 def print_summary(summary: Summary, console: Console) -> None:
@@ -94,6 +113,8 @@ def print_summary(summary: Summary, console: Console) -> None:
     s = summary
     rate = f" ({s.files_found / s.elapsed_seconds:.0f} files/s)" if s.elapsed_seconds > 0 else ""
     console.print(f"Found {s.files_found} photo files in {s.groups_found} photo groups in {s.elapsed_seconds:.1f} s{rate}.")
+    if s.preview_sources:
+        console.print("Hotpreviews: " + ", ".join(f"{n} {_SOURCE_NAMES.get(k, k)}" for k, n in sorted(s.preview_sources.items())))
     if s.dry_run:
         console.print(f"Dry run: would send {s.groups_ready} photo groups ({s.files_ready} files); nothing was sent.")
     else:
@@ -109,11 +130,20 @@ def print_summary(summary: Summary, console: Console) -> None:
     if s.failures or s.groups_failed:
         console.print(f"[bold red]Failed: {s.groups_failed} photo groups, {len(s.failures)} problems[/]")
         for p in s.failures:
-            console.print(f"  [red]{escape(p.filename or '?')}[/]: {escape(p.message)} ({p.code})", highlight=False)
+            console.print(f"  [red]{_name(p)}[/]: {escape(p.message)} ({p.code})", highlight=False)
+    if s.skipped:
+        console.print(f"[yellow]Skipped: {len(s.skipped)}[/] (nothing to import)")
+        for p in s.skipped:
+            console.print(f"  {_name(p)}: {escape(p.message)} ({p.code})", highlight=False)
     if s.warnings:
         counts = Counter(p.code for p in s.warnings)
         console.print(f"[yellow]Warnings: {len(s.warnings)}[/] (" + ", ".join(f"{c} {code}" for code, c in counts.most_common()) + ")")
         for p in s.warnings[:MAX_LISTED_WARNINGS]:
-            console.print(f"  {escape(p.filename or '?')}: {escape(p.message)} ({p.code})", highlight=False)
+            console.print(f"  {_name(p)}: {escape(p.message)} ({p.code})", highlight=False)
         if len(s.warnings) > MAX_LISTED_WARNINGS:
             console.print(f"  ... and {len(s.warnings) - MAX_LISTED_WARNINGS} more (--json lists them all)")
+
+
+def _name(p: Problem) -> str:
+    """The path a problem concerns, on one printable line, safe for rich markup."""
+    return escape(display_name(p.filename)) if p.filename else "?"

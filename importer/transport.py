@@ -26,12 +26,23 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-class HttpTransport:
-    """POSTs operations to ``<server>/graphql`` with httpx (one connection, kept alive)."""
+def graphql_url(server: str) -> str:
+    """The GraphQL endpoint of ``server``: its root (``http://host:8000``) or the endpoint itself
+    (``http://host:8000/graphql``, as GraphiQL shows it), with or without a trailing slash."""
+    url = server.strip().rstrip("/")
+    return url if url.endswith(GRAPHQL_PATH) else url + GRAPHQL_PATH
 
-    def __init__(self, server: str, *, timeout: float = 120.0) -> None:
-        self.url = server.rstrip("/") + GRAPHQL_PATH
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0))
+
+class HttpTransport:
+    """POSTs operations to the server's GraphQL endpoint with httpx (one connection, kept alive).
+
+    ``token`` (an API token with the ``import`` scope) is sent as ``Authorization: Bearer``.
+    """
+
+    def __init__(self, server: str, *, token: str | None = None, timeout: float = 120.0) -> None:
+        self.url = graphql_url(server)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0), headers=headers)
 
     def execute(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         try:

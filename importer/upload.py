@@ -1,28 +1,38 @@
-"""An import run: walk, group, process, skip what the library has, send batches, one session.
+"""An import run: walk, group, read, skip what the library has, preview, send batches, one session.
 
 The GraphQL documents below are the whole of what the client asks of the API; they go through a
 :class:`~importer.transport.Transport`, so HTTP and local imports run the same operations.
+
+What the library has is asked by content hash (``existingFiles``) before any hotpreview is made.
+A server without ``existingFiles`` (older than file identity) is asked by hothash
+(``existingPhotos``) after the previews, as before, and is sent no ``contentHash``.
 """
 
 from __future__ import annotations
 
 import base64
-import dataclasses
 import os
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from imalink.importer.grouping import iter_groups
-from imalink.importer.process import ProcessedGroup, Problem, process_groups
+from imalink.importer.grouping import FileGroup, group_folder
+from imalink.importer.names import api_name
+from imalink.importer.process import InspectedGroup, KnownFile, ProcessedGroup, process_groups
+from imalink.importer.problems import Problem
 from imalink.importer.report import Summary
-from imalink.importer.scan import iter_folders, storage_directory_name
+from imalink.importer.scan import Folder, iter_folders, storage_directory_name
 from imalink.importer.transport import Transport
 
 EXISTING_PHOTOS = """
 query ExistingPhotos($hothashes: [String!]!) {
   existingPhotos(hothashes: $hothashes) { hothash filenames }
+}"""
+
+EXISTING_FILES = """
+query ExistingFiles($contentHashes: [String!]!) {
+  existingFiles(contentHashes: $contentHashes) { contentHash hothash filename }
 }"""
 
 CREATE_IMPORT_SESSION = """
@@ -52,7 +62,7 @@ DEFAULT_BATCH_SIZE = 100
 MAX_BATCH_SIZE = 1000
 """The server's default limit of groups per importBatch."""
 EXISTING_CHUNK = 10_000
-"""The most hothashes asked about in one existingPhotos query (the server's limit)."""
+"""The most hashes asked about in one existingPhotos/existingFiles query (the server's limit)."""
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
 """Half the server's 64 MiB body limit: a batch is cut early when its files carry large EXIF."""
 
@@ -74,40 +84,48 @@ def filename_key(name: str) -> str:
     return name.lower()
 
 
-def group_input(pg: ProcessedGroup) -> dict[str, Any]:
-    """The PhotoGroupInput of a processed group."""
-    assert pg.preview is not None
-    return {
-        "hothash": pg.preview.hothash,
-        "hotpreview": base64.b64encode(pg.preview.data).decode("ascii"),
-        "width": pg.preview.width,
-        "height": pg.preview.height,
-        "images": [
-            {
-                "filename": image.filename,
-                "fileSize": image.size,
-                "exifData": base64.b64encode(image.exif).decode("ascii") if image.exif is not None else None,
-            }
-            for image in pg.images
-        ],
-    }
+def group_input(pg: ProcessedGroup, *, content_hashes: bool = True) -> dict[str, Any]:
+    """The PhotoGroupInput of a processed group.
+
+    A group that joins a photo the library has is sent with that photo's hothash and no
+    hotpreview; a new one with its hotpreview and the picture's size.
+    """
+    hothash = pg.hothash
+    assert hothash is not None
+    group: dict[str, Any] = {"hothash": hothash}
+    if pg.known_hothash is None and pg.preview is not None:
+        group["hotpreview"] = base64.b64encode(pg.preview.data).decode("ascii")
+        group["width"], group["height"] = pg.preview.width, pg.preview.height
+    images = []
+    for image in pg.images:
+        item: dict[str, Any] = {
+            "filename": api_name(image.name),
+            "fileSize": image.size,
+            "exifData": base64.b64encode(image.exif).decode("ascii") if image.exif is not None else None,
+        }
+        if content_hashes:
+            item["contentHash"] = image.content_hash
+        images.append(item)
+    group["images"] = images
+    return group
 
 
 def _request_size(pg: ProcessedGroup) -> int:
-    # base64 grows bytes by 4/3; a few hundred bytes of names and JSON around them.
+    # base64 grows bytes by 4/3; a few hundred bytes of names, hashes and JSON around them.
     raw = len(pg.preview.data) if pg.preview else 0
     raw += sum(len(i.exif or b"") for i in pg.images)
-    return raw * 4 // 3 + 300 * (1 + len(pg.images))
+    return raw * 4 // 3 + 400 * (1 + len(pg.images))
 
 
 class ImportRun:
     """One run of ``imalink import`` over ``paths``; :attr:`summary` is filled in as it goes.
 
-    With ``transport=None`` (or ``dry_run``) nothing is sent: groups are processed and counted.
-    A group is skipped when the library has its hothash *and* every one of its file names; a
-    known photo with new files (a RAW copied next to an imported JPEG) is sent with only those.
-    The import session is created only when there is something to send, so a run over photos
-    the library already has costs nothing but the existingPhotos queries.
+    With ``transport=None`` (or ``dry_run``) nothing is sent: files are read, groups previewed
+    and counted. Before any hotpreview is made, the library is asked which of the files it has
+    (by content hash): a group whose files it all has is skipped, one with some of them is sent
+    with only the new files, to the known photo. The import session is created only when there
+    is something to send, so a run over photos the library already has costs nothing but the
+    existence queries.
     """
 
     def __init__(
@@ -126,19 +144,25 @@ class ImportRun:
         self.paths = list(paths)
         self.transport = None if dry_run else transport
         self.batch_size = batch_size
-        self.storage_directory = storage_directory or storage_directory_name(self.paths[0])
+        self.storage_directory = storage_directory or api_name(storage_directory_name(self.paths[0]))
         self.workers = workers
         self.on_group = on_group
         self.summary = Summary(dry_run=self.transport is None)
+        self.by_content_hash: bool | None = None
+        """Whether the server knows files by content hash (``existingFiles``); None until asked."""
         self._pending: list[ProcessedGroup] = []
+        # Content hashes of the groups waiting in _pending: a copy of a file met again before its
+        # batch went out joins that group's photo instead of making a second one.
+        self._queued: dict[str, KnownFile] = {}
 
     def run(self) -> Summary:
         """Process and send everything; completes the session. Ctrl-C propagates (see cli)."""
         started = time.perf_counter()
         try:
-            groups = iter_groups(iter_folders(self.paths))
+            check = self._check if self._server_knows_content_hashes() else None
+            groups = self._groups(iter_folders(self.paths))
             # closing(): on Ctrl-C or an API error the worker pool is shut down right away.
-            with closing(process_groups(groups, self.workers)) as processed:
+            with closing(process_groups(groups, self.workers, check)) as processed:
                 for pg in processed:
                     self._take(pg)
                     if self.on_group is not None:
@@ -150,44 +174,69 @@ class ImportRun:
             self.summary.elapsed_seconds = time.perf_counter() - started
         return self.summary
 
+    def _groups(self, folders: Iterable[Folder]) -> Iterator[FileGroup]:
+        """The groups of each folder; what the walk could not take goes into the summary."""
+        for folder in folders:
+            self.summary.add_problems(folder.problems)
+            yield from group_folder(folder)
+
+    def _server_knows_content_hashes(self) -> bool:
+        """Ask once whether the server has ``existingFiles`` (and so takes ``contentHash``)."""
+        if self.by_content_hash is None:
+            self.by_content_hash = False
+            if self.transport is not None:
+                response = self.transport.execute(EXISTING_FILES, {"contentHashes": []})
+                self.by_content_hash = isinstance((response.get("data") or {}).get("existingFiles"), list)
+        return self.by_content_hash
+
+    def _check(self, groups: list[InspectedGroup]) -> Mapping[str, KnownFile]:
+        """The known files among the content hashes of ``groups``: the library's, and this run's queue."""
+        assert self.transport is not None
+        hashes = sorted({f.content_hash for g in groups for f in g.files})
+        known = {h: self._queued[h] for h in hashes if h in self._queued}
+        ask = [h for h in hashes if h not in known]
+        for i in range(0, len(ask), EXISTING_CHUNK):
+            chunk = ask[i : i + EXISTING_CHUNK]
+            for item in _data(self.transport.execute(EXISTING_FILES, {"contentHashes": chunk}), "existingFiles"):
+                known[item["contentHash"]] = KnownFile(item["hothash"], item["filename"])
+        return known
+
     def _take(self, pg: ProcessedGroup) -> None:
         s = self.summary
         s.groups_found += 1
         s.files_found += len(pg.group.files)
-        s.failures.extend(pg.errors)
+        s.add_problems(pg.errors)
+        s.add_problems(pg.skipped)
         s.warnings.extend(pg.warnings)
+        if pg.preview is not None:
+            s.preview_sources[pg.preview.source] = s.preview_sources.get(pg.preview.source, 0) + 1
+        s.files_already_in_library += pg.known_files
+        if pg.in_library:
+            s.already_in_library += 1
+            return
         if not pg.sendable:
-            s.groups_failed += 1
+            if pg.errors:
+                s.groups_failed += 1
             return
         s.groups_ready += 1
         s.files_ready += len(pg.images)
         if self.transport is None:
             return
         self._pending.append(pg)
+        hothash = pg.hothash
+        if hothash is not None:
+            for image in pg.images:
+                self._queued.setdefault(image.content_hash, KnownFile(hothash, image.name))
         if len(self._pending) >= self.batch_size:
             self._flush()
 
     def _flush(self) -> None:
-        """Ask which pending groups the library has, send the rest (new files only) in batches."""
+        """Send the pending groups in batches (without content hashes: after an existingPhotos check)."""
         pending, self._pending = self._pending, []
+        self._queued.clear()
         if not pending or self.transport is None:
             return
-        known = self._existing({pg.preview.hothash for pg in pending if pg.preview})
-        to_send: list[ProcessedGroup] = []
-        for pg in pending:
-            if pg.preview is None:
-                continue
-            attached = known.get(pg.preview.hothash)
-            if attached is None:
-                to_send.append(pg)
-                continue
-            new = [image for image in pg.images if filename_key(image.filename) not in attached]
-            self.summary.files_already_in_library += len(pg.images) - len(new)
-            if not new:
-                self.summary.already_in_library += 1
-            else:
-                # The server attaches these to the known photo and answers IMAGES_ADDED.
-                to_send.append(dataclasses.replace(pg, images=new))
+        to_send = pending if self.by_content_hash else self._not_in_library_by_hothash(pending)
         batch: list[ProcessedGroup] = []
         size = 0
         for pg in to_send:
@@ -199,6 +248,25 @@ class ImportRun:
             size += pg_size
         if batch:
             self._send(batch)
+
+    def _not_in_library_by_hothash(self, pending: list[ProcessedGroup]) -> list[ProcessedGroup]:
+        """For a server without file identity: drop the files its photos already have, by name."""
+        known = self._existing({pg.hothash for pg in pending if pg.hothash})
+        to_send: list[ProcessedGroup] = []
+        for pg in pending:
+            attached = known.get(pg.hothash or "")
+            if attached is None:
+                to_send.append(pg)
+                continue
+            new = [image for image in pg.images if filename_key(api_name(image.name)) not in attached]
+            self.summary.files_already_in_library += len(pg.images) - len(new)
+            if not new:
+                self.summary.already_in_library += 1
+            else:
+                # The server attaches these to the known photo and answers IMAGES_ADDED.
+                pg.images = new
+                to_send.append(pg)
+        return to_send
 
     def _existing(self, hothashes: set[str]) -> dict[str, set[str]]:
         """The known photos among ``hothashes``: hothash -> file name keys attached to it."""
@@ -223,7 +291,8 @@ class ImportRun:
 
     def _send(self, batch: list[ProcessedGroup]) -> None:
         assert self.transport is not None
-        variables = {"input": {"importSessionId": self._session_id(), "photoGroups": [group_input(pg) for pg in batch]}}
+        groups = [group_input(pg, content_hashes=bool(self.by_content_hash)) for pg in batch]
+        variables = {"input": {"importSessionId": self._session_id(), "photoGroups": groups}}
         response = self.transport.execute(IMPORT_BATCH, variables)
         s = self.summary
         s.groups_sent += len(batch)
@@ -249,7 +318,9 @@ class ImportRun:
 
     @staticmethod
     def _problem(pg: ProcessedGroup, item: dict[str, Any]) -> Problem:
-        # The server names files by their bare name; show the path the user knows.
+        # The server names files by their API name; show the path the user knows.
         name = item.get("filename")
-        path = os.path.join(pg.group.folder, name) if name else pg.group.label
+        path = next((f.path for f in pg.group.files if api_name(f.name) == name), None)
+        if path is None:
+            path = os.path.join(pg.group.folder, name) if name else pg.group.label
         return Problem(str(item.get("code") or "ERROR"), str(item.get("message") or ""), path)

@@ -49,21 +49,24 @@ EXIF_HEADER = b"Exif\x00\x00"
 
 
 def picture(size: tuple[int, int], seed: int = 0) -> Image.Image:
-    """A distinct, deterministic picture: a colour gradient with shapes placed by ``seed``.
+    """A distinct, deterministic picture: gradients turned and tinted by ``seed``, and shapes.
 
     The left third is red-ish and the right third blue-ish, so tests can see which way a
     picture was turned.
     """
     w, h = size
-    grad = Image.linear_gradient("L").resize((w, h))
-    img = Image.merge("RGB", (grad.transpose(Image.Transpose.ROTATE_180), grad, Image.new("L", (w, h), 90 + seed * 37 % 120)))
+    grad = Image.linear_gradient("L").rotate(seed * 67 % 360).resize((w, h))
+    rad = Image.radial_gradient("L").resize((w, h))
+    channels = [grad, rad, grad.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
+    img = Image.merge("RGB", channels[seed % 3 :] + channels[: seed % 3])
     draw = ImageDraw.Draw(img)
     draw.rectangle((0, 0, w // 3, h), fill=(220, 30, 30))
     draw.rectangle((w - w // 3, 0, w, h), fill=(30, 30, 220))
-    for i in range(3):
-        x = (seed * 53 + i * 97) % max(w - w // 6, 1)
-        y = (seed * 31 + i * 71) % max(h - h // 6, 1)
-        draw.ellipse((x, y, x + w // 6, y + h // 6), fill=((seed * 71 + i * 50) % 256, 200, (seed * 13) % 256))
+    for i in range(4):
+        x = (seed * 53 + i * 97) % max(w - w // 4, 1)
+        y = (seed * 31 + i * 71) % max(h - h // 4, 1)
+        colour = ((seed * 71 + i * 50) % 256, (seed * 29 + i * 90) % 256, (seed * 13 + i * 40) % 256)
+        draw.ellipse((x, y, x + w // 4, y + h // 4), fill=colour)
     return img
 
 
@@ -368,8 +371,7 @@ def write_vectors(out: str | os.PathLike[str]) -> dict[str, Any]:
 
     # Odd names: each is a photo of its own, sent under its name's API form.
     odd = "photos/odd names"
-    odd_img = picture((200, 150), 9)
-    odd_jpeg = camera_jpeg(odd_img, exif_odd := exif_payload(taken="2022:01:01 00:00:00"))
+    exif_odd = exif_payload(taken="2022:01:01 00:00:00")
     names: list[tuple[bytes, str, bool]] = [
         ("new\nline.jpg".encode(), "new\nline.jpg", True),
         ("ñandú café.JPG".encode(), "ñandú café.JPG", True),  # NFC UTF-8, kept as is
@@ -377,8 +379,8 @@ def write_vectors(out: str | os.PathLike[str]) -> dict[str, Any]:
         (b"caf\xe9 \xff.jpg", "caf\uefe9 \uefff.jpg", False),  # not UTF-8: OPTU-8 escapes
     ]
     for i, (name, api, browser) in enumerate(names):
-        data = odd_jpeg + b"\x00" * i  # distinct bytes (trailing bytes after EOI are ignored by decoders)
-        b.photo(odd.encode() + b"/" + name, f"{odd}/{api}", "jpeg", data, exif_odd, browser=browser)
+        odd_img = picture((200, 150), 9 + i)
+        b.photo(odd.encode() + b"/" + name, f"{odd}/{api}", "jpeg", camera_jpeg(odd_img, exif_odd), exif_odd, browser=browser)
         b.group(odd, [api], api, odd_img.size)
     # An empty file: reported (EMPTY_FILE) and skipped; it forms no group.
     b.photo(f"{odd}/empty.jpg".encode(), f"{odd}/empty.jpg", "jpeg", b"", None, skip="EMPTY_FILE")

@@ -16,7 +16,9 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).res
 import atheris  # noqa: E402
 
 with atheris.instrument_imports():
+    import imalink.exif.containers  # noqa: F401
     import imalink.exif.jpeg  # noqa: F401
+    import imalink.exif.makernotes  # noqa: F401
     import imalink.exif.policy  # noqa: F401
     import imalink.exif.reader  # noqa: F401
     import imalink.exif.tags  # noqa: F401
@@ -26,12 +28,23 @@ with atheris.instrument_imports():
 from sandbox import guarded  # noqa: E402
 
 from imalink.exif import exif_tags, read_exif  # noqa: E402
+from imalink.exif.containers import BytesSource, ContainerError, heif_exif, iter_jpeg_segments  # noqa: E402
+
+
+def walk(data: bytes) -> None:
+    """The container walks the import client runs on files (only ContainerError may escape)."""
+    src = BytesSource(data)
+    for fn in (lambda: list(iter_jpeg_segments(src)), lambda: heif_exif(src)):
+        try:
+            fn()
+        except ContainerError:
+            pass
 
 SLOWEST = [0.0]
 
 
 def one_input(data: bytes) -> None:
-    for fn in (read_exif, exif_tags):
+    for fn in (read_exif, exif_tags, walk):
         _, elapsed = guarded(fn, data)
         if elapsed > 0.05:  # re-time: one slow run can be the scheduler, three are the code
             elapsed = min(elapsed, *(guarded(fn, data)[1] for _ in range(2)))

@@ -4,11 +4,11 @@ filesystem, and stay under 50 ms and 10 MB each. Run time is kept to a few secon
 from __future__ import annotations
 
 import os
-import struct
 
 from corpus import samples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mutations import mutate
 from sandbox import peak_memory, within_time
 from tiffbuild import build_exif
 
@@ -43,23 +43,11 @@ def check_memory(blob: bytes) -> None:
 
 @st.composite
 def mutated(draw: st.DrawFn) -> bytes:
-    """A seed with bytes flipped, 32-bit words overwritten with extreme values, or cut/grown."""
-    blob = bytearray(draw(st.sampled_from(SEEDS)))
-    for _ in range(draw(st.integers(1, 12))):
-        kind = draw(st.integers(0, 3))
-        at = draw(st.integers(0, len(blob) - 1))
-        if kind == 0:
-            blob[at] = draw(st.integers(0, 255))
-        elif kind == 1 and at + 4 <= len(blob):
-            word = draw(st.sampled_from([0, 1, 8, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF, len(blob), len(blob) - 4]))
-            blob[at:at + 4] = struct.pack("<I", word)
-        elif kind == 2 and at + 2 <= len(blob):
-            blob[at:at + 2] = struct.pack(draw(st.sampled_from(["<H", ">H"])), draw(st.sampled_from([0, 2, 3, 5, 7, 0xFFFF])))
-        elif kind == 3:
-            blob = blob[: max(at, 8)]
+    """A seed damaged (see mutations.py), and sometimes grown with zeros up to 1 MB."""
+    blob = mutate(draw, draw(st.sampled_from(SEEDS)))
     if draw(st.booleans()):
         blob += bytes(draw(st.integers(0, 1_000_000 - len(blob))))  # up to 1 MB
-    return bytes(blob)
+    return blob
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))

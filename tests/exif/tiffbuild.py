@@ -145,3 +145,66 @@ def build_exif(
     header = magic if magic is not None else (b"II*\x00" if bo == "<" else b"MM\x00*")
     tiff = header + struct.pack(f"{bo}I", 8) + body + (thumbnail or b"")
     return (b"Exif\x00\x00" if prefix else b"") + tiff
+
+
+MAKER_NOTE = 0x927C
+
+
+def canon_note(at: int, *, camera_iso: int | None = None, shot_info: tuple[int, int] | None = None,
+               byte_order: str = "<", moved_from: int | None = None) -> bytes:
+    """A Canon maker note to be placed at TIFF offset ``at`` (value offsets count from the TIFF start).
+
+    CameraSettings (tag 1) holds ``camera_iso`` at index 16; ShotInfo (tag 4) holds
+    ``shot_info = (AutoISO, BaseISO)`` raw values at indexes 1 and 2 (int16s). ``moved_from``
+    writes the offsets for a note at that offset and appends Canon's footer (``II*\\0`` + it):
+    the note as an editor that moved it leaves it.
+    """
+    bo = byte_order
+    written_at = moved_from if moved_from is not None else at
+    entries = []
+    values = b""
+    n = (camera_iso is not None) + (shot_info is not None)
+    data_at = written_at + 2 + 12 * n + 4
+    if camera_iso is not None:
+        settings = [0] * 20
+        settings[0], settings[16] = 40, camera_iso & 0xFFFF
+        entries.append(struct.pack(f"{bo}HHII", 1, 3, len(settings), data_at + len(values)))
+        values += struct.pack(f"{bo}{len(settings)}H", *settings)
+    if shot_info is not None:
+        info = [0] * 10
+        info[0], info[1], info[2] = 20, shot_info[0] & 0xFFFF, shot_info[1] & 0xFFFF
+        entries.append(struct.pack(f"{bo}HHII", 4, 3, len(info), data_at + len(values)))
+        values += struct.pack(f"{bo}{len(info)}H", *info)
+    note = struct.pack(f"{bo}H", n) + b"".join(entries) + b"\x00\x00\x00\x00" + values
+    if moved_from is not None:
+        note += (b"II*\x00" if bo == "<" else b"MM\x00*") + struct.pack(f"{bo}I", moved_from)
+    return note
+
+
+def casio_note(at: int, *, iso: int | None = None, iso_code: int | None = None, type2: bool = True, byte_order: str = ">") -> bytes:
+    """A Casio maker note at TIFF offset ``at``: type 2 (``QVC\\0`` header; ISO in tag 0x3014)
+    or type 1 (no header); ``iso_code`` goes in tag 0x0014 (3/4/6/9 = ISO 50/64/100/200)."""
+    bo = byte_order
+    entries = []
+    if iso_code is not None:
+        entries.append(struct.pack(f"{bo}HHIH2x", 0x0014, 3, 1, iso_code))
+    if iso is not None:
+        entries.append(struct.pack(f"{bo}HHIH2x", 0x3014, 3, 1, iso))
+    body = struct.pack(f"{bo}H", len(entries)) + b"".join(entries) + b"\x00\x00\x00\x00"
+    return (b"QVC\x00\x00\x00" if type2 else b"") + body
+
+
+def with_maker_note(note_at: Any, *, make: str, exif: Mapping[int, Any] | None = None, byte_order: str = "<") -> bytes:
+    """EXIF whose Exif IFD holds the maker note ``note_at(offset)`` (called with where it lands).
+
+    The blob is built twice, the second time with the note's real offset (placement does not
+    depend on the note's content, only on its length).
+    """
+    size = len(note_at(1000))
+    placeholder = bytes([0xA5]) * size
+    fields = {**(exif or {}), MAKER_NOTE: placeholder}
+    blob = build_exif({0x010F: make}, fields, byte_order=byte_order)
+    at = blob.index(placeholder) - 6  # TIFF offsets count from after Exif\0\0
+    note = note_at(at)
+    assert len(note) == size, (len(note), size)
+    return build_exif({0x010F: make}, {**(exif or {}), MAKER_NOTE: note}, byte_order=byte_order)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import subprocess
@@ -89,35 +90,47 @@ def test_processing_a_group(photo_tree) -> None:
     assert result.sendable and not result.errors and not result.warnings
     assert result.preview.data == make_hotpreview(photo_tree.pair_jpeg)
     assert result.preview.hothash == hothash(result.preview.data)
-    assert [(i.filename, i.size) for i in result.images] == [
+    assert [(i.name, i.size) for i in result.images] == [
         ("IMG_1234.JPG", photo_tree.pair_jpeg.stat().st_size),
         ("img_1234.cr2", photo_tree.pair_raw.path.stat().st_size),
     ]
     assert all(i.exif and i.exif.startswith(b"Exif\0\0") for i in result.images)
+    assert [i.content_hash for i in result.images] == [hashlib.sha256(p.read_bytes()).hexdigest() for p in (photo_tree.pair_jpeg, photo_tree.pair_raw.path)]
 
 
-def test_unreadable_file_in_a_group_is_reported_and_the_rest_is_sent(photo_tree) -> None:
+def test_a_file_that_vanished_is_reported_and_the_rest_is_sent(photo_tree) -> None:
     pair = next(iter_groups(iter_folders([photo_tree.root])))
-    photo_tree.pair_raw.path.unlink()  # gone between the walk and the read (as root, chmod 0 would not do)
+    photo_tree.pair_raw.path.unlink()  # gone between the walk and the read
     result = process_group(pair)
     assert result.sendable
-    assert [i.filename for i in result.images] == ["IMG_1234.JPG"]
+    assert [i.name for i in result.images] == ["IMG_1234.JPG"]
     (error,) = result.errors
-    assert error.code == "FILE_UNREADABLE" and error.filename == str(photo_tree.pair_raw.path)
+    assert error.code == "FILE_VANISHED" and error.filename == str(photo_tree.pair_raw.path)
 
 
-def test_group_whose_preview_source_is_unreadable_is_not_sent(photo_tree) -> None:
+def test_when_the_jpeg_is_gone_the_raws_preview_stands_in(photo_tree) -> None:
     pair = next(iter_groups(iter_folders([photo_tree.root])))
     photo_tree.pair_jpeg.unlink()
     result = process_group(pair)
+    assert result.sendable and [i.name for i in result.images] == ["img_1234.cr2"]
+    assert result.preview.source == "embedded"
+    assert [(e.code, e.filename) for e in result.errors] == [("FILE_VANISHED", str(photo_tree.pair_jpeg))]
+
+
+def test_a_group_with_no_readable_file_reports_each_file_once(photo_tree) -> None:
+    pair = next(iter_groups(iter_folders([photo_tree.root])))
+    photo_tree.pair_jpeg.unlink()
+    photo_tree.pair_raw.path.unlink()
+    result = process_group(pair)
     assert not result.sendable and result.images == [] and result.warnings == []
-    assert [e.filename for e in result.errors] == [str(photo_tree.pair_jpeg)]
+    assert sorted(e.filename for e in result.errors) == sorted([str(photo_tree.pair_jpeg), str(photo_tree.pair_raw.path)])
 
 
 def test_worker_processes_give_the_same_results_in_order(photo_tree) -> None:
     groups = list(iter_groups(iter_folders([photo_tree.root])))
     one = [(r.group.label, r.preview and r.preview.data, r.images, r.errors) for r in process_groups(groups, 1)]
     two = [(r.group.label, r.preview and r.preview.data, r.images, r.errors) for r in process_groups(groups, 2)]
+    assert [r[0] for r in one] == [g.label for g in groups]
     assert one == two and len(one) == 4
 
 
@@ -174,10 +187,8 @@ def test_json_piped_into_head(photo_tree, tmp_path: Path) -> None:
     assert done.stdout.strip() == "141"
 
 
-def test_each_file_is_opened_once_and_the_raw_next_to_a_jpeg_is_not_decoded(photo_tree, monkeypatch) -> None:
+def test_the_raw_next_to_a_jpeg_is_read_once_and_not_decoded(photo_tree, monkeypatch) -> None:
     import builtins
-
-    import imalink.importer.process
 
     pair = next(iter_groups(iter_folders([photo_tree.root])))
     opened: list[str] = []
@@ -187,12 +198,65 @@ def test_each_file_is_opened_once_and_the_raw_next_to_a_jpeg_is_not_decoded(phot
         opened.append(str(file))
         return real_open(file, *args, **kwargs)
 
-    def no_raw_preview(path: str):  # type: ignore[no-untyped-def]
-        raise AssertionError("the RAW of a RAW+JPEG pair must not be decoded")
-
     monkeypatch.setattr(builtins, "open", counting_open)
-    monkeypatch.setattr(imalink.importer.process, "find_embedded_preview", no_raw_preview)
     result = process_group(pair)
     monkeypatch.undo()
     assert result.sendable and result.preview.data == make_hotpreview(photo_tree.pair_jpeg)
-    assert sorted(opened) == sorted([str(photo_tree.pair_jpeg), str(photo_tree.pair_raw.path)])
+    # The JPEG: once to hash it and read its EXIF, once more to decode it (after the check
+    # against the library, which may make the decode unnecessary); the RAW once, for its hash
+    # and metadata.
+    assert sorted(opened) == sorted([str(photo_tree.pair_jpeg)] * 2 + [str(photo_tree.pair_raw.path)])
+
+
+def test_the_progress_bar_moves_per_group_with_the_runs_true_rate(tmp_path: Path, make_jpeg, make_raw) -> None:
+    import io
+    import re
+
+    from rich.console import Console
+
+    from imalink.importer.cli import FilesPerSecond, TimeLeft, progress_bar
+    from imalink.importer.upload import ImportRun
+
+    for i in range(12):
+        make_jpeg(tmp_path / f"IMG_{i}.JPG", (640, 480))
+        if i % 3 == 0:
+            make_raw(tmp_path / f"IMG_{i}.CR2")
+    console = Console(file=io.StringIO(), force_terminal=True, width=160)
+    progress = progress_bar(console)
+    task_id = progress.add_task("Importing", total=16)
+    seen: list[tuple[float, str, str]] = []
+
+    def advance(pg) -> None:  # type: ignore[no-untyped-def]
+        progress.advance(task_id, len(pg.group.files))
+        task = progress.tasks[0]
+        seen.append((task.completed, str(FilesPerSecond().render(task)), str(TimeLeft().render(task))))
+
+    run = ImportRun([tmp_path], None, dry_run=True, workers=2, on_group=advance)
+    with progress:
+        summary = run.run()
+    done = [completed for completed, _, _ in seen]
+    assert done == sorted(done) and len(set(done)) == 12 and done[-1] == 16  # group by group, never 0 -> all
+    assert all(b - a in (1, 2) for a, b in zip([0.0, *done], done))
+    assert all(re.fullmatch(r"\d+:\d\d:\d\d left", left) for _, _, left in seen[:-1])
+    rate = float(seen[-1][1].split()[0])
+    true_rate = 16 / summary.elapsed_seconds
+    assert 0.5 * true_rate <= rate <= 2 * true_rate + 1, (rate, true_rate)  # the run's average, not a burst
+
+
+def test_pillows_warnings_are_reported_with_the_file_not_printed(tmp_path: Path) -> None:
+    import struct
+
+    from imalink.importer.vectors import picture, pillow_jpeg
+
+    plain = pillow_jpeg(picture((300, 200)))
+    mpf = b"MPF\x00II*\x00" + struct.pack("<I", 8) + b"\xff" * 20  # a malformed multi-picture index
+    (tmp_path / "IMG_1.JPG").write_bytes(plain[:2] + b"\xff\xe2" + struct.pack(">H", len(mpf) + 2) + mpf + plain[2:])
+    for workers in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-m", "imalink.importer", str(tmp_path), "--dry-run", "--json", "--workers", workers],
+            capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=120,
+        )
+        assert done.returncode == 0 and done.stderr == "", done.stderr  # nothing printed raw
+        warnings = json.loads(done.stdout)["warnings"]
+        assert warnings and all(w["code"] == "IMAGE_WARNING" and w["filename"] == str(tmp_path / "IMG_1.JPG") for w in warnings)
+        assert any("malformed MPO" in w["message"] for w in warnings)

@@ -19,6 +19,7 @@ from imalink.importer.exif_extract import EXIF_HEADER
 from imalink.importer.preview import hothash, make_hotpreview
 from imalink.importer.transport import LocalTransport
 from imalink.importer.upload import ImportRun
+from library import query_library
 
 LIBRARY = """
 query Library {
@@ -35,13 +36,7 @@ query Library {
 
 
 def _library(database_url: str) -> dict[str, Any]:
-    transport = LocalTransport(database_url)
-    try:
-        response = transport.execute(LIBRARY, {})
-    finally:
-        transport.close()
-    assert not response.get("errors"), response
-    return response["data"]
+    return query_library(database_url, LIBRARY)
 
 
 def _photos(library: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -214,3 +209,10 @@ def test_the_imalink_command_runs_the_import(photo_tree, capsys) -> None:
     imalink_cli = pytest.importorskip("imalink.cli")
     assert imalink_cli.main(["import", str(photo_tree.root), "--dry-run", "--json", "--workers", "1"]) == 1
     assert json.loads(capsys.readouterr().out)["groupsReady"] == 3
+
+
+@pytest.mark.parametrize("suffix", ["", "/", "/graphql", "/graphql/"])
+def test_server_takes_the_root_or_the_graphql_url(tmp_path: Path, make_jpeg, imalink_server, capsys, suffix: str) -> None:
+    make_jpeg(tmp_path / "shots" / "IMG_1.JPG")
+    code, summary = _import(capsys, str(tmp_path / "shots"), "--server", imalink_server.url + suffix, "--workers", "1")
+    assert code == 0 and summary["photosCreated"] + summary["alreadyInLibrary"] == 1

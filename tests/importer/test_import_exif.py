@@ -9,8 +9,8 @@ import piexif
 import pytest
 
 from photo_builders import exif_dump, jpeg_bytes, raw_bytes
-from imalink.importer.containers import TiffFile
-from imalink.importer.exif_extract import EXIF_HEADER, extract_exif, jpeg_exif, tiff_exif
+from imalink.importer.exif_extract import EXIF_HEADER, exif_of, extract_exif, jpeg_exif, tiff_exif
+from imalink.importer.vectors import heic_bytes, picture
 
 
 class CountingFile(io.BytesIO):
@@ -85,7 +85,7 @@ def test_raw_exif_big_endian_and_vendor_magics(tmp_path: Path) -> None:
 def test_raw_exif_reads_only_the_metadata() -> None:
     data, end = raw_bytes(sensor_bytes=2_000_000)
     f = CountingFile(data)
-    assert tiff_exif(TiffFile(f, len(data))).data == EXIF_HEADER + data[:end]
+    assert tiff_exif(f).data == EXIF_HEADER + data[:end]
     assert f.bytes_read < 2 * end + 1000
 
 
@@ -98,7 +98,30 @@ def test_unreadable_formats_get_no_exif_and_a_warning(tmp_path: Path) -> None:
     heic = tmp_path / "IMG_1.HEIC"
     heic.write_bytes(b"\x00\x00\x00\x18ftypheic" + bytes(100))
     got = extract_exif(str(heic), "heic")
-    assert got.data is None and got.warning_code == "EXIF_UNSUPPORTED_FORMAT"
+    assert got.data is None and got.warning_code == "EXIF_UNREADABLE" and "meta" in got.warning
+
+
+@pytest.mark.parametrize("tiles", [0, 256])
+def test_heic_exif_is_the_exif_items_tiff_with_the_exif_header(tmp_path: Path, tiles: int) -> None:
+    payload = exif_dump(make="Apple", orientation=6)
+    path = tmp_path / "IMG_1.HEIC"
+    path.write_bytes(heic_bytes(picture((600, 400)), payload, tile_size=tiles))
+    got = extract_exif(str(path), "heic")
+    assert got.data == payload and got.warning_code is None
+
+
+def test_heic_without_exif_has_none_and_no_warning(tmp_path: Path) -> None:
+    path = tmp_path / "IMG_2.HEIC"
+    path.write_bytes(heic_bytes(picture((64, 64)), None, thumbnail=None))
+    got = extract_exif(str(path), "heic")
+    assert got.data is None and got.warning_code is None
+
+
+def test_heic_exif_reads_only_the_boxes_and_the_item() -> None:
+    payload = exif_dump(make="Apple")
+    f = CountingFile(heic_bytes(picture((1024, 768)), payload))
+    assert exif_of(f, "heic").data == payload
+    assert f.bytes_read < 4096 < len(f.getvalue())
 
 
 def test_damaged_raw_and_jpeg_are_warnings_not_crashes(tmp_path: Path) -> None:

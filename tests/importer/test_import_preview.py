@@ -9,9 +9,21 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageOps
 
-from imalink.importer.containers import iter_jpeg_segments
-from imalink.importer.preview import HOTPREVIEW_QUALITY, HOTPREVIEW_SIZE, find_embedded_preview, hothash, make_hotpreview, render_hotpreview
+from imalink.exif.containers import BytesSource, iter_jpeg_segments
+from imalink.importer.preview import HOTPREVIEW_QUALITY, HOTPREVIEW_SIZE, hothash, make_hotpreview, render_hotpreview
+from imalink.importer.reading import read_file, read_span
+from imalink.importer.grouping import iter_groups
+from imalink.importer.process import process_group
+from imalink.importer.scan import PhotoFile, iter_folders
 from photo_builders import BLUE, RED, exif_dump, jpeg_bytes, raw_bytes
+
+
+def find_embedded_preview(path: str):  # type: ignore[no-untyped-def]
+    """The embedded JPEG the importer decodes for a RAW-only group, and the orientation it applies."""
+    _, plan, _ = read_file(PhotoFile(path, Path(path).name, Path(path).stat().st_size))
+    if plan is None:
+        raise ValueError("no embedded JPEG")
+    return type("Found", (), {"jpeg": read_span(path, plan.span), "orientation": plan.orientation, "crop": plan.crop})
 
 
 def _close(pixel: tuple[int, ...], colour: tuple[int, int, int]) -> bool:
@@ -19,7 +31,7 @@ def _close(pixel: tuple[int, ...], colour: tuple[int, int, int]) -> bool:
 
 
 def _markers(jpeg: bytes) -> set[int]:
-    return {seg.marker for seg in iter_jpeg_segments(io.BytesIO(jpeg))}
+    return {seg.marker for seg in iter_jpeg_segments(BytesSource(jpeg))}
 
 
 def test_hotpreview_follows_the_recipe(tmp_path: Path, make_jpeg) -> None:
@@ -107,12 +119,43 @@ def test_raw_orientation_overrides_the_embedded_jpegs_own(tmp_path: Path) -> Non
     assert Image.open(io.BytesIO(make_hotpreview(embedded, orientation=1))).getpixel((10, 37))[0] > 200  # red stays left
 
 
-def test_largest_embedded_jpeg_wins(tmp_path: Path) -> None:
+def test_the_smallest_embedded_jpeg_of_the_pictures_shape_wins(tmp_path: Path) -> None:
     big, thumb = jpeg_bytes((960, 480)), jpeg_bytes((160, 80))
     data, _ = raw_bytes(preview=big, preview_in="subifd", thumbnail=thumb)
     path = tmp_path / "IMG_1.DNG"
     path.write_bytes(data)
-    assert find_embedded_preview(str(path)).jpeg == big
+    assert find_embedded_preview(str(path)).jpeg == thumb
+    (group,) = iter_groups(iter_folders([path]))
+    preview = process_group(group).preview
+    assert preview.source == "embedded" and (preview.width, preview.height) == (960, 480)
+
+
+def test_an_embedded_jpeg_too_small_or_of_another_shape_is_passed_over(tmp_path: Path) -> None:
+    big = jpeg_bytes((960, 480))
+    # Too small; and square with bands that are not dark (so not a letterboxed copy).
+    for thumb in (jpeg_bytes((128, 64)), jpeg_bytes((160, 160))):
+        data, _ = raw_bytes(preview=big, preview_in="subifd", thumbnail=thumb)
+        path = tmp_path / "IMG_1.DNG"
+        path.write_bytes(data)
+        (group,) = iter_groups(iter_folders([path]))
+        result = process_group(group)
+        assert result.preview.data == make_hotpreview(big, orientation=1)
+        assert (result.preview.width, result.preview.height) == (960, 480)
+
+
+def test_a_letterboxed_embedded_thumbnail_is_cut_to_the_picture(tmp_path: Path) -> None:
+    # A DSLR's 160x120 thumbnail of a 3:2 picture: black bands above and below.
+    picture = Image.new("RGB", (160, 107), RED)
+    picture.paste(BLUE, (80, 0, 160, 107))
+    boxed = Image.new("RGB", (160, 120), (0, 0, 0))
+    boxed.paste(picture, (0, 6))
+    buf = io.BytesIO()
+    boxed.save(buf, "JPEG", quality=95)
+    data, _ = raw_bytes(preview=jpeg_bytes((1500, 1000)), preview_in="subifd", thumbnail=buf.getvalue())
+    path = tmp_path / "IMG_1.NEF"
+    path.write_bytes(data)
+    found = find_embedded_preview(str(path))
+    assert found.jpeg == buf.getvalue() and found.crop == (0, 6, 160, 113)
 
 
 def test_non_tiff_raw_is_scanned_for_its_jpeg(tmp_path: Path) -> None:
@@ -161,3 +204,20 @@ def test_a_jpeg_whose_draft_fails_is_refused_not_decoded_in_full(tmp_path: Path,
     monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", lambda self, mode, size: None)
     with pytest.raises(RuntimeError, match="draft"):
         make_hotpreview(make_jpeg(tmp_path / "a.jpg"))
+
+
+@pytest.mark.parametrize("thumbnail", [False, True], ids=["decoded", "from-thumbnail"])
+def test_a_truncated_jpeg_with_intact_exif_is_imported_with_one_warning(tmp_path: Path, thumbnail: bool) -> None:
+    from imalink.importer.vectors import camera_jpeg, exif_payload, picture, thumbnail_jpeg
+
+    img = picture((800, 600), 2)
+    payload = exif_payload(thumbnail=thumbnail_jpeg(img) if thumbnail else None, pixel_size=img.size)
+    whole = camera_jpeg(img, payload)
+    (tmp_path / "IMG_1.JPG").write_bytes(whole[: len(whole) * 2 // 3])
+    (group,) = iter_groups(iter_folders([tmp_path]))
+    result = process_group(group)
+    assert result.sendable and not result.errors
+    assert result.images[0].exif == payload  # the EXIF is sent whole
+    assert [w.code for w in result.warnings] == ["IMAGE_TRUNCATED"]
+    assert result.preview.source == ("thumbnail" if thumbnail else "decoded")
+    assert (result.preview.width, result.preview.height) == (800, 600)

@@ -39,16 +39,18 @@ def test_case_differing_stems_are_one_photo_same_stem_elsewhere_is_another(photo
     assert groups[0].folder != groups[3].folder
 
 
-def test_preview_source_prefers_jpeg_then_raw_never_heic(tmp_path: Path) -> None:
+def test_preview_source_prefers_jpeg_then_heic_then_raw(tmp_path: Path) -> None:
     def files(*names: str) -> Folder:
         return Folder(str(tmp_path), [PhotoFile(str(tmp_path / n), n, 1) for n in names])
 
     (pair,) = group_folder(files("A.CR2", "a.jpg", "A.HEIC"))
     assert pair.preview_source().name == "a.jpg"
     (raw,) = group_folder(files("B.HEIC", "b.nef"))
-    assert raw.preview_source().name == "b.nef"
+    assert raw.preview_source().name == "B.HEIC"
     (heic,) = group_folder(files("C.HEIC"))
-    assert heic.preview_source() is None
+    assert heic.preview_source().name == "C.HEIC"
+    (only_raw,) = group_folder(files("D.DNG"))
+    assert only_raw.preview_source().name == "D.DNG"
 
 
 def test_a_file_path_is_a_folder_of_one(photo_tree) -> None:

@@ -72,3 +72,13 @@ def _dms(value: float) -> tuple[tuple[int, int], ...]:
     minutes = int((value - degrees) * 60)
     seconds = round(((value - degrees) * 60 - minutes) * 60 * 10000)
     return ((degrees, 1), (minutes, 1), (seconds, 10000))
+
+
+def other_encoder_preview(jpeg: bytes, quality: int = 92) -> bytes:
+    """A hotpreview of ``jpeg`` as another client would make it (a browser's canvas, say): another
+    resampling filter and quality than the reference recipe, so other bytes for the same picture."""
+    image = Image.open(io.BytesIO(jpeg)).convert("RGB")
+    image.thumbnail((150, 150), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality)
+    return out.getvalue()
