@@ -1,0 +1,153 @@
+// One import worker: hashes files, reads their raw EXIF, and makes a group's 150 px hotpreview
+// with createImageBitmap and an OffscreenCanvas, off the page's main thread. A task holds at
+// most one file's bytes at a time; nothing survives a task.
+import { ByteSource, CorruptFile, jpegFrame } from "./containers.js";
+import { exifOrientation, extractExif, fileKind, findEmbeddedPreview } from "./exif.js";
+import { hashFile, sha256Hex } from "./hashing.js";
+
+export const HOTPREVIEW_SIZE = 150;
+export const HOTPREVIEW_QUALITY = 0.85;
+// The source JPEG is read once: its EXIF and its pixels come from the same bytes.
+const READ_ONCE_LIMIT = 64 * 1024 * 1024;
+
+function base64(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function reason(err) {
+  return err?.message || String(err);
+}
+
+/** The size Pillow's thumbnail((150, 150)) gives: aspect kept, never enlarged. */
+export function thumbnailSize(width, height, box = HOTPREVIEW_SIZE) {
+  if (width <= box && height <= box) return [width, height];
+  const aspect = width / height;
+  if (width >= height) return [box, Math.max(1, Math.round(box / aspect))];
+  return [Math.max(1, Math.round(box * aspect)), box];
+}
+
+// EXIF orientation as a canvas transform of a w x h image into its displayed frame.
+function orient(ctx, orientation, w, h) {
+  switch (orientation) {
+    case 2: ctx.transform(-1, 0, 0, 1, w, 0); break;
+    case 3: ctx.transform(-1, 0, 0, -1, w, h); break;
+    case 4: ctx.transform(1, 0, 0, -1, 0, h); break;
+    case 5: ctx.transform(0, 1, 1, 0, 0, 0); break;
+    case 6: ctx.transform(0, 1, -1, 0, h, 0); break;
+    case 7: ctx.transform(0, -1, -1, 0, h, w); break;
+    case 8: ctx.transform(0, -1, 1, 0, 0, w); break;
+    default: break;
+  }
+}
+
+/**
+ * The hotpreview of a JPEG blob: decoded (the browser applies its own EXIF orientation) straight
+ * to about the target size, then `extraOrientation` (a RAW's, for its embedded JPEG) on a canvas.
+ */
+async function renderHotpreview(blob, width, height, extraOrientation = 1) {
+  const turned = extraOrientation >= 5;
+  const [tw, th] = thumbnailSize(turned ? height : width, turned ? width : height);
+  const [dw, dh] = turned ? [th, tw] : [tw, th];
+  const bitmap = await createImageBitmap(blob, { resizeWidth: dw, resizeHeight: dh, resizeQuality: "high" });
+  try {
+    const canvas = new OffscreenCanvas(tw, th);
+    const ctx = canvas.getContext("2d", { alpha: false });
+    orient(ctx, extraOrientation, dw, dh);
+    ctx.drawImage(bitmap, 0, 0, dw, dh);
+    const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: "image/jpeg", quality: HOTPREVIEW_QUALITY })).arrayBuffer());
+    return { jpeg, width: turned ? height : width, height: turned ? width : height };
+  } finally {
+    bitmap.close();
+  }
+}
+
+/** Content hashes of the files, in order; an unreadable file gives {error}. */
+async function hashFiles(files) {
+  const out = [];
+  for (const file of files) {
+    try {
+      out.push({ hash: (await hashFile(file)).hash });
+    } catch (err) {
+      out.push({ error: reason(err) });
+    }
+  }
+  return out;
+}
+
+/**
+ * What is sent for a group: each file to send with its raw EXIF, and (when `preview`) the
+ * hotpreview made from `source` (an index into files, which is sent or not).
+ * files: [{file, name, size, contentHash, send}]
+ */
+async function processGroup({ files, source, preview }) {
+  const result = { images: [], errors: [], warnings: [], hotpreview: null, hothash: null, width: null, height: null };
+  let sourceBytes = null;
+  for (const [index, f] of files.entries()) {
+    if (!f.send && !(preview && index === source)) continue;
+    const kind = fileKind(f.name);
+    let exif;
+    try {
+      let src = null;
+      if (kind !== "heic") {
+        if (preview && index === source && kind === "jpeg" && f.size <= READ_ONCE_LIMIT) {
+          sourceBytes = new Uint8Array(await f.file.arrayBuffer());
+          src = new ByteSource(f.file, sourceBytes);
+        } else {
+          src = new ByteSource(f.file);
+        }
+      }
+      exif = await extractExif(src, kind);
+    } catch (err) {
+      result.errors.push({ code: "FILE_UNREADABLE", message: reason(err), filename: f.name });
+      continue;
+    }
+    if (exif.warningCode) result.warnings.push({ code: exif.warningCode, message: exif.warning, filename: f.name });
+    f.exif = exif.data;
+    if (f.send) {
+      result.images.push({
+        filename: f.name,
+        fileSize: f.size,
+        contentHash: f.contentHash,
+        exifData: exif.data ? base64(exif.data) : null,
+        exifSha256: exif.data ? await sha256Hex(exif.data) : null, // for the record, not sent
+      });
+    }
+  }
+  if (!preview) return result;
+  const sf = files[source];
+  if (result.errors.some((e) => e.filename === sf.name)) return result;
+  try {
+    let made;
+    if (fileKind(sf.name) === "jpeg") {
+      const src = new ByteSource(sf.file, sourceBytes);
+      const { width, height } = await jpegFrame(src);
+      const turned = (await exifOrientation(sf.exif)) >= 5;
+      made = await renderHotpreview(sourceBytes ? new Blob([sourceBytes]) : sf.file, turned ? height : width, turned ? width : height);
+    } else {
+      const embedded = await findEmbeddedPreview(new ByteSource(sf.file));
+      const blob = sf.file.slice(embedded.offset, embedded.offset + embedded.length, "image/jpeg");
+      made = await renderHotpreview(blob, embedded.width, embedded.height, embedded.orientation);
+    }
+    result.hotpreview = base64(made.jpeg);
+    result.hothash = await sha256Hex(made.jpeg);
+    result.width = made.width;
+    result.height = made.height;
+  } catch (err) {
+    const message = err instanceof CorruptFile ? err.message : `cannot make a hotpreview: ${reason(err)}`;
+    result.errors.push({ code: "PREVIEW_FAILED", message, filename: sf.name });
+  }
+  return result;
+}
+
+const OPS = { hash: ({ files }) => hashFiles(files), process: processGroup };
+
+self.onmessage = async (event) => {
+  const { id, op, args } = event.data;
+  try {
+    self.postMessage({ id, result: await OPS[op](args) });
+  } catch (err) {
+    self.postMessage({ id, error: reason(err) });
+  }
+};

@@ -1,0 +1,198 @@
+// Reading the library for the views: filters <-> URL, timeline buckets, a bucket's photos.
+// Uses the browse API where the server has it (buckets, facets); otherwise falls back to what
+// every server has (photos with date filters and totalCount).
+import { gql, schemaCapabilities } from "./api.js";
+
+export const PHOTO_CARD = "hothash takenAt hotpreviewUrl width height title rating";
+
+// URL parameter <-> PhotoFilter field. Several values: tag=a&tag=b.
+const URL_FILTERS = {
+  q: "text", camera: "cameraModel", make: "cameraMake", lens: "lensModel", tag: "tags",
+  from: "takenAfter", to: "takenBefore", rating: "minRating", fav: "favorite", gps: "hasGps", session: "importSessionId",
+};
+
+/** The filter state of a URL's query string: {q, camera, ..., tag: [..]} (strings). */
+export function filterStateFromUrl(search = location.search) {
+  const params = new URLSearchParams(search);
+  const state = {};
+  for (const key of Object.keys(URL_FILTERS)) {
+    const values = params.getAll(key).filter((v) => v !== "");
+    if (values.length) state[key] = key === "tag" ? values : values[0];
+  }
+  return state;
+}
+
+export function filterStateToQuery(state) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(state)) {
+    for (const v of [].concat(value ?? [])) if (v !== "" && v !== null && v !== undefined) params.append(key, v);
+  }
+  const s = params.toString();
+  return s ? `?${s}` : "";
+}
+
+function localDateTime(date) {
+  return date.length === 10 ? `${date}T00:00:00` : date;
+}
+
+function nextDay(date) {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The PhotoFilter input for a filter state, using only fields this server has. */
+export async function photoFilter(state) {
+  const caps = await schemaCapabilities();
+  const f = {};
+  const has = (name) => caps.filterFields.has(name);
+  if (state.q) {
+    const field = ["text", "search", "query"].find(has);
+    if (field) f[field] = state.q;
+  }
+  if (state.camera) f.cameraModel = state.camera;
+  if (state.make) f.cameraMake = state.make;
+  if (state.lens) f.lensModel = state.lens;
+  if (state.tag?.length) f.tags = state.tag;
+  if (state.from) f.takenAfter = localDateTime(state.from);
+  if (state.to) f.takenBefore = localDateTime(nextDay(state.to)); // "to" is inclusive for people
+  if (state.rating) f.minRating = Number(state.rating);
+  if (state.fav) {
+    const field = ["favorite", "isFavorite", "favourite"].find(has);
+    if (field) f[field] = true;
+  }
+  if (state.gps) f.hasGps = state.gps === "1" || state.gps === "true";
+  if (state.session) f.importSessionId = Number(state.session);
+  return f;
+}
+
+function monthBounds(year, month) {
+  const pad = (n) => String(n).padStart(2, "0");
+  const next = month === 12 ? [year + 1, 1] : [year, month + 1];
+  return { after: `${year}-${pad(month)}-01T00:00:00`, before: `${next[0]}-${pad(next[1])}-01T00:00:00` };
+}
+
+/** A bucket: {key, year, month, count, after, before} (undated: year null). */
+function monthBucket(year, month, count) {
+  return { key: `${year}-${String(month).padStart(2, "0")}`, year, month, count, ...monthBounds(year, month) };
+}
+
+/**
+ * The timeline's buckets under `filter`, newest month first, undated last: from the server's
+ * bucket query when it has one, else counted per month with aliased totalCount queries.
+ */
+export async function timelineBuckets(filter) {
+  const caps = await schemaCapabilities();
+  if (caps.queries.has("timelineBuckets")) {
+    const data = await gql(`query Buckets($filter: PhotoFilter) {
+      timelineBuckets(filter: $filter, granularity: MONTH) { year month count }
+    }`, { filter });
+    return data.timelineBuckets.map((b) => (b.year ? monthBucket(b.year, b.month, b.count) : { key: "undated", year: null, count: b.count }))
+      .sort((a, b) => (a.year === null) - (b.year === null) || (b.key > a.key ? 1 : -1));
+  }
+  return countedBuckets(filter);
+}
+
+async function countedBuckets(filter) {
+  const ends = await gql(`query Ends($filter: PhotoFilter) {
+    total: photos(first: 1, filter: $filter) { totalCount edges { node { takenAt } } }
+    oldest: photos(first: 1, filter: $filter, orderBy: TAKEN_AT_ASC) { edges { node { takenAt } } }
+  }`, { filter });
+  const total = ends.total.totalCount;
+  const newest = ends.total.edges[0]?.node.takenAt;
+  const oldest = ends.oldest.edges[0]?.node.takenAt;
+  const buckets = [];
+  let dated = 0;
+  if (newest && oldest) {
+    const months = [];
+    let [y, m] = newest.slice(0, 7).split("-").map(Number);
+    const [oy, om] = oldest.slice(0, 7).split("-").map(Number);
+    while (y > oy || (y === oy && m >= om)) {
+      months.push([y, m]);
+      [y, m] = m === 1 ? [y - 1, 12] : [y, m - 1];
+    }
+    for (let i = 0; i < months.length; i += 24) {
+      const part = months.slice(i, i + 24);
+      const fields = part.map(([yy, mm], j) => {
+        const b = monthBounds(yy, mm);
+        return `m${j}: photos(first: 0, filter: {${Object.keys(filter).map((k) => `${k}: $${k}`).join(", ")}${Object.keys(filter).length ? ", " : ""}takenAfter: "${b.after}", takenBefore: "${b.before}"}) { totalCount }`;
+      });
+      const types = await filterVariableTypes(filter);
+      const decl = Object.keys(filter).map((k) => `$${k}: ${types[k]}`).join(", ");
+      const data = await gql(`query Months${decl ? `(${decl})` : ""} { ${fields.join("\n")} }`, filter);
+      part.forEach(([yy, mm], j) => {
+        const count = data[`m${j}`].totalCount;
+        if (count) {
+          buckets.push(monthBucket(yy, mm, count));
+          dated += count;
+        }
+      });
+    }
+  }
+  if (total > dated) buckets.push({ key: "undated", year: null, count: total - dated });
+  return buckets;
+}
+
+async function filterVariableTypes(filter) {
+  const caps = await schemaCapabilities();
+  const render = (t) => (t.kind === "NON_NULL" ? `${render(t.ofType)}!` : t.kind === "LIST" ? `[${render(t.ofType)}]` : t.name);
+  return Object.fromEntries(Object.keys(filter).map((k) => [k, render(caps.filterTypes[k])]));
+}
+
+const PAGE = 500;
+
+/**
+ * Photos of one bucket, loaded page by page on demand: `ensure(n)` loads until the first n are
+ * there (or the bucket ends) and returns them.
+ */
+export class BucketPhotos {
+  constructor(bucket, filter) {
+    this.bucket = bucket;
+    this.filter = bucket.year === null ? filter : { ...filter, takenAfter: maxDate(filter.takenAfter, bucket.after), takenBefore: minDate(filter.takenBefore, bucket.before) };
+    this.photos = [];
+    this.cursor = null;
+    this.done = false;
+    this.loading = null;
+  }
+
+  async ensure(n) {
+    while (this.photos.length < n && !this.done) {
+      this.loading ??= this.loadPage().finally(() => { this.loading = null; });
+      await this.loading;
+    }
+    return this.photos;
+  }
+
+  async loadPage() {
+    const data = await gql(`query Page($first: Int, $after: String, $filter: PhotoFilter) {
+      photos(first: $first, after: $after, filter: $filter) { pageInfo { hasNextPage endCursor } edges { node { ${PHOTO_CARD} } } }
+    }`, { first: PAGE, after: this.cursor, filter: this.filter });
+    const page = data.photos;
+    let nodes = page.edges.map((e) => e.node);
+    if (this.bucket.year === null) nodes = nodes.filter((p) => !p.takenAt); // no undated filter on this server
+    this.photos.push(...nodes);
+    this.cursor = page.pageInfo.endCursor;
+    this.done = !page.pageInfo.hasNextPage || (this.bucket.year === null && this.photos.length >= this.bucket.count);
+  }
+}
+
+function maxDate(a, b) {
+  return !a ? b : !b ? a : a > b ? a : b;
+}
+function minDate(a, b) {
+  return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/** Facet counts under the filter, when the server has a facets query; else null. */
+export async function facets(filter) {
+  const caps = await schemaCapabilities();
+  if (!caps.queries.has("facets")) return null;
+  try {
+    const data = await gql(`query Facets($filter: PhotoFilter) {
+      facets(filter: $filter) { cameraModels { value count } lensModels { value count } tags { value count } years { value count } ratings { value count } }
+    }`, { filter });
+    return data.facets;
+  } catch {
+    return null; // a facets shape this app does not know: the filters still work without counts
+  }
+}
