@@ -6,6 +6,10 @@ import { gql, schemaCapabilities } from "../api.js";
 import { groupFiles, previewSource } from "./grouping.js";
 
 export const DEFAULT_BATCH_SIZE = 100;
+// Groups whose files are hashed and checked against the library in one existingFiles query.
+const CHECK_CHUNK = 100;
+// A batch is sent when full or when its first group has waited this long (steady progress).
+const FLUSH_MS = 2000;
 const EXISTING_CHUNK = 10_000;
 // A request stays under half the server's 64 MiB body limit.
 const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
@@ -91,6 +95,7 @@ function emptyStats() {
  */
 export class ImportRun extends EventTarget {
   constructor(entries, { storageDirectory = null, batchSize = DEFAULT_BATCH_SIZE, workers } = {}) {
+    if (!(batchSize >= 1 && batchSize <= 1000)) throw new RangeError("batch size must be 1-1000");
     super();
     this.groups = groupFiles(entries);
     this.groups.forEach((g, i) => { g.index = i; });
@@ -129,16 +134,16 @@ export class ImportRun extends EventTarget {
     this.byContent = this.caps.queries.has("existingFiles");
     this.sendsContentHash = this.caps.imageInput.has("contentHash");
     this.pool = new WorkerPool(this.workerCount);
-    let upload = Promise.resolve();
+    this.uploads = Promise.resolve(); // batches go one at a time, in order
+    this.ready = [];
+    this.lastFlush = performance.now();
     try {
-      for (let start = 0; start < this.groups.length && !this.cancelled; start += this.batchSize) {
-        const batch = this.groups.slice(start, start + this.batchSize);
-        const ready = await this.prepare(batch);
-        if (this.cancelled) break;
-        await upload; // one batch in flight while the next is prepared
-        upload = this.send(ready);
+      for (let start = 0; start < this.groups.length && !this.cancelled; start += CHECK_CHUNK) {
+        await this.prepare(this.groups.slice(start, start + CHECK_CHUNK));
+        await this.uploads; // at most one chunk prepared ahead of what the server has
       }
-      await upload;
+      if (!this.cancelled) this.flush();
+      await this.uploads;
       if (!this.cancelled && this.stats.importSessionId !== null) {
         await gql(COMPLETE_SESSION, { id: this.stats.importSessionId });
       }
@@ -157,6 +162,24 @@ export class ImportRun extends EventTarget {
     return this.stats;
   }
 
+  /** A group is ready to send: send a batch when it is full or has waited FLUSH_MS. */
+  queue(prepared) {
+    this.ready.push(prepared);
+    if (this.ready.length >= this.batchSize || performance.now() - this.lastFlush > FLUSH_MS) this.flush();
+  }
+
+  flush() {
+    this.lastFlush = performance.now();
+    if (!this.ready.length) return;
+    const batch = this.ready;
+    this.ready = [];
+    const sending = this.byContent ? Promise.resolve(batch) : null;
+    this.uploads = this.uploads.then(async () => {
+      if (this.cancelled) return;
+      await this.send(sending ? await sending : await this.skipKnownPhotos(batch));
+    });
+  }
+
   finishGroup(group, { failed = false, skipped = false } = {}) {
     this.stats.groupsDone++;
     this.stats.filesDone += group.files.length;
@@ -168,7 +191,7 @@ export class ImportRun extends EventTarget {
     this.progress();
   }
 
-  /** Hash, pre-check and process one batch of groups; returns what to send. */
+  /** Hash, pre-check and process a chunk of groups; what is to be sent goes to queue(). */
   async prepare(batch) {
     const hashed = await Promise.all(batch.map((g) => this.pool.run("hash", { files: g.files.map((f) => f.file) })));
     const known = this.byContent ? await this.existingFiles(hashed.flat().map((h) => h.hash).filter(Boolean)) : new Map();
@@ -220,10 +243,11 @@ export class ImportRun extends EventTarget {
       const input = { hothash, images: r.images };
       if (needPreview) Object.assign(input, { hotpreview: r.hotpreview, width: r.width, height: r.height });
       if (!this.sendsContentHash) for (const image of input.images) delete image.contentHash;
-      return { group, input, paths: Object.fromEntries(files.map((f) => [f.name, f.path])) };
+      this.finishGroup(group);
+      this.queue({ group, input, paths: Object.fromEntries(files.map((f) => [f.name, f.path])) });
+      return null;
     });
-    const prepared = (await Promise.all(jobs)).filter(Boolean);
-    return this.byContent ? prepared : this.skipKnownPhotos(prepared);
+    await Promise.all(jobs);
   }
 
   async existingFiles(hashes) {
@@ -245,7 +269,9 @@ export class ImportRun extends EventTarget {
       if (!have) return true;
       p.input.images = p.input.images.filter((im) => !have.has(im.filename.toLowerCase()));
       if (p.input.images.length) return true;
-      this.finishGroup(p.group, { skipped: true });
+      this.stats.alreadyInLibrary++;
+      this.stats.filesAlreadyInLibrary += p.group.files.length;
+      this.progress();
       return false;
     });
   }
@@ -289,8 +315,8 @@ export class ImportRun extends EventTarget {
     else if (result.status === "IMAGES_ADDED") s.imagesAdded++;
     else if (result.status === "DUPLICATE") s.duplicates++;
     s.filesAttached += result.imagesCreated;
-    const skippedFiles = p.group.files.length - p.input.images.length;
-    s.filesAlreadyInLibrary += skippedFiles;
-    this.finishGroup(p.group, { failed: result.status === "FAILED" });
+    s.filesAlreadyInLibrary += p.group.files.length - p.input.images.length;
+    if (result.status === "FAILED") s.groupsFailed++;
+    this.progress();
   }
 }

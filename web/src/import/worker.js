@@ -138,6 +138,7 @@ async function processGroup({ files, source, preview }) {
     const message = err instanceof CorruptFile ? err.message : `cannot make a hotpreview: ${reason(err)}`;
     result.errors.push({ code: "PREVIEW_FAILED", message, filename: sf.name });
   }
+  if (!result.hotpreview) result.warnings = []; // nothing of the group is sent: its warnings are moot
   return result;
 }
 

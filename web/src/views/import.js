@@ -57,7 +57,8 @@ function progressView(run) {
       ["Rate", `${rate.toFixed(1)} photos/s`],
       ["Time left", s.state === "running" && left !== null ? formatDuration(left) : "—"],
       ["New photos", formatNumber(s.photosCreated)],
-      ["Files added to known photos", formatNumber(s.filesAttached - 0)],
+      ["Known photos given new files", formatNumber(s.imagesAdded)],
+      ["Files recorded", formatNumber(s.filesAttached)],
       ["Already in the library", `${formatNumber(s.alreadyInLibrary)} photos, ${formatNumber(s.filesAlreadyInLibrary)} files`],
       ["Duplicates", formatNumber(s.duplicates)],
       ["Failed", formatNumber(s.groupsFailed)],
@@ -89,7 +90,9 @@ export function mount(main) {
   const place = h("div", { class: "import-run" });
   const start = (entries, root) => {
     if (active?.stats.state === "running") return;
-    active = new ImportRun(entries, { storageDirectory: root });
+    // ?batch=N: photo groups per request (default 100), e.g. for a slow link.
+    const batchSize = Number(new URLSearchParams(location.search).get("batch")) || undefined;
+    active = new ImportRun(entries, { storageDirectory: root, batchSize });
     window.imalinkLastImport = active; // for the console (and the tests): stats, problems, files
     place.replaceChildren(progressView(active));
     active.run();
