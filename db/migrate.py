@@ -11,6 +11,10 @@ from sqlalchemy import Engine
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+class MigrationBrokeReferences(RuntimeError):
+    """A migration left rows pointing at rows that do not exist (it was rolled back)."""
+
+
 def alembic_config() -> Config:
     """Alembic's configuration, pointing at the migrations shipped inside this package."""
     config = Config()
@@ -18,9 +22,24 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade_to_head(engine: Engine) -> None:
-    """Apply every migration the database has not seen yet (idempotent)."""
+def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
+    """Apply every migration the database has not seen yet (idempotent), in one transaction.
+
+    SQLite changes a table by rebuilding it (copy, DROP, rename). With foreign keys enforced, that
+    DROP would cascade and delete every image and tag of the library, so they are switched off for
+    the migration (SQLite only allows that outside a transaction) and checked before committing.
+    """
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise MigrationBrokeReferences("a migration broke foreign keys; nothing was changed")
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]

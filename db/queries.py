@@ -55,8 +55,12 @@ class BoundingBox:
 
 @dataclass(frozen=True, slots=True)
 class PhotoFilterSpec:
-    """Conditions a photo must meet; ``None`` means no condition."""
+    """Conditions a photo must meet; ``None`` means no condition.
 
+    ``owner_id`` is not optional: every photo query is one owner's library.
+    """
+
+    owner_id: int
     taken_after: datetime | None = None
     taken_before: datetime | None = None
     camera_make: str | None = None
@@ -87,7 +91,7 @@ class PhotoPage:
 def filter_clauses(spec: PhotoFilterSpec) -> list[ColumnElement[bool]]:
     """SQL conditions for ``spec`` (the one place the contract's filters are defined)."""
     c = photo_t.c
-    clauses: list[ColumnElement[bool]] = []
+    clauses: list[ColumnElement[bool]] = [c.owner_id == spec.owner_id]
     if spec.taken_after is not None:
         clauses.append(c.taken_at >= spec.taken_after)
     if spec.taken_before is not None:
@@ -167,39 +171,42 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), IN_CHUNK):
         yield values[start : start + IN_CHUNK]
 
-def photos_by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    """Photo rows (without the hotpreview) by id."""
+def photos_by_ids(conn: Connection, owner_id: int, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    """The owner's photo rows (without the hotpreview) by id."""
     found: dict[int, Row[Any]] = {}
     for chunk in _chunks(ids):
-        for row in conn.execute(select(*PHOTO_COLUMNS).where(photo_t.c.id.in_(chunk))):
+        query = select(*PHOTO_COLUMNS).where(photo_t.c.owner_id == owner_id, photo_t.c.id.in_(chunk))
+        for row in conn.execute(query):
             found[row.id] = row
     return found
 
-def photos_by_hothashes(conn: Connection, hothashes: Sequence[str]) -> dict[str, Row[Any]]:
-    """Photo rows (without the hotpreview) by hothash."""
+def photos_by_hothashes(conn: Connection, owner_id: int, hothashes: Sequence[str]) -> dict[str, Row[Any]]:
+    """The owner's photo rows (without the hotpreview) by hothash."""
     found: dict[str, Row[Any]] = {}
     for chunk in _chunks(hothashes):
-        for row in conn.execute(select(*PHOTO_COLUMNS).where(photo_t.c.hothash.in_(chunk))):
+        query = select(*PHOTO_COLUMNS).where(photo_t.c.owner_id == owner_id, photo_t.c.hothash.in_(chunk))
+        for row in conn.execute(query):
             found[row.hothash] = row
     return found
 
-def existing_hothashes(conn: Connection, hothashes: Sequence[str]) -> set[str]:
-    """The subset of ``hothashes`` the library has."""
+def existing_hothashes(conn: Connection, owner_id: int, hothashes: Sequence[str]) -> set[str]:
+    """The subset of ``hothashes`` the owner's library has."""
     found: set[str] = set()
     for chunk in _chunks(hothashes):
-        found.update(conn.execute(select(photo_t.c.hothash).where(photo_t.c.hothash.in_(chunk))).scalars())
+        query = select(photo_t.c.hothash).where(photo_t.c.owner_id == owner_id, photo_t.c.hothash.in_(chunk))
+        found.update(conn.execute(query).scalars())
     return found
 
 
-def files_by_hothash(conn: Connection, hothashes: Sequence[str]) -> dict[str, tuple[int, list[str]]]:
-    """Each known photo among ``hothashes``: its id and its file names, in the order they arrived."""
+def files_by_hothash(conn: Connection, owner_id: int, hothashes: Sequence[str]) -> dict[str, tuple[int, list[str]]]:
+    """Each of the owner's photos among ``hothashes``: its id and its file names, in the order they arrived."""
     found: dict[str, tuple[int, list[str]]] = {}
     for chunk in _chunks(hothashes):
         query = (
             select(photo_t.c.hothash, photo_t.c.id, image_t.c.filename)
             .select_from(photo_t)
             .outerjoin(image_t, image_t.c.photo_id == photo_t.c.id)
-            .where(photo_t.c.hothash.in_(chunk))
+            .where(photo_t.c.owner_id == owner_id, photo_t.c.hothash.in_(chunk))
             .order_by(image_t.c.id)
         )
         for hothash, photo_id, filename in conn.execute(query):
@@ -209,58 +216,77 @@ def files_by_hothash(conn: Connection, hothashes: Sequence[str]) -> dict[str, tu
     return found
 
 
-def hotpreviews_by_photo_ids(conn: Connection, ids: Sequence[int]) -> dict[int, bytes | None]:
-    """Hotpreview bytes by photo id."""
+def files_by_content_hash(conn: Connection, owner_id: int, content_hashes: Sequence[str]) -> dict[str, Row[Any]]:
+    """Each of the owner's files among ``content_hashes``: its file name and its photo's id and hothash."""
+    found: dict[str, Row[Any]] = {}
+    for chunk in _chunks(content_hashes):
+        query = (
+            select(image_t.c.content_hash, image_t.c.filename, image_t.c.photo_id, photo_t.c.hothash)
+            .join(photo_t, photo_t.c.id == image_t.c.photo_id)
+            .where(image_t.c.owner_id == owner_id, image_t.c.content_hash.in_(chunk))
+            .order_by(image_t.c.id)
+        )
+        for row in conn.execute(query):
+            found.setdefault(row.content_hash, row)
+    return found
+
+
+def hotpreviews_by_photo_ids(conn: Connection, owner_id: int, ids: Sequence[int]) -> dict[int, bytes | None]:
+    """Hotpreview bytes of the owner's photos by photo id."""
     found: dict[int, bytes | None] = {}
     for chunk in _chunks(ids):
-        query = select(photo_t.c.id, photo_t.c.hotpreview).where(photo_t.c.id.in_(chunk))
+        query = select(photo_t.c.id, photo_t.c.hotpreview).where(photo_t.c.owner_id == owner_id, photo_t.c.id.in_(chunk))
         found.update((row.id, row.hotpreview) for row in conn.execute(query))
     return found
 
-def hotpreview_by_hothash(conn: Connection, hothash: str) -> bytes | None:
-    """The hotpreview of one photo, or ``None`` when the photo or its preview is unknown."""
-    query = select(photo_t.c.hotpreview).where(photo_t.c.hothash == hothash)
+def hotpreview_by_hothash(conn: Connection, owner_id: int, hothash: str) -> bytes | None:
+    """The hotpreview of one of the owner's photos, or ``None`` when the photo or its preview is unknown."""
+    query = select(photo_t.c.hotpreview).where(photo_t.c.owner_id == owner_id, photo_t.c.hothash == hothash)
     return conn.execute(query).scalar_one_or_none()
 
-def images_by_photo_ids(conn: Connection, photo_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
-    """Image rows (without EXIF bytes) grouped by photo id, in the order they were added."""
+def images_by_photo_ids(conn: Connection, owner_id: int, photo_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+    """The owner's image rows (without EXIF bytes) grouped by photo id, in the order they were added."""
     found: dict[int, list[Row[Any]]] = {photo_id: [] for photo_id in photo_ids}
     for chunk in _chunks(photo_ids):
         query = (
             select(*IMAGE_COLUMNS)
             .join(photo_t, photo_t.c.id == image_t.c.photo_id)
-            .where(image_t.c.photo_id.in_(chunk))
+            .where(image_t.c.owner_id == owner_id, image_t.c.photo_id.in_(chunk))
             .order_by(image_t.c.id)
         )
         for row in conn.execute(query):
             found[row.photo_id].append(row)
     return found
 
-def exif_by_image_ids(conn: Connection, image_ids: Sequence[int]) -> dict[int, bytes | None]:
-    """Raw EXIF bytes by image id."""
+def exif_by_image_ids(conn: Connection, owner_id: int, image_ids: Sequence[int]) -> dict[int, bytes | None]:
+    """Raw EXIF bytes of the owner's images by image id."""
     found: dict[int, bytes | None] = {}
     for chunk in _chunks(image_ids):
-        query = select(image_t.c.id, image_t.c.exif_data).where(image_t.c.id.in_(chunk))
+        query = select(image_t.c.id, image_t.c.exif_data).where(image_t.c.owner_id == owner_id, image_t.c.id.in_(chunk))
         found.update((row.id, row.exif_data) for row in conn.execute(query))
     return found
 
-def sessions_by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    """Import session rows by id."""
+def sessions_by_ids(conn: Connection, owner_id: int, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    """The owner's import session rows by id."""
     found: dict[int, Row[Any]] = {}
     for chunk in _chunks(ids):
-        for row in conn.execute(select(session_t).where(session_t.c.id.in_(chunk))):
+        query = select(session_t).where(session_t.c.owner_id == owner_id, session_t.c.id.in_(chunk))
+        for row in conn.execute(query):
             found[row.id] = row
     return found
 
-def page_sessions(conn: Connection, after_id: int | None, limit: int) -> PhotoPage:
-    """Import sessions, newest first, keyset on id."""
-    keyset = [session_t.c.id < after_id] if after_id is not None else []
+def page_sessions(conn: Connection, owner_id: int, after_id: int | None, limit: int) -> PhotoPage:
+    """The owner's import sessions, newest first, keyset on id."""
+    keyset = [session_t.c.owner_id == owner_id]
+    if after_id is not None:
+        keyset.append(session_t.c.id < after_id)
     rows = _fetch(conn, select(session_t).where(*keyset).order_by(session_t.c.id.desc()), limit + 1)
     return PhotoPage(rows[:limit], len(rows) > limit)
 
-def count_sessions(conn: Connection) -> int:
-    """How many import sessions there are."""
-    return conn.execute(select(func.count()).select_from(session_t)).scalar_one()
+def count_sessions(conn: Connection, owner_id: int) -> int:
+    """How many import sessions the owner has."""
+    query = select(func.count()).select_from(session_t).where(session_t.c.owner_id == owner_id)
+    return conn.execute(query).scalar_one()
 
 __all__ = [
     "BoundingBox",
@@ -271,6 +297,7 @@ __all__ = [
     "count_photos",
     "count_sessions",
     "existing_hothashes",
+    "files_by_content_hash",
     "files_by_hothash",
     "exif_by_image_ids",
     "filter_clauses",
@@ -288,7 +315,7 @@ __all__ = [
 
 
 def first_photos_per_session(
-    conn: Connection, session_ids: Sequence[int], limit: int
+    conn: Connection, owner_id: int, session_ids: Sequence[int], limit: int
 ) -> dict[int, PhotoPage]:
     """The first ``limit`` photos of each session (newest capture first, undated last), one query.
 
@@ -301,7 +328,11 @@ def first_photos_per_session(
         .over(partition_by=c.import_session_id, order_by=[c.taken_at.is_(None), c.taken_at.desc(), c.id.desc()])
         .label("rank")
     )
-    ranked = select(*PHOTO_COLUMNS, rank).where(c.import_session_id.in_(list(session_ids))).subquery()
+    ranked = (
+        select(*PHOTO_COLUMNS, rank)
+        .where(c.owner_id == owner_id, c.import_session_id.in_(list(session_ids)))
+        .subquery()
+    )
     query = select(ranked).where(ranked.c.rank <= limit + 1).order_by(ranked.c.import_session_id, ranked.c.rank)
     pages = {session_id: PhotoPage() for session_id in session_ids}
     for row in conn.execute(query):
@@ -313,10 +344,12 @@ def first_photos_per_session(
     return pages
 
 
-def photo_counts_per_session(conn: Connection, session_ids: Sequence[int]) -> dict[int, int]:
-    """How many photos each session created."""
+def photo_counts_per_session(conn: Connection, owner_id: int, session_ids: Sequence[int]) -> dict[int, int]:
+    """How many photos each of the owner's sessions created."""
     c = photo_t.c
-    query = select(c.import_session_id, func.count()).where(c.import_session_id.in_(list(session_ids)))
+    query = select(c.import_session_id, func.count()).where(
+        c.owner_id == owner_id, c.import_session_id.in_(list(session_ids))
+    )
     counts = dict.fromkeys(session_ids, 0)
     counts.update((session_id, count) for session_id, count in conn.execute(query.group_by(c.import_session_id)))
     return counts

@@ -16,6 +16,23 @@ from sqlmodel import Field, SQLModel
 SESSION_IN_PROGRESS = "IN_PROGRESS"
 SESSION_COMPLETED = "COMPLETED"
 
+LOCAL_OWNER_ID = 1
+"""The user every library starts with (created by the migrations, without a password): on a
+server with no accounts every request acts as this user, and the first admin made takes it over."""
+
+
+class AppUser(SQLModel, table=True):
+    """Someone who owns a library. Photos, images and import sessions each belong to one user."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str | None = None
+    """``None``: the user cannot sign in with a password (the local owner before an admin claims it)."""
+    is_admin: bool = False
+    created_at: datetime
+
 
 class ImportSession(SQLModel, table=True):
     """One import run: the storage directory the user chose and running totals of what it brought."""
@@ -23,6 +40,7 @@ class ImportSession(SQLModel, table=True):
     __tablename__ = "import_session"
 
     id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="app_user.id", index=True)
     storage_directory: str | None = None
     description: str | None = None
     status: str = Field(default=SESSION_IN_PROGRESS, max_length=16)
@@ -40,19 +58,23 @@ class Photo(SQLModel, table=True):
 
     __tablename__ = "photo"
     __table_args__ = (
+        # A photo is in its owner's library once; another user may import the same picture.
+        UniqueConstraint("owner_id", "hothash", name="uq_photo_owner_hothash"),
+        # Every listing is one owner's: indexes lead with owner_id so each stays a range scan.
         # The timeline: keyset pagination walks (taken_at, id) in either direction.
-        Index("ix_photo_taken_at_id", "taken_at", "id"),
-        Index("ix_photo_camera_make_lower", func.lower(Column("camera_make"))),
-        Index("ix_photo_camera_model_lower", func.lower(Column("camera_model"))),
-        Index("ix_photo_lens_model_lower", func.lower(Column("lens_model"))),
+        Index("ix_photo_owner_taken_at_id", "owner_id", "taken_at", "id"),
+        Index("ix_photo_owner_camera_make_lower", "owner_id", func.lower(Column("camera_make"))),
+        Index("ix_photo_owner_camera_model_lower", "owner_id", func.lower(Column("camera_model"))),
+        Index("ix_photo_owner_lens_model_lower", "owner_id", func.lower(Column("lens_model"))),
         # Serves both hasGps and bounding boxes (latitude range first).
-        Index("ix_photo_gps", "gps_latitude", "gps_longitude"),
-        Index("ix_photo_rating", "rating"),
+        Index("ix_photo_owner_gps", "owner_id", "gps_latitude", "gps_longitude"),
+        Index("ix_photo_owner_rating", "owner_id", "rating"),
         Index("ix_photo_import_session_id", "import_session_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    hothash: str = Field(max_length=64, unique=True)
+    owner_id: int = Field(foreign_key="app_user.id")
+    hothash: str = Field(max_length=64)
     hotpreview: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     width: int | None = None
     height: int | None = None
@@ -99,14 +121,20 @@ class Image(SQLModel, table=True):
         # A photo never gets the same file name twice (case-insensitively), even under races.
         UniqueConstraint("photo_id", "filename_key", name="uq_image_photo_filename"),
         Index("ix_image_import_session_id", "import_session_id"),
+        # Which files an owner already has, by content (existingFiles, the import's identity check).
+        Index("ix_image_owner_content_hash", "owner_id", "content_hash"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="app_user.id")
+    """The photo's owner, repeated so that per-owner file keys can be database constraints."""
     photo_id: int = Field(foreign_key="photo.id", ondelete="CASCADE")
     filename: str
     filename_key: str
     """``filename`` lowercased: the identity of a file within its photo."""
     file_size: int | None = Field(default=None, sa_column=Column(BigInteger))
+    content_hash: str | None = Field(default=None, max_length=64)
+    """Lowercase hex SHA-256 of the file's bytes, when the client sent it."""
     exif_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     import_session_id: int | None = Field(default=None, foreign_key="import_session.id")
     created_at: datetime
@@ -117,3 +145,4 @@ photo_t = Photo.__table__
 image_t = Image.__table__
 session_t = ImportSession.__table__
 tag_t = PhotoTag.__table__
+user_t = AppUser.__table__

@@ -38,7 +38,8 @@ def _in_lock_order(
 
 
 def insert_new_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert photos whose hothash is not taken yet; returns ``{hothash: id}`` of those inserted.
+    """Insert photos whose hothash their owner does not have yet; returns ``{hothash: id}`` of
+    those inserted. Every row names the same owner (one batch is one user's).
 
     Ids follow the order of ``rows``.
     """
@@ -49,7 +50,7 @@ def insert_new_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[
         # with one cached compilation, far cheaper than compiling a fresh VALUES list each time.
         statement = (
             _insert(conn, photo_t)
-            .on_conflict_do_nothing(index_elements=["hothash"])
+            .on_conflict_do_nothing(index_elements=["owner_id", "hothash"])
             .returning(photo_t.c.id, photo_t.c.hothash)
         )
         inserted.update((row.hothash, row.id) for row in conn.execute(statement, list(ordered)))
@@ -104,34 +105,47 @@ def add_session_totals(conn: Connection, session_id: int, totals: dict[str, int]
         conn.execute(update(session_t).where(session_t.c.id == session_id).values(**increments))
 
 
-def insert_session(conn: Connection, storage_directory: str | None, description: str | None, now: datetime) -> int:
-    """Open an import session; returns its id."""
+def insert_session(
+    conn: Connection, owner_id: int, storage_directory: str | None, description: str | None, now: datetime
+) -> int:
+    """Open an import session for ``owner_id``; returns its id."""
     statement = (
         insert(session_t)
-        .values(storage_directory=storage_directory, description=description, status=SESSION_IN_PROGRESS, started_at=now)
+        .values(
+            owner_id=owner_id,
+            storage_directory=storage_directory,
+            description=description,
+            status=SESSION_IN_PROGRESS,
+            started_at=now,
+        )
         .returning(session_t.c.id)
     )
     return conn.execute(statement).scalar_one()
 
 
-def complete_session(conn: Connection, session_id: int, now: datetime) -> None:
-    """Close a session that is still open (a closed one keeps its completion time)."""
+def complete_session(conn: Connection, owner_id: int, session_id: int, now: datetime) -> None:
+    """Close the owner's session if it is still open (a closed one keeps its completion time)."""
     conn.execute(
         update(session_t)
-        .where(session_t.c.id == session_id, session_t.c.status == SESSION_IN_PROGRESS)
+        .where(session_t.c.owner_id == owner_id, session_t.c.id == session_id, session_t.c.status == SESSION_IN_PROGRESS)
         .values(status=SESSION_COMPLETED, completed_at=now)
     )
 
 
-def update_photo(conn: Connection, hothash: str, values: dict[str, Any], now: datetime) -> int | None:
-    """Set ``values`` on the photo with ``hothash``; its id, or ``None`` when there is none."""
+def update_photo(conn: Connection, owner_id: int, hothash: str, values: dict[str, Any], now: datetime) -> int | None:
+    """Set ``values`` on the owner's photo with ``hothash``; its id, or ``None`` when there is none."""
     statement = (
-        update(photo_t).where(photo_t.c.hothash == hothash).values(**values, updated_at=now).returning(photo_t.c.id)
+        update(photo_t)
+        .where(photo_t.c.owner_id == owner_id, photo_t.c.hothash == hothash)
+        .values(**values, updated_at=now)
+        .returning(photo_t.c.id)
     )
     return conn.execute(statement).scalar_one_or_none()
 
 
-def delete_photo(conn: Connection, hothash: str) -> bool:
-    """Delete the photo with ``hothash`` (its images and tags cascade); ``False`` when there was none."""
-    statement = delete(photo_t).where(photo_t.c.hothash == hothash).returning(photo_t.c.id)
+def delete_photo(conn: Connection, owner_id: int, hothash: str) -> bool:
+    """Delete the owner's photo with ``hothash`` (its images and tags cascade); ``False`` when there was none."""
+    statement = (
+        delete(photo_t).where(photo_t.c.owner_id == owner_id, photo_t.c.hothash == hothash).returning(photo_t.c.id)
+    )
     return conn.execute(statement).scalar_one_or_none() is not None

@@ -21,9 +21,9 @@ from imalink.body_limit import BodySizeLimit
 from imalink.settings import Settings
 from imalink.web import graphiql_page, web_routes
 from imalink.resolvers import photos
-from imalink.resolvers.imports.prepare import normalize_hothash
+from imalink.resolvers.imports.prepare import canonical_sha256
 from imalink.schema import build_schema
-from imalink.schema.context import Context, SchemaSettings
+from imalink.schema.context import LOCAL_OWNER, Context, SchemaSettings
 
 ONE_YEAR = 31_536_000
 
@@ -37,7 +37,7 @@ class ImalinkGraphQL(GraphQL):
         self.settings = settings
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
-        return Context.for_request(self.engine, self.settings)
+        return Context.for_request(self.engine, self.settings, LOCAL_OWNER)
 
     async def render_graphql_ide(self, request: Any) -> Response:
         # The web build's GraphiQL: works offline, no script from a CDN.
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     upgrade_to_head(engine)
 
     async def hotpreview(request: Request) -> Response:
-        hothash = normalize_hothash(request.path_params["hothash"])
+        hothash = canonical_sha256(request.path_params["hothash"])
         if hothash is None:
             return Response("Not found", status_code=404, media_type="text/plain")
         # The hothash is the SHA-256 of these very bytes: a strong ETag, cacheable forever.
@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=cache)
 
-        data = await to_thread.run_sync(photos.hotpreview_bytes, engine, hothash)
+        data = await to_thread.run_sync(photos.hotpreview_bytes, engine, LOCAL_OWNER.user_id, hothash)
         if data is None:
             return Response("Not found", status_code=404, media_type="text/plain")
         return Response(data, media_type="image/jpeg", headers=cache)

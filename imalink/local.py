@@ -14,14 +14,17 @@ from imalink.db.engine import make_engine
 from imalink.db.migrate import upgrade_to_head
 from imalink.settings import Settings
 from imalink.schema import build_schema
-from imalink.schema.context import Context
+from imalink.schema.context import LOCAL_OWNER, Context, Viewer
 
 
 class LocalGraphQL:
     """Execute GraphQL against ``database_url`` and answer like the HTTP endpoint would."""
 
-    def __init__(self, database_url: str | None = None, settings: Settings | None = None) -> None:
+    def __init__(
+        self, database_url: str | None = None, settings: Settings | None = None, viewer: Viewer = LOCAL_OWNER
+    ) -> None:
         self.settings = settings or Settings(**({"database_url": database_url} if database_url else {}))
+        self.viewer = viewer
         self.engine: Engine = make_engine(self.settings.database_url)
         upgrade_to_head(self.engine)
         self.schema = build_schema()
@@ -30,7 +33,7 @@ class LocalGraphQL:
         """The GraphQL response as JSON-ready data: ``{"data": ..., "errors": [...]}``."""
 
         async def run() -> Any:
-            context = Context.for_request(self.engine, self.settings.schema_settings())
+            context = Context.for_request(self.engine, self.settings.schema_settings(), self.viewer)
             return await self.schema.execute(query, variable_values=variables, context_value=context)
 
         result = anyio.run(run)
@@ -42,3 +45,9 @@ class LocalGraphQL:
     def close(self) -> None:
         """Release the database connections."""
         self.engine.dispose()
+
+    def __enter__(self) -> LocalGraphQL:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

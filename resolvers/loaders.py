@@ -23,13 +23,16 @@ V = TypeVar("V")
 
 
 def _batched(
-    engine: Engine, fetch: Callable[[Connection, Sequence[K]], dict[K, V]], missing: Any = None
+    engine: Engine,
+    owner_id: int,
+    fetch: Callable[[Connection, int, Sequence[K]], dict[K, V]],
+    missing: Any = None,
 ) -> DataLoader[K, V]:
-    """A loader answering each key from one call of ``fetch`` per batch of keys."""
+    """A loader answering each key from one call of ``fetch`` per batch of keys, within the owner's library."""
 
     def load(keys: Sequence[K]) -> list[V]:
         with engine.connect() as conn:
-            found = fetch(conn, list(dict.fromkeys(keys)))
+            found = fetch(conn, owner_id, list(dict.fromkeys(keys)))
         return [found.get(key, missing) for key in keys]
 
     async def load_fn(keys: list[K]) -> list[V]:
@@ -59,8 +62,8 @@ class Loaders:
     session_photos: DataLoader[SessionPhotosKey, Page]
 
 
-def create_loaders(engine: Engine) -> Loaders:
-    """Fresh loaders for one request."""
+def create_loaders(engine: Engine, owner_id: int) -> Loaders:
+    """Fresh loaders for one request, seeing only ``owner_id``'s library."""
 
     def session_photos(keys: Sequence[SessionPhotosKey]) -> list[Page]:
         # First pages share one windowed query per page size; later pages are rare and go alone.
@@ -70,13 +73,13 @@ def create_loaders(engine: Engine) -> Loaders:
             if key.after is None:
                 first_pages.setdefault(page_size(key.first), []).append(key)
             else:
-                spec = PhotoFilterSpec(import_session_id=key.session_id)
+                spec = PhotoFilterSpec(owner_id, import_session_id=key.session_id)
                 pages[key] = photo_page(engine, spec, PhotoSort.TAKEN_AT_DESC, key.first, key.after)
         with engine.connect() as conn:
             for limit, group in first_pages.items():
                 ids = [key.session_id for key in group]
-                found = queries.first_photos_per_session(conn, ids, limit)
-                counts = queries.photo_counts_per_session(conn, ids)
+                found = queries.first_photos_per_session(conn, owner_id, ids, limit)
+                counts = queries.photo_counts_per_session(conn, owner_id, ids)
                 for key in group:
                     rows = found[key.session_id].rows
                     cursors = [encode_photo_cursor(PhotoSort.TAKEN_AT_DESC, row) for row in rows]
@@ -87,10 +90,10 @@ def create_loaders(engine: Engine) -> Loaders:
         return await to_thread.run_sync(session_photos, keys)
 
     return Loaders(
-        photo=_batched(engine, queries.photos_by_ids),
-        images_by_photo=_batched(engine, queries.images_by_photo_ids, missing=[]),
-        session=_batched(engine, queries.sessions_by_ids),
-        hotpreview=_batched(engine, queries.hotpreviews_by_photo_ids),
-        exif_data=_batched(engine, queries.exif_by_image_ids),
+        photo=_batched(engine, owner_id, queries.photos_by_ids),
+        images_by_photo=_batched(engine, owner_id, queries.images_by_photo_ids, missing=[]),
+        session=_batched(engine, owner_id, queries.sessions_by_ids),
+        hotpreview=_batched(engine, owner_id, queries.hotpreviews_by_photo_ids),
+        exif_data=_batched(engine, owner_id, queries.exif_by_image_ids),
         session_photos=DataLoader(load_fn=load_session_photos),
     )

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, Row
 from imalink.db import queries, writes
 from imalink.db.queries import PageKey, PhotoFilterSpec, PhotoSort
 from imalink.resolvers.errors import UserError
-from imalink.resolvers.imports.prepare import clean_tags, normalize_hothash, rating_problem, rotation_problem
+from imalink.resolvers.imports.prepare import clean_tags, canonical_sha256, rating_problem, rotation_problem
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -93,15 +93,15 @@ def photo_page(
         page = queries.page_photos(conn, spec, sort, key, limit)
         ids = [row.id for row in page.rows]
         total = queries.count_photos(conn, spec) if parts.total else 0
-        images = queries.images_by_photo_ids(conn, ids) if parts.images else None
+        images = queries.images_by_photo_ids(conn, spec.owner_id, ids) if parts.images else None
         session_ids = list({row.import_session_id for row in page.rows} - {None})
-        sessions = queries.sessions_by_ids(conn, session_ids) if parts.sessions else None
+        sessions = queries.sessions_by_ids(conn, spec.owner_id, session_ids) if parts.sessions else None
     cursors = [encode_photo_cursor(sort, row) for row in page.rows]
     return Page(page.rows, cursors, page.has_next, total, images, sessions)
 
 
-def session_page(engine: Engine, first: int | None, after: str | None) -> Page:
-    """A page of import sessions, newest first."""
+def session_page(engine: Engine, owner_id: int, first: int | None, after: str | None) -> Page:
+    """A page of the owner's import sessions, newest first."""
     limit = page_size(first)
     after_id = None
     if after:
@@ -110,54 +110,73 @@ def session_page(engine: Engine, first: int | None, after: str | None) -> Page:
         except (ValueError, UnicodeError, binascii.Error):
             raise UserError("INVALID_CURSOR", "The cursor is malformed; use an endCursor from a previous page.")
     with engine.connect() as conn:
-        page = queries.page_sessions(conn, after_id, limit)
-        total = queries.count_sessions(conn)
+        page = queries.page_sessions(conn, owner_id, after_id, limit)
+        total = queries.count_sessions(conn, owner_id)
     cursors = [base64.urlsafe_b64encode(f"session:{row.id}".encode()).decode().rstrip("=") for row in page.rows]
     return Page(page.rows, cursors, page.has_next, total)
 
 
-def photo_by_hothash(engine: Engine, hothash: str) -> Row[Any] | None:
-    """One photo by hothash (any case), or ``None``."""
-    canonical = normalize_hothash(hothash)
+def photo_by_hothash(engine: Engine, owner_id: int, hothash: str) -> Row[Any] | None:
+    """One of the owner's photos by hothash (any case), or ``None``."""
+    canonical = canonical_sha256(hothash)
     if canonical is None:
         return None
     with engine.connect() as conn:
-        return queries.photos_by_hothashes(conn, [canonical]).get(canonical)
+        return queries.photos_by_hothashes(conn, owner_id, [canonical]).get(canonical)
 
 
-def _asked_hothashes(hothashes: list[str], limit: int) -> dict[str, str]:
-    """The distinct hothashes asked for, in order, mapped to their canonical form (others dropped)."""
-    if len(hothashes) > limit:
-        raise UserError("TOO_MANY_HOTHASHES", f"Ask for at most {limit} hothashes at a time, not {len(hothashes)}.")
-    return {h: c for h in dict.fromkeys(hothashes) if (c := normalize_hothash(h))}
+def _asked_hashes(hashes: list[str], limit: int, what: str = "hothashes") -> dict[str, str]:
+    """The distinct hashes asked for, in order, mapped to their canonical form (others dropped)."""
+    if len(hashes) > limit:
+        raise UserError("TOO_MANY_HOTHASHES", f"Ask for at most {limit} {what} at a time, not {len(hashes)}.")
+    return {h: c for h in dict.fromkeys(hashes) if (c := canonical_sha256(h))}
 
 
-def hotpreview_bytes(engine: Engine, hothash: str) -> bytes | None:
-    """The hotpreview JPEG of the photo with ``hothash`` (canonical form), or ``None``."""
+def hotpreview_bytes(engine: Engine, owner_id: int, hothash: str) -> bytes | None:
+    """The hotpreview JPEG of the owner's photo with ``hothash`` (canonical form), or ``None``."""
     with engine.connect() as conn:
-        return queries.hotpreview_by_hothash(conn, hothash)
+        return queries.hotpreview_by_hothash(conn, owner_id, hothash)
 
 
-def existing_hothashes(engine: Engine, hothashes: list[str], limit: int) -> list[str]:
-    """Which of ``hothashes`` the library has, in the order asked (one round trip)."""
-    asked = _asked_hothashes(hothashes, limit)
+def existing_hothashes(engine: Engine, owner_id: int, hothashes: list[str], limit: int) -> list[str]:
+    """Which of ``hothashes`` the owner's library has, in the order asked (one round trip)."""
+    asked = _asked_hashes(hothashes, limit)
     with engine.connect() as conn:
-        found = queries.existing_hothashes(conn, list(dict.fromkeys(asked.values())))
+        found = queries.existing_hothashes(conn, owner_id, list(dict.fromkeys(asked.values())))
     return [h for h, canonical in asked.items() if canonical in found]
 
 
-def existing_photo_files(engine: Engine, hothashes: list[str], limit: int) -> list[tuple[str, list[str]]]:
+def existing_photo_files(engine: Engine, owner_id: int, hothashes: list[str], limit: int) -> list[tuple[str, list[str]]]:
     """(hothash as asked, file names) of each known photo among ``hothashes``, in the order asked."""
-    asked = _asked_hothashes(hothashes, limit)
+    asked = _asked_hashes(hothashes, limit)
     with engine.connect() as conn:
-        found = queries.files_by_hothash(conn, list(dict.fromkeys(asked.values())))
+        found = queries.files_by_hothash(conn, owner_id, list(dict.fromkeys(asked.values())))
     return [(h, found[canonical][1]) for h, canonical in asked.items() if canonical in found]
+
+
+@dataclass(frozen=True, slots=True)
+class KnownFile:
+    """A file the library has: its content hash (as asked), its name and its photo's hothash."""
+
+    content_hash: str
+    filename: str
+    hothash: str
+
+
+def existing_files(engine: Engine, owner_id: int, content_hashes: list[str], limit: int) -> list[KnownFile]:
+    """The files among ``content_hashes`` the owner's library has, in the order asked (one round trip)."""
+    asked = _asked_hashes(content_hashes, limit, "content hashes")
+    with engine.connect() as conn:
+        found = queries.files_by_content_hash(conn, owner_id, list(dict.fromkeys(asked.values())))
+    return [
+        KnownFile(h, found[c].filename, found[c].hothash) for h, c in asked.items() if c in found
+    ]
 
 
 EDITABLE = ("title", "description", "tags", "rating", "user_rotation")
 
 
-def update_photo(engine: Engine, hothash: str, changes: dict[str, Any]) -> Row[Any] | None:
+def update_photo(engine: Engine, owner_id: int, hothash: str, changes: dict[str, Any]) -> Row[Any] | None:
     """Apply ``changes`` (a subset of :data:`EDITABLE`; ``None`` clears); ``None`` if no such photo.
 
     A cleared rating or rotation goes back to 0 (unrated, not turned); cleared tags to none.
@@ -171,22 +190,22 @@ def update_photo(engine: Engine, hothash: str, changes: dict[str, Any]) -> Row[A
             changes[name] = 0
     if "tags" in changes:
         changes["tags"] = clean_tags(changes["tags"] or [])
-    canonical = normalize_hothash(hothash)
+    canonical = canonical_sha256(hothash)
     if canonical is None:
         return None
     with engine.begin() as conn:
-        photo_id = writes.update_photo(conn, canonical, changes, datetime.now(UTC))
+        photo_id = writes.update_photo(conn, owner_id, canonical, changes, datetime.now(UTC))
         if photo_id is None:
             return None
         if "tags" in changes:
             writes.replace_photo_tags(conn, photo_id, changes["tags"])
-        return queries.photos_by_ids(conn, [photo_id])[photo_id]
+        return queries.photos_by_ids(conn, owner_id, [photo_id])[photo_id]
 
 
-def delete_photo(engine: Engine, hothash: str) -> bool:
+def delete_photo(engine: Engine, owner_id: int, hothash: str) -> bool:
     """Delete a photo with its images and tags; ``False`` when there was none."""
-    canonical = normalize_hothash(hothash)
+    canonical = canonical_sha256(hothash)
     if canonical is None:
         return False
     with engine.begin() as conn:
-        return writes.delete_photo(conn, canonical)
+        return writes.delete_photo(conn, owner_id, canonical)

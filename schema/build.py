@@ -13,7 +13,7 @@ from imalink.schema.imports.mutations import ImportMutations
 from imalink.schema.imports.queries import ImportQueries
 from imalink.schema.photos.mutations import PhotoMutations
 from imalink.schema.photos.queries import PhotoQueries
-from imalink.schema.scalars import BIG_INT_DEFINITION, BigInt
+from imalink.schema.scalars import SCALARS
 
 @strawberry.type(description="Reading the library: photos, import sessions, known hothashes.")
 class Query(PhotoQueries, ImportQueries):
@@ -40,5 +40,5 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         # Clients send the same few documents again and again: parse and validate each once.
         extensions=[ClientSafeErrors, lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
-        config=StrawberryConfig(scalar_map={BigInt: BIG_INT_DEFINITION}),
+        config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -28,7 +28,11 @@ def client_error(error: GraphQLError) -> GraphQLError:
         return GraphQLError(
             original.message, nodes=error.nodes, path=error.path, extensions={"code": original.code}
         )
-    if isinstance(original, GraphQLError) and original.original_error is None:
+    if isinstance(original, GraphQLError):
+        # graphql-core refused an input value (a scalar's parser said why): a client's mistake.
+        # Keep the code the scalar gave on the error that wraps it.
+        if original.extensions and not error.extensions:
+            return GraphQLError(error.message, nodes=error.nodes, path=error.path, extensions=original.extensions)
         return error
     error_id = uuid.uuid4().hex[:12]
     logger.error("Unexpected error %s at %s", error_id, error.path, exc_info=original)

@@ -13,10 +13,3 @@ def taken_at_text(taken_at: datetime | None, subsec: str | None) -> str | None:
     if subsec and subsec.isdigit():
         text += "." + subsec[:3].ljust(3, "0")
     return text
-
-
-def timestamp_text(moment: datetime | None) -> str | None:
-    """A server timestamp in ISO 8601 UTC, e.g. ``2026-11-24T02:18:17.123456Z``."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=None).isoformat() + "Z"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from alembic import context
 from sqlalchemy import create_engine
 
@@ -11,6 +13,9 @@ target_metadata = SQLModel.metadata
 
 
 def run_migrations() -> None:
+    # SQLite batch mode reflects tables whose expression indexes SQLAlchemy cannot reflect; the
+    # migrations drop and re-create those indexes themselves.
+    warnings.filterwarnings("ignore", message="Skipped unsupported reflection of expression-based index")
     connection = context.config.attributes.get("connection")
     if connection is not None:
         _run(connection)

@@ -32,6 +32,7 @@ class PreparedImage:
     filename: str
     filename_key: str
     file_size: int | None
+    content_hash: str | None
     exif_data: bytes | None
     import_session_id: int | None
 
@@ -57,8 +58,8 @@ class RejectedGroup:
     errors: list[ImportProblem]
 
 
-def normalize_hothash(value: str) -> str | None:
-    """The canonical (lowercase hex) form of a hothash, or ``None`` when it is not one."""
+def canonical_sha256(value: str) -> str | None:
+    """The canonical (lowercase hex) form of a SHA-256 (a hothash, a content hash), or ``None``."""
     candidate = value.strip().lower()
     return candidate if _HOTHASH.fullmatch(candidate) else None
 
@@ -159,7 +160,7 @@ def _check_hotpreview_and_hothash(
 ) -> tuple[bytes | None, str | None]:
     claimed: str | None = None
     if group.hothash is not None:
-        claimed = normalize_hothash(group.hothash)
+        claimed = canonical_sha256(group.hothash)
         if claimed is None:
             errors.append(ImportProblem("INVALID_HOTHASH", "hothash must be 64 hexadecimal characters (SHA-256)."))
             return None, None
@@ -213,12 +214,19 @@ def _prepare_image(
             ImportProblem("INVALID_FILENAME", f"A file name must be 1-{MAX_FILENAME_LENGTH} characters.", image.filename)
         )
         return None
-    if image.hothash is not None and group_hothash is not None and normalize_hothash(image.hothash) != group_hothash:
+    if image.hothash is not None and group_hothash is not None and canonical_sha256(image.hothash) != group_hothash:
         errors.append(
             ImportProblem("HOTHASH_MISMATCH", "The image's hothash differs from its group's hothash.", filename)
         )
     if image.file_size is not None and image.file_size < 0:
         errors.append(ImportProblem("INVALID_FILE_SIZE", "fileSize cannot be negative.", filename))
+    content_hash = None
+    if image.content_hash is not None:
+        content_hash = canonical_sha256(image.content_hash)
+        if content_hash is None:
+            errors.append(
+                ImportProblem("INVALID_CONTENT_HASH", "contentHash must be 64 hexadecimal characters (SHA-256).", filename)
+            )
 
     exif_data: bytes | None = None
     if image.exif_data is not None:
@@ -238,7 +246,7 @@ def _prepare_image(
                 )
             )
     session = image.import_session_id if image.import_session_id is not None else group_session
-    return PreparedImage(filename, filename_key(filename), image.file_size, exif_data, session)
+    return PreparedImage(filename, filename_key(filename), image.file_size, content_hash, exif_data, session)
 
 
 def clean_tags(tags: list[str]) -> list[str]:

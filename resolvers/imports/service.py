@@ -36,8 +36,8 @@ class _PhotoState:
     creator: int | None = None  # index of the group that creates the photo
 
 
-def import_batch(engine: Engine, batch: BatchSubmission, limits: ImportLimits) -> BatchOutcome:
-    """Import ``batch`` atomically; per-group results come back in request order.
+def import_batch(engine: Engine, owner_id: int, batch: BatchSubmission, limits: ImportLimits) -> BatchOutcome:
+    """Import ``batch`` into ``owner_id``'s library atomically; per-group results come back in request order.
 
     Raises :class:`UserError` (and writes nothing) when the batch as a whole cannot be taken.
     A database failure part-way rolls back the whole batch and propagates.
@@ -54,21 +54,24 @@ def import_batch(engine: Engine, batch: BatchSubmission, limits: ImportLimits) -
     with engine.connect() as conn:
         conn.execution_options(**SQLITE_WRITE)
         with conn.begin():
-            prepared = _check_sessions(conn, batch.import_session_id, prepared)
-            results = _write_groups(conn, prepared)
-            _add_session_totals(conn, batch, results)
+            prepared = _check_sessions(conn, owner_id, batch.import_session_id, prepared)
+            results = _write_groups(conn, owner_id, prepared)
+            _add_session_totals(conn, owner_id, batch, results)
     return BatchOutcome(results, (time.perf_counter() - started) * 1000)
 
 
 def _check_sessions(
-    conn: Connection, batch_session_id: int | None, prepared: list[PreparedGroup | RejectedGroup]
+    conn: Connection, owner_id: int, batch_session_id: int | None, prepared: list[PreparedGroup | RejectedGroup]
 ) -> list[PreparedGroup | RejectedGroup]:
-    """Refuse a batch naming an unknown or closed session; fail groups naming one."""
+    """Refuse a batch naming an unknown or closed session; fail groups naming one.
+
+    Another user's session is unknown: it is not even said to exist.
+    """
     wanted = {batch_session_id} if batch_session_id is not None else set()
     for group in prepared:
         if isinstance(group, PreparedGroup):
             wanted.update(_sessions_named(group))
-    sessions = queries.sessions_by_ids(conn, sorted(wanted))
+    sessions = queries.sessions_by_ids(conn, owner_id, sorted(wanted))
     if batch_session_id is not None:
         problem = _session_problem(sessions, batch_session_id)
         if problem:
@@ -101,11 +104,11 @@ def _session_problem(sessions: dict[int, Any], session_id: int) -> ImportProblem
     return None
 
 
-def _write_groups(conn: Connection, prepared: list[PreparedGroup | RejectedGroup]) -> list[GroupOutcome]:
+def _write_groups(conn: Connection, owner_id: int, prepared: list[PreparedGroup | RejectedGroup]) -> list[GroupOutcome]:
     now = datetime.now(UTC)
     valid = [g for g in prepared if isinstance(g, PreparedGroup)]
     hashes = list(dict.fromkeys(g.hothash for g in valid))
-    state = _known_photos(conn, hashes)
+    state = _known_photos(conn, owner_id, hashes)
 
     # Plan in request order: the first group of an unknown hothash creates the photo; every later
     # one (in this batch or after) only brings the file names the photo does not have yet.
@@ -117,7 +120,7 @@ def _write_groups(conn: Connection, prepared: list[PreparedGroup | RejectedGroup
         photo = state.get(group.hothash)
         if photo is None:
             photo = state[group.hothash] = _PhotoState(None, creator=index)
-            new_photos.append(_photo_row(group, now))
+            new_photos.append(_photo_row(group, owner_id, now))
         planned[index] = [image for image in group.images if image.filename_key not in photo.filename_keys]
         photo.filename_keys.update(image.filename_key for image in planned[index])
 
@@ -127,7 +130,7 @@ def _write_groups(conn: Connection, prepared: list[PreparedGroup | RejectedGroup
         state[hothash].photo_id = photo_id
     if lost:
         # Another importer created these photos since we looked: attach to theirs instead.
-        for hothash, row in queries.photos_by_hothashes(conn, lost).items():
+        for hothash, row in queries.photos_by_hothashes(conn, owner_id, lost).items():
             state[hothash].photo_id = row.id
             state[hothash].creator = None
     writes.insert_photo_tags(
@@ -135,7 +138,7 @@ def _write_groups(conn: Connection, prepared: list[PreparedGroup | RejectedGroup
     )
 
     image_rows = [
-        _image_row(image, state[prepared[index].hothash].photo_id, now)  # type: ignore[union-attr]
+        _image_row(image, owner_id, state[prepared[index].hothash].photo_id, now)  # type: ignore[union-attr]
         for index, images in planned.items()
         for image in images
     ]
@@ -165,16 +168,17 @@ def _write_groups(conn: Connection, prepared: list[PreparedGroup | RejectedGroup
     return results
 
 
-def _known_photos(conn: Connection, hashes: list[str]) -> dict[str, _PhotoState]:
+def _known_photos(conn: Connection, owner_id: int, hashes: list[str]) -> dict[str, _PhotoState]:
     return {
         hothash: _PhotoState(photo_id, {filename_key(name) for name in names})
-        for hothash, (photo_id, names) in queries.files_by_hothash(conn, hashes).items()
+        for hothash, (photo_id, names) in queries.files_by_hothash(conn, owner_id, hashes).items()
     }
 
 
-def _photo_row(group: PreparedGroup, now: datetime) -> dict[str, Any]:
+def _photo_row(group: PreparedGroup, owner_id: int, now: datetime) -> dict[str, Any]:
     return {
         **group.photo,
+        "owner_id": owner_id,
         "hothash": group.hothash,
         "hotpreview": group.hotpreview,
         "import_session_id": group.import_session_id,
@@ -189,12 +193,14 @@ def _fillable(group: PreparedGroup) -> dict[str, Any]:
     return values
 
 
-def _image_row(image: Any, photo_id: int, now: datetime) -> dict[str, Any]:
+def _image_row(image: Any, owner_id: int, photo_id: int, now: datetime) -> dict[str, Any]:
     return {
+        "owner_id": owner_id,
         "photo_id": photo_id,
         "filename": image.filename,
         "filename_key": image.filename_key,
         "file_size": image.file_size,
+        "content_hash": image.content_hash,
         "exif_data": image.exif_data,
         "import_session_id": image.import_session_id,
         "created_at": now,
@@ -203,6 +209,7 @@ def _image_row(image: Any, photo_id: int, now: datetime) -> dict[str, Any]:
 
 def _add_session_totals(
     conn: Connection,
+    owner_id: int,
     batch: BatchSubmission,
     results: list[GroupOutcome],
 ) -> None:
@@ -223,7 +230,7 @@ def _add_session_totals(
         counter["photos_created"] += result.status is GroupStatus.CREATED
         counter["duplicates_skipped"] += result.status is GroupStatus.DUPLICATE
     # A group naming an unknown session failed; there is nothing to count it into.
-    known = queries.sessions_by_ids(conn, sorted(totals))
+    known = queries.sessions_by_ids(conn, owner_id, sorted(totals))
     for session_id, counter in totals.items():
         if session_id in known:
             writes.add_session_totals(conn, session_id, dict(counter))

@@ -11,18 +11,20 @@ from imalink.db import queries, writes
 from imalink.resolvers.errors import UserError
 
 
-def create_import_session(engine: Engine, storage_directory: str | None, description: str | None) -> Row[Any]:
+def create_import_session(
+    engine: Engine, owner_id: int, storage_directory: str | None, description: str | None
+) -> Row[Any]:
     """Open a session; the storage directory name is stored as given and never touched."""
     with engine.begin() as conn:
-        session_id = writes.insert_session(conn, storage_directory, description, datetime.now(UTC))
-        return queries.sessions_by_ids(conn, [session_id])[session_id]
+        session_id = writes.insert_session(conn, owner_id, storage_directory, description, datetime.now(UTC))
+        return queries.sessions_by_ids(conn, owner_id, [session_id])[session_id]
 
 
-def complete_import_session(engine: Engine, session_id: int) -> Row[Any]:
+def complete_import_session(engine: Engine, owner_id: int, session_id: int) -> Row[Any]:
     """Close a session (idempotent: completing a completed session changes nothing)."""
     with engine.begin() as conn:
-        writes.complete_session(conn, session_id, datetime.now(UTC))
-        found = queries.sessions_by_ids(conn, [session_id])
+        writes.complete_session(conn, owner_id, session_id, datetime.now(UTC))
+        found = queries.sessions_by_ids(conn, owner_id, [session_id])
     if session_id not in found:
         raise UserError("UNKNOWN_IMPORT_SESSION", f"There is no import session {session_id}.")
     return found[session_id]

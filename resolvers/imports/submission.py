@@ -14,6 +14,7 @@ class ImageSubmission:
     file_size: int | None = None
     exif_data: str | None = None
     import_session_id: int | None = None
+    content_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,9 +30,16 @@ class ImageInput:
     import_session_id: int | None = strawberry.field(
         default=None, description="Overrides the batch's importSessionId for this file."
     )
+    content_hash: str | None = strawberry.field(
+        default=None,
+        description="Lowercase hex SHA-256 of the file's bytes exactly as on disk. A file is in the library at "
+        "most once: a group any of whose files is known belongs to that file's photo.",
+    )
 
     def to_submission(self) -> ImageSubmission:
-        return ImageSubmission(self.filename, self.hothash, self.file_size, self.exif_data, self.import_session_id)
+        return ImageSubmission(
+            self.filename, self.hothash, self.file_size, self.exif_data, self.import_session_id, self.content_hash
+        )
 
 
 @strawberry.input(description="One photo: its files (e.g. a RAW+JPEG pair) and what the user said about it.")

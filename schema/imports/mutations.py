@@ -17,24 +17,24 @@ class ImportMutations:
     @strawberry.mutation(description="Open an import session; send its id with the batches of this import.")
     async def create_import_session(self, info: strawberry.Info, input: ImportSessionInput) -> ImportSession:
         row = await to_thread.run_sync(
-            create_import_session, info.context.engine, input.storage_directory, input.description
+            create_import_session, info.context.engine, info.context.owner_id, input.storage_directory, input.description
         )
         return ImportSession.from_row(row)
 
     @strawberry.mutation(description="Close an import session (idempotent); later batches naming it are refused.")
     async def complete_import_session(self, info: strawberry.Info, id: int) -> ImportSession:
-        row = await to_thread.run_sync(complete_import_session, info.context.engine, id)
+        row = await to_thread.run_sync(complete_import_session, info.context.engine, info.context.owner_id, id)
         return ImportSession.from_row(row)
 
     @strawberry.mutation(description="One photo group (e.g. a RAW+JPEG pair); EXIF is extracted on the server.")
     async def create_photo_group(self, info: strawberry.Info, input: PhotoGroupInput) -> PhotoGroupResult:
         batch = BatchSubmission([input.to_submission()])
-        outcome = await to_thread.run_sync(import_batch, info.context.engine, batch, info.context.settings.limits)
+        outcome = await to_thread.run_sync(import_batch, info.context.engine, info.context.owner_id, batch, info.context.settings.limits)
         return PhotoGroupResult.from_outcome(outcome.results[0])
 
     @strawberry.mutation(description="Many photo groups; each succeeds or fails on its own, results in request order.")
     async def import_batch(self, info: strawberry.Info, input: BatchImportInput) -> BatchImportResult:
         outcome = await to_thread.run_sync(
-            import_batch, info.context.engine, input.to_submission(), info.context.settings.limits
+            import_batch, info.context.engine, info.context.owner_id, input.to_submission(), info.context.settings.limits
         )
         return BatchImportResult.from_outcome(outcome)

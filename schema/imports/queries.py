@@ -20,5 +20,5 @@ class ImportQueries:
     async def import_sessions(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> ImportSessionConnection:
-        page = await to_thread.run_sync(photos.session_page, info.context.engine, first, after)
+        page = await to_thread.run_sync(photos.session_page, info.context.engine, info.context.owner_id, first, after)
         return ImportSessionConnection.from_page(page, ImportSession.from_row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -11,7 +12,6 @@ from sqlalchemy import Row
 from imalink.resolvers.imports import BatchOutcome, GroupOutcome
 from imalink.resolvers.imports import ImportProblem as Problem
 from imalink.resolvers.loaders import SessionPhotosKey
-from imalink.schema.formatting import timestamp_text
 from imalink.schema.pagination import Connection
 from imalink.schema.photos.types import Photo, PhotoConnection
 
@@ -24,8 +24,8 @@ class ImportSession:
     )
     description: str | None = strawberry.field(description="The user's description of this import.")
     status: str = strawberry.field(description="IN_PROGRESS until completeImportSession, then COMPLETED.")
-    started_at: str = strawberry.field(description="When the session was created, ISO 8601 UTC.")
-    completed_at: str | None = strawberry.field(description="When the session was completed, ISO 8601 UTC.")
+    started_at: datetime = strawberry.field(description="When the session was created.")
+    completed_at: datetime | None = strawberry.field(description="When the session was completed.")
     photos_created: int = strawberry.field(
         description="Totals over every group sent to this session, with the meanings of BatchImportResult."
     )
@@ -42,8 +42,8 @@ class ImportSession:
             storage_directory=row.storage_directory,
             description=row.description,
             status=row.status,
-            started_at=timestamp_text(row.started_at) or "",
-            completed_at=timestamp_text(row.completed_at),
+            started_at=row.started_at,
+            completed_at=row.completed_at,
             photos_created=row.photos_created,
             images_created=row.images_created,
             duplicates_skipped=row.duplicates_skipped,

@@ -10,6 +10,7 @@ import strawberry
 
 from imalink.db.queries import BoundingBox, PhotoFilterSpec, PhotoSort
 from imalink.resolvers.errors import UserError
+from imalink.schema.scalars import LocalDateTime
 
 
 @strawberry.enum(description="Orders of the photo listing.")
@@ -32,8 +33,10 @@ class BoundingBoxInput:
 
 @strawberry.input(description="Conditions a photo must meet; every condition given applies.")
 class PhotoFilter:
-    taken_after: str | None = strawberry.field(default=None, description="Inclusive, local wall-clock ISO date-time.")
-    taken_before: str | None = strawberry.field(default=None, description="Exclusive.")
+    taken_after: LocalDateTime | None = strawberry.field(
+        default=None, description="Inclusive, local wall-clock ISO date-time."
+    )
+    taken_before: LocalDateTime | None = strawberry.field(default=None, description="Exclusive.")
     camera_make: str | None = strawberry.field(default=None, description="Exact match, case-insensitive.")
     camera_model: str | None = strawberry.field(default=None, description="Exact match, case-insensitive.")
     lens_model: str | None = strawberry.field(default=None, description="Exact match, case-insensitive.")
@@ -45,8 +48,8 @@ class PhotoFilter:
     min_rating: int | None = strawberry.field(default=None, description="Only photos rated at least this (0-5).")
     import_session_id: int | None = strawberry.field(default=None, description="Only photos created by this session.")
 
-    def to_spec(self) -> PhotoFilterSpec:
-        """The resolvers' filter, checked; a clear error for an unusable condition."""
+    def to_spec(self, owner_id: int) -> PhotoFilterSpec:
+        """The resolvers' filter over ``owner_id``'s library, checked; a clear error for an unusable condition."""
         box = None
         if self.bbox is not None:
             b = self.bbox
@@ -57,8 +60,9 @@ class PhotoFilter:
                 )
             box = BoundingBox(b.south, b.west, b.north, b.east)
         return PhotoFilterSpec(
-            taken_after=_wall_clock("takenAfter", self.taken_after),
-            taken_before=_wall_clock("takenBefore", self.taken_before),
+            owner_id=owner_id,
+            taken_after=self.taken_after,
+            taken_before=self.taken_before,
             camera_make=self.camera_make,
             camera_model=self.camera_model,
             lens_model=self.lens_model,
@@ -68,18 +72,6 @@ class PhotoFilter:
             min_rating=self.min_rating,
             import_session_id=self.import_session_id,
         )
-
-
-def _wall_clock(name: str, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise UserError("INVALID_FILTER", f"{name} must be an ISO date or date-time like 2024-05-01T12:00:00.")
-    if moment.tzinfo is not None:
-        raise UserError("INVALID_FILTER", f"{name} is a local wall-clock time: leave out the offset.")
-    return moment
 
 
 @strawberry.input(description="Changes to a photo; fields left out stay as they are, null clears.")

@@ -14,9 +14,9 @@ from imalink.schema.photos.types import Photo
 class PhotoMutations:
     @strawberry.mutation(description="Change a photo's title, description, tags, rating or rotation; null if unknown.")
     async def update_photo(self, info: strawberry.Info, hothash: str, input: PhotoUpdateInput) -> Photo | None:
-        row = await to_thread.run_sync(photos.update_photo, info.context.engine, hothash, input.changes())
+        row = await to_thread.run_sync(photos.update_photo, info.context.engine, info.context.owner_id, hothash, input.changes())
         return Photo.from_row(row) if row is not None else None
 
     @strawberry.mutation(description="Delete a photo and its images; false when there was no such photo.")
     async def delete_photo(self, info: strawberry.Info, hothash: str) -> bool:
-        return await to_thread.run_sync(photos.delete_photo, info.context.engine, hothash)
+        return await to_thread.run_sync(photos.delete_photo, info.context.engine, info.context.owner_id, hothash)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from anyio import to_thread
 
 from imalink.resolvers import photos
 from imalink.schema.photos.inputs import PhotoFilter, PhotoOrder
 from imalink.schema.selection import selected_paths
-from imalink.schema.photos.types import ExistingPhoto, Photo, PhotoConnection
+from imalink.schema.photos.types import ExistingFile, ExistingPhoto, Photo, PhotoConnection
 
 
 @strawberry.type
 class PhotoQueries:
     @strawberry.field(description="One photo by its hothash, or null.")
     async def photo(self, info: strawberry.Info, hothash: str) -> Photo | None:
-        row = await to_thread.run_sync(photos.photo_by_hothash, info.context.engine, hothash)
+        row = await to_thread.run_sync(photos.photo_by_hothash, info.context.engine, info.context.owner_id, hothash)
         return Photo.from_row(row) if row is not None else None
 
     @strawberry.field(
@@ -30,7 +32,7 @@ class PhotoQueries:
         filter: PhotoFilter | None = None,
         order_by: PhotoOrder | None = None,
     ) -> PhotoConnection:
-        spec = (filter or PhotoFilter()).to_spec()
+        spec = (filter or PhotoFilter()).to_spec(info.context.owner_id)
         sort = (order_by or PhotoOrder.TAKEN_AT_DESC).to_sort()
         wanted = selected_paths(info)
         parts = photos.PageParts(
@@ -46,7 +48,7 @@ class PhotoQueries:
     )
     async def existing_hothashes(self, info: strawberry.Info, hothashes: list[str]) -> list[str]:
         limit = info.context.settings.max_existing_hothashes
-        return await to_thread.run_sync(photos.existing_hothashes, info.context.engine, hothashes, limit)
+        return await to_thread.run_sync(photos.existing_hothashes, info.context.engine, info.context.owner_id, hothashes, limit)
 
     @strawberry.field(
         description="The photos among these hothashes that the library already has, each with the file names "
@@ -55,5 +57,23 @@ class PhotoQueries:
     )
     async def existing_photos(self, info: strawberry.Info, hothashes: list[str]) -> list[ExistingPhoto]:
         limit = info.context.settings.max_existing_hothashes
-        found = await to_thread.run_sync(photos.existing_photo_files, info.context.engine, hothashes, limit)
+        found = await to_thread.run_sync(photos.existing_photo_files, info.context.engine, info.context.owner_id, hothashes, limit)
         return [ExistingPhoto(hothash=hothash, filenames=names) for hothash, names in found]
+
+    @strawberry.field(
+        description="The files among these content hashes (SHA-256 of a file's bytes) that the library already "
+        "has, each with its file name and the hothash of its photo, so a client can skip reading and decoding "
+        "them. At most as many content hashes as existingHothashes takes hothashes."
+    )
+    async def existing_files(
+        self,
+        info: strawberry.Info,
+        content_hashes: Annotated[
+            list[str], strawberry.argument(description="Lowercase hex SHA-256 of each file's bytes.")
+        ],
+    ) -> list[ExistingFile]:
+        limit = info.context.settings.max_existing_hothashes
+        found = await to_thread.run_sync(
+            photos.existing_files, info.context.engine, info.context.owner_id, content_hashes, limit
+        )
+        return [ExistingFile(content_hash=f.content_hash, filename=f.filename, hothash=f.hothash) for f in found]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -12,8 +13,8 @@ from strawberry.scalars import JSON
 from imalink.exif import exif_tags
 from imalink.schema.context import HOTPREVIEW_ROUTE
 from imalink.schema.pagination import Connection
-from imalink.schema.formatting import taken_at_text, timestamp_text
-from imalink.schema.scalars import BigInt
+from imalink.schema.formatting import taken_at_text
+from imalink.schema.scalars import BigInt, LocalDateTime, UtcOffset
 
 if TYPE_CHECKING:
     from imalink.schema.imports.types import ImportSession
@@ -36,7 +37,7 @@ class Photo:
     hothash: str = strawberry.field(description="Lowercase hex SHA-256 of the hotpreview JPEG: the photo's identity.")
     width: int | None = strawberry.field(description="Pixels, as displayed (EXIF dimensions are swapped for orientations 5-8).")
     height: int | None = strawberry.field(description="Pixels, as displayed.")
-    taken_at_offset: str | None = strawberry.field(
+    taken_at_offset: UtcOffset | None = strawberry.field(
         description="+HH:MM / -HH:MM: the offset tag that belongs to the date tag takenAt came from, when recorded."
     )
     taken_at_source: str | None = strawberry.field(
@@ -62,8 +63,8 @@ class Photo:
     tags: list[str] = strawberry.field(description="The user's tags, first spelling kept.")
     rating: int | None = strawberry.field(description="0-5; 0 means unrated.")
     user_rotation: int | None = strawberry.field(description="Degrees the user turned the photo: 0, 90, 180 or 270.")
-    created_at: str = strawberry.field(description="When the photo entered the library, ISO 8601 UTC.")
-    updated_at: str = strawberry.field(description="When the photo last changed, ISO 8601 UTC.")
+    created_at: datetime = strawberry.field(description="When the photo entered the library.")
+    updated_at: datetime = strawberry.field(description="When the photo last changed.")
     taken_at_value: strawberry.Private[Any]
     taken_at_subsec: strawberry.Private[str | None]
     import_session_id: strawberry.Private[int | None]
@@ -102,8 +103,8 @@ class Photo:
             tags=list(row.tags or []),
             rating=row.rating,
             user_rotation=row.user_rotation,
-            created_at=timestamp_text(row.created_at) or "",
-            updated_at=timestamp_text(row.updated_at) or "",
+            created_at=row.created_at,
+            updated_at=row.updated_at,
             taken_at_value=row.taken_at,
             taken_at_subsec=row.taken_at_subsec,
             import_session_id=row.import_session_id,
@@ -115,7 +116,7 @@ class Photo:
     @strawberry.field(
         description="Local wall-clock capture time, YYYY-MM-DDTHH:MM:SS with .fff when sub-seconds are known."
     )
-    def taken_at(self) -> str | None:
+    def taken_at(self) -> LocalDateTime | None:
         return taken_at_text(self.taken_at_value, self.taken_at_subsec)
 
     @strawberry.field(description="Base64 JPEG.")
@@ -156,6 +157,9 @@ class Image:
     filename: str = strawberry.field(description="Original file name, e.g. IMG_1234.CR2.")
     file_size: BigInt | None = strawberry.field(description="Bytes.")
     hothash: str = strawberry.field(description="The hothash of the photo this file belongs to.")
+    content_hash: str | None = strawberry.field(
+        description="Lowercase hex SHA-256 of the file's bytes, when the client sent it."
+    )
     photo_id: strawberry.Private[int]
     import_session_id: strawberry.Private[int | None]
 
@@ -167,6 +171,7 @@ class Image:
             filename=row.filename,
             file_size=row.file_size,
             hothash=row.hothash,
+            content_hash=row.content_hash,
             photo_id=row.photo_id,
             import_session_id=row.import_session_id,
         )
@@ -203,3 +208,10 @@ class ExistingPhoto:
     filenames: list[str] = strawberry.field(
         description="Names of the files attached to the photo, in the order they arrived (compare case-insensitively)."
     )
+
+
+@strawberry.type(description="A file the library has, found by its content hash.")
+class ExistingFile:
+    content_hash: str = strawberry.field(description="The content hash as it was asked for.")
+    filename: str = strawberry.field(description="The name the file was imported under.")
+    hothash: str = strawberry.field(description="The hothash of the photo the file belongs to.")

@@ -6,11 +6,17 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from pathlib import Path
+
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from imalink.db.migrate import alembic_config, upgrade_to_head
 from imalink.db.tables import SQLModel
+from imalink.local import LocalGraphQL
+from imalink.settings import Settings
 from tests.api.importing import group, send
+from tests.support.graphql import data
 from tests.support.media import jpeg
 
 
@@ -31,7 +37,7 @@ def test_expression_indexes_exist(engine):
     )
     with engine.connect() as conn:
         names = set(conn.execute(text(catalogue)).scalars())
-    assert {"ix_photo_camera_make_lower", "ix_photo_camera_model_lower", "ix_photo_lens_model_lower"} <= names
+    assert {"ix_photo_owner_camera_make_lower", "ix_photo_owner_camera_model_lower", "ix_photo_owner_lens_model_lower"} <= names
 
 
 def test_starting_again_upgrades_in_place_and_keeps_the_library(gql, engine):
@@ -42,3 +48,43 @@ def test_starting_again_upgrades_in_place_and_keeps_the_library(gql, engine):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head
         assert conn.execute(text("SELECT filename FROM image")).scalars().all() == ["KEEP.JPG"]
+
+
+def test_owners_migration_keeps_a_library_made_before_accounts(database):
+    """A 0001 library (no owners) upgrades with every row kept, all the local owner's."""
+    url, engine = database
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS photo_tag, image, photo, import_session, app_user, alembic_version CASCADE"
+                             if engine.dialect.name == "postgresql" else "SELECT 1")
+    if engine.dialect.name == "sqlite":
+        engine.dispose()
+        Path(make_url(url).database).unlink()
+    upgrade_to_head(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO import_session (id, status, started_at, photos_created, images_created, duplicates_skipped,"
+            " files_processed, errors_count) VALUES (1, 'COMPLETED', '2024-05-01', 2, 3, 0, 3, 0)"))
+        for photo_id, hothash, make in ((1, "a" * 64, "Canon"), (2, "b" * 64, "Nikon")):
+            conn.execute(text(
+                "INSERT INTO photo (id, hothash, tags, rating, user_rotation, created_at, updated_at, camera_make,"
+                " import_session_id) VALUES (:id, :h, '[\"x\"]', 3, 0, '2024-05-01', '2024-05-01', :make, 1)"),
+                {"id": photo_id, "h": hothash, "make": make})
+            conn.execute(text("INSERT INTO photo_tag (photo_id, tag) VALUES (:id, 'x')"), {"id": photo_id})
+        for image_id, photo_id, name in ((1, 1, "A.JPG"), (2, 1, "A.CR2"), (3, 2, "B.JPG")):
+            conn.execute(text(
+                "INSERT INTO image (id, photo_id, filename, filename_key, created_at, import_session_id)"
+                " VALUES (:id, :p, :n, :key, '2024-05-01', 1)"), {"id": image_id, "p": photo_id, "n": name, "key": name.lower()})
+    upgrade_to_head(engine)
+    with engine.connect() as conn:
+        owners = {
+            table: conn.execute(text(f"SELECT DISTINCT owner_id FROM {table}")).scalars().all()
+            for table in ("photo", "image", "import_session")
+        }
+        assert owners == {"photo": [1], "image": [1], "import_session": [1]}
+        assert conn.execute(text("SELECT count(*) FROM image")).scalar_one() == 3
+        assert conn.execute(text("SELECT count(*) FROM photo_tag")).scalar_one() == 2
+        assert conn.execute(text("SELECT username, password_hash FROM app_user")).all() == [("owner", None)]
+    # The library answers through the API after the upgrade, files and all.
+    with LocalGraphQL(settings=Settings(database_url=url)) as gql:
+        photo = data(gql.execute('{ photo(hothash: "' + "a" * 64 + '") { cameraMake tags images { filename } } }'))
+    assert photo["photo"] == {"cameraMake": "Canon", "tags": ["x"], "images": [{"filename": "A.JPG"}, {"filename": "A.CR2"}]}

@@ -23,15 +23,15 @@ def sqlite_engine(tmp_path_factory):
 @pytest.mark.parametrize(
     ("spec", "index"),
     [
-        (PhotoFilterSpec(taken_after=datetime(2020, 1, 1)), "ix_photo_taken_at_id"),
-        (PhotoFilterSpec(camera_make="canon"), "ix_photo_camera_make_lower"),
-        (PhotoFilterSpec(camera_model="d90"), "ix_photo_camera_model_lower"),
-        (PhotoFilterSpec(lens_model="rf 50mm"), "ix_photo_lens_model_lower"),
-        (PhotoFilterSpec(has_gps=True), "ix_photo_gps"),
-        (PhotoFilterSpec(bbox=BoundingBox(10, 170, 20, -170)), "ix_photo_gps"),
-        (PhotoFilterSpec(min_rating=4), "ix_photo_rating"),
-        (PhotoFilterSpec(import_session_id=3), "ix_photo_import_session_id"),
-        (PhotoFilterSpec(tags=("beach",)), "sqlite_autoindex_photo_tag_1"),
+        (PhotoFilterSpec(1, taken_after=datetime(2020, 1, 1)), "ix_photo_owner_taken_at_id"),
+        (PhotoFilterSpec(1, camera_make="canon"), "ix_photo_owner_camera_make_lower"),
+        (PhotoFilterSpec(1, camera_model="d90"), "ix_photo_owner_camera_model_lower"),
+        (PhotoFilterSpec(1, lens_model="rf 50mm"), "ix_photo_owner_lens_model_lower"),
+        (PhotoFilterSpec(1, has_gps=True), "ix_photo_owner_gps"),
+        (PhotoFilterSpec(1, bbox=BoundingBox(10, 170, 20, -170)), "ix_photo_owner_gps"),
+        (PhotoFilterSpec(1, min_rating=4), "ix_photo_owner_rating"),
+        (PhotoFilterSpec(1, import_session_id=3), "ix_photo_import_session_id"),
+        (PhotoFilterSpec(1, tags=("beach",)), "sqlite_autoindex_photo_tag_1"),
     ],
 )
 def test_filter_uses_its_index(sqlite_engine, spec, index):

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 
 from imalink.db.engine import make_engine
 from imalink.db.migrate import upgrade_to_head
+from imalink.db.tables import LOCAL_OWNER_ID
 
 POSTGRES_ENV = "IMALINK_TEST_POSTGRES_URL"
 TABLES = ("photo_tag", "image", "photo", "import_session")
@@ -35,12 +36,16 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[tuple[str, Engine]]
     url = os.environ[POSTGRES_ENV]
     engine = make_engine(url)
     if url not in _migrated_postgres:
+        # Start each run from an empty database, whatever an earlier run (or version) left.
         with engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS " + ", ".join(TABLES) + ", alembic_version CASCADE"))
-            conn.execute(text("DROP FUNCTION IF EXISTS imalink_test_fail() CASCADE"))
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
         upgrade_to_head(engine)
         _migrated_postgres.add(url)
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE " + ", ".join(TABLES) + " RESTART IDENTITY CASCADE"))
+        # Keep the local owner the migrations made; drop every other user.
+        conn.execute(text("DELETE FROM app_user WHERE id <> :local"), {"local": LOCAL_OWNER_ID})
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('app_user', 'id'), :local)"), {"local": LOCAL_OWNER_ID})
     yield url, engine
     engine.dispose()
