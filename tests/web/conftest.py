@@ -58,7 +58,9 @@ def guard() -> PageGuard:
 
 @pytest.fixture
 def page(browser: Any, guard: PageGuard) -> Iterator[Any]:
-    """A fresh page (own cookies and storage); maps draw the offline outline, no tiles."""
+    """A fresh page (own cookies and storage); maps draw the offline outline, no tiles.
+
+    Ask for the server fixture before this one, so the page closes before its server stops."""
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     context.add_init_script("localStorage.setItem('imalink.tiles', 'none')")
     page = context.new_page()

@@ -109,3 +109,33 @@ def cli_view(folder: Path) -> list[ExpectedFile]:
                 exif=exif,
             ))
     return out
+
+
+def seed_library(base_url: str, count: int, *, start_year: int = 2015) -> list[str]:
+    """``count`` photos sent straight to the API (as any client would), a few per day over the
+    years from ``start_year``; a tenth of them without a date. Returns their hothashes."""
+    import base64
+
+    from tests.support.graphql import HttpGraphQL, data
+
+    gql = HttpGraphQL(base_url)
+    session = data(gql.execute('mutation { createImportSession(input: {storageDirectory: "seed"}) { id } }'))["createImportSession"]["id"]
+    hothashes: list[str] = []
+    batch: list[dict[str, object]] = []
+    for i in range(count):
+        buf = io.BytesIO()
+        Image.new("RGB", (40, 30), ((i * 53) % 256, (i * 97) % 256, (i * 31) % 256)).save(buf, "JPEG", quality=80, comment=f"seed-{i}".encode())
+        preview = buf.getvalue()
+        hothashes.append(hashlib.sha256(preview).hexdigest())
+        day = i // 3
+        taken = None if i % 10 == 9 else f"{start_year + day // 336}:{(day // 28) % 12 + 1:02d}:{day % 28 + 1:02d} {10 + i % 3}:00:00"
+        model = ["EOS R5", "NIKON D850", "ILCE-7M3"][i % 3]
+        exif = exif_blob(model=model, taken=taken, gps=(60 + i % 7, 10 + i % 11) if i % 4 == 0 else None)
+        batch.append({"hotpreview": base64.b64encode(preview).decode(), "width": 4000, "height": 3000,
+                      "images": [{"filename": f"IMG_{i:05d}.JPG", "exifData": base64.b64encode(exif).decode()}]})
+        if len(batch) == 500 or i == count - 1:
+            result = data(gql.execute("mutation($input: BatchImportInput!) { importBatch(input: $input) { photosCreated } }",
+                                      {"input": {"importSessionId": session, "photoGroups": batch}}))
+            assert result["importBatch"]["photosCreated"] == len(batch)
+            batch = []
+    return hothashes

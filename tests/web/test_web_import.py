@@ -17,7 +17,7 @@ from tests.web.folders import cli_view, holiday_folder, many_jpegs
 
 LIBRARY = """{ photos(first: 500) { totalCount edges { node {
   hothash width height takenAt cameraModel gpsLatitude hotpreviewUrl
-  images { filename fileSize exifData } } } } }"""
+  images { filename fileSize exifData contentHash } } } } }"""
 
 
 def import_folder(page: Any, base: str, folder: Path, timeout: float = 120_000) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def library(base: str) -> list[dict[str, Any]]:
     return [e["node"] for e in data(HttpGraphQL(base).execute(LIBRARY))["photos"]["edges"]]
 
 
-def test_browser_import_follows_the_cli_rules(page: Any, sqlite_server: str, tmp_path: Path) -> None:
+def test_browser_import_follows_the_cli_rules(sqlite_server: str, page: Any, tmp_path: Path) -> None:
     folder = holiday_folder(tmp_path)
     expected = cli_view(folder)
     run = import_folder(page, sqlite_server, folder)
@@ -64,8 +64,10 @@ def test_browser_import_follows_the_cli_rules(page: Any, sqlite_server: str, tmp
     photos = library(sqlite_server)
     assert len(photos) == 6
     exif_by_name = {Path(e.path).name: e.exif for e in expected}
+    hash_by_name = {Path(e.path).name: e.content_hash for e in expected}
     for photo in photos:
         for image in photo["images"]:
+            assert image["contentHash"] == hash_by_name[image["filename"]], image["filename"]
             sent = base64.b64decode(image["exifData"]) if image["exifData"] else None
             assert sent == exif_by_name[image["filename"]], image["filename"]
         preview = httpx.get(f"{sqlite_server}{photo['hotpreviewUrl']}")
@@ -89,7 +91,7 @@ def test_browser_import_follows_the_cli_rules(page: Any, sqlite_server: str, tmp
     assert len(library(sqlite_server)) == 6
 
 
-def test_import_progress_cancel_and_resume(page: Any, sqlite_server: str, tmp_path: Path) -> None:
+def test_import_progress_cancel_and_resume(sqlite_server: str, page: Any, tmp_path: Path) -> None:
     folder = many_jpegs(tmp_path, 40, size=(2400, 1800))
     page.goto(f"{sqlite_server}/import?batch=4")
     page.set_input_files("#folder-input", str(folder))

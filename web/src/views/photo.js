@@ -36,7 +36,7 @@ function exifValue(v) {
 
 function exifTable(exif) {
   if (!exif) return h("p", {}, "No EXIF.");
-  return h("div", {}, ...Object.entries(exif).map(([dir, tags]) => h("details", {},
+  return h("div", {}, ...Object.entries(exif).map(([dir, tags]) => h("details", { open: true },
     h("summary", {}, `${dir} (${Object.keys(tags).length})`),
     h("table", { class: "exif" }, h("tbody", {}, ...Object.entries(tags).map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", {}, exifValue(v)))))))));
 }
