@@ -9,6 +9,7 @@ export const PHOTO_CARD = "hothash takenAt hotpreviewUrl width height title rati
 const URL_FILTERS = {
   q: "text", camera: "cameraModel", make: "cameraMake", lens: "lensModel", tag: "tags",
   from: "takenAfter", to: "takenBefore", rating: "minRating", fav: "favorite", gps: "hasGps", session: "importSessionId",
+  bbox: "bbox",
 };
 
 /** The filter state of a URL's query string: {q, camera, ..., tag: [..]} (strings). */
@@ -63,6 +64,10 @@ export async function photoFilter(state) {
   }
   if (state.gps) f.hasGps = state.gps === "1" || state.gps === "true";
   if (state.session) f.importSessionId = Number(state.session);
+  if (state.bbox) {
+    const [south, west, north, east] = state.bbox.split(",").map(Number);
+    if ([south, west, north, east].every(Number.isFinite)) f.bbox = { south, west, north, east };
+  }
   return f;
 }
 
