@@ -203,10 +203,16 @@ export class ImportRun extends EventTarget {
           this.problem("error", "FILE_UNREADABLE", h.error, f.path);
           continue;
         }
+        if ((f.size ?? f.file.size) === 0) {
+          this.problem("error", "EMPTY_FILE", "the file is empty", f.path);
+          continue;
+        }
         files.push({ file: f.file, name: f.name, path: f.path, size: f.size ?? f.file.size, contentHash: h.hash, send: !known.has(h.hash) });
       }
+      const records = files.map((f) => ({ path: f.path, group: group.index, contentHash: f.contentHash, exifSha256: null, sent: false }));
+      this.files.push(...records);
       const knownPhotos = new Set(files.filter((f) => !f.send).map((f) => known.get(f.contentHash).hothash));
-      if (!files.length) return this.finishGroup(group, { failed: true });
+      if (!files.length) return this.finishGroup(group, { failed: group.files.some((f) => (f.size ?? f.file.size) > 0) });
       if (!files.some((f) => f.send)) return this.finishGroup(group, { skipped: true });
       if (knownPhotos.size > 1) {
         this.problem("error", "FILES_OF_TWO_PHOTOS", "these files belong to different photos in the library", group.files[0].path);
@@ -232,11 +238,10 @@ export class ImportRun extends EventTarget {
       const pathOf = (name) => files.find((f) => f.name === name)?.path ?? name;
       for (const w of r.warnings) this.problem("warning", w.code, w.message, pathOf(w.filename));
       for (const e of r.errors) this.problem("error", e.code, e.message, pathOf(e.filename));
-      const groupIndex = group.index;
-      for (const f of files) {
+      files.forEach((f, k) => {
         const image = r.images.find((im) => im.filename === f.name);
-        this.files.push({ path: f.path, group: groupIndex, contentHash: f.contentHash, exifSha256: image?.exifSha256 ?? null, sent: Boolean(image) });
-      }
+        Object.assign(records[k], { exifSha256: image?.exifSha256 ?? null, sent: Boolean(image) });
+      });
       for (const image of r.images) delete image.exifSha256;
       const hothash = needPreview ? r.hothash : [...knownPhotos][0];
       if (!hothash || !r.images.length) return this.finishGroup(group, { failed: true });
