@@ -8,8 +8,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from imalink.importer.vectors import write_vectors
 from tests.web.test_web_import import import_folder
 
@@ -40,9 +38,7 @@ def test_browser_import_matches_the_shared_vectors(sqlite_server: str, page: Any
             mismatches.append((path, "contentHash"))
         if got["sent"] and got["exifSha256"] != want["exifSha256"]:
             mismatches.append((path, "exifSha256", got["exifSha256"], want["exifSha256"]))
-    # Known gap: the CLI reads HEIC EXIF (pillow-heif); the browser's reader does not yet.
-    heic_gaps = [m for m in mismatches if m[0].lower().endswith(".heic") and m[1] == "exifSha256"]
-    assert [m for m in mismatches if m not in heic_gaps] == []
+    assert mismatches == []
     # Groups: the same files together.
     by_group: dict[int, set[str]] = defaultdict(set)
     for path, f in files.items():
@@ -54,5 +50,3 @@ def test_browser_import_matches_the_shared_vectors(sqlite_server: str, page: Any
     for f in expected["files"]:
         if f["browser"] and f["skip"]:
             assert (f["skip"], rel(f["path"])) in skipped
-    if heic_gaps:
-        pytest.xfail(f"the browser does not read HEIC EXIF yet: {heic_gaps}")

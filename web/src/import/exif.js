@@ -3,8 +3,10 @@
 // - JPEG: the payload of the first APP1 segment starting "Exif\0\0", header included.
 // - TIFF-based RAW: "Exif\0\0" + the file from offset 0 to the end of its metadata (IFD0, Exif,
 //   GPS, Interop IFDs and IFD1 with the values they point to), capped at 1 MiB.
-// - anything else (HEIC, CR3, RAF): no EXIF, and a warning.
+// - HEIC/HEIF: "Exif\0\0" + the TIFF structure of the file's Exif item (heif.js).
+// - anything else (CR3, RAF): no EXIF, and a warning.
 import { APP1, ByteSource, CorruptFile, DECODABLE_SOF, TiffFile, jpegFrame, jpegSegments } from "./containers.js";
+import { heifExif } from "./heif.js";
 
 export const EXIF_HEADER = new Uint8Array([0x45, 0x78, 0x69, 0x66, 0, 0]);
 export const MAX_RAW_EXIF_BYTES = 1024 * 1024;
@@ -37,9 +39,9 @@ function startsWithExifHeader(bytes) {
 
 /** {data: Uint8Array|null, warningCode?, warning?} for a file of `kind` read through `src`. */
 export async function extractExif(src, kind) {
-  if (kind === "heic" || !src) return { data: null, warningCode: "EXIF_UNSUPPORTED_FORMAT", warning: "EXIF is not read from HEIC files" };
   try {
     if (kind === "jpeg") return { data: await jpegExif(src) };
+    if (kind === "heic") return { data: await heifExif(src) };
     let tiff;
     try {
       tiff = await TiffFile.open(src);

@@ -89,14 +89,12 @@ async function processGroup({ files, source, preview }) {
     const kind = fileKind(f.name);
     let exif;
     try {
-      let src = null;
-      if (kind !== "heic") {
-        if (preview && index === source && kind === "jpeg" && f.size <= READ_ONCE_LIMIT) {
-          sourceBytes = new Uint8Array(await f.file.arrayBuffer());
-          src = new ByteSource(f.file, sourceBytes);
-        } else {
-          src = new ByteSource(f.file);
-        }
+      let src;
+      if (preview && index === source && kind === "jpeg" && f.size <= READ_ONCE_LIMIT) {
+        sourceBytes = new Uint8Array(await f.file.arrayBuffer());
+        src = new ByteSource(f.file, sourceBytes);
+      } else {
+        src = new ByteSource(f.file);
       }
       exif = await extractExif(src, kind);
     } catch (err) {
