@@ -83,7 +83,8 @@ def browser_run(folder: Path, tmp: Path) -> tuple[float, list[float], int]:
                 break
             time.sleep(0.5)
         elapsed = time.perf_counter() - started
-        created = page.evaluate("window.imalinkLastImport.stats.photosCreated")
+        created = page.evaluate("window.imalinkLastImport.stats.groupsDone")
+        print("browser run stats:", page.evaluate("JSON.stringify(window.imalinkLastImport.stats)"))
         browser.close()
         return elapsed, heap, created
 
@@ -106,7 +107,7 @@ def main() -> int:
         cli2 = cli_run(folder, tmp)  # again, so load drift shows
         cli_best = min(cli, cli2)
         print(f"CLI (imalink import --server):  {len(files) / cli:.1f} and {len(files) / cli2:.1f} groups/s ({cli:.1f} s, {cli2:.1f} s)")
-        print(f"browser (web app, Chromium):    {created / web:.1f} groups/s ({web:.1f} s, {created} photos)")
+        print(f"browser (web app, Chromium):    {created / web:.1f} groups/s ({web:.1f} s, {created} groups)")
         print(f"ratio browser / CLI:            {(created / web) / (len(files) / cli_best):.2f}x (against the CLI's faster run)")
         quarter = max(1, len(heap) // 4)
         print(f"tab JS heap MiB: start {heap[0]:.1f}, 25% {heap[quarter]:.1f}, 50% {heap[2 * quarter]:.1f}, 75% {heap[min(len(heap) - 1, 3 * quarter)]:.1f}, end {heap[-1]:.1f}, max {max(heap):.1f}")

@@ -92,21 +92,24 @@ def test_browser_import_follows_the_cli_rules(sqlite_server: str, page: Any, tmp
 
 
 def test_import_progress_cancel_and_resume(sqlite_server: str, page: Any, tmp_path: Path) -> None:
-    folder = many_jpegs(tmp_path, 40, size=(2400, 1800))
+    folder = many_jpegs(tmp_path, 80, size=(2400, 1800))
     page.goto(f"{sqlite_server}/import?batch=4")
     page.set_input_files("#folder-input", str(folder))
-    page.wait_for_function("window.imalinkLastImport.stats.photosCreated >= 4", timeout=60_000)
-    screenshot(page, "import-in-progress")
-    progress = page.locator("progress")
-    assert progress.get_attribute("max") == "40"
+    page.wait_for_function("window.imalinkLastImport.stats.photosCreated >= 4", timeout=60_000, polling="raf")
     page.get_by_role("button", name="Cancel").click()
+    screenshot(page, "import-cancelled")
+    assert page.locator("progress").get_attribute("max") == "80"
     page.wait_for_function("window.imalinkLastImport.stats.state === 'cancelled'", timeout=60_000)
     kept = len(library(sqlite_server))
-    assert 1 <= kept < 40
+    assert 1 <= kept < 80
 
-    run = import_folder(page, sqlite_server, folder)
-    assert run["stats"]["state"] == "done"
-    assert run["stats"]["photosCreated"] == 40 - kept
-    assert run["stats"]["alreadyInLibrary"] == kept
-    assert len(library(sqlite_server)) == 40
+    page.set_input_files("#folder-input", str(folder))
+    page.wait_for_function("window.imalinkLastImport.stats.groupsDone >= 1 && window.imalinkLastImport.stats.state === 'running'", polling="raf")
+    screenshot(page, "import-in-progress")
+    page.wait_for_function("window.imalinkLastImport.stats.state !== 'running'", timeout=120_000)
+    run = page.evaluate("window.imalinkLastImport.stats")
+    assert run["state"] == "done"
+    assert run["photosCreated"] == 80 - kept
+    assert run["alreadyInLibrary"] == kept
+    assert len(library(sqlite_server)) == 80
     assert page.locator(".run-status").inner_text().startswith("Import finished.")

@@ -42,24 +42,51 @@ function orient(ctx, orientation, w, h) {
   }
 }
 
+const scaledDecode = typeof ImageDecoder !== "undefined" ? ImageDecoder.isTypeSupported("image/jpeg").catch(() => false) : Promise.resolve(false);
+
 /**
- * The hotpreview of a JPEG blob: decoded (the browser applies its own EXIF orientation) straight
- * to about the target size, then `extraOrientation` (a RAW's, for its embedded JPEG) on a canvas.
+ * A JPEG decoded to about `width` x `height` (its coded size, before orientation) with its own
+ * EXIF orientation applied: {image (drawable), close()}. WebCodecs' ImageDecoder decodes at 1/2,
+ * 1/4 or 1/8 scale like libjpeg's draft mode (4x faster on 12 MP than a full decode);
+ * createImageBitmap is the fallback where it is missing (it decodes in full, then scales).
  */
-async function renderHotpreview(blob, width, height, extraOrientation = 1) {
+async function decodeJpeg(blob, width, height) {
+  if (await scaledDecode) {
+    const decoder = new ImageDecoder({ data: blob.stream(), type: "image/jpeg", desiredWidth: width, desiredHeight: height });
+    try {
+      const { image } = await decoder.decode();
+      return { image, close: () => image.close() };
+    } finally {
+      decoder.close();
+    }
+  }
+  const image = await createImageBitmap(blob, { imageOrientation: "from-image" });
+  return { image, close: () => image.close() };
+}
+
+/**
+ * The hotpreview of a JPEG blob of coded size `width` x `height`: decoded small (the browser
+ * applies the JPEG's own EXIF orientation), then `extraOrientation` (a RAW's, for its embedded
+ * JPEG) on the canvas, scaled to 150 px and encoded as JPEG quality 85 with no metadata.
+ */
+async function renderHotpreview(blob, width, height, ownOrientation = 1, extraOrientation = 1) {
+  const ownTurned = ownOrientation >= 5;
+  const [ow, oh] = ownTurned ? [height, width] : [width, height]; // after the JPEG's own orientation
   const turned = extraOrientation >= 5;
-  const [tw, th] = thumbnailSize(turned ? height : width, turned ? width : height);
+  const [tw, th] = thumbnailSize(turned ? oh : ow, turned ? ow : oh);
   const [dw, dh] = turned ? [th, tw] : [tw, th];
-  const bitmap = await createImageBitmap(blob, { resizeWidth: dw, resizeHeight: dh, resizeQuality: "high" });
+  const [cw, ch] = thumbnailSize(width, height); // the decoder's hint is in coded orientation
+  const decoded = await decodeJpeg(blob, cw, ch);
   try {
     const canvas = new OffscreenCanvas(tw, th);
     const ctx = canvas.getContext("2d", { alpha: false });
+    ctx.imageSmoothingQuality = "high";
     orient(ctx, extraOrientation, dw, dh);
-    ctx.drawImage(bitmap, 0, 0, dw, dh);
+    ctx.drawImage(decoded.image, 0, 0, dw, dh);
     const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: "image/jpeg", quality: HOTPREVIEW_QUALITY })).arrayBuffer());
-    return { jpeg, width: turned ? height : width, height: turned ? width : height };
+    return { jpeg, width: turned ? oh : ow, height: turned ? ow : oh };
   } finally {
-    bitmap.close();
+    decoded.close();
   }
 }
 
@@ -121,12 +148,11 @@ async function processGroup({ files, source, preview }) {
     if (fileKind(sf.name) === "jpeg") {
       const src = new ByteSource(sf.file, sourceBytes);
       const { width, height } = await jpegFrame(src);
-      const turned = (await exifOrientation(sf.exif)) >= 5;
-      made = await renderHotpreview(sourceBytes ? new Blob([sourceBytes]) : sf.file, turned ? height : width, turned ? width : height);
+      made = await renderHotpreview(sourceBytes ? new Blob([sourceBytes]) : sf.file, width, height, await exifOrientation(sf.exif));
     } else {
       const embedded = await findEmbeddedPreview(new ByteSource(sf.file));
       const blob = sf.file.slice(embedded.offset, embedded.offset + embedded.length, "image/jpeg");
-      made = await renderHotpreview(blob, embedded.width, embedded.height, embedded.orientation);
+      made = await renderHotpreview(blob, embedded.width, embedded.height, 1, embedded.orientation);
     }
     result.hotpreview = base64(made.jpeg);
     result.hothash = await sha256Hex(made.jpeg);
