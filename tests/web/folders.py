@@ -111,7 +111,7 @@ def cli_view(folder: Path) -> list[ExpectedFile]:
     return out
 
 
-def seed_library(base_url: str, count: int, *, start_year: int = 2015) -> list[str]:
+def seed_library(base_url: str, count: int, *, start_year: int = 2015, per_day: int = 3) -> list[str]:
     """``count`` photos sent straight to the API (as any client would), a few per day over the
     years from ``start_year``; a tenth of them without a date. Returns their hothashes."""
     import base64
@@ -127,8 +127,8 @@ def seed_library(base_url: str, count: int, *, start_year: int = 2015) -> list[s
         Image.new("RGB", (40, 30), ((i * 53) % 256, (i * 97) % 256, (i * 31) % 256)).save(buf, "JPEG", quality=80, comment=f"seed-{i}".encode())
         preview = buf.getvalue()
         hothashes.append(hashlib.sha256(preview).hexdigest())
-        day = i // 3
-        taken = None if i % 10 == 9 else f"{start_year + day // 336}:{(day // 28) % 12 + 1:02d}:{day % 28 + 1:02d} {10 + i % 3}:00:00"
+        day = i // per_day
+        taken = None if i % 10 == 9 else f"{start_year + day // 336}:{(day // 28) % 12 + 1:02d}:{day % 28 + 1:02d} {10 + i % 3}:{i % 60:02d}:00"
         model = ["EOS R5", "NIKON D850", "ILCE-7M3"][i % 3]
         exif = exif_blob(model=model, taken=taken, gps=(60 + i % 7, 10 + i % 11) if i % 4 == 0 else None)
         batch.append({"hotpreview": base64.b64encode(preview).decode(), "width": 4000, "height": 3000,

@@ -33,6 +33,23 @@ def test_timeline_is_virtualised_and_jumps_to_any_month(sqlite_server: str, page
     assert page.locator(".thumb").count() < 400
 
 
+def test_a_large_month_loads_by_day_anywhere(sqlite_server: str, page: Any) -> None:
+    seed_library(sqlite_server, 1500, per_day=60)  # 1,350 dated photos in January 2015, 150 undated
+    page.goto(f"{sqlite_server}/")
+    page.wait_for_selector(".summary:has-text('1,500 photos')")
+    assert page.locator("h2.month").first.inner_text().startswith("January 2015")
+    # The end of the month, without walking through the pages before it.
+    requests: list[str] = []
+    page.on("request", lambda req: req.url.endswith("/graphql") and requests.append(req.post_data or ""))
+    page.select_option("#jump-month", label="Date unknown (150)")
+    page.evaluate("() => { const s = document.querySelector('.timeline-scroll'); s.scrollTop -= s.clientHeight * 1.5; }")
+    page.wait_for_function("[...document.querySelectorAll('.row .thumb img')].length > 12", timeout=30_000)
+    pages = [r for r in requests if "query Page" in r]
+    assert 1 <= len(pages) <= 6, len(pages)  # a day or two of January, the undated walk
+    taken = page.evaluate("[...document.querySelectorAll('.row .thumb img')].map(i => i.alt)")
+    assert any("2015-01-0" in t for t in taken), taken[:5]
+
+
 def test_photo_view_keyboard_and_editing(sqlite_server: str, page: Any) -> None:
     seed_library(sqlite_server, 12)
     page.goto(f"{sqlite_server}/")

@@ -145,40 +145,98 @@ async function filterVariableTypes(filter) {
 }
 
 const PAGE = 500;
+// A month with more photos than this is loaded by day, so any row of it is one or two requests
+// away instead of a walk through every page before it.
+const SPLIT_ABOVE = 1000;
+
+function pageQuery() {
+  return `query Page($first: Int, $after: String, $filter: PhotoFilter) {
+    photos(first: $first, after: $after, filter: $filter) { pageInfo { hasNextPage endCursor } edges { node { ${PHOTO_CARD} } } }
+  }`;
+}
+
+/** Every photo under `filter` (page by page): for a day, a small month, the undated. */
+async function loadAll(filter, into, offset, limit = Infinity, keep = () => true) {
+  let cursor = null;
+  let n = 0;
+  for (;;) {
+    const data = await gql(pageQuery(), { first: PAGE, after: cursor, filter });
+    for (const e of data.photos.edges) {
+      if (!keep(e.node)) continue;
+      into[offset + n++] = e.node;
+    }
+    cursor = data.photos.pageInfo.endCursor;
+    if (!data.photos.pageInfo.hasNextPage || n >= limit) return n;
+  }
+}
 
 /**
- * Photos of one bucket, loaded page by page on demand: `ensure(n)` loads until the first n are
- * there (or the bucket ends) and returns them.
+ * Photos of one bucket, loaded on demand: `ensure(start, end)` loads at least the photos at
+ * those positions. `photos` is sparse until everything is loaded.
  */
 export class BucketPhotos {
   constructor(bucket, filter) {
     this.bucket = bucket;
     this.filter = bucket.year === null ? filter : { ...filter, takenAfter: maxDate(filter.takenAfter, bucket.after), takenBefore: minDate(filter.takenBefore, bucket.before) };
     this.photos = [];
-    this.cursor = null;
-    this.done = false;
-    this.loading = null;
+    this.loaded = new Map(); // what has been asked for -> its promise
   }
 
-  async ensure(n) {
-    while (this.photos.length < n && !this.done) {
-      this.loading ??= this.loadPage().finally(() => { this.loading = null; });
-      await this.loading;
+  async ensure(start, end = start) {
+    if (this.bucket.year === null || this.bucket.count <= SPLIT_ABOVE) {
+      // Small: one walk, newest first (undated: the server has no undated filter, so the walk
+      // keeps what has no date).
+      const keep = this.bucket.year === null ? (p) => !p.takenAt : () => true;
+      await this.once("all", () => loadAll(this.filter, this.photos, 0, this.bucket.year === null ? this.bucket.count : Infinity, keep));
+      return this.photos;
     }
+    const days = await this.once("days", () => dayCounts(this.filter, this.bucket));
+    let offset = 0;
+    const loads = [];
+    for (const day of days) {
+      if (offset < end && offset + day.count > start) {
+        const at = offset;
+        loads.push(this.once(day.after, () => loadAll({ ...this.filter, takenAfter: day.after, takenBefore: day.before }, this.photos, at)));
+      }
+      offset += day.count;
+    }
+    await Promise.all(loads);
     return this.photos;
   }
 
-  async loadPage() {
-    const data = await gql(`query Page($first: Int, $after: String, $filter: PhotoFilter) {
-      photos(first: $first, after: $after, filter: $filter) { pageInfo { hasNextPage endCursor } edges { node { ${PHOTO_CARD} } } }
-    }`, { first: PAGE, after: this.cursor, filter: this.filter });
-    const page = data.photos;
-    let nodes = page.edges.map((e) => e.node);
-    if (this.bucket.year === null) nodes = nodes.filter((p) => !p.takenAt); // no undated filter on this server
-    this.photos.push(...nodes);
-    this.cursor = page.pageInfo.endCursor;
-    this.done = !page.pageInfo.hasNextPage || (this.bucket.year === null && this.photos.length >= this.bucket.count);
+  once(key, load) {
+    if (!this.loaded.has(key)) {
+      const p = load();
+      this.loaded.set(key, p);
+      p.catch(() => this.loaded.delete(key)); // a failed load is tried again next time
+    }
+    return this.loaded.get(key);
   }
+}
+
+/** The days of a month bucket with photos, newest first: [{after, before, count}]. */
+async function dayCounts(filter, bucket) {
+  const caps = await schemaCapabilities();
+  const [y, m] = [bucket.year, bucket.month];
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const pad = (n) => String(n).padStart(2, "0");
+  const days = [];
+  for (let d = last; d >= 1; d--) {
+    const after = `${y}-${pad(m)}-${pad(d)}T00:00:00`;
+    const before = d === last ? bucket.before : `${y}-${pad(m)}-${pad(d + 1)}T00:00:00`;
+    days.push({ after: maxDate(filter.takenAfter, after), before: minDate(filter.takenBefore, before) });
+  }
+  if (caps.queries.has("timelineBuckets")) {
+    const data = await gql(`query Days($filter: PhotoFilter) { timelineBuckets(filter: $filter, granularity: DAY) { year month day count } }`, { filter });
+    const counts = new Map(data.timelineBuckets.map((b) => [b.day, b.count]));
+    return days.map((d, i) => ({ ...d, count: counts.get(last - i) ?? 0 })).filter((d) => d.count);
+  }
+  const types = await filterVariableTypes(filter);
+  const rest = Object.keys(filter).filter((k) => k !== "takenAfter" && k !== "takenBefore");
+  const decl = rest.map((k) => `$${k}: ${types[k]}`).join(", ");
+  const fields = days.map((d, i) => `d${i}: photos(first: 0, filter: {${rest.map((k) => `${k}: $${k}, `).join("")}takenAfter: "${d.after}", takenBefore: "${d.before}"}) { totalCount }`);
+  const data = await gql(`query Days${decl ? `(${decl})` : ""} { ${fields.join("\n")} }`, Object.fromEntries(rest.map((k) => [k, filter[k]])));
+  return days.map((d, i) => ({ ...d, count: data[`d${i}`].totalCount })).filter((d) => d.count);
 }
 
 function maxDate(a, b) {

@@ -198,8 +198,10 @@ class Timeline {
       el.replaceChildren(...cells);
     };
     draw();
-    if (bp.photos.length < end) {
-      bp.ensure(end).then(() => { if (el.isConnected) draw(); }, (err) => toast(`Photos could not be loaded: ${err.message}`));
+    let missing = false;
+    for (let k = start; k < end && !missing; k++) missing = !bp.photos[k];
+    if (missing) {
+      bp.ensure(start, end).then(() => { if (el.isConnected) draw(); }, (err) => toast(`Photos could not be loaded: ${err.message}`));
     }
   }
 
@@ -240,7 +242,7 @@ class Timeline {
 
   /** The loaded photos in timeline order around `hothash`: {prev, next} hothashes. */
   neighbours(hothash) {
-    const all = this.buckets.flatMap((b) => this.photos.get(b.key).photos);
+    const all = this.buckets.flatMap((b) => this.photos.get(b.key).photos.filter(Boolean));
     const i = all.findIndex((p) => p.hothash === hothash);
     return { prev: i > 0 ? all[i - 1].hothash : null, next: i >= 0 && i < all.length - 1 ? all[i + 1].hothash : null };
   }
