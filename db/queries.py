@@ -198,22 +198,41 @@ def existing_hothashes(conn: Connection, owner_id: int, hothashes: Sequence[str]
     return found
 
 
-def files_by_hothash(conn: Connection, owner_id: int, hothashes: Sequence[str]) -> dict[str, tuple[int, list[str]]]:
-    """Each of the owner's photos among ``hothashes``: its id and its file names, in the order they arrived."""
-    found: dict[str, tuple[int, list[str]]] = {}
-    for chunk in _chunks(hothashes):
+@dataclass(frozen=True, slots=True)
+class PhotoFiles:
+    """One of the owner's photos and its files (``filename``, ``filename_key``, ``content_hash``), in the order they arrived."""
+
+    id: int
+    hothash: str
+    files: list[Row[Any]]
+
+
+def photo_files(
+    conn: Connection, owner_id: int, hothashes: Sequence[str], content_hashes: Sequence[str] = ()
+) -> list[PhotoFiles]:
+    """The owner's photos named by one of ``hothashes`` or holding a file among ``content_hashes``, with all their files."""
+    c = photo_t.c
+    wanted = [c.hothash.in_(chunk) for chunk in _chunks(hothashes)]
+    for chunk in _chunks(content_hashes):
+        holding = select(image_t.c.photo_id).where(image_t.c.owner_id == owner_id, image_t.c.content_hash.in_(chunk))
+        wanted.append(c.id.in_(holding))
+    found: dict[int, PhotoFiles] = {}
+    for condition in wanted:
+        earlier = set(found)  # each query brings every file of the photos it finds
         query = (
-            select(photo_t.c.hothash, photo_t.c.id, image_t.c.filename)
+            select(c.id, c.hothash, image_t.c.filename, image_t.c.filename_key, image_t.c.content_hash)
             .select_from(photo_t)
-            .outerjoin(image_t, image_t.c.photo_id == photo_t.c.id)
-            .where(photo_t.c.owner_id == owner_id, photo_t.c.hothash.in_(chunk))
+            .outerjoin(image_t, image_t.c.photo_id == c.id)
+            .where(c.owner_id == owner_id, condition)
             .order_by(image_t.c.id)
         )
-        for hothash, photo_id, filename in conn.execute(query):
-            _, names = found.setdefault(hothash, (photo_id, []))
-            if filename is not None:
-                names.append(filename)
-    return found
+        for row in conn.execute(query):
+            if row.id in earlier:
+                continue
+            photo = found.setdefault(row.id, PhotoFiles(row.id, row.hothash, []))
+            if row.filename is not None:
+                photo.files.append(row)
+    return list(found.values())
 
 
 def files_by_content_hash(conn: Connection, owner_id: int, content_hashes: Sequence[str]) -> dict[str, Row[Any]]:
@@ -298,7 +317,7 @@ __all__ = [
     "count_sessions",
     "existing_hothashes",
     "files_by_content_hash",
-    "files_by_hothash",
+    "photo_files",
     "exif_by_image_ids",
     "filter_clauses",
     "hotpreview_by_hothash",

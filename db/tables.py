@@ -12,9 +12,8 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, LargeBinary, UniqueC
 from sqlalchemy.types import JSON
 from sqlmodel import Field, SQLModel
 
+from imalink.db.enums import SessionStatus
 
-SESSION_IN_PROGRESS = "IN_PROGRESS"
-SESSION_COMPLETED = "COMPLETED"
 
 LOCAL_OWNER_ID = 1
 """The user every library starts with (created by the migrations, without a password): on a
@@ -43,7 +42,7 @@ class ImportSession(SQLModel, table=True):
     owner_id: int = Field(foreign_key="app_user.id", index=True)
     storage_directory: str | None = None
     description: str | None = None
-    status: str = Field(default=SESSION_IN_PROGRESS, max_length=16)
+    status: str = Field(default=SessionStatus.IN_PROGRESS, max_length=16)
     started_at: datetime
     completed_at: datetime | None = None
     photos_created: int = 0
@@ -121,8 +120,9 @@ class Image(SQLModel, table=True):
         # A photo never gets the same file name twice (case-insensitively), even under races.
         UniqueConstraint("photo_id", "filename_key", name="uq_image_photo_filename"),
         Index("ix_image_import_session_id", "import_session_id"),
-        # Which files an owner already has, by content (existingFiles, the import's identity check).
-        Index("ix_image_owner_content_hash", "owner_id", "content_hash"),
+        # A file is in its owner's library once: its content hash is its identity (existingFiles
+        # and the import look files up by it). Files sent without one (NULL) are not compared.
+        Index("uq_image_owner_content_hash", "owner_id", "content_hash", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)

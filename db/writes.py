@@ -1,19 +1,19 @@
-"""Write statements of the import: duplicate-safe inserts that lean on unique constraints.
+"""Write statements: the import's inserts, session totals, photo edits.
 
-Concurrent importers never check-then-insert: they INSERT ... ON CONFLICT DO NOTHING and read back
-what they actually wrote, so an overlapping hothash or file name is never a failure nor a copy.
+Every function takes an open connection inside the caller's transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, func, insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from imalink.db.tables import SESSION_COMPLETED, SESSION_IN_PROGRESS, image_t, photo_t, session_t, tag_t
+from imalink.db.enums import SessionStatus
+from imalink.db.tables import image_t, photo_t, session_t, tag_t
 
 
 def _insert(conn: Connection, table: Table) -> Any:
@@ -21,57 +21,35 @@ def _insert(conn: Connection, table: Table) -> Any:
     return dialect.insert(table)
 
 
-def _in_lock_order(
-    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
-) -> Sequence[dict[str, Any]]:
-    """``rows`` in the order to insert them, with ids still following the request order.
+LIBRARY_LOCK = 0x696D61
+"""Namespace of the advisory locks that make one library's importers take turns (PostgreSQL)."""
 
-    On PostgreSQL two importers must take unique-key locks in the same order or they may deadlock,
-    so rows go in key order, carrying ids drawn from the table's sequence in request order. SQLite
-    writers hold the whole database (BEGIN IMMEDIATE), so request order is already safe.
+
+def lock_library(conn: Connection, owner_id: int) -> None:
+    """Hold the owner's library for import writes until the transaction ends.
+
+    An import plans against what it reads, then writes: another importer must not commit the same
+    files in between. SQLite needs nothing (``BEGIN IMMEDIATE`` holds the whole database); under
+    PostgreSQL's READ COMMITTED each later statement sees what the previous holder committed.
     """
-    if conn.dialect.name != "postgresql" or not rows:
-        return rows
-    draw = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
-    ids = sorted(conn.execute(draw, {"table": table.name, "n": len(rows)}).scalars())
-    return sorted(({**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)), key=key)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:space, :owner)"), {"space": LIBRARY_LOCK, "owner": owner_id})
 
 
-def insert_new_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert photos whose hothash their owner does not have yet; returns ``{hothash: id}`` of
-    those inserted. Every row names the same owner (one batch is one user's).
-
-    Ids follow the order of ``rows``.
-    """
-    inserted: dict[str, int] = {}
-    ordered = _in_lock_order(conn, photo_t, rows, key=lambda row: row["hothash"])
-    if ordered:
-        # executemany form: SQLAlchemy batches it into multi-row INSERT ... RETURNING statements
-        # with one cached compilation, far cheaper than compiling a fresh VALUES list each time.
-        statement = (
-            _insert(conn, photo_t)
-            .on_conflict_do_nothing(index_elements=["owner_id", "hothash"])
-            .returning(photo_t.c.id, photo_t.c.hothash)
-        )
-        inserted.update((row.hothash, row.id) for row in conn.execute(statement, list(ordered)))
-    return inserted
+def insert_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert photos (one owner's, hothashes it does not have); returns ``{hothash: id}``."""
+    if not rows:
+        return {}
+    # executemany form: SQLAlchemy batches it into multi-row INSERT ... RETURNING statements
+    # with one cached compilation, far cheaper than compiling a fresh VALUES list each time.
+    statement = insert(photo_t).returning(photo_t.c.id, photo_t.c.hothash)
+    return {row.hothash: row.id for row in conn.execute(statement, list(rows))}
 
 
-def insert_new_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[tuple[int, str]]:
-    """Insert images whose (photo, file name) is not taken yet; returns those inserted.
-
-    Ids follow the order of ``rows``.
-    """
-    inserted: set[tuple[int, str]] = set()
-    ordered = _in_lock_order(conn, image_t, rows, key=lambda row: (row["photo_id"], row["filename_key"]))
-    if ordered:
-        statement = (
-            _insert(conn, image_t)
-            .on_conflict_do_nothing(index_elements=["photo_id", "filename_key"])
-            .returning(image_t.c.photo_id, image_t.c.filename_key)
-        )
-        inserted.update((row.photo_id, row.filename_key) for row in conn.execute(statement, list(ordered)))
-    return inserted
+def insert_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert images (files their photos and owner do not have yet)."""
+    if rows:
+        conn.execute(insert(image_t), list(rows))
 
 
 def replace_photo_tags(conn: Connection, photo_id: int, tags: Iterable[str]) -> None:
@@ -115,7 +93,7 @@ def insert_session(
             owner_id=owner_id,
             storage_directory=storage_directory,
             description=description,
-            status=SESSION_IN_PROGRESS,
+            status=SessionStatus.IN_PROGRESS,
             started_at=now,
         )
         .returning(session_t.c.id)
@@ -127,8 +105,8 @@ def complete_session(conn: Connection, owner_id: int, session_id: int, now: date
     """Close the owner's session if it is still open (a closed one keeps its completion time)."""
     conn.execute(
         update(session_t)
-        .where(session_t.c.owner_id == owner_id, session_t.c.id == session_id, session_t.c.status == SESSION_IN_PROGRESS)
-        .values(status=SESSION_COMPLETED, completed_at=now)
+        .where(session_t.c.owner_id == owner_id, session_t.c.id == session_id, session_t.c.status == SessionStatus.IN_PROGRESS)
+        .values(status=SessionStatus.COMPLETED, completed_at=now)
     )
 
 
@@ -145,6 +123,7 @@ def update_photo(conn: Connection, owner_id: int, hothash: str, values: dict[str
 
 def delete_photo(conn: Connection, owner_id: int, hothash: str) -> bool:
     """Delete the owner's photo with ``hothash`` (its images and tags cascade); ``False`` when there was none."""
+    lock_library(conn, owner_id)  # an import must not attach files to it between its look-up and its writes
     statement = (
         delete(photo_t).where(photo_t.c.owner_id == owner_id, photo_t.c.hothash == hothash).returning(photo_t.c.id)
     )

@@ -10,6 +10,6 @@ The rules applied are written in the README, section "EXIF policy".
 
 from .reader import read_exif
 from .tags import exif_tags
-from .types import ExifMetadata, ExifReading, TagMapping
+from .types import GROUPED_FIELDS, ExifMetadata, ExifReading, TagMapping
 
-__all__ = ["ExifMetadata", "ExifReading", "TagMapping", "exif_tags", "read_exif"]
+__all__ = ["GROUPED_FIELDS", "ExifMetadata", "ExifReading", "TagMapping", "exif_tags", "read_exif"]

@@ -7,7 +7,7 @@ from dataclasses import fields, replace
 from . import policy, values
 from .jpeg import find_exif_segment
 from .tiff import EXIF_POINTER, GPS_POINTER, Ifd, TiffError, parse_header
-from .types import ExifMetadata, ExifReading
+from .types import GROUPED_FIELDS, ExifMetadata, ExifReading
 
 # Tags (IFD0)
 _IMAGE_WIDTH, _IMAGE_LENGTH, _MAKE, _MODEL, _ORIENTATION = 0x0100, 0x0101, 0x010F, 0x0110, 0x0112
@@ -17,13 +17,8 @@ _PANASONIC_JPG_FROM_RAW = 0x002E  # RW2 embedded preview JPEG, whose EXIF has th
 _EXPOSURE_TIME, _F_NUMBER, _ISO, _FOCAL_LENGTH = 0x829A, 0x829D, 0x8827, 0x920A
 _PIXEL_X, _PIXEL_Y, _LENS_MODEL = 0xA002, 0xA003, 0xA434
 
-_GROUPED = (
-    ("taken_at", "taken_at_subsec", "taken_at_offset", "taken_at_source"),
-    ("gps_latitude", "gps_longitude", "gps_altitude"),
-    ("exposure_time", "exposure_time_text"),
-)
-_GROUPS = _GROUPED + tuple(
-    (f.name,) for f in fields(ExifMetadata) if not any(f.name in group for group in _GROUPED)
+_GROUPS = GROUPED_FIELDS + tuple(
+    (f.name,) for f in fields(ExifMetadata) if not any(f.name in group for group in GROUPED_FIELDS)
 )
 
 

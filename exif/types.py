@@ -50,6 +50,17 @@ class ExifMetadata:
     """EXIF PixelYDimension (or ImageLength)."""
 
 
+GROUPED_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("taken_at", "taken_at_subsec", "taken_at_offset", "taken_at_source"),
+    ("gps_latitude", "gps_longitude", "gps_altitude"),
+    ("exposure_time", "exposure_time_text"),
+    ("pixel_width", "pixel_height"),
+)
+"""ExifMetadata fields that only make sense together: whoever fills one reading's gaps from another
+(a RW2's preview, a group's other files) takes a group whole from the first source that has its
+first field, never mixing two."""
+
+
 @dataclass(frozen=True, slots=True)
 class ExifReading:
     """The outcome of reading one payload: metadata, or no metadata plus a reason.

@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL (with GraphiQL), the hotpreview route and a health check."""
+"""The ASGI application: GraphQL (with GraphiQL), the preview routes and a health check."""
 
 from __future__ import annotations
 
@@ -11,21 +11,18 @@ from anyio import to_thread
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from imalink.db.engine import make_engine
 from imalink.db.migrate import upgrade_to_head
 from imalink.body_limit import BodySizeLimit
+from imalink.media import media_routes
 from imalink.settings import Settings
 from imalink.web import graphiql_page, web_routes
-from imalink.resolvers import photos
-from imalink.resolvers.imports.prepare import canonical_sha256
 from imalink.schema import build_schema
 from imalink.schema.context import LOCAL_OWNER, Context, SchemaSettings
-
-ONE_YEAR = 31_536_000
 
 
 class ImalinkGraphQL(GraphQL):
@@ -66,21 +63,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or make_engine(settings.database_url)
     upgrade_to_head(engine)
 
-    async def hotpreview(request: Request) -> Response:
-        hothash = canonical_sha256(request.path_params["hothash"])
-        if hothash is None:
-            return Response("Not found", status_code=404, media_type="text/plain")
-        # The hothash is the SHA-256 of these very bytes: a strong ETag, cacheable forever.
-        etag = f'"{hothash}"'
-        cache = {"ETag": etag, "Cache-Control": f"public, max-age={ONE_YEAR}, immutable"}
-        if etag in request.headers.get("if-none-match", ""):
-            return Response(status_code=304, headers=cache)
-
-        data = await to_thread.run_sync(photos.hotpreview_bytes, engine, LOCAL_OWNER.user_id, hothash)
-        if data is None:
-            return Response("Not found", status_code=404, media_type="text/plain")
-        return Response(data, media_type="image/jpeg", headers=cache)
-
     async def healthz(request: Request) -> JSONResponse:
         def ping() -> None:
             with engine.connect() as conn:
@@ -93,7 +75,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/hotpreview/{hothash}.jpg", hotpreview, methods=["GET", "HEAD"]),
+            *media_routes(engine, graphql.settings, lambda request: LOCAL_OWNER),
             Route("/healthz", healthz),
             *web_routes(),
         ],

@@ -7,11 +7,30 @@ wrong is unexpected and gets masked for the client.
 
 from __future__ import annotations
 
+from imalink.db.enums import DescribedEnum
+
+
+class ErrorCode(DescribedEnum):
+    """Every ``extensions.code`` of a GraphQL error: the request as a whole was refused."""
+
+    BATCH_TOO_LARGE = "BATCH_TOO_LARGE", "The batch has more photo groups than the server takes at once."
+    UNKNOWN_IMPORT_SESSION = "UNKNOWN_IMPORT_SESSION", "No import session of yours has this id."
+    IMPORT_SESSION_COMPLETED = "IMPORT_SESSION_COMPLETED", "The import session is completed; start a new one."
+    TOO_MANY_HOTHASHES = "TOO_MANY_HOTHASHES", "A look-up asked for more hashes than the server answers at once."
+    INVALID_CURSOR = "INVALID_CURSOR", "The cursor was not made by this server for this listing and order."
+    INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE", "first is outside the page sizes the listing allows."
+    INVALID_FILTER = "INVALID_FILTER", "A filter condition cannot be used as given (a date, a bounding box)."
+    INVALID_VALUE = "INVALID_VALUE", "An argument is not a value of its scalar type (e.g. a BigInt past 2^53)."
+    INVALID_RATING = "INVALID_RATING", "A rating outside 0-5."
+    INVALID_ROTATION = "INVALID_ROTATION", "A rotation other than 0, 90, 180 or 270."
+    REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE", "The request body is past the server's limit (HTTP 413); send smaller batches."
+    INTERNAL_ERROR = "INTERNAL_ERROR", "The server failed; nothing of the request was kept. errorId names it in the log."
+
 
 class UserError(Exception):
     """A request the client can fix; ``code`` is stable, ``message`` is for people."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

@@ -12,9 +12,12 @@ from typing import Any
 from sqlalchemy import Engine, Row
 
 from imalink.db import queries, writes
-from imalink.db.queries import PageKey, PhotoFilterSpec, PhotoSort
-from imalink.resolvers.errors import UserError
-from imalink.resolvers.imports.prepare import clean_tags, canonical_sha256, rating_problem, rotation_problem
+from imalink.db.media import MediaStore
+# BoundingBox, PhotoFilterSpec and PhotoSort are also the values the schema maps its filter inputs onto.
+from imalink.db.queries import BoundingBox, PageKey, PhotoFilterSpec, PhotoSort  # noqa: F401
+from imalink.exif import TagMapping, exif_tags
+from imalink.resolvers.errors import ErrorCode, UserError
+from imalink.resolvers.imports.checks import canonical_sha256, clean_tags, rating_problem, rotation_problem
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -39,7 +42,7 @@ def page_size(first: int | None) -> int:
     if first is None:
         return DEFAULT_PAGE_SIZE
     if not 0 <= first <= MAX_PAGE_SIZE:
-        raise UserError("INVALID_PAGE_SIZE", f"first must be between 0 and {MAX_PAGE_SIZE}, not {first}.")
+        raise UserError(ErrorCode.INVALID_PAGE_SIZE, f"first must be between 0 and {MAX_PAGE_SIZE}, not {first}.")
     return first
 
 
@@ -59,9 +62,9 @@ def decode_photo_cursor(sort: PhotoSort, cursor: str) -> PageKey:
             raise ValueError("id")
         taken_at = datetime.fromisoformat(taken) if taken is not None else None
     except (ValueError, TypeError, UnicodeError, binascii.Error):
-        raise UserError("INVALID_CURSOR", "The cursor is malformed; use an endCursor or cursor from a previous page.")
+        raise UserError(ErrorCode.INVALID_CURSOR, "The cursor is malformed; use an endCursor or cursor from a previous page.")
     if order != sort.value:
-        raise UserError("INVALID_CURSOR", f"The cursor belongs to order {order}, not {sort.value}.")
+        raise UserError(ErrorCode.INVALID_CURSOR, f"The cursor belongs to order {order}, not {sort.value}.")
     return PageKey(taken_at, photo_id)
 
 
@@ -108,7 +111,7 @@ def session_page(engine: Engine, owner_id: int, first: int | None, after: str | 
         try:
             after_id = int(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode().removeprefix("session:"))
         except (ValueError, UnicodeError, binascii.Error):
-            raise UserError("INVALID_CURSOR", "The cursor is malformed; use an endCursor from a previous page.")
+            raise UserError(ErrorCode.INVALID_CURSOR, "The cursor is malformed; use an endCursor from a previous page.")
     with engine.connect() as conn:
         page = queries.page_sessions(conn, owner_id, after_id, limit)
         total = queries.count_sessions(conn, owner_id)
@@ -128,14 +131,8 @@ def photo_by_hothash(engine: Engine, owner_id: int, hothash: str) -> Row[Any] | 
 def _asked_hashes(hashes: list[str], limit: int, what: str = "hothashes") -> dict[str, str]:
     """The distinct hashes asked for, in order, mapped to their canonical form (others dropped)."""
     if len(hashes) > limit:
-        raise UserError("TOO_MANY_HOTHASHES", f"Ask for at most {limit} {what} at a time, not {len(hashes)}.")
+        raise UserError(ErrorCode.TOO_MANY_HOTHASHES, f"Ask for at most {limit} {what} at a time, not {len(hashes)}.")
     return {h: c for h in dict.fromkeys(hashes) if (c := canonical_sha256(h))}
-
-
-def hotpreview_bytes(engine: Engine, owner_id: int, hothash: str) -> bytes | None:
-    """The hotpreview JPEG of the owner's photo with ``hothash`` (canonical form), or ``None``."""
-    with engine.connect() as conn:
-        return queries.hotpreview_by_hothash(conn, owner_id, hothash)
 
 
 def existing_hothashes(engine: Engine, owner_id: int, hothashes: list[str], limit: int) -> list[str]:
@@ -150,8 +147,8 @@ def existing_photo_files(engine: Engine, owner_id: int, hothashes: list[str], li
     """(hothash as asked, file names) of each known photo among ``hothashes``, in the order asked."""
     asked = _asked_hashes(hothashes, limit)
     with engine.connect() as conn:
-        found = queries.files_by_hothash(conn, owner_id, list(dict.fromkeys(asked.values())))
-    return [(h, found[canonical][1]) for h, canonical in asked.items() if canonical in found]
+        found = {p.hothash: p for p in queries.photo_files(conn, owner_id, list(dict.fromkeys(asked.values())))}
+    return [(h, [f.filename for f in found[c].files]) for h, c in asked.items() if c in found]
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +181,7 @@ def update_photo(engine: Engine, owner_id: int, hothash: str, changes: dict[str,
     changes = {name: value for name, value in changes.items() if name in EDITABLE}
     for problem in (rating_problem(changes.get("rating")), rotation_problem(changes.get("user_rotation"))):
         if problem:
-            raise UserError(problem.code, problem.message)
+            raise UserError(ErrorCode(problem.code), problem.message)
     for name in ("rating", "user_rotation"):
         if name in changes and changes[name] is None:
             changes[name] = 0
@@ -202,10 +199,18 @@ def update_photo(engine: Engine, owner_id: int, hothash: str, changes: dict[str,
         return queries.photos_by_ids(conn, owner_id, [photo_id])[photo_id]
 
 
-def delete_photo(engine: Engine, owner_id: int, hothash: str) -> bool:
-    """Delete a photo with its images and tags; ``False`` when there was none."""
+def delete_photo(engine: Engine, media: MediaStore, owner_id: int, hothash: str) -> bool:
+    """Delete a photo with its images, tags and coldpreview; ``False`` when there was none."""
     canonical = canonical_sha256(hothash)
     if canonical is None:
         return False
     with engine.begin() as conn:
-        return writes.delete_photo(conn, owner_id, canonical)
+        deleted = writes.delete_photo(conn, owner_id, canonical)
+    if deleted:
+        media.delete_coldpreview(owner_id, canonical)
+    return deleted
+
+
+def decoded_exif(data: bytes | None) -> TagMapping | None:
+    """Every tag of an image's stored EXIF bytes, for the API (``None`` without EXIF)."""
+    return exif_tags(data) if data is not None else None

@@ -8,12 +8,14 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from imalink.schema.enums import ErrorCode
 from imalink.schema.errors import ClientSafeErrors
 from imalink.schema.imports.mutations import ImportMutations
 from imalink.schema.imports.queries import ImportQueries
 from imalink.schema.photos.mutations import PhotoMutations
 from imalink.schema.photos.queries import PhotoQueries
 from imalink.schema.scalars import SCALARS
+
 
 @strawberry.type(description="Reading the library: photos, import sessions, known hothashes.")
 class Query(PhotoQueries, ImportQueries):
@@ -38,6 +40,9 @@ def build_schema() -> strawberry.Schema:
     return ImalinkSchema(
         query=Query,
         mutation=Mutation,
+        # No field returns it: listed so that the schema (and every client generated from it) knows
+        # every code an error's extensions.code can carry.
+        types=[ErrorCode],
         # Clients send the same few documents again and again: parse and validate each once.
         extensions=[ClientSafeErrors, lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
         config=StrawberryConfig(scalar_map=SCALARS),

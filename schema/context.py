@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Engine
 
-from imalink.db.tables import LOCAL_OWNER_ID
 from imalink.resolvers.imports import ImportLimits
 from imalink.resolvers.loaders import Loaders, create_loaders
-
-HOTPREVIEW_ROUTE = "/hotpreview/{hothash}.jpg"
+from imalink.resolvers.media import MediaStore
+from imalink.resolvers.owners import LOCAL_OWNER_ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,12 @@ class SchemaSettings:
 
     limits: ImportLimits = ImportLimits()
     max_existing_hothashes: int = 10_000
+    media_dir: Path = Path("imalink-media")
+    """Where coldpreviews are kept (see ``Settings.media_dir``)."""
+    media: MediaStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "media", MediaStore(self.media_dir))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,11 @@ class Context:
     def for_request(cls, engine: Engine, settings: SchemaSettings, viewer: Viewer) -> Context:
         """A context with fresh loaders: their caches must never outlive the request (nor the viewer)."""
         return cls(engine, settings, viewer, create_loaders(engine, viewer.user_id))
+
+    @property
+    def media(self) -> MediaStore:
+        """The library's files beside the database (coldpreviews)."""
+        return self.settings.media
 
     @property
     def owner_id(self) -> int:

@@ -1,8 +1,9 @@
 """How errors reach clients: codes for what they can fix, an error id for everything else.
 
-A :class:`UserError` becomes a GraphQL error with ``extensions.code``. Any other exception is
-logged whole under a fresh error id and the client gets only a generic message with that id, never
-exception text or a traceback.
+A :class:`UserError` becomes a GraphQL error with ``extensions.code`` (an ``ErrorCode``). Any
+other exception is logged whole under a fresh error id and the client gets only a generic message
+with that id, never exception text or a traceback. Strawberry's ``MaskErrors`` would hide the
+text too, but gives no id to find the log line by, and masks a scalar's refusal with its code.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from imalink.resolvers.errors import UserError
+from imalink.resolvers.errors import ErrorCode, UserError
 
 logger = logging.getLogger("imalink.errors")
 
@@ -40,7 +41,7 @@ def client_error(error: GraphQLError) -> GraphQLError:
         f"Internal server error (error id {error_id}); the server log has the details.",
         nodes=error.nodes,
         path=error.path,
-        extensions={"code": "INTERNAL_ERROR", "errorId": error_id},
+        extensions={"code": ErrorCode.INTERNAL_ERROR, "errorId": error_id},
     )
 
 

@@ -14,6 +14,8 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types.scalar import ScalarDefinition
 
+from imalink.resolvers.errors import ErrorCode
+
 MAX_SAFE_INTEGER = 2**53 - 1
 """The largest integer a JSON number carries exactly in every client (JavaScript's Number)."""
 
@@ -24,7 +26,7 @@ UtcOffset = NewType("UtcOffset", str)
 _UTC_OFFSET = re.compile(r"[+-](0\d|1[0-4]):[0-5]\d")
 
 
-def _invalid(message: str, code: str = "INVALID_FILTER") -> GraphQLError:
+def _invalid(message: str, code: ErrorCode = ErrorCode.INVALID_FILTER) -> GraphQLError:
     # A code clients can switch on; ClientSafeErrors keeps it on the error the client sees. The
     # date scalars are inputs of filters only, hence their code.
     return GraphQLError(message, extensions={"code": code})
@@ -32,10 +34,10 @@ def _invalid(message: str, code: str = "INVALID_FILTER") -> GraphQLError:
 
 def _parse_big_int(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str) or (isinstance(value, str) and not value.lstrip("-").isdigit()):
-        raise _invalid("A BigInt must be an integer.", "INVALID_VALUE")
+        raise _invalid("A BigInt must be an integer.", ErrorCode.INVALID_VALUE)
     number = int(value)
     if abs(number) > MAX_SAFE_INTEGER:
-        raise _invalid("A BigInt must be within ±(2^53 - 1).", "INVALID_VALUE")
+        raise _invalid("A BigInt must be within ±(2^53 - 1).", ErrorCode.INVALID_VALUE)
     return number
 
 

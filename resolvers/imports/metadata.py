@@ -13,7 +13,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from imalink.exif import ExifMetadata
+from imalink.exif import GROUPED_FIELDS, ExifMetadata
 
 # ExifMetadata fields stored on the photo under the same name.
 _COPIED = (
@@ -34,14 +34,7 @@ _COPIED = (
 _QUARTER_TURNED = {5, 6, 7, 8}
 
 
-# Fields that only make sense together: all are taken from the first reading that has the first.
-_LINKED = (
-    ("taken_at", "taken_at_subsec", "taken_at_offset", "taken_at_source"),
-    ("gps_latitude", "gps_longitude", "gps_altitude"),
-    ("exposure_time", "exposure_time_text"),
-    ("pixel_width", "pixel_height"),
-)
-_LINKED_NAMES = {name for group in _LINKED for name in group}
+_GROUPED_NAMES = {name for group in GROUPED_FIELDS for name in group}
 
 
 def merge_metadata(readings: list[ExifMetadata]) -> ExifMetadata:
@@ -50,9 +43,9 @@ def merge_metadata(readings: list[ExifMetadata]) -> ExifMetadata:
         return readings[0] if readings else ExifMetadata()
     merged: dict[str, Any] = {}
     for f in fields(ExifMetadata):
-        if f.name not in _LINKED_NAMES:
+        if f.name not in _GROUPED_NAMES:
             merged[f.name] = next((v for r in readings if (v := getattr(r, f.name)) is not None), None)
-    for group in _LINKED:
+    for group in GROUPED_FIELDS:
         source = next((r for r in readings if getattr(r, group[0]) is not None), None)
         for name in group:
             merged[name] = getattr(source, name) if source else None

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, Row
 
 from imalink.db import queries, writes
-from imalink.resolvers.errors import UserError
+from imalink.db.enums import SessionStatus
+from imalink.resolvers.errors import ErrorCode, UserError
 
 
 def create_import_session(
@@ -26,5 +27,8 @@ def complete_import_session(engine: Engine, owner_id: int, session_id: int) -> R
         writes.complete_session(conn, owner_id, session_id, datetime.now(UTC))
         found = queries.sessions_by_ids(conn, owner_id, [session_id])
     if session_id not in found:
-        raise UserError("UNKNOWN_IMPORT_SESSION", f"There is no import session {session_id}.")
+        raise UserError(ErrorCode.UNKNOWN_IMPORT_SESSION, f"There is no import session {session_id}.")
     return found[session_id]
+
+
+__all__ = ["SessionStatus", "complete_import_session", "create_import_session"]

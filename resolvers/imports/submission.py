@@ -19,11 +19,12 @@ class ImageSubmission:
 
 @dataclass(frozen=True, slots=True)
 class PhotoGroupSubmission:
-    """One photo (e.g. a RAW+JPEG pair) as sent; ``hotpreview`` is base64 JPEG."""
+    """One photo (e.g. a RAW+JPEG pair) as sent; ``hotpreview`` and ``coldpreview`` are base64 JPEG."""
 
     images: list[ImageSubmission]
     hothash: str | None = None
     hotpreview: str | None = None
+    coldpreview: str | None = None
     width: int | None = None
     height: int | None = None
     title: str | None = None

@@ -1,4 +1,9 @@
-"""Inputs of the import mutations, and their mapping onto the import service's submissions."""
+"""Inputs of the import mutations; arguments arrive as the import service's submissions (``fast_input``).
+
+The previews and exifData are String, not Strawberry's Base64 scalar: a scalar that cannot parse
+fails the whole request, while a broken group must fail alone (INVALID_BASE64 on that group);
+and a hotpreview may carry a data: URL prefix, as a browser's canvas gives it.
+"""
 
 from __future__ import annotations
 
@@ -36,11 +41,6 @@ class ImageInput:
         "most once: a group any of whose files is known belongs to that file's photo.",
     )
 
-    def to_submission(self) -> ImageSubmission:
-        return ImageSubmission(
-            self.filename, self.hothash, self.file_size, self.exif_data, self.import_session_id, self.content_hash
-        )
-
 
 @strawberry.input(description="One photo: its files (e.g. a RAW+JPEG pair) and what the user said about it.")
 class PhotoGroupInput:
@@ -50,7 +50,14 @@ class PhotoGroupInput:
         description="Lowercase hex SHA-256 of the hotpreview JPEG bytes. Optional when hotpreview is sent (then derived).",
     )
     hotpreview: str | None = strawberry.field(
-        default=None, description="Base64 JPEG; a data:image/jpeg;base64, prefix is accepted."
+        default=None,
+        description="Base64 JPEG of at most 150 px (see docs/import-client.md); a data:image/jpeg;base64, prefix is "
+        "accepted. Optional for a group of a known photo (its hothash, or a file known by contentHash).",
+    )
+    coldpreview: str | None = strawberry.field(
+        default=None,
+        description="Base64 JPEG of about 1200 px for viewing (a data:image/jpeg;base64, prefix is accepted), at most "
+        "IMALINK_MAX_COLDPREVIEW_BYTES. Kept on disk, served at Photo.coldpreviewUrl; a photo keeps the first it gets.",
     )
     width: int | None = strawberry.field(default=None, description="Pixels; from EXIF when left out.")
     height: int | None = strawberry.field(default=None, description="Pixels; from EXIF when left out.")
@@ -63,21 +70,6 @@ class PhotoGroupInput:
         default=None, description="Session of this group; overrides the batch's."
     )
 
-    def to_submission(self) -> PhotoGroupSubmission:
-        return PhotoGroupSubmission(
-            images=[image.to_submission() for image in self.images],
-            hothash=self.hothash,
-            hotpreview=self.hotpreview,
-            width=self.width,
-            height=self.height,
-            title=self.title,
-            description=self.description,
-            tags=self.tags,
-            rating=self.rating,
-            user_rotation=self.user_rotation,
-            import_session_id=self.import_session_id,
-        )
-
 
 @strawberry.input(description="Many photo groups sent at once.")
 class BatchImportInput:
@@ -86,10 +78,7 @@ class BatchImportInput:
         default=None, description="Session for every group that does not name its own."
     )
 
-    def to_submission(self) -> BatchSubmission:
-        return BatchSubmission([group.to_submission() for group in self.photo_groups], self.import_session_id)
 
-
-build_in_one_pass(ImageInput)
-build_in_one_pass(PhotoGroupInput, {"images": ImageInput})
-build_in_one_pass(BatchImportInput, {"photo_groups": PhotoGroupInput})
+build_in_one_pass(ImageInput, ImageSubmission)
+build_in_one_pass(PhotoGroupInput, PhotoGroupSubmission, {"images": ImageInput})
+build_in_one_pass(BatchImportInput, BatchSubmission, {"photo_groups": PhotoGroupInput})

@@ -8,8 +8,8 @@ from typing import Any
 
 import strawberry
 
-from imalink.db.queries import BoundingBox, PhotoFilterSpec, PhotoSort
-from imalink.resolvers.errors import UserError
+from imalink.resolvers.errors import ErrorCode, UserError
+from imalink.resolvers.photos import BoundingBox, PhotoFilterSpec, PhotoSort
 from imalink.schema.scalars import LocalDateTime
 
 
@@ -55,7 +55,7 @@ class PhotoFilter:
             b = self.bbox
             if not (-90 <= b.south <= b.north <= 90 and -180 <= b.west <= 180 and -180 <= b.east <= 180):
                 raise UserError(
-                    "INVALID_FILTER",
+                    ErrorCode.INVALID_FILTER,
                     "bbox needs -90 <= south <= north <= 90 and west, east within -180..180.",
                 )
             box = BoundingBox(b.south, b.west, b.north, b.east)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from anyio import to_thread
 
@@ -13,10 +15,18 @@ from imalink.schema.photos.types import Photo
 @strawberry.type
 class PhotoMutations:
     @strawberry.mutation(description="Change a photo's title, description, tags, rating or rotation; null if unknown.")
-    async def update_photo(self, info: strawberry.Info, hothash: str, input: PhotoUpdateInput) -> Photo | None:
+    async def update_photo(
+        self,
+        info: strawberry.Info,
+        hothash: Annotated[str, strawberry.argument(description="The photo's hothash.")],
+        input: Annotated[PhotoUpdateInput, strawberry.argument(description="The changes.")],
+    ) -> Photo | None:
         row = await to_thread.run_sync(photos.update_photo, info.context.engine, info.context.owner_id, hothash, input.changes())
         return Photo.from_row(row) if row is not None else None
 
     @strawberry.mutation(description="Delete a photo and its images; false when there was no such photo.")
-    async def delete_photo(self, info: strawberry.Info, hothash: str) -> bool:
-        return await to_thread.run_sync(photos.delete_photo, info.context.engine, info.context.owner_id, hothash)
+    async def delete_photo(
+        self, info: strawberry.Info, hothash: Annotated[str, strawberry.argument(description="The photo's hothash.")]
+    ) -> bool:
+        context = info.context
+        return await to_thread.run_sync(photos.delete_photo, context.engine, context.media, context.owner_id, hothash)

@@ -12,11 +12,15 @@ from imalink.schema.photos.inputs import PhotoFilter, PhotoOrder
 from imalink.schema.selection import selected_paths
 from imalink.schema.photos.types import ExistingFile, ExistingPhoto, Photo, PhotoConnection
 
+_HOTHASHES = "Lowercase hex SHA-256 hothashes; any other string is never found."
+
 
 @strawberry.type
 class PhotoQueries:
     @strawberry.field(description="One photo by its hothash, or null.")
-    async def photo(self, info: strawberry.Info, hothash: str) -> Photo | None:
+    async def photo(
+        self, info: strawberry.Info, hothash: Annotated[str, strawberry.argument(description="The photo's hothash.")]
+    ) -> Photo | None:
         row = await to_thread.run_sync(photos.photo_by_hothash, info.context.engine, info.context.owner_id, hothash)
         return Photo.from_row(row) if row is not None else None
 
@@ -27,10 +31,10 @@ class PhotoQueries:
     async def photos(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        filter: PhotoFilter | None = None,
-        order_by: PhotoOrder | None = None,
+        first: Annotated[int | None, strawberry.argument(description="Page size: default 50, at most 500.")] = None,
+        after: Annotated[str | None, strawberry.argument(description="The endCursor of the previous page.")] = None,
+        filter: Annotated[PhotoFilter | None, strawberry.argument(description="Only photos meeting it.")] = None,
+        order_by: Annotated[PhotoOrder | None, strawberry.argument(description="Default TAKEN_AT_DESC.")] = None,
     ) -> PhotoConnection:
         spec = (filter or PhotoFilter()).to_spec(info.context.owner_id)
         sort = (order_by or PhotoOrder.TAKEN_AT_DESC).to_sort()
@@ -46,7 +50,9 @@ class PhotoQueries:
     @strawberry.field(
         description="Which of these hothashes the library already has, so a client can skip work before sending."
     )
-    async def existing_hothashes(self, info: strawberry.Info, hothashes: list[str]) -> list[str]:
+    async def existing_hothashes(
+        self, info: strawberry.Info, hothashes: Annotated[list[str], strawberry.argument(description=_HOTHASHES)]
+    ) -> list[str]:
         limit = info.context.settings.max_existing_hothashes
         return await to_thread.run_sync(photos.existing_hothashes, info.context.engine, info.context.owner_id, hothashes, limit)
 
@@ -55,7 +61,9 @@ class PhotoQueries:
         "attached to it, so a client can send only files that are new (a RAW arriving after its JPEG). "
         "At most as many hothashes as existingHothashes takes."
     )
-    async def existing_photos(self, info: strawberry.Info, hothashes: list[str]) -> list[ExistingPhoto]:
+    async def existing_photos(
+        self, info: strawberry.Info, hothashes: Annotated[list[str], strawberry.argument(description=_HOTHASHES)]
+    ) -> list[ExistingPhoto]:
         limit = info.context.settings.max_existing_hothashes
         found = await to_thread.run_sync(photos.existing_photo_files, info.context.engine, info.context.owner_id, hothashes, limit)
         return [ExistingPhoto(hothash=hothash, filenames=names) for hothash, names in found]

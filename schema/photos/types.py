@@ -1,40 +1,45 @@
-"""Photo and Image types and the photo connection."""
+"""The library's objects: Photo, Image and ImportSession (they refer to each other, so they live together)."""
 
 from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from sqlalchemy import Row
 from strawberry.scalars import JSON
 
-from imalink.exif import exif_tags
-from imalink.schema.context import HOTPREVIEW_ROUTE
-from imalink.schema.pagination import Connection
+from imalink.resolvers.loaders import SessionPhotosKey
+from imalink.resolvers.photos import decoded_exif
+from imalink.schema.enums import SessionStatus
 from imalink.schema.formatting import taken_at_text
+from imalink.schema.pagination import Connection
 from imalink.schema.scalars import BigInt, LocalDateTime, UtcOffset
 
-if TYPE_CHECKING:
-    from imalink.schema.imports.types import ImportSession
+HOTPREVIEW_ROUTE = "/hotpreview/{hothash}.jpg"
+COLDPREVIEW_ROUTE = "/coldpreview/{hothash}.jpg"
 
-ImportSessionRef = Annotated["ImportSession", strawberry.lazy("imalink.schema.imports.types")]
+T = TypeVar("T")
 
 
-async def _load_session(info: strawberry.Info, session_id: int | None) -> ImportSession | None:
-    if session_id is None:
-        return None
-    from imalink.schema.imports.types import ImportSession  # the two modules refer to each other
-
-    row = await info.context.loaders.session.load(session_id)
-    return ImportSession.from_row(row) if row is not None else None
+def _from_row(cls: type[T], row: Row[Any], **values: Any) -> T:
+    """An API object whose plain fields are the row's columns of the same names; ``values`` sets the rest."""
+    names = cls.__dict__.get("_columns")
+    if names is None:
+        fields = cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        names = [f.python_name for f in fields if f.base_resolver is None and f.python_name not in values]
+        cls._columns = names  # type: ignore[attr-defined]
+    return cls(**{name: getattr(row, name) for name in names}, **values)
 
 
 @strawberry.type(description="A photograph, identified by its hothash; its files are its images.")
 class Photo:
     id: int = strawberry.field(description="Database id.")
-    hothash: str = strawberry.field(description="Lowercase hex SHA-256 of the hotpreview JPEG: the photo's identity.")
+    hothash: str = strawberry.field(
+        description="Lowercase hex SHA-256 of the hotpreview JPEG the photo was created with: its name in the API. "
+        "Its files are its identity: a later hotpreview of the same files (another encoder) joins this photo."
+    )
     width: int | None = strawberry.field(description="Pixels, as displayed (EXIF dimensions are swapped for orientations 5-8).")
     height: int | None = strawberry.field(description="Pixels, as displayed.")
     taken_at_offset: UtcOffset | None = strawberry.field(
@@ -80,31 +85,10 @@ class Photo:
         sessions: dict[int, Row[Any]] | None = None,
     ) -> Photo:
         """The API's view of a photo row, with its images and session when a page fetched them."""
-        return cls(
-            id=row.id,
-            hothash=row.hothash,
-            width=row.width,
-            height=row.height,
-            taken_at_offset=row.taken_at_offset,
-            taken_at_source=row.taken_at_source,
-            gps_latitude=row.gps_latitude,
-            gps_longitude=row.gps_longitude,
-            gps_altitude=row.gps_altitude,
-            camera_make=row.camera_make,
-            camera_model=row.camera_model,
-            lens_model=row.lens_model,
-            focal_length=row.focal_length,
-            aperture=row.aperture,
-            iso=row.iso,
-            exposure_time=row.exposure_time,
-            orientation=row.orientation,
-            title=row.title,
-            description=row.description,
+        return _from_row(
+            cls,
+            row,
             tags=list(row.tags or []),
-            rating=row.rating,
-            user_rotation=row.user_rotation,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
             taken_at_value=row.taken_at,
             taken_at_subsec=row.taken_at_subsec,
             import_session_id=row.import_session_id,
@@ -130,13 +114,20 @@ class Photo:
     def hotpreview_url(self) -> str | None:
         return HOTPREVIEW_ROUTE.format(hothash=self.hothash) if self.has_hotpreview else None
 
+    @strawberry.field(
+        description="Path of an HTTP route serving the coldpreview (a JPEG of about 1200 px sent with the photo) "
+        "as image/jpeg; null when no client sent one."
+    )
+    def coldpreview_url(self, info: strawberry.Info) -> str | None:
+        if not info.context.media.has_coldpreview(info.context.owner_id, self.hothash):
+            return None
+        return COLDPREVIEW_ROUTE.format(hothash=self.hothash)
+
     # The two relations below answer at once from what the page fetched, and otherwise return an
     # awaitable that goes through the request's DataLoader (graphql-core awaits either).
     @strawberry.field(description="The import session that created this photo.")
-    def import_session(self, info: strawberry.Info) -> ImportSessionRef | None:
+    def import_session(self, info: strawberry.Info) -> ImportSession | None:
         if self.prefetched_session is not None:
-            from imalink.schema.imports.types import ImportSession
-
             return ImportSession.from_row(self.prefetched_session)
         return _load_session(info, self.import_session_id)  # type: ignore[return-value]
 
@@ -158,7 +149,8 @@ class Image:
     file_size: BigInt | None = strawberry.field(description="Bytes.")
     hothash: str = strawberry.field(description="The hothash of the photo this file belongs to.")
     content_hash: str | None = strawberry.field(
-        description="Lowercase hex SHA-256 of the file's bytes, when the client sent it."
+        description="Lowercase hex SHA-256 of the file's bytes, when the client sent it: the file's identity, "
+        "unique in the library."
     )
     photo_id: strawberry.Private[int]
     import_session_id: strawberry.Private[int | None]
@@ -166,15 +158,7 @@ class Image:
     @classmethod
     def from_row(cls, row: Row[Any]) -> Image:
         """The API's view of an image row."""
-        return cls(
-            id=row.id,
-            filename=row.filename,
-            file_size=row.file_size,
-            hothash=row.hothash,
-            content_hash=row.content_hash,
-            photo_id=row.photo_id,
-            import_session_id=row.import_session_id,
-        )
+        return _from_row(cls, row, photo_id=row.photo_id, import_session_id=row.import_session_id)
 
     @strawberry.field(description="The raw EXIF bytes exactly as received, base64.")
     async def exif_data(self, info: strawberry.Info) -> str | None:
@@ -186,8 +170,7 @@ class Image:
         "(the embedded thumbnail left out); null without EXIF."
     )
     async def exif(self, info: strawberry.Info) -> JSON | None:
-        data = await info.context.loaders.exif_data.load(self.id)
-        return exif_tags(data) if data is not None else None
+        return decoded_exif(await info.context.loaders.exif_data.load(self.id))
 
     @strawberry.field(description="The photo this file shows.")
     async def photo(self, info: strawberry.Info) -> Photo:
@@ -195,11 +178,53 @@ class Image:
         return Photo.from_row(row)
 
     @strawberry.field(description="The import session that brought this file.")
-    async def import_session(self, info: strawberry.Info) -> ImportSessionRef | None:
+    async def import_session(self, info: strawberry.Info) -> ImportSession | None:
         return await _load_session(info, self.import_session_id)
 
 
+@strawberry.type(description="One import run: the storage directory the user chose and totals of what it brought.")
+class ImportSession:
+    id: int = strawberry.field(description="Database id.")
+    storage_directory: str | None = strawberry.field(
+        description="Name of the storage directory the user chose in the frontend; stored, never touched."
+    )
+    description: str | None = strawberry.field(description="The user's description of this import.")
+    status: SessionStatus = strawberry.field(description="IN_PROGRESS until completeImportSession, then COMPLETED.")
+    started_at: datetime = strawberry.field(description="When the session was created.")
+    completed_at: datetime | None = strawberry.field(description="When the session was completed.")
+    photos_created: int = strawberry.field(
+        description="Totals over every group sent to this session, with the meanings of BatchImportResult."
+    )
+    images_created: int = strawberry.field(description="Files written, including those attached to known photos.")
+    duplicates_skipped: int = strawberry.field(description="Groups whose status was DUPLICATE.")
+    files_processed: int = strawberry.field(description="Every file received, whatever became of it.")
+    errors_count: int = strawberry.field(description="Lines of BatchImportResult.errors produced for this session.")
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> ImportSession:
+        """The API's view of a session row."""
+        return _from_row(cls, row, status=SessionStatus(row.status))
+
+    @strawberry.field(description="Photos this session created, newest capture first, undated last.")
+    async def photos(
+        self,
+        info: strawberry.Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size: default 50, at most 500.")] = None,
+        after: Annotated[str | None, strawberry.argument(description="The endCursor of the previous page.")] = None,
+    ) -> PhotoConnection:
+        page = await info.context.loaders.session_photos.load(SessionPhotosKey(self.id, first, after))
+        return PhotoConnection.from_page(page, Photo.from_row)
+
+
+async def _load_session(info: strawberry.Info, session_id: int | None) -> ImportSession | None:
+    if session_id is None:
+        return None
+    row = await info.context.loaders.session.load(session_id)
+    return ImportSession.from_row(row) if row is not None else None
+
+
 PhotoConnection = Connection[Photo]
+ImportSessionConnection = Connection[ImportSession]
 
 
 @strawberry.type(description="A photo the library has, by hothash, with the names of its files.")

@@ -33,7 +33,7 @@ def test_import_and_read_back_over_http(server):
     assert response.status_code == 200 and response.content == preview
     assert response.headers["content-type"] == "image/jpeg"
     assert response.headers["etag"] == f'"{sha256(preview)}"'
-    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert response.headers["cache-control"] == "private, max-age=31536000, immutable"
     again = httpx.get(server + photo["hotpreviewUrl"], headers={"If-None-Match": response.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
 

@@ -99,6 +99,7 @@ def test_every_type_field_argument_and_enum_value_has_a_description():
             for field_name, field in graphql_type.fields.items():
                 if not field.description:
                     undocumented.append(f"{name}.{field_name}")
-        if isinstance(graphql_type, GraphQLScalarType):
-            continue
+                for arg_name, arg in getattr(field, "args", {}).items():
+                    if not arg.description:
+                        undocumented.append(f"{name}.{field_name}({arg_name})")
     assert not undocumented, "missing descriptions: " + ", ".join(undocumented)

@@ -1,0 +1,91 @@
+"""Writing a resolved plan: the batch's photos, tags, images, filled fields and session totals.
+
+Runs inside the batch's transaction, after ``writes.lock_library``: importers of one library write
+one at a time, each seeing what the previous one committed, so the plan it made is still true
+when it writes. The unique keys (hothash and content hash per owner, file name per photo) stay
+as the database's own guarantee: were a plan ever wrong, the batch fails whole instead of
+storing a photo or a file twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from imalink.db import writes
+from imalink.resolvers.imports.outcome import GroupStatus
+from imalink.resolvers.imports.plan import GroupPlan, Library
+
+# What a later group never sets on a known photo, even where empty: the user's judgement of it.
+_USERS_OWN = ("tags", "rating", "user_rotation")
+
+
+def apply_plan(conn: Connection, owner_id: int, plans: list[GroupPlan], library: Library, now: datetime) -> None:
+    """Write what :func:`plan.resolve` decided; each plan learns its photo id and files written."""
+    resolved = [plan for plan in plans if plan.target is not None and not plan.errors]
+    created = [plan for plan in resolved if plan.target.creator is plan]  # type: ignore[union-attr]
+    photo_rows = [
+        {
+            **plan.photo,
+            "owner_id": owner_id,
+            "hothash": plan.hothash,
+            "hotpreview": plan.hotpreview,
+            "import_session_id": plan.session_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for plan in created
+    ]
+    ids = writes.insert_photos(conn, photo_rows)
+    for plan in created:
+        plan.target.id = ids[plan.hothash]  # type: ignore[union-attr,index]
+    writes.insert_photo_tags(conn, {plan.target.id: plan.tags for plan in created if plan.tags})  # type: ignore[union-attr]
+
+    image_rows = [
+        {
+            "owner_id": owner_id,
+            "photo_id": plan.target.id,  # type: ignore[union-attr]
+            "filename": file.filename,
+            "filename_key": file.key,
+            "file_size": file.file_size,
+            "content_hash": file.content_hash,
+            "exif_data": file.exif_data,
+            "import_session_id": file.session_id,
+            "created_at": now,
+        }
+        for plan in resolved
+        for file in plan.new_files
+    ]
+    writes.insert_images(conn, image_rows)
+
+    fills: list[tuple[int, dict[str, Any]]] = []
+    for plan in resolved:
+        plan.images_created = len(plan.new_files)
+        if plan.status is GroupStatus.IMAGES_ADDED:
+            # The new files may know what the photo's first files did not (a RAW's lens, say).
+            values = {k: v for k, v in plan.photo.items() if k not in _USERS_OWN}
+            fills.append((plan.target.id, {**values, "hotpreview": plan.hotpreview}))  # type: ignore[union-attr]
+    # In photo id order, like every other write, so that no two writers wait on each other in turn.
+    for photo_id, values in sorted(fills, key=lambda fill: fill[0]):
+        writes.fill_missing_photo_fields(conn, photo_id, values, now)
+    _add_session_totals(conn, plans, library)
+
+
+def _add_session_totals(conn: Connection, plans: list[GroupPlan], library: Library) -> None:
+    """Count the batch into the sessions its groups were sent to (a group's own, else the batch's),
+    whatever session their files name for themselves; a group naming an unknown session has none."""
+    totals: dict[int, Counter[str]] = {}
+    for plan in plans:
+        if plan.session_id is None or plan.session_id not in library.sessions:
+            continue
+        counter = totals.setdefault(plan.session_id, Counter())
+        counter["files_processed"] += len(plan.sent.images)
+        counter["images_created"] += plan.images_created
+        counter["errors_count"] += len(plan.errors)
+        counter["photos_created"] += plan.status is GroupStatus.CREATED
+        counter["duplicates_skipped"] += plan.status is GroupStatus.DUPLICATE
+    for session_id, counter in sorted(totals.items()):
+        writes.add_session_totals(conn, session_id, dict(counter))

@@ -1,0 +1,183 @@
+"""The import of a batch as one plan: each group in one shape, from what was sent to what became of it.
+
+``checks.check_group`` fills a :class:`GroupPlan` from the request alone; :func:`look_up` reads
+what the library has for the whole batch at once (its sessions, and every photo named by a
+hothash or holding one of the files by content hash); :func:`resolve` decides, in request order,
+which photo each group creates or joins and which of its files are new. ``apply`` then writes it.
+
+A photo is its files: a group is the photo its hothash names or the photo one of its files (by
+content hash) belongs to, so two encoders' hotpreviews of one file still make one photo. A group
+naming two different photos fails and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from imalink.db import queries
+from imalink.db.enums import SessionStatus
+from imalink.resolvers.errors import ErrorCode, UserError
+from imalink.resolvers.imports.outcome import GroupStatus, ImportProblem, ImportProblemCode
+from imalink.resolvers.imports.submission import PhotoGroupSubmission
+
+
+@dataclass(slots=True, eq=False)
+class GroupFile:
+    """One checked file of a group."""
+
+    filename: str
+    key: str
+    """The file's identity within its photo when no content hash tells (see ``checks.filename_key``)."""
+    file_size: int | None
+    content_hash: str | None
+    exif_data: bytes | None
+    session_id: int | None
+
+
+@dataclass(slots=True, eq=False)
+class PhotoTarget:
+    """A photo groups create or join: one the library has (``id`` set), or one this batch creates."""
+
+    hothash: str
+    id: int | None = None
+    files: dict[str, str | None] = field(default_factory=dict)
+    """Its files' keys and content hashes, those of this batch's plan included."""
+    creator: GroupPlan | None = None
+
+
+@dataclass(slots=True, eq=False)
+class GroupPlan:
+    """One photo group: what was sent, what the checks made of it, where it goes, what was written."""
+
+    sent: PhotoGroupSubmission
+    session_id: int | None
+    """The session the group counts into: its own, else the batch's."""
+    hothash: str | None = None
+    """The group's hothash; once resolved, the hothash of the photo it created or joined."""
+    hotpreview: bytes | None = None
+    coldpreview: bytes | None = None
+    photo: dict[str, Any] = field(default_factory=dict)
+    """Photo columns worked out from the group alone (EXIF, the client's values); values derived
+    from the group (a hash of its preview, say) belong here too: a created photo gets them all."""
+    tags: list[str] = field(default_factory=list)
+    files: list[GroupFile] = field(default_factory=list)
+    errors: list[ImportProblem] = field(default_factory=list)
+    warnings: list[ImportProblem] = field(default_factory=list)
+    target: PhotoTarget | None = None
+    new_files: list[GroupFile] = field(default_factory=list)
+    """The files its photo does not have yet: the ones ``apply`` writes."""
+    images_created: int = 0
+
+    @property
+    def status(self) -> GroupStatus:
+        if self.errors or self.target is None:
+            return GroupStatus.FAILED
+        if self.target.creator is self:
+            return GroupStatus.CREATED
+        return GroupStatus.IMAGES_ADDED if self.images_created else GroupStatus.DUPLICATE
+
+    @property
+    def photo_id(self) -> int | None:
+        return self.target.id if self.target is not None and not self.errors else None
+
+    def sessions_named(self) -> list[int]:
+        """The distinct sessions the group and its files name."""
+        named = [self.session_id, *(f.session_id for f in self.files)]
+        return list(dict.fromkeys(s for s in named if s is not None))
+
+
+@dataclass(slots=True)
+class Library:
+    """What the library had for a batch when it was looked up, extended by the plan as it goes."""
+
+    sessions: dict[int, Any]
+    by_hothash: dict[str, PhotoTarget]
+    by_content: dict[str, PhotoTarget]
+
+
+def look_up(conn: Connection, owner_id: int, plans: list[GroupPlan], batch_session_id: int | None) -> Library:
+    """One look-up for the whole batch: the sessions it names and the photos its groups may be."""
+    valid = [plan for plan in plans if not plan.errors]
+    named = {batch_session_id} | {s for plan in valid for s in plan.sessions_named()}
+    sessions = queries.sessions_by_ids(conn, owner_id, sorted(named - {None}))
+    hothashes = list(dict.fromkeys(plan.hothash for plan in valid if plan.hothash))
+    contents = list(dict.fromkeys(f.content_hash for plan in valid for f in plan.files if f.content_hash))
+    library = Library(sessions, {}, {})
+    for photo in queries.photo_files(conn, owner_id, hothashes, contents):
+        target = library.by_hothash[photo.hothash] = PhotoTarget(photo.hothash, photo.id)
+        for file in photo.files:
+            target.files[file.filename_key] = file.content_hash
+            if file.content_hash:
+                library.by_content[file.content_hash] = target
+    return library
+
+
+def session_problem(sessions: dict[int, Any], session_id: int) -> ImportProblem | None:
+    """Why a batch or group cannot go to ``session_id`` (another user's session is unknown)."""
+    session = sessions.get(session_id)
+    if session is None:
+        return ImportProblem(ImportProblemCode.UNKNOWN_IMPORT_SESSION, f"There is no import session {session_id}.")
+    if session.status != SessionStatus.IN_PROGRESS:
+        return ImportProblem(
+            ImportProblemCode.IMPORT_SESSION_COMPLETED, f"Import session {session_id} is completed; start a new one."
+        )
+    return None
+
+
+def resolve(plans: list[GroupPlan], library: Library, batch_session_id: int | None) -> None:
+    """Decide, in request order, the photo each group creates or joins and its new files.
+
+    The first group of an unknown photo creates it; every later one (in this batch or after) only
+    brings the files the photo does not have yet. Raises :class:`UserError` for a batch naming an
+    unknown or completed session.
+    """
+    if batch_session_id is not None and (problem := session_problem(library.sessions, batch_session_id)):
+        raise UserError(ErrorCode(problem.code), problem.message)
+    for plan in plans:
+        if plan.errors:
+            continue
+        plan.errors = [p for p in (session_problem(library.sessions, s) for s in plan.sessions_named()) if p]
+        if plan.errors:
+            continue
+        found: dict[int, tuple[PhotoTarget, str]] = {}
+        for why, named_target in _photos_named(plan, library):
+            found.setdefault(id(named_target), (named_target, why))
+        if len(found) > 1:
+            named = "; ".join(f"{why} is photo {target.hothash}" for target, why in found.values())
+            plan.errors.append(
+                ImportProblem(ImportProblemCode.FILES_OF_DIFFERENT_PHOTOS, f"The group is two photos: {named}.")
+            )
+            continue
+        if found:
+            target = next(iter(found.values()))[0]
+        else:
+            target = library.by_hothash[plan.hothash] = PhotoTarget(plan.hothash, creator=plan)  # type: ignore[index]
+        plan.target, plan.hothash = target, target.hothash
+        for file in plan.files:
+            if file.content_hash and library.by_content.get(file.content_hash) is target:
+                continue  # this very file is there (under whatever name)
+            if file.key in target.files:
+                known = target.files[file.key]
+                if known and file.content_hash and known != file.content_hash:
+                    plan.warnings.append(
+                        ImportProblem(
+                            ImportProblemCode.FILENAME_TAKEN,
+                            "The photo has another file of this name; this one was not attached.",
+                            file.filename,
+                        )
+                    )
+                continue
+            plan.new_files.append(file)
+            target.files[file.key] = file.content_hash
+            if file.content_hash:
+                library.by_content[file.content_hash] = target
+
+
+def _photos_named(plan: GroupPlan, library: Library) -> list[tuple[str, PhotoTarget]]:
+    """Each photo the group names, with what names it: its hothash or one of its files."""
+    named = [("its hothash", library.by_hothash.get(plan.hothash))] if plan.hothash else []  # type: ignore[arg-type]
+    named += [(file.filename, library.by_content.get(file.content_hash)) for file in plan.files if file.content_hash]
+    return [(why, target) for why, target in named if target is not None]
