@@ -16,7 +16,7 @@ from tests.support.graphql import HttpGraphQL, data
 from tests.web.folders import cli_view, holiday_folder, many_jpegs
 
 LIBRARY = """{ photos(first: 500) { totalCount edges { node {
-  hothash width height takenAt cameraModel gpsLatitude hotpreviewUrl
+  hothash width height takenAt cameraModel gpsLatitude hotpreviewUrl coldpreviewUrl
   images { filename fileSize exifData contentHash } } } } }"""
 
 
@@ -76,6 +76,11 @@ def test_browser_import_follows_the_cli_rules(sqlite_server: str, page: Any, tmp
         assert max(img.size) == 150 or (photo["width"] <= 150 and photo["height"] <= 150)
         # The preview is upright: its aspect follows the photo's displayed size.
         assert (img.width >= img.height) == (photo["width"] >= photo["height"]), photo
+        # The larger preview for viewing: upright too, 1200 px at most, never enlarged.
+        cold = httpx.get(f"{sqlite_server}{photo['coldpreviewUrl']}")
+        assert cold.status_code == 200 and cold.headers["content-type"] == "image/jpeg"
+        big = Image.open(io.BytesIO(cold.content))
+        assert big.size == (min(photo["width"], 1200), min(photo["height"], 1200)) or max(big.size) == 1200, (big.size, photo)
     by_name = {tuple(sorted(i["filename"] for i in p["images"])): p for p in photos}
     pair = by_name[("IMG_0001.JPG", "img_0001.cr2")]
     assert (pair["width"], pair["height"]) == (480, 640)  # orientation 6 applied

@@ -30,8 +30,8 @@ def cli_import(base: str, folder: Path) -> None:
 
 NEEDS_IDENTITY = pytest.mark.xfail(
     strict=True,
-    reason="needs file identity by content hash on the server and in the CLI (issue 10, helper core/importer); "
-    "until then the browser's and the CLI's hotpreviews differ, so each client makes its own photo",
+    reason="needs `imalink import` to send contentHash (issue 10, helper importer): the server matches files by "
+    "content hash (core, landed), but the CLI's files arrive without one, and the two clients' hotpreviews differ",
 )
 
 

@@ -156,17 +156,17 @@ function pageQuery() {
 }
 
 /** Every photo under `filter` (page by page): for a day, a small month, the undated. */
-async function loadAll(filter, into, offset, limit = Infinity, keep = () => true) {
+async function loadAll(filter, into, offset, limit = Infinity, keep = () => true, maxPages = Infinity) {
   let cursor = null;
   let n = 0;
-  for (;;) {
+  for (let pages = 1; ; pages++) {
     const data = await gql(pageQuery(), { first: PAGE, after: cursor, filter });
     for (const e of data.photos.edges) {
       if (!keep(e.node)) continue;
       into[offset + n++] = e.node;
     }
     cursor = data.photos.pageInfo.endCursor;
-    if (!data.photos.pageInfo.hasNextPage || n >= limit) return n;
+    if (!data.photos.pageInfo.hasNextPage || n >= limit || pages >= maxPages) return n;
   }
 }
 
@@ -183,11 +183,24 @@ export class BucketPhotos {
   }
 
   async ensure(start, end = start) {
+    if (this.bucket.year === null && !this.undatedFilter) {
+      const caps = await schemaCapabilities();
+      const field = ["undated", "hasTakenAt", "hasDate", "dated"].find((f) => caps.filterFields.has(f));
+      this.undatedFilter = field ? { ...this.filter, [field]: field === "undated" } : null;
+    }
+    if (this.bucket.year === null && !this.undatedFilter) {
+      // This server cannot filter undated photos: walk the timeline (they come last) and keep them.
+      await this.once("all", () => loadAll(this.filter, this.photos, 0, this.bucket.count, (p) => !p.takenAt));
+      return this.photos;
+    }
+    const filter = this.undatedFilter ?? this.filter;
+    if (end <= PAGE) {
+      // The top of any bucket (where a jump lands) is one request.
+      await this.once("first", () => loadAll(filter, this.photos, 0, PAGE, () => true, 1));
+      return this.photos;
+    }
     if (this.bucket.year === null || this.bucket.count <= SPLIT_ABOVE) {
-      // Small: one walk, newest first (undated: the server has no undated filter, so the walk
-      // keeps what has no date).
-      const keep = this.bucket.year === null ? (p) => !p.takenAt : () => true;
-      await this.once("all", () => loadAll(this.filter, this.photos, 0, this.bucket.year === null ? this.bucket.count : Infinity, keep));
+      await this.once("all", () => loadAll(filter, this.photos, 0));
       return this.photos;
     }
     const days = await this.once("days", () => dayCounts(this.filter, this.bucket));

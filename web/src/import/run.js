@@ -10,6 +10,8 @@ export const DEFAULT_BATCH_SIZE = 100;
 const CHECK_CHUNK = 100;
 // A batch is sent when full or when its first group has waited this long (steady progress).
 const FLUSH_MS = 2000;
+// ... or when its previews reach this size (coldpreviews are ~200 KB each).
+const FLUSH_BYTES = 8 * 1024 * 1024;
 const EXISTING_CHUNK = 10_000;
 // A request stays under half the server's 64 MiB body limit.
 const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
@@ -94,7 +96,7 @@ function emptyStats() {
  * (stats changed), "problem" (detail: {level, code, message, filename}), "done".
  */
 export class ImportRun extends EventTarget {
-  constructor(entries, { storageDirectory = null, batchSize = DEFAULT_BATCH_SIZE, workers } = {}) {
+  constructor(entries, { storageDirectory = null, batchSize = DEFAULT_BATCH_SIZE, workers, coldpreviews = true } = {}) {
     if (!(batchSize >= 1 && batchSize <= 1000)) throw new RangeError("batch size must be 1-1000");
     super();
     this.groups = groupFiles(entries);
@@ -102,6 +104,7 @@ export class ImportRun extends EventTarget {
     this.storageDirectory = storageDirectory;
     this.batchSize = batchSize;
     this.workerCount = workers;
+    this.wantsColdpreviews = coldpreviews;
     this.stats = emptyStats();
     this.stats.groupsTotal = this.groups.length;
     this.stats.filesTotal = this.groups.reduce((n, g) => n + g.files.length, 0);
@@ -133,9 +136,11 @@ export class ImportRun extends EventTarget {
     this.caps = await schemaCapabilities();
     this.byContent = this.caps.queries.has("existingFiles");
     this.sendsContentHash = this.caps.imageInput.has("contentHash");
+    this.coldpreviews = this.wantsColdpreviews && this.caps.groupInput.has("coldpreview");
     this.pool = new WorkerPool(this.workerCount);
     this.uploads = Promise.resolve(); // batches go one at a time, in order
     this.ready = [];
+    this.readyBytes = 0;
     this.lastFlush = performance.now();
     try {
       for (let start = 0; start < this.groups.length && !this.cancelled; start += CHECK_CHUNK) {
@@ -165,7 +170,8 @@ export class ImportRun extends EventTarget {
   /** A group is ready to send: send a batch when it is full or has waited FLUSH_MS. */
   queue(prepared) {
     this.ready.push(prepared);
-    if (this.ready.length >= this.batchSize || performance.now() - this.lastFlush > FLUSH_MS) this.flush();
+    this.readyBytes += (prepared.input.coldpreview?.length ?? 0) + (prepared.input.hotpreview?.length ?? 0);
+    if (this.ready.length >= this.batchSize || this.readyBytes > FLUSH_BYTES || performance.now() - this.lastFlush > FLUSH_MS) this.flush();
   }
 
   flush() {
@@ -173,6 +179,7 @@ export class ImportRun extends EventTarget {
     if (!this.ready.length) return;
     const batch = this.ready;
     this.ready = [];
+    this.readyBytes = 0;
     const sending = this.byContent ? Promise.resolve(batch) : null;
     this.uploads = this.uploads.then(async () => {
       if (this.cancelled) return;
@@ -230,6 +237,7 @@ export class ImportRun extends EventTarget {
           files: files.map(({ file, name, size, contentHash, send }) => ({ file, name, size, contentHash, send })),
           source: files.indexOf(source),
           preview: needPreview,
+          cold: this.coldpreviews,
         });
       } catch (err) {
         if (this.cancelled) return null;
@@ -247,6 +255,7 @@ export class ImportRun extends EventTarget {
       if (!hothash || !r.images.length) return this.finishGroup(group, { failed: true });
       const input = { hothash, images: r.images };
       if (needPreview) Object.assign(input, { hotpreview: r.hotpreview, width: r.width, height: r.height });
+      if (needPreview && r.coldpreview) input.coldpreview = r.coldpreview;
       if (!this.sendsContentHash) for (const image of input.images) delete image.contentHash;
       this.finishGroup(group);
       this.queue({ group, input, paths: Object.fromEntries(files.map((f) => [f.name, f.path])) });

@@ -7,6 +7,8 @@ import { hashFile, sha256Hex } from "./hashing.js";
 
 export const HOTPREVIEW_SIZE = 150;
 export const HOTPREVIEW_QUALITY = 0.85;
+export const COLDPREVIEW_SIZE = 1200;
+export const COLDPREVIEW_QUALITY = 0.8;
 // The source JPEG is read once: its EXIF and its pixels come from the same bytes.
 const READ_ONCE_LIMIT = 64 * 1024 * 1024;
 
@@ -64,27 +66,33 @@ async function decodeJpeg(blob, width, height) {
   return { image, close: () => image.close() };
 }
 
+async function encode(source, extraOrientation, [tw, th], quality) {
+  const turned = extraOrientation >= 5;
+  const [dw, dh] = turned ? [th, tw] : [tw, th];
+  const canvas = new OffscreenCanvas(tw, th);
+  const ctx = canvas.getContext("2d", { alpha: false });
+  ctx.imageSmoothingQuality = "high";
+  orient(ctx, extraOrientation, dw, dh);
+  ctx.drawImage(source, 0, 0, dw, dh);
+  return new Uint8Array(await (await canvas.convertToBlob({ type: "image/jpeg", quality })).arrayBuffer());
+}
+
 /**
- * The hotpreview of a JPEG blob of coded size `width` x `height`: decoded small (the browser
- * applies the JPEG's own EXIF orientation), then `extraOrientation` (a RAW's, for its embedded
- * JPEG) on the canvas, scaled to 150 px and encoded as JPEG quality 85 with no metadata.
+ * The hotpreview (and, when `cold`, the ~1200 px coldpreview) of a JPEG blob of coded size
+ * `width` x `height`: decoded small (the browser applies the JPEG's own EXIF orientation), then
+ * `extraOrientation` (a RAW's, for its embedded JPEG) on the canvas; JPEG with no metadata.
  */
-async function renderHotpreview(blob, width, height, ownOrientation = 1, extraOrientation = 1) {
+async function renderPreviews(blob, width, height, { ownOrientation = 1, extraOrientation = 1, cold = false } = {}) {
   const ownTurned = ownOrientation >= 5;
   const [ow, oh] = ownTurned ? [height, width] : [width, height]; // after the JPEG's own orientation
   const turned = extraOrientation >= 5;
-  const [tw, th] = thumbnailSize(turned ? oh : ow, turned ? ow : oh);
-  const [dw, dh] = turned ? [th, tw] : [tw, th];
-  const [cw, ch] = thumbnailSize(width, height); // the decoder's hint is in coded orientation
-  const decoded = await decodeJpeg(blob, cw, ch);
+  const [fw, fh] = turned ? [oh, ow] : [ow, oh]; // as finally displayed
+  // The decoder's hint is in coded orientation: the smallest scale that still covers the target.
+  const decoded = await decodeJpeg(blob, ...thumbnailSize(width, height, cold ? COLDPREVIEW_SIZE : HOTPREVIEW_SIZE));
   try {
-    const canvas = new OffscreenCanvas(tw, th);
-    const ctx = canvas.getContext("2d", { alpha: false });
-    ctx.imageSmoothingQuality = "high";
-    orient(ctx, extraOrientation, dw, dh);
-    ctx.drawImage(decoded.image, 0, 0, dw, dh);
-    const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: "image/jpeg", quality: HOTPREVIEW_QUALITY })).arrayBuffer());
-    return { jpeg, width: turned ? oh : ow, height: turned ? ow : oh };
+    const jpeg = await encode(decoded.image, extraOrientation, thumbnailSize(fw, fh), HOTPREVIEW_QUALITY);
+    const coldJpeg = cold ? await encode(decoded.image, extraOrientation, thumbnailSize(fw, fh, COLDPREVIEW_SIZE), COLDPREVIEW_QUALITY) : null;
+    return { jpeg, coldJpeg, width: fw, height: fh };
   } finally {
     decoded.close();
   }
@@ -108,8 +116,8 @@ async function hashFiles(files) {
  * hotpreview made from `source` (an index into files, which is sent or not).
  * files: [{file, name, size, contentHash, send}]
  */
-async function processGroup({ files, source, preview }) {
-  const result = { images: [], errors: [], warnings: [], hotpreview: null, hothash: null, width: null, height: null };
+async function processGroup({ files, source, preview, cold = false }) {
+  const result = { images: [], errors: [], warnings: [], hotpreview: null, coldpreview: null, hothash: null, width: null, height: null };
   let sourceBytes = null;
   for (const [index, f] of files.entries()) {
     if (!f.send && !(preview && index === source)) continue;
@@ -148,13 +156,14 @@ async function processGroup({ files, source, preview }) {
     if (fileKind(sf.name) === "jpeg") {
       const src = new ByteSource(sf.file, sourceBytes);
       const { width, height } = await jpegFrame(src);
-      made = await renderHotpreview(sourceBytes ? new Blob([sourceBytes]) : sf.file, width, height, await exifOrientation(sf.exif));
+      made = await renderPreviews(sourceBytes ? new Blob([sourceBytes]) : sf.file, width, height, { ownOrientation: await exifOrientation(sf.exif), cold });
     } else {
       const embedded = await findEmbeddedPreview(new ByteSource(sf.file));
       const blob = sf.file.slice(embedded.offset, embedded.offset + embedded.length, "image/jpeg");
-      made = await renderHotpreview(blob, embedded.width, embedded.height, 1, embedded.orientation);
+      made = await renderPreviews(blob, embedded.width, embedded.height, { extraOrientation: embedded.orientation, cold });
     }
     result.hotpreview = base64(made.jpeg);
+    if (made.coldJpeg) result.coldpreview = base64(made.coldJpeg);
     result.hothash = await sha256Hex(made.jpeg);
     result.width = made.width;
     result.height = made.height;

@@ -88,11 +88,12 @@ export function mount(main) {
   const input = h("input", { type: "file", id: "folder-input", webkitdirectory: "", multiple: "" });
   const pickButton = h("button", { type: "button", id: "pick-folder" }, "Choose a folder…");
   const place = h("div", { class: "import-run" });
+  const coldBox = h("input", { type: "checkbox", id: "send-coldpreviews", checked: true });
   const start = (entries, root) => {
     if (active?.stats.state === "running") return;
     // ?batch=N: photo groups per request (default 100), e.g. for a slow link.
     const batchSize = Number(new URLSearchParams(location.search).get("batch")) || undefined;
-    active = new ImportRun(entries, { storageDirectory: root, batchSize });
+    active = new ImportRun(entries, { storageDirectory: root, batchSize, coldpreviews: coldBox.checked });
     window.imalinkLastImport = active; // for the console (and the tests): stats, problems, files
     place.replaceChildren(progressView(active));
     active.run();
@@ -118,6 +119,7 @@ export function mount(main) {
       "Only small previews and the EXIF metadata are sent; your files stay where they are. ",
       "Photos the library already has are recognised and skipped, so importing the same folder again sends only what is new."),
     h("div", { class: "pickers" }, pickButton, h("label", { for: "folder-input" }, "or select a folder: "), input),
+    h("p", { class: "check" }, coldBox, h("label", { for: "send-coldpreviews" }, " Also send a larger preview (about 1200 px) of each new photo for viewing (a slower import)")),
     place,
   );
   if (active) place.replaceChildren(progressView(active));
