@@ -115,6 +115,16 @@ def main() -> int:
                 jumps.append(time.perf_counter() - t0)
             print(f"jump to month: median {statistics.median(jumps) * 1000:.0f} ms, worst {max(jumps) * 1000:.0f} ms over {len(jumps)} jumps "
                   f"({', '.join(options[len(options) * k // 6].split(' (')[0] for k in range(1, 6))})")
+            # Baseline: the same first page of a month, asked over HTTP by a bare client, same run.
+            import httpx
+
+            query = "query($f: PhotoFilter) { photos(first: 500, filter: $f) { edges { node { hothash takenAt hotpreviewUrl width height title rating } } } }"
+            times = []
+            for year in (2009, 2012, 2015, 2019, 2022):
+                t0 = time.perf_counter()
+                httpx.post(f"{base}/graphql", json={"query": query, "variables": {"f": {"takenAfter": f"{year}-04-01T00:00:00", "takenBefore": f"{year}-05-01T00:00:00"}}}, timeout=60).raise_for_status()
+                times.append(time.perf_counter() - t0)
+            print(f"  baseline: that month's first page of 500 by a bare HTTP client: median {statistics.median(times) * 1000:.0f} ms")
             page.select_option("#jump-month", label=options[len(options) // 2])
             page.wait_for_timeout(500)
             scroll = """(selector) => new Promise((resolve) => {

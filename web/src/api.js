@@ -45,6 +45,26 @@ export async function gql(query, variables = {}, { signal } = {}) {
 
 let capabilities = null;
 
+// What to assume when the server refuses introspection (IMALINK_INTROSPECTION=false): the API
+// this app was built against. Fields listed here that a server lacks fail with a clear error.
+const OFFLINE_SCHEMA = {
+  query: { fields: ["photo", "photos", "existingFiles", "existingPhotos", "importSession", "importSessions"].map((name) => ({ name, args: [] })) },
+  mutation: { fields: ["createImportSession", "completeImportSession", "importBatch", "updatePhoto", "deletePhoto"].map((name) => ({ name })) },
+  imageInput: { inputFields: [{ name: "contentHash" }] },
+  groupInput: { inputFields: [{ name: "coldpreview" }] },
+  photo: { fields: [{ name: "coldpreviewUrl" }] },
+  filter: {
+    inputFields: Object.entries({
+      takenAfter: "LocalDateTime", takenBefore: "LocalDateTime", cameraMake: "String", cameraModel: "String", lensModel: "String",
+      hasGps: "Boolean", bbox: "BoundingBoxInput", tags: "[String!]", minRating: "Int", importSessionId: "Int",
+    }).map(([name, type]) => ({
+      name,
+      type: type.startsWith("[") ? { kind: "LIST", ofType: { kind: "NON_NULL", ofType: { kind: "SCALAR", name: "String" } } } : { kind: "SCALAR", name: type },
+    })),
+  },
+  photoUpdate: { inputFields: [] },
+};
+
 /**
  * What this server's schema offers (fields that other parts of the API add over time), read
  * once by introspection so the app uses what is there and says what is not.
@@ -56,9 +76,9 @@ export function schemaCapabilities() {
     imageInput: __type(name: "ImageInput") { inputFields { name } }
     groupInput: __type(name: "PhotoGroupInput") { inputFields { name } }
     photo: __type(name: "Photo") { fields { name } }
-    filter: __type(name: "PhotoFilter") { inputFields { name type { kind name ofType { kind name } } } }
+    filter: __type(name: "PhotoFilter") { inputFields { name type { kind name ofType { kind name ofType { kind name } } } } }
     photoUpdate: __type(name: "PhotoUpdateInput") { inputFields { name } }
-  }`).then((d) => {
+  }`).catch(() => OFFLINE_SCHEMA).then((d) => {
     const names = (t, key = "fields") => new Set((t?.[key] ?? []).map((f) => f.name));
     const queryArgs = Object.fromEntries((d.query?.fields ?? []).map((f) => [f.name, new Set(f.args.map((a) => a.name))]));
     return {

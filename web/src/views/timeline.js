@@ -12,6 +12,11 @@ const TARGET_CELL = 180; // px; columns = floor(width / TARGET_CELL)
 const HEADER = 52;
 const GAP = 4;
 const OVERSCAN = 1.0; // viewports above and below kept rendered
+// Browsers cannot lay out an element much taller than 2^25 px (33.5M; Firefox about 17.9M). A
+// taller grid is shown through a canvas of MAX_CANVAS px that starts `base` px into the grid;
+// when scrolling nears the canvas's ends, base moves by the same amount scrollTop moves back,
+// so nothing moves on screen and scrolling stays native (compositor) scrolling in between.
+const MAX_CANVAS = 15_000_000;
 
 let state = null;
 
@@ -96,7 +101,9 @@ class Timeline {
     if (!this.buckets) return;
     const width = this.scroller.clientWidth - 8;
     this.layout = layout(this.buckets, width);
-    this.canvas.style.height = `${this.layout.height}px`;
+    this.canvasHeight = Math.min(this.layout.height, MAX_CANVAS);
+    this.base = 0;
+    this.canvas.style.height = `${this.canvasHeight}px`;
     for (const el of this.rows.values()) el.remove();
     this.rows.clear();
     this.drawScrubber();
@@ -121,7 +128,7 @@ class Timeline {
       if (e.target.closest("a")) return;
       const move = (ev) => {
         const r = this.scrubber.getBoundingClientRect();
-        this.scroller.scrollTop = ((ev.clientY - r.top) / r.height) * this.layout.height;
+        this.scrollToGrid(((ev.clientY - r.top) / r.height) * this.layout.height);
       };
       move(e);
       this.scrubber.setPointerCapture(e.pointerId);
@@ -133,9 +140,27 @@ class Timeline {
   jumpTo(key) {
     const s = this.layout?.sections.find((x) => x.bucket.key === key);
     if (!s) return;
-    this.scroller.scrollTop = s.top;
+    this.scrollToGrid(s.top);
     this.render();
     this.jump.value = "";
+  }
+
+  /** Show the grid from `y` (grid px) at the top of the viewport. */
+  scrollToGrid(y) {
+    const maxBase = this.layout.height - this.canvasHeight;
+    this.base = Math.max(0, Math.min(maxBase, Math.round(y - this.canvasHeight / 2)));
+    this.scroller.scrollTop = y - this.base;
+    this.render();
+  }
+
+  /** Near the canvas's ends: move base (and scrollTop back) so the viewport sits mid-canvas. */
+  rebase() {
+    const maxBase = this.layout.height - this.canvasHeight;
+    if (maxBase <= 0) return;
+    const st = this.scroller.scrollTop;
+    const nearTop = st < this.canvasHeight * 0.2 && this.base > 0;
+    const nearEnd = st > this.canvasHeight * 0.8 && this.base < maxBase;
+    if (nearTop || nearEnd) this.scrollToGrid(st + this.base);
   }
 
   schedule() {
@@ -147,18 +172,22 @@ class Timeline {
 
   render() {
     if (!this.layout) return;
+    this.rebase();
     const { sections, cols, cell } = this.layout;
     const view = this.scroller.clientHeight;
-    const top = Math.max(0, this.scroller.scrollTop - view * OVERSCAN);
-    const bottom = this.scroller.scrollTop + view * (1 + OVERSCAN);
+    const virtualTop = this.scroller.scrollTop + this.base; // where the viewport is in the grid
+    const shift = -this.base; // grid position -> canvas position
+    const top = Math.max(0, virtualTop - view * OVERSCAN);
+    const bottom = virtualTop + view * (1 + OVERSCAN);
     const wanted = new Set();
     for (let i = sectionAt(sections, top); i < sections.length && sections[i].top < bottom; i++) {
       const s = sections[i];
       const headKey = `${i}:h`;
       wanted.add(headKey);
       if (!this.rows.has(headKey)) {
-        const el = h("h2", { class: "month", id: s.bucket.key, style: `top:${s.top}px` }, bucketLabel(s.bucket),
+        const el = h("h2", { class: "month", id: s.bucket.key }, bucketLabel(s.bucket),
           h("span", { class: "count" }, ` ${formatNumber(s.bucket.count)}`));
+        el.gridTop = s.top;
         this.rows.set(headKey, el);
         this.canvas.append(el);
       }
@@ -168,7 +197,8 @@ class Timeline {
         const key = `${i}:${r}`;
         wanted.add(key);
         if (!this.rows.has(key)) {
-          const el = h("div", { class: "row", role: "listitem", style: `top:${s.top + HEADER + r * (cell + GAP)}px;height:${cell}px` });
+          const el = h("div", { class: "row", role: "listitem", style: `height:${cell}px` });
+          el.gridTop = s.top + HEADER + r * (cell + GAP);
           el.dataset.section = i;
           el.dataset.row = r;
           this.rows.set(key, el);
@@ -181,6 +211,9 @@ class Timeline {
       if (!wanted.has(key)) {
         el.remove();
         this.rows.delete(key);
+      } else if (el.placedAt !== shift) {
+        el.style.top = `${el.gridTop + shift}px`; // moves only when base moves
+        el.placedAt = shift;
       }
     }
   }
