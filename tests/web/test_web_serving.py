@@ -41,18 +41,17 @@ def test_graphiql_runs_offline_from_local_assets(sqlite_server: str, page: Any, 
 
 
 def test_first_load_transfers_little_and_loads_no_map_or_graphiql(sqlite_server: str, page: Any) -> None:
-    sizes: dict[str, int] = {}
-
-    def record(response: Any) -> None:
-        sizes[response.url] = int(response.headers.get("content-length") or len(response.body()))
-
-    page.on("response", record)
     page.goto(f"{sqlite_server}/")
     page.wait_for_selector(".timeline .summary:has-text('photos')")
     page.wait_for_load_state("networkidle")
-    loaded = " ".join(sizes)
-    assert "graphiql" not in loaded.lower() and "geo-" not in loaded, sorted(sizes)
-    assert sum(sizes.values()) < 300_000, sizes
+    # What went over the wire (compressed where the server compressed it), per resource.
+    sizes = page.evaluate("performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation')).map(e => [e.name, e.transferSize, e.decodedBodySize])")
+    loaded = " ".join(name for name, _, _ in sizes)
+    assert "graphiql" not in loaded.lower() and "/geo-" not in loaded, sizes
+    transferred = sum(t for _, t, _ in sizes)
+    assert 0 < transferred < 300_000, sizes
+    scripts = [(t, d) for name, t, d in sizes if name.endswith(".js")]
+    assert scripts and all(t < d for t, d in scripts if d > 2048), scripts  # compressed
 
 
 def test_serve_says_what_to_run_when_the_web_app_is_not_built(tmp_path: Any, monkeypatch: Any, capsys: Any) -> None:
