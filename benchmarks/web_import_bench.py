@@ -63,15 +63,17 @@ def cli_run(folder: Path, tmp: Path) -> float:
         return time.perf_counter() - started
 
 
-def browser_run(folder: Path, tmp: Path) -> tuple[float, list[float], int]:
+def browser_run(folder: Path, tmp: Path, coldpreviews: bool) -> tuple[float, list[float], int]:
     from playwright.sync_api import sync_playwright
 
-    with running_server(Settings(database_url=fresh_url(tmp, "web.db"))) as base, sync_playwright() as pw:
+    name = "web-cold.db" if coldpreviews else "web.db"
+    with running_server(Settings(database_url=fresh_url(tmp, name))) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page()
         cdp = page.context.new_cdp_session(page)
         cdp.send("Performance.enable")
         page.goto(f"{base}/import")
+        page.set_checked("#send-coldpreviews", coldpreviews)
         started = time.perf_counter()
         page.set_input_files("#folder-input", str(folder))
         heap: list[float] = []
@@ -103,12 +105,17 @@ def main() -> int:
         size = sum(f.stat().st_size for f in files) / len(files) / 2**20
         print(f"{len(files)} JPEGs of 12 MP, {size:.2f} MB each (built in {time.perf_counter() - started:.0f} s)")
         cli = cli_run(folder, tmp)
-        web, heap, created = browser_run(folder, tmp)
+        web, heap, created = browser_run(folder, tmp, coldpreviews=False)
+        cold, cold_heap, cold_created = browser_run(folder, tmp, coldpreviews=True)
         cli2 = cli_run(folder, tmp)  # again, so load drift shows
         cli_best = min(cli, cli2)
         print(f"CLI (imalink import --server):  {len(files) / cli:.1f} and {len(files) / cli2:.1f} groups/s ({cli:.1f} s, {cli2:.1f} s)")
-        print(f"browser (web app, Chromium):    {created / web:.1f} groups/s ({web:.1f} s, {created} groups)")
-        print(f"ratio browser / CLI:            {(created / web) / (len(files) / cli_best):.2f}x (against the CLI's faster run)")
+        print(f"browser, hotpreviews only:      {created / web:.1f} groups/s ({web:.1f} s, {created} groups)"
+              f" = {(created / web) / (len(files) / cli_best):.2f}x the CLI's faster run")
+        print(f"browser, with 1200 px coldpreviews: {cold_created / cold:.1f} groups/s ({cold:.1f} s)"
+              f" = {(cold_created / cold) / (len(files) / cli_best):.2f}x (the CLI makes no coldpreview)")
+        quarter = max(1, len(cold_heap) // 4)
+        print(f"tab JS heap MiB with coldpreviews: start {cold_heap[0]:.1f}, 25% {cold_heap[quarter]:.1f}, 50% {cold_heap[2 * quarter]:.1f}, end {cold_heap[-1]:.1f}, max {max(cold_heap):.1f}")
         quarter = max(1, len(heap) // 4)
         print(f"tab JS heap MiB: start {heap[0]:.1f}, 25% {heap[quarter]:.1f}, 50% {heap[2 * quarter]:.1f}, 75% {heap[min(len(heap) - 1, 3 * quarter)]:.1f}, end {heap[-1]:.1f}, max {max(heap):.1f}")
     return 0

@@ -81,6 +81,15 @@ def test_photo_view_keyboard_and_editing(sqlite_server: str, page: Any) -> None:
     page.wait_for_function("!location.pathname.startsWith('/photo/')")
     assert page.locator("dialog.photo-view").count() == 0
     assert second != hothash
+    # The grid by keyboard: arrows move between thumbnails, Enter opens one.
+    page.locator("a.thumb").first.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    focused = page.evaluate("document.activeElement.dataset.hothash")
+    cols = page.evaluate("document.querySelector('.row').children.length")
+    assert focused == page.locator("a.thumb").nth(cols + 1).get_attribute("data-hothash")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"location.pathname === '/photo/{focused}'")
 
 
 def test_filters_live_in_the_url(sqlite_server: str, page: Any) -> None:

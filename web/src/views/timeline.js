@@ -72,6 +72,7 @@ class Timeline {
     this.rows = new Map(); // "bucketIndex:row" -> element
     this.photos = new Map(); // bucket key -> BucketPhotos
     this.scroller.addEventListener("scroll", () => this.schedule(), { passive: true });
+    this.canvas.addEventListener("keydown", (e) => this.arrowKeys(e));
     this.resizeObserver = new ResizeObserver(() => this.relayout());
     this.resizeObserver.observe(this.scroller);
   }
@@ -264,6 +265,44 @@ class Timeline {
     if (!this.selecting) this.selected.clear();
     this.bulk.update();
     this.redraw();
+  }
+
+  /** Arrow keys move between thumbnails, across rows and months, scrolling them into view. */
+  arrowKeys(e) {
+    const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+    const thumb = e.target.closest("a.thumb");
+    if (!thumb || !moves[e.key]) return;
+    e.preventDefault();
+    const row = thumb.parentElement;
+    const { sections, cols } = this.layout;
+    let si = Number(row.dataset.section);
+    let index = Number(row.dataset.row) * cols + [...row.children].indexOf(thumb);
+    const [dr, dc] = moves[e.key];
+    index += dr * cols + dc;
+    if (index < 0) {
+      if (si === 0) return;
+      si -= 1;
+      const count = sections[si].bucket.count;
+      index = dc ? count - 1 : Math.min(count - 1, (sections[si].rows - 1) * cols + (index + cols));
+    } else if (index >= sections[si].bucket.count) {
+      if (si === sections.length - 1) return;
+      index = dc ? 0 : Math.min(index % cols, sections[si + 1].bucket.count - 1);
+      si += 1;
+    }
+    const r = Math.floor(index / cols);
+    const s = sections[si];
+    const y = s.top + HEADER + r * (this.layout.cell + GAP);
+    const viewTop = this.scroller.scrollTop + this.base;
+    if (y < viewTop + HEADER || y + this.layout.cell > viewTop + this.scroller.clientHeight) {
+      this.scrollToGrid(y - this.scroller.clientHeight / 2);
+    }
+    this.render();
+    const focusIt = () => {
+      const target = this.rows.get(`${si}:${r}`)?.children[index % cols];
+      if (target?.matches("a.thumb")) target.focus();
+      else setTimeout(focusIt, 50); // its photo is still loading
+    };
+    focusIt();
   }
 
   /** Rows drawn again from the loaded photos (after an edit, a selection change). */
