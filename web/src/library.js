@@ -9,7 +9,7 @@ export const PHOTO_CARD = "hothash takenAt hotpreviewUrl width height title rati
 const URL_FILTERS = {
   q: "text", camera: "cameraModel", make: "cameraMake", lens: "lensModel", tag: "tags",
   from: "takenAfter", to: "takenBefore", rating: "minRating", fav: "favorite", gps: "hasGps", session: "importSessionId",
-  bbox: "bbox",
+  bbox: "bbox", iso: "iso", fnum: "aperture", focal: "focalLength",
 };
 
 /** The filter state of a URL's query string: {q, camera, ..., tag: [..]} (strings). */
@@ -48,7 +48,7 @@ export async function photoFilter(state) {
   const f = {};
   const has = (name) => caps.filterFields.has(name);
   if (state.q) {
-    const field = ["text", "search", "query"].find(has);
+    const field = ["search", "text", "query"].find(has);
     if (field) f[field] = state.q;
   }
   if (state.camera) f.cameraModel = state.camera;
@@ -64,6 +64,15 @@ export async function photoFilter(state) {
   }
   if (state.gps) f.hasGps = state.gps === "1" || state.gps === "true";
   if (state.session) f.importSessionId = Number(state.session);
+  // Ranges as "min-max" (either side may be empty): iso=100-800, fnum=1.4-2.8, focal=24-70.
+  for (const [key, field, parse] of [["iso", "iso", parseInt], ["fnum", "aperture", parseFloat], ["focal", "focalLength", parseFloat]]) {
+    if (!state[key] || !has(field)) continue;
+    const [lo, hi] = state[key].split("-").map((v) => (v.trim() === "" ? null : parse(v)));
+    const range = {};
+    if (Number.isFinite(lo)) range.min = lo;
+    if (Number.isFinite(hi)) range.max = hi;
+    if (Object.keys(range).length) f[field] = range;
+  }
   if (state.bbox) {
     const [south, west, north, east] = state.bbox.split(",").map(Number);
     if ([south, west, north, east].every(Number.isFinite)) f.bbox = { south, west, north, east };
@@ -88,12 +97,17 @@ function monthBucket(year, month, count) {
  */
 export async function timelineBuckets(filter) {
   const caps = await schemaCapabilities();
-  if (caps.queries.has("timelineBuckets")) {
-    const data = await gql(`query Buckets($filter: PhotoFilter) {
-      timelineBuckets(filter: $filter, granularity: MONTH) { year month count }
+  if (caps.queries.has("photoTimeline")) {
+    const data = await gql(`query Timeline($filter: PhotoFilter) {
+      photoTimeline(filter: $filter, granularity: MONTH) { buckets { label start end count cursor } undatedCount undatedCursor }
     }`, { filter });
-    return data.timelineBuckets.map((b) => (b.year ? monthBucket(b.year, b.month, b.count) : { key: "undated", year: null, count: b.count }))
-      .sort((a, b) => (a.year === null) - (b.year === null) || (b.key > a.key ? 1 : -1));
+    const t = data.photoTimeline;
+    const buckets = t.buckets.map((b) => {
+      const [year, month] = b.label.split("-").map(Number);
+      return { key: b.label, year, month, count: b.count, after: b.start, before: b.end, cursor: b.cursor };
+    });
+    if (t.undatedCount) buckets.push({ key: "undated", year: null, count: t.undatedCount, cursor: t.undatedCursor });
+    return buckets;
   }
   return countedBuckets(filter);
 }
@@ -239,10 +253,10 @@ async function dayCounts(filter, bucket) {
     const before = d === last ? bucket.before : `${y}-${pad(m)}-${pad(d + 1)}T00:00:00`;
     days.push({ after: maxDate(filter.takenAfter, after), before: minDate(filter.takenBefore, before) });
   }
-  if (caps.queries.has("timelineBuckets")) {
-    const data = await gql(`query Days($filter: PhotoFilter) { timelineBuckets(filter: $filter, granularity: DAY) { year month day count } }`, { filter });
-    const counts = new Map(data.timelineBuckets.map((b) => [b.day, b.count]));
-    return days.map((d, i) => ({ ...d, count: counts.get(last - i) ?? 0 })).filter((d) => d.count);
+  if (caps.queries.has("photoTimeline")) {
+    const monthFilter = { ...filter, takenAfter: maxDate(filter.takenAfter, bucket.after), takenBefore: minDate(filter.takenBefore, bucket.before) };
+    const data = await gql(`query Days($filter: PhotoFilter) { photoTimeline(filter: $filter, granularity: DAY) { buckets { start end count } } }`, { filter: monthFilter });
+    return data.photoTimeline.buckets.map((b) => ({ after: b.start, before: b.end, count: b.count }));
   }
   const types = await filterVariableTypes(filter);
   const rest = Object.keys(filter).filter((k) => k !== "takenAfter" && k !== "takenBefore");
@@ -262,13 +276,12 @@ function minDate(a, b) {
 /** Facet counts under the filter, when the server has a facets query; else null. */
 export async function facets(filter) {
   const caps = await schemaCapabilities();
-  if (!caps.queries.has("facets")) return null;
-  try {
-    const data = await gql(`query Facets($filter: PhotoFilter) {
-      facets(filter: $filter) { cameraModels { value count } lensModels { value count } tags { value count } years { value count } ratings { value count } }
-    }`, { filter });
-    return data.facets;
-  } catch {
-    return null; // a facets shape this app does not know: the filters still work without counts
-  }
+  if (!caps.queries.has("photoFacets")) return null;
+  const data = await gql(`query Facets($filter: PhotoFilter) {
+    photoFacets(filter: $filter) {
+      cameraModels(first: 100) { value count } lensModels(first: 100) { value count } tags(first: 200) { value count }
+      years { year count } ratings { rating count }
+    }
+  }`, { filter });
+  return data.photoFacets;
 }

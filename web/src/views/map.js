@@ -1,7 +1,7 @@
 // The map: where the photos (under the current filters) were taken, as clusters that split as
 // you zoom. A cluster opens its photos in the timeline (a bbox filter), a single photo opens
 // its photo view. Leaflet and the world outline load only with this view.
-import { gql } from "../api.js";
+import { gql, schemaCapabilities } from "../api.js";
 import { navigate } from "../main.js";
 import { filterStateFromUrl, filterStateToQuery, photoFilter } from "../library.js";
 import { h, formatNumber } from "../ui.js";
@@ -16,6 +16,19 @@ function boxOf(bounds) {
   if (bounds.getEast() - bounds.getWest() >= 360) return { south, north, west: -180, east: 180 };
   const wrap = (lon) => ((((lon + 180) % 360) + 360) % 360) - 180;
   return { south, north, west: wrap(bounds.getWest()), east: wrap(bounds.getEast()) };
+}
+
+/** Server-side clusters (photoMap) where the server has them: [{lat, lon, count, photo, bounds}]. */
+async function serverClusters(filter, bbox, zoom, L) {
+  const data = await gql(`query Map($bbox: BoundingBoxInput!, $zoom: Int!, $filter: PhotoFilter) {
+    photoMap(bbox: $bbox, zoom: $zoom, filter: $filter) { totalCount clusters { count latitude longitude hothash bounds { south west north east } photo { hotpreviewUrl title } } }
+  }`, { bbox, zoom, filter });
+  const clusters = data.photoMap.clusters.map((c) => ({
+    lat: c.latitude, lon: c.longitude, count: c.count,
+    photo: { ...c.photo, hothash: c.hothash },
+    bounds: L.latLngBounds([c.bounds.south, c.bounds.west], [c.bounds.north, c.bounds.east]),
+  }));
+  return { total: data.photoMap.totalCount, clusters, shown: data.photoMap.totalCount };
 }
 
 async function pointsIn(filter, bbox) {
@@ -41,6 +54,7 @@ function cluster(map, points, L) {
 }
 
 export async function mount(main) {
+  const caps = await schemaCapabilities();
   const state = filterStateFromUrl();
   const filter = await photoFilter(state);
   const status = h("p", { role: "status", class: "summary" }, "Loading the map…");
@@ -64,10 +78,20 @@ export async function mount(main) {
   let generation = 0;
   const refresh = async () => {
     const mine = ++generation;
-    const { total, points } = await pointsIn(filter, boxOf(map.getBounds()));
+    const bbox = boxOf(map.getBounds());
+    let total;
+    let clusters;
+    let shown;
+    if (caps.queries.has("photoMap")) {
+      ({ total, clusters, shown } = await serverClusters(filter, bbox, Math.round(map.getZoom()), L));
+    } else {
+      const found = await pointsIn(filter, bbox);
+      total = found.total;
+      shown = found.points.length;
+      clusters = cluster(map, found.points, L);
+    }
     if (mine !== generation) return;
     layer.clearLayers();
-    const clusters = cluster(map, points, L);
     for (const c of clusters) {
       if (c.count === 1) {
         const icon = L.divIcon({ className: "photo-marker", iconSize: [44, 44], html: `<img src="${c.photo.hotpreviewUrl}" alt="">` });
@@ -85,7 +109,7 @@ export async function mount(main) {
       }
     }
     box.dataset.markers = String(clusters.length);
-    status.textContent = `${formatNumber(total)} geotagged photos here${total > points.length ? ` (the ${formatNumber(points.length)} newest shown)` : ""}`;
+    status.textContent = `${formatNumber(total)} geotagged photos here${total > shown ? ` (the ${formatNumber(shown)} newest shown)` : ""}`;
   };
   map.on("moveend", refresh);
   await refresh();
