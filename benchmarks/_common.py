@@ -356,7 +356,7 @@ def _frame_parts(frame: str) -> tuple[str, str]:
     return name, path
 
 
-WRAPPERS = ("imalink/cli.py", "imalink/body_limit.py", "<frozen runpy>", "imalink:")
+WRAPPERS = ("imalink/cli.py", "<frozen runpy>", "imalink:")
 OURS = ("resolvers/", "schema/", "db/", "exif/", "imalink/")
 # py-spy names files relative to site-packages or to the source root; stdlib files keep their names.
 THEIRS = (

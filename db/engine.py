@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+import time
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 
+from imalink.db import interrupts
+
 # Execution option asking a SQLite transaction to take the write lock at BEGIN. Without it two
 # importers both read, then both try to upgrade to a writer, and one fails with "database is locked"
 # instead of waiting its turn.
 SQLITE_WRITE = {"sqlite_begin": "BEGIN IMMEDIATE"}
+WRITE_LOCK_WAIT = 30
+"""Seconds a SQLite writer waits for the lock (the busy timeout of every statement)."""
+WRITE_LOCK_STEP_MS = 100
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
     """An engine for ``database_url``: SQLite gets WAL, foreign keys and a busy timeout."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        interrupts.install(engine)  # an abandoned request's statements stop (db/interrupts.py)
+        return engine
 
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": WRITE_LOCK_WAIT}, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -31,14 +42,53 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={WRITE_LOCK_WAIT * 1000}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql(connection.get_execution_options().get("sqlite_begin", "BEGIN"))
+        statement = connection.get_execution_options().get("sqlite_begin", "BEGIN")
+        if statement == "BEGIN":
+            connection.exec_driver_sql(statement)
+        else:
+            _begin_writing(connection.connection.dbapi_connection, statement)
 
+    interrupts.install(engine)
     return engine
+
+
+def _begin_writing(dbapi_connection: Any, statement: str) -> None:
+    """Wait for SQLite's write lock in short steps, so a cancelled request stops waiting.
+
+    SQLite's own busy wait (up to the 30 s busy timeout) cannot be interrupted, neither by
+    ``interrupt()`` nor by a progress handler; between two short waits the request is asked.
+    """
+    deadline = time.monotonic() + WRITE_LOCK_WAIT
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={WRITE_LOCK_STEP_MS}")
+    try:
+        while True:
+            try:
+                cursor.execute(statement)
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                interrupts.raise_if_cancelled()
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout={WRITE_LOCK_WAIT * 1000}")
+        cursor.close()
+
+
+@contextlib.contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction that writes: on SQLite it takes the write lock at BEGIN (waiting for it in
+    steps a cancelled request can stop), so it never fails half-way on a lock. Use it for every
+    write; ``engine.begin()`` would wait inside SQLite, where nothing can stop it."""
+    with engine.connect() as conn:
+        conn.execution_options(**SQLITE_WRITE)
+        with conn.begin():
+            yield conn
 
 
 def is_sqlite(engine: Engine) -> bool:

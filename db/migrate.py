@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from imalink.db.engine import SQLITE_WRITE
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -35,6 +37,9 @@ def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
         if sqlite:
             connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         try:
+            # Take the write lock up front: servers starting side by side would otherwise both
+            # read the version, both try to write, and one fail with "database is locked".
+            connection.execution_options(**SQLITE_WRITE)
             with connection.begin():
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)

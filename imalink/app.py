@@ -1,4 +1,8 @@
-"""The ASGI application: GraphQL (with GraphiQL), the preview routes and a health check."""
+"""The ASGI application: GraphQL (with GraphiQL), the preview routes and a health check.
+
+Middleware, outermost first: CORS (an allowlist, none by default), then the request guard (body
+size and pace, time limit, work stops when the client goes; imalink/guard.py).
+"""
 
 from __future__ import annotations
 
@@ -6,52 +10,34 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import orjson
 from anyio import to_thread
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
 
+from imalink.db import interrupts
 from imalink.db.engine import make_engine
 from imalink.db.migrate import upgrade_to_head
-from imalink.body_limit import BodySizeLimit
+from imalink.graphql_view import ImalinkGraphQL
+from imalink.guard import RequestGuard, guard_of
 from imalink.media import media_routes
+from imalink.schema.context import LOCAL_OWNER
 from imalink.settings import Settings
-from imalink.web import graphiql_page, web_routes
-from imalink.schema import build_schema
-from imalink.schema.context import LOCAL_OWNER, Context, SchemaSettings
+from imalink.web import web_routes
 
 
-class ImalinkGraphQL(GraphQL):
-    """Strawberry's ASGI view with a fresh context (and DataLoaders) per request."""
-
-    def __init__(self, engine: Engine, settings: SchemaSettings) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql")
-        self.engine = engine
-        self.settings = settings
-
-    async def get_context(self, request: Any, response: Any = None) -> Context:
-        return Context.for_request(self.engine, self.settings, LOCAL_OWNER)
-
-    async def render_graphql_ide(self, request: Any) -> Response:
-        # The web build's GraphiQL: works offline, no script from a CDN.
-        return graphiql_page()
-
-    # A batch request is megabytes of JSON: orjson parses it several times faster than json.
-    def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
-
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
-
-
-def _disposing(engine: Engine) -> Any:
+def _lifespan(engine: Engine) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        # Requests still running when the server stops: their statements stop too.
+        guard = guard_of(app.middleware_stack)
+        if guard is not None:
+            guard.cancel_all()
+        interrupts.wait_for_cancel_requests(timeout=5)
         engine.dispose()
 
     return lifespan
@@ -71,7 +57,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         await to_thread.run_sync(ping)
         return JSONResponse({"status": "ok", "database": engine.dialect.name})
 
-    graphql = ImalinkGraphQL(engine, settings.schema_settings())
+    graphql = ImalinkGraphQL(engine, settings.schema_settings(), settings.query_limits())
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -79,9 +65,23 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Route("/healthz", healthz),
             *web_routes(),
         ],
-        lifespan=_disposing(engine),
+        lifespan=_lifespan(engine),
     )
     app.state.engine = engine
     app.state.settings = settings
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_request_bytes,
+        body_timeout=settings.body_timeout,
+        min_body_rate=settings.min_body_rate,
+        request_timeout=settings.request_timeout,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type", "Authorization"],
+        allow_credentials=True,
+        max_age=600,
+    )
     return app

@@ -39,6 +39,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from imalink.app import create_app
+    from imalink.serving import uvicorn_options
 
     names = ("host", "port", "database_url", "workers")
     overrides = {k: v for k, v in vars(args).items() if k in names and v is not None}
@@ -47,19 +48,12 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"imalink: GraphiQL at http://{settings.host}:{settings.port}/graphql ({settings.database_url})", file=sys.stderr)
     _announce_web_app(settings)
     if settings.workers == 1:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+        uvicorn.run(create_app(settings), **uvicorn_options(settings))
         return 0
     # Worker processes build their app from the environment; migrate once here, before they start.
     os.environ.update({f"IMALINK_{name.upper()}": str(value) for name, value in overrides.items()})
     _migrate(settings.database_url)
-    uvicorn.run(
-        "imalink.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-    )
+    uvicorn.run("imalink.app:create_app", factory=True, workers=settings.workers, **uvicorn_options(settings))
     return 0
 
 

@@ -15,6 +15,7 @@ from imalink.db.migrate import upgrade_to_head
 from imalink.settings import Settings
 from imalink.schema import build_schema
 from imalink.schema.context import LOCAL_OWNER, Context, Viewer
+from imalink.schema.limits import QueryLimits
 
 
 class LocalGraphQL:
@@ -27,7 +28,8 @@ class LocalGraphQL:
         self.viewer = viewer
         self.engine: Engine = make_engine(self.settings.database_url)
         upgrade_to_head(self.engine)
-        self.schema = build_schema()
+        # The caller is the library's own user in this process, not a stranger on the network.
+        self.schema = build_schema(QueryLimits.trusted())
 
     def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """The GraphQL response as JSON-ready data: ``{"data": ..., "errors": [...]}``."""

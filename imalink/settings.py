@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from imalink.schema.context import ImportLimits, SchemaSettings
+from imalink.schema.limits import QueryLimits
 
 
 class Settings(BaseSettings):
@@ -37,6 +39,32 @@ class Settings(BaseSettings):
     max_existing_hothashes: int = Field(default=10_000, ge=1)
     log_level: str = "info"
 
+    # What one GraphQL document may ask for (schema/limits.py).
+    max_query_bytes: int = Field(default=32 * 1024, ge=1024, description="Query text, apart from its variables.")
+    max_query_tokens: int = Field(default=1000, ge=100)
+    max_query_depth: int = Field(default=10, ge=3)
+    max_query_aliases: int = Field(default=50, ge=0)
+    max_query_cost: int = Field(default=50_000, ge=100, description="Fields resolved, lists multiplied out.")
+    introspection: bool = Field(default=True, description="Schema introspection and GraphiQL (codegen needs it).")
+
+    # How long a client may take (imalink/guard.py, imalink/serving.py).
+    request_timeout: float = Field(default=30.0, gt=0, description="Seconds a request may run before it is stopped.")
+    header_timeout: float = Field(default=10.0, gt=0, description="Seconds to send the request line and headers.")
+    body_timeout: float = Field(default=10.0, gt=0, description="Grace seconds before min_body_rate applies.")
+    min_body_rate: float = Field(default=16 * 1024, gt=0, description="Bytes a second a body must average.")
+    shutdown_timeout: float = Field(default=5.0, ge=0, description="Seconds SIGTERM waits for requests in flight.")
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins (scheme://host[:port]) whose pages may call the API."
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
     def schema_settings(self) -> SchemaSettings:
         """The part of the configuration the GraphQL layer needs."""
         limits = ImportLimits(
@@ -53,3 +81,14 @@ class Settings(BaseSettings):
             database = Path(url.database)
             return database.with_name(f"{database.stem}-media")
         return Path("imalink-media")
+
+    def query_limits(self) -> QueryLimits:
+        """What one GraphQL document may ask for."""
+        return QueryLimits(
+            max_query_bytes=self.max_query_bytes,
+            max_tokens=self.max_query_tokens,
+            max_depth=self.max_query_depth,
+            max_aliases=self.max_query_aliases,
+            max_cost=self.max_query_cost,
+            introspection=self.introspection,
+        )

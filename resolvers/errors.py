@@ -25,6 +25,20 @@ class ErrorCode(DescribedEnum):
     INVALID_ROTATION = "INVALID_ROTATION", "A rotation other than 0, 90, 180 or 270."
     REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE", "The request body is past the server's limit (HTTP 413); send smaller batches."
     INTERNAL_ERROR = "INTERNAL_ERROR", "The server failed; nothing of the request was kept. errorId names it in the log."
+    # What one request may cost (schema/limits.py, imalink/guard.py); each refusal is the only error.
+    QUERY_TOO_LARGE = "QUERY_TOO_LARGE", "The query text is past its limit (variables carry data, not the query)."
+    TOO_MANY_TOKENS = "TOO_MANY_TOKENS", "The query has more lexical tokens than the server parses."
+    QUERY_TOO_DEEP = "QUERY_TOO_DEEP", "Fields nest deeper than the server allows."
+    TOO_MANY_ALIASES = "TOO_MANY_ALIASES", "The query uses more aliases than the server allows."
+    DUPLICATE_FIELDS = "DUPLICATE_FIELDS", "One selection set selects the same response key too many times."
+    TOO_MANY_DIRECTIVES = "TOO_MANY_DIRECTIVES", "One selection carries more directives than the server allows."
+    CIRCULAR_INTROSPECTION = "CIRCULAR_INTROSPECTION", "Introspection lists nest in a cycle (types { fields { type { fields ..."
+    QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY", "The query would resolve too many fields (lists multiplied out): ask for smaller pages."
+    BODY_TIMEOUT = "BODY_TIMEOUT", "The request body arrived too slowly (HTTP 408)."
+    REQUEST_TIMEOUT = "REQUEST_TIMEOUT", "The request ran past the server's time limit and was stopped (HTTP 503)."
+    REQUEST_CANCELLED = "REQUEST_CANCELLED", "The request was stopped before it finished (time limit or shutdown); nothing of it was kept."
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE", "Operations are POSTed as application/json (HTTP 415)."
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED", "Operations are POSTed; GET serves GraphiQL only (HTTP 405)."
 
 
 class UserError(Exception):

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, Row
 
 from imalink.db import queries, writes
+from imalink.db.engine import writing
 from imalink.db.media import MediaStore
 # BoundingBox, PhotoFilterSpec and PhotoSort are also the values the schema maps its filter inputs onto.
 from imalink.db.queries import BoundingBox, PageKey, PhotoFilterSpec, PhotoSort  # noqa: F401
@@ -190,7 +191,7 @@ def update_photo(engine: Engine, owner_id: int, hothash: str, changes: dict[str,
     canonical = canonical_sha256(hothash)
     if canonical is None:
         return None
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         photo_id = writes.update_photo(conn, owner_id, canonical, changes, datetime.now(UTC))
         if photo_id is None:
             return None
@@ -204,7 +205,7 @@ def delete_photo(engine: Engine, media: MediaStore, owner_id: int, hothash: str)
     canonical = canonical_sha256(hothash)
     if canonical is None:
         return False
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         deleted = writes.delete_photo(conn, owner_id, canonical)
     if deleted:
         media.delete_coldpreview(owner_id, canonical)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 
 from imalink.schema.enums import ErrorCode
 from imalink.schema.errors import ClientSafeErrors
 from imalink.schema.imports.mutations import ImportMutations
 from imalink.schema.imports.queries import ImportQueries
+from imalink.schema.limits import QueryLimits, limit_extensions
 from imalink.schema.photos.mutations import PhotoMutations
 from imalink.schema.photos.queries import PhotoQueries
 from imalink.schema.scalars import SCALARS
@@ -35,15 +36,16 @@ class ImalinkSchema(strawberry.Schema):
         return None
 
 
-def build_schema() -> strawberry.Schema:
-    """The imalink schema, with client-safe errors."""
+def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
+    """The imalink schema, with client-safe errors and every document held to ``limits``."""
     return ImalinkSchema(
         query=Query,
         mutation=Mutation,
         # No field returns it: listed so that the schema (and every client generated from it) knows
         # every code an error's extensions.code can carry.
         types=[ErrorCode],
-        # Clients send the same few documents again and again: parse and validate each once.
-        extensions=[ClientSafeErrors, lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+        # The limits run first: they refuse a document before it is parsed or validated at length.
+        # Clients send the same few documents again and again: parse (and validate) each once.
+        extensions=[*limit_extensions(limits), ClientSafeErrors, lambda: ParserCache(maxsize=256)],
         config=StrawberryConfig(scalar_map=SCALARS),
     )

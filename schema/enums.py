@@ -27,7 +27,7 @@ _described(
     ErrorCode,
     "ErrorCode",
     "Every extensions.code a GraphQL error of this API carries: the request as a whole was refused. "
-    "(Parse and validation errors of the document carry none.)",
+    "(Syntax and validation errors of the document carry none; a document past a limit carries its limit's code.)",
 )
 _described(ImportProblemCode, "ImportProblemCode", "What is wrong with a photo group or one of its files, or was noticed.")
 _described(GroupStatus, "PhotoGroupStatus", "What became of one photo group.")

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from imalink.db import interrupts
 from imalink.resolvers.errors import ErrorCode, UserError
 
 logger = logging.getLogger("imalink.errors")
@@ -35,6 +36,10 @@ def client_error(error: GraphQLError) -> GraphQLError:
         if original.extensions and not error.extensions:
             return GraphQLError(error.message, nodes=error.nodes, path=error.path, extensions=original.extensions)
         return error
+    scope = interrupts.current()
+    if isinstance(original, interrupts.WorkCancelled) or (scope is not None and scope.cancelled):
+        # The request was stopped (time limit, client gone, shutdown): its statements failed on purpose.
+        return GraphQLError("The request was stopped.", nodes=error.nodes, path=error.path, extensions={"code": ErrorCode.REQUEST_CANCELLED})
     error_id = uuid.uuid4().hex[:12]
     logger.error("Unexpected error %s at %s", error_id, error.path, exc_info=original)
     return GraphQLError(

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from imalink.db import writes
-from imalink.db.engine import SQLITE_WRITE
+from imalink.db.engine import writing
 from imalink.db.media import MediaStore
 from imalink.resolvers.errors import ErrorCode, UserError
 from imalink.resolvers.imports.apply import apply_plan
@@ -39,13 +39,11 @@ def import_batch(
             f"this one has {len(batch.photo_groups)}. Send it in smaller batches.",
         )
     plans = [check_group(group, batch.import_session_id, limits) for group in batch.photo_groups]
-    with engine.connect() as conn:
-        conn.execution_options(**SQLITE_WRITE)
-        with conn.begin():
-            writes.lock_library(conn, owner_id)
-            library = look_up(conn, owner_id, plans, batch.import_session_id)
-            resolve(plans, library, batch.import_session_id)
-            apply_plan(conn, owner_id, plans, library, datetime.now(UTC))
+    with writing(engine) as conn:
+        writes.lock_library(conn, owner_id)
+        library = look_up(conn, owner_id, plans, batch.import_session_id)
+        resolve(plans, library, batch.import_session_id)
+        apply_plan(conn, owner_id, plans, library, datetime.now(UTC))
     # Files after the commit: a rolled-back batch leaves none behind. A photo that already has
     # its coldpreview keeps it; one that had none gets the first sent.
     for plan in plans:

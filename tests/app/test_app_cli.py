@@ -12,7 +12,7 @@ import httpx
 from tests.support.server import free_port
 
 
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 30) -> httpx.Response:
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 90) -> httpx.Response:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert process.poll() is None, process.stderr.read().decode() if process.stderr else "server exited"

@@ -20,3 +20,11 @@ def test_readme_examples_run_as_pasted(gql):
     listed = data(gql.execute(page))["photos"]
     assert listed["totalCount"] == 1
     assert [i["filename"] for i in listed["edges"][0]["node"]["images"]] == ["IMG_0001.JPG", "IMG_0001.CR2"]
+
+
+def test_every_setting_is_in_the_configuration_table():
+    from imalink.settings import Settings
+
+    table = README.read_text(encoding="utf-8").split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    missing = [name for name in Settings.model_fields if f"`IMALINK_{name.upper()}`" not in table]
+    assert not missing, f"README's Configuration table lacks {missing}"

@@ -13,6 +13,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from imalink.app import create_app
+from imalink.serving import uvicorn_options
 from imalink.settings import Settings
 
 
@@ -26,7 +27,8 @@ def free_port() -> int:
 def running_server(settings: Settings, engine: Engine | None = None) -> Iterator[str]:
     """Serve the app over HTTP until the block ends; yields the base URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning")
+    served = settings.model_copy(update={"host": "127.0.0.1", "port": port, "log_level": "warning"})
+    config = uvicorn.Config(create_app(settings, engine), **uvicorn_options(served))
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
