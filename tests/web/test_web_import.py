@@ -15,7 +15,7 @@ from tests.support.browser import screenshot
 from tests.support.graphql import HttpGraphQL, data
 from tests.web.folders import cli_view, holiday_folder, many_jpegs
 
-LIBRARY = """{ photos(first: 500) { totalCount edges { node {
+LIBRARY = """{ photos(first: 100) { totalCount edges { node {
   hothash width height takenAt cameraModel gpsLatitude hotpreviewUrl coldpreviewUrl
   images { filename fileSize exifData contentHash } } } } }"""
 

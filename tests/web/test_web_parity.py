@@ -15,7 +15,7 @@ from tests.support.graphql import HttpGraphQL, data
 from tests.web.folders import holiday_folder
 from tests.web.test_web_import import import_folder
 
-COUNTS = "{ photos(first: 1) { totalCount } images: photos(first: 500) { edges { node { images { filename } } } } }"
+COUNTS = "{ photos(first: 1) { totalCount } images: photos(first: 100) { edges { node { images { filename } } } } }"
 
 
 def counts(base: str) -> tuple[int, int]:
