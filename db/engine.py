@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Connection, make_url
 
 from imalink.db import interrupts
@@ -22,6 +23,17 @@ WRITE_LOCK_WAIT = 30
 WRITE_LOCK_STEP_MS = 100
 
 
+class _HintedSQLiteCompiler(SQLiteCompiler):
+    """SQLite's compiler, rendering table hints (``INDEXED BY ix`` / ``NOT INDEXED``) after the table.
+
+    SQLite has no statistics on anything but an index's leading columns; db/plans.py counts
+    matches itself and names the index to read (SQLAlchemy's stock SQLite compiler drops hints).
+    """
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
+
+
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
     """An engine for ``database_url``: SQLite gets WAL, foreign keys and a busy timeout."""
     url = make_url(database_url)
@@ -31,6 +43,7 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         return engine
 
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": WRITE_LOCK_WAIT}, **kwargs)
+    engine.dialect.statement_compiler = _HintedSQLiteCompiler
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

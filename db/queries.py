@@ -1,180 +1,38 @@
-"""Read queries of the library: filtered, keyset-paginated photo pages and batched look-ups.
+"""Read queries of the library: batched look-ups by id, hothash and content hash; session pages.
 
 Every function takes an open SQLAlchemy connection and returns plain rows; callers own the
-transaction. Each filter here is backed by an index declared in ``db/tables.py``.
+transaction. Filtered photo pages are db/plans.py's; browsing aggregates (timeline, map, facets)
+live in db/browse.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from enum import Enum
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Row,
-    Select,
-    exists,
-    func,
-    or_,
-    select,
-    tuple_,
-)
+from sqlalchemy import Connection, Row, func, select
 
+from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range, filter_clauses
+from imalink.db.plans import PHOTO_COLUMNS, PageKey, PhotoPage, PhotoSort
 from imalink.db.tables import image_t, photo_t, session_t, tag_t
 
 
-# Large blobs are fetched only by the look-ups that need them; pages learn just whether they exist.
-PHOTO_COLUMNS = [
-    *(c for c in photo_t.c if c.name != "hotpreview"),
-    photo_t.c.hotpreview.is_not(None).label("has_hotpreview"),
-]
 IMAGE_COLUMNS = [*(c for c in image_t.c if c.name != "exif_data"), photo_t.c.hothash]
 
 # Stay well below SQLite's and PostgreSQL's bound-parameter limits in IN (...) lists.
 IN_CHUNK = 900
 
-class PhotoSort(Enum):
-    """Orders of the photo timeline."""
 
-    TAKEN_AT_DESC = "TAKEN_AT_DESC"
-    TAKEN_AT_ASC = "TAKEN_AT_ASC"
-    CREATED_AT_DESC = "CREATED_AT_DESC"
-
-@dataclass(frozen=True, slots=True)
-class BoundingBox:
-    """Degrees, inclusive; ``west > east`` crosses the 180th meridian."""
-
-    south: float
-    west: float
-    north: float
-    east: float
-
-@dataclass(frozen=True, slots=True)
-class PhotoFilterSpec:
-    """Conditions a photo must meet; ``None`` means no condition.
-
-    ``owner_id`` is not optional: every photo query is one owner's library.
-    """
-
-    owner_id: int
-    taken_after: datetime | None = None
-    taken_before: datetime | None = None
-    camera_make: str | None = None
-    camera_model: str | None = None
-    lens_model: str | None = None
-    has_gps: bool | None = None
-    bbox: BoundingBox | None = None
-    tags: tuple[str, ...] = ()
-    min_rating: int | None = None
-    import_session_id: int | None = None
-
-@dataclass(frozen=True, slots=True)
-class PageKey:
-    """Where a page starts: the sort key of the last photo of the previous page.
-
-    For the capture-time orders ``taken_at`` is ``None`` once the dated photos are exhausted and
-    the walk has moved on to the undated ones, which always come last.
-    """
-
-    taken_at: datetime | None
-    id: int
-
-@dataclass(slots=True)
-class PhotoPage:
-    rows: list[Row[Any]] = field(default_factory=list)
-    has_next: bool = False
-
-def filter_clauses(spec: PhotoFilterSpec) -> list[ColumnElement[bool]]:
-    """SQL conditions for ``spec`` (the one place the contract's filters are defined)."""
-    c = photo_t.c
-    clauses: list[ColumnElement[bool]] = [c.owner_id == spec.owner_id]
-    if spec.taken_after is not None:
-        clauses.append(c.taken_at >= spec.taken_after)
-    if spec.taken_before is not None:
-        clauses.append(c.taken_at < spec.taken_before)
-    for column, value in (
-        (c.camera_make, spec.camera_make),
-        (c.camera_model, spec.camera_model),
-        (c.lens_model, spec.lens_model),
-    ):
-        if value is not None:
-            clauses.append(func.lower(column) == value.lower())
-    if spec.has_gps is not None:
-        # A range rather than IS NOT NULL: planners use the index for a range.
-        clauses.append(c.gps_latitude.between(-90, 90) if spec.has_gps else c.gps_latitude.is_(None))
-    if spec.bbox is not None:
-        box = spec.bbox
-        clauses.append(c.gps_latitude.between(box.south, box.north))
-        if box.west <= box.east:
-            clauses.append(c.gps_longitude.between(box.west, box.east))
-        else:
-            clauses.append(or_(c.gps_longitude >= box.west, c.gps_longitude <= box.east))
-    for tag in dict.fromkeys(t.lower() for t in spec.tags):
-        clauses.append(exists().where(tag_t.c.photo_id == c.id, tag_t.c.tag == tag))
-    if spec.min_rating is not None:
-        clauses.append(c.rating >= spec.min_rating)
-    if spec.import_session_id is not None:
-        clauses.append(c.import_session_id == spec.import_session_id)
-    return clauses
-
-def count_photos(conn: Connection, spec: PhotoFilterSpec) -> int:
-    """How many photos match ``spec``."""
-    return conn.execute(select(func.count()).select_from(photo_t).where(*filter_clauses(spec))).scalar_one()
-
-def page_photos(
-    conn: Connection, spec: PhotoFilterSpec, sort: PhotoSort, after: PageKey | None, limit: int
-) -> PhotoPage:
-    """Up to ``limit`` photos after ``after`` in ``sort`` order, never using OFFSET.
-
-    Capture-time orders walk the dated photos on the (taken_at, id) index first and then the
-    undated ones by id, so both directions put undated photos last and stay index-only.
-    """
-    where = filter_clauses(spec)
-    c = photo_t.c
-    if sort is PhotoSort.CREATED_AT_DESC:
-        keyset = [c.id < after.id] if after else []
-        rows = _fetch(conn, select(*PHOTO_COLUMNS).where(*where, *keyset).order_by(c.id.desc()), limit + 1)
-        return PhotoPage(rows[:limit], len(rows) > limit)
-
-    descending = sort is PhotoSort.TAKEN_AT_DESC
-    rows: list[Row[Any]] = []
-    if after is None or after.taken_at is not None:
-        if after is None:
-            keyset: list[ColumnElement[bool]] = []
-        elif descending:
-            keyset = [tuple_(c.taken_at, c.id) < tuple_(after.taken_at, after.id)]
-        else:
-            keyset = [tuple_(c.taken_at, c.id) > tuple_(after.taken_at, after.id)]
-        order = [c.taken_at.desc(), c.id.desc()] if descending else [c.taken_at.asc(), c.id.asc()]
-        query = select(*PHOTO_COLUMNS).where(*where, c.taken_at.is_not(None), *keyset).order_by(*order)
-        rows = _fetch(conn, query, limit + 1)
-        if len(rows) > limit:
-            return PhotoPage(rows[:limit], True)
-        after = None  # the undated photos follow from their start
-
-    undated_keyset = []
-    if after is not None:
-        undated_keyset = [c.id < after.id] if descending else [c.id > after.id]
-    order_id = c.id.desc() if descending else c.id.asc()
-    query = select(*PHOTO_COLUMNS).where(*where, c.taken_at.is_(None), *undated_keyset).order_by(order_id)
-    rows += _fetch(conn, query, limit + 1 - len(rows))
-    return PhotoPage(rows[:limit], len(rows) > limit)
-
-def _fetch(conn: Connection, query: Select[Any], limit: int) -> list[Row[Any]]:
-    return list(conn.execute(query.limit(limit)).all())
-
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+def chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    """``values`` in slices short enough for one IN (...) list."""
     for start in range(0, len(values), IN_CHUNK):
         yield values[start : start + IN_CHUNK]
 
 def photos_by_ids(conn: Connection, owner_id: int, ids: Sequence[int]) -> dict[int, Row[Any]]:
     """The owner's photo rows (without the hotpreview) by id."""
     found: dict[int, Row[Any]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         query = select(*PHOTO_COLUMNS).where(photo_t.c.owner_id == owner_id, photo_t.c.id.in_(chunk))
         for row in conn.execute(query):
             found[row.id] = row
@@ -183,7 +41,7 @@ def photos_by_ids(conn: Connection, owner_id: int, ids: Sequence[int]) -> dict[i
 def photos_by_hothashes(conn: Connection, owner_id: int, hothashes: Sequence[str]) -> dict[str, Row[Any]]:
     """The owner's photo rows (without the hotpreview) by hothash."""
     found: dict[str, Row[Any]] = {}
-    for chunk in _chunks(hothashes):
+    for chunk in chunks(hothashes):
         query = select(*PHOTO_COLUMNS).where(photo_t.c.owner_id == owner_id, photo_t.c.hothash.in_(chunk))
         for row in conn.execute(query):
             found[row.hothash] = row
@@ -192,7 +50,7 @@ def photos_by_hothashes(conn: Connection, owner_id: int, hothashes: Sequence[str
 def existing_hothashes(conn: Connection, owner_id: int, hothashes: Sequence[str]) -> set[str]:
     """The subset of ``hothashes`` the owner's library has."""
     found: set[str] = set()
-    for chunk in _chunks(hothashes):
+    for chunk in chunks(hothashes):
         query = select(photo_t.c.hothash).where(photo_t.c.owner_id == owner_id, photo_t.c.hothash.in_(chunk))
         found.update(conn.execute(query).scalars())
     return found
@@ -212,8 +70,8 @@ def photo_files(
 ) -> list[PhotoFiles]:
     """The owner's photos named by one of ``hothashes`` or holding a file among ``content_hashes``, with all their files."""
     c = photo_t.c
-    wanted = [c.hothash.in_(chunk) for chunk in _chunks(hothashes)]
-    for chunk in _chunks(content_hashes):
+    wanted = [c.hothash.in_(chunk) for chunk in chunks(hothashes)]
+    for chunk in chunks(content_hashes):
         holding = select(image_t.c.photo_id).where(image_t.c.owner_id == owner_id, image_t.c.content_hash.in_(chunk))
         wanted.append(c.id.in_(holding))
     found: dict[int, PhotoFiles] = {}
@@ -238,7 +96,7 @@ def photo_files(
 def files_by_content_hash(conn: Connection, owner_id: int, content_hashes: Sequence[str]) -> dict[str, Row[Any]]:
     """Each of the owner's files among ``content_hashes``: its file name and its photo's id and hothash."""
     found: dict[str, Row[Any]] = {}
-    for chunk in _chunks(content_hashes):
+    for chunk in chunks(content_hashes):
         query = (
             select(image_t.c.content_hash, image_t.c.filename, image_t.c.photo_id, photo_t.c.hothash)
             .join(photo_t, photo_t.c.id == image_t.c.photo_id)
@@ -250,10 +108,24 @@ def files_by_content_hash(conn: Connection, owner_id: int, content_hashes: Seque
     return found
 
 
+def tags_by_photo_ids(conn: Connection, owner_id: int, photo_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The owner's photos' tags (as spelled, in the photo's order) by photo id."""
+    found: dict[int, list[str]] = {photo_id: [] for photo_id in photo_ids}
+    for chunk in chunks(photo_ids):
+        query = (
+            select(tag_t.c.photo_id, tag_t.c.tag)
+            .where(tag_t.c.owner_id == owner_id, tag_t.c.photo_id.in_(chunk))
+            .order_by(tag_t.c.photo_id, tag_t.c.position)
+        )
+        for photo_id, tag in conn.execute(query):
+            found[photo_id].append(tag)
+    return found
+
+
 def hotpreviews_by_photo_ids(conn: Connection, owner_id: int, ids: Sequence[int]) -> dict[int, bytes | None]:
     """Hotpreview bytes of the owner's photos by photo id."""
     found: dict[int, bytes | None] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         query = select(photo_t.c.id, photo_t.c.hotpreview).where(photo_t.c.owner_id == owner_id, photo_t.c.id.in_(chunk))
         found.update((row.id, row.hotpreview) for row in conn.execute(query))
     return found
@@ -266,7 +138,7 @@ def hotpreview_by_hothash(conn: Connection, owner_id: int, hothash: str) -> byte
 def images_by_photo_ids(conn: Connection, owner_id: int, photo_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
     """The owner's image rows (without EXIF bytes) grouped by photo id, in the order they were added."""
     found: dict[int, list[Row[Any]]] = {photo_id: [] for photo_id in photo_ids}
-    for chunk in _chunks(photo_ids):
+    for chunk in chunks(photo_ids):
         query = (
             select(*IMAGE_COLUMNS)
             .join(photo_t, photo_t.c.id == image_t.c.photo_id)
@@ -280,7 +152,7 @@ def images_by_photo_ids(conn: Connection, owner_id: int, photo_ids: Sequence[int
 def exif_by_image_ids(conn: Connection, owner_id: int, image_ids: Sequence[int]) -> dict[int, bytes | None]:
     """Raw EXIF bytes of the owner's images by image id."""
     found: dict[int, bytes | None] = {}
-    for chunk in _chunks(image_ids):
+    for chunk in chunks(image_ids):
         query = select(image_t.c.id, image_t.c.exif_data).where(image_t.c.owner_id == owner_id, image_t.c.id.in_(chunk))
         found.update((row.id, row.exif_data) for row in conn.execute(query))
     return found
@@ -288,19 +160,27 @@ def exif_by_image_ids(conn: Connection, owner_id: int, image_ids: Sequence[int])
 def sessions_by_ids(conn: Connection, owner_id: int, ids: Sequence[int]) -> dict[int, Row[Any]]:
     """The owner's import session rows by id."""
     found: dict[int, Row[Any]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         query = select(session_t).where(session_t.c.owner_id == owner_id, session_t.c.id.in_(chunk))
         for row in conn.execute(query):
             found[row.id] = row
     return found
 
-def page_sessions(conn: Connection, owner_id: int, after_id: int | None, limit: int) -> PhotoPage:
-    """The owner's import sessions, newest first, keyset on id."""
-    keyset = [session_t.c.owner_id == owner_id]
+def page_sessions(
+    conn: Connection, owner_id: int, after_id: int | None, limit: int, backward: bool = False
+) -> PhotoPage:
+    """The owner's import sessions, newest first, keyset on id; ``backward`` pages toward the newest."""
+    c = session_t.c
+    keyset = [c.owner_id == owner_id]
     if after_id is not None:
-        keyset.append(session_t.c.id < after_id)
-    rows = _fetch(conn, select(session_t).where(*keyset).order_by(session_t.c.id.desc()), limit + 1)
-    return PhotoPage(rows[:limit], len(rows) > limit)
+        keyset.append(c.id > after_id if backward else c.id < after_id)
+    order = c.id.asc() if backward else c.id.desc()
+    rows = list(conn.execute(select(session_t).where(*keyset).order_by(order).limit(limit + 1)).all())
+    page = PhotoPage(rows[:limit], len(rows) > limit)
+    if backward:
+        page.rows.reverse()
+    return page
+
 
 def count_sessions(conn: Connection, owner_id: int) -> int:
     """How many import sessions the owner has."""
@@ -308,28 +188,30 @@ def count_sessions(conn: Connection, owner_id: int) -> int:
     return conn.execute(query).scalar_one()
 
 __all__ = [
+    # The filter and page types, defined in db/filters.py and db/plans.py, re-exported for callers.
     "BoundingBox",
     "PageKey",
     "PhotoFilterSpec",
     "PhotoPage",
     "PhotoSort",
-    "count_photos",
+    "Range",
+    "chunks",
     "count_sessions",
     "existing_hothashes",
+    "exif_by_image_ids",
     "files_by_content_hash",
     "photo_files",
-    "exif_by_image_ids",
     "filter_clauses",
+    "first_photos_per_session",
     "hotpreview_by_hothash",
     "hotpreviews_by_photo_ids",
     "images_by_photo_ids",
-    "page_photos",
     "page_sessions",
+    "photo_counts_per_session",
     "photos_by_hothashes",
     "photos_by_ids",
     "sessions_by_ids",
-    "first_photos_per_session",
-    "photo_counts_per_session",
+    "tags_by_photo_ids",
 ]
 
 
@@ -359,7 +241,7 @@ def first_photos_per_session(
         if row.rank <= limit:
             page.rows.append(row)
         else:
-            page.has_next = True
+            page.has_more = True
     return pages
 
 

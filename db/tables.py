@@ -6,14 +6,42 @@ here needs a new migration (``tests/db/test_migrations.py`` fails until it has o
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, LargeBinary, UniqueConstraint, func
-from sqlalchemy.types import JSON
+from sqlalchemy import BigInteger, Column, Date, DateTime, Index, LargeBinary, UniqueConstraint, func
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Field, SQLModel
 
 from imalink.db.enums import SessionStatus
 
+
+class capture_day(FunctionElement[date]):
+    """The local calendar day of a capture time, as the timeline indexes store it.
+
+    SQLite keeps ``taken_at`` as text, so its day is the first ten characters; PostgreSQL casts
+    the timestamp. Both render without bound parameters, so a query's expression is the index's.
+    """
+
+    type = Date()
+    name = "capture_day"
+    inherit_cache = True
+
+
+@compiles(capture_day, "sqlite")
+def _capture_day_sqlite(element: capture_day, compiler: Any, **kw: Any) -> str:
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"
+
+
+@compiles(capture_day, "postgresql")
+def _capture_day_postgresql(element: capture_day, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+def timeline_key() -> tuple[Any, ...]:
+    """The timeline's order, which keyset indexes end with."""
+    return capture_day(Column("taken_at")), "taken_at", "id"
 
 LOCAL_OWNER_ID = 1
 """The user every library starts with (created by the migrations, without a password): on a
@@ -60,21 +88,38 @@ class Photo(SQLModel, table=True):
         # A photo is in its owner's library once; another user may import the same picture.
         UniqueConstraint("owner_id", "hothash", name="uq_photo_owner_hothash"),
         # Every listing is one owner's: indexes lead with owner_id so each stays a range scan.
-        # The timeline: keyset pagination walks (taken_at, id) in either direction.
-        Index("ix_photo_owner_taken_at_id", "owner_id", "taken_at", "id"),
-        Index("ix_photo_owner_camera_make_lower", "owner_id", func.lower(Column("camera_make"))),
-        Index("ix_photo_owner_camera_model_lower", "owner_id", func.lower(Column("camera_model"))),
-        Index("ix_photo_owner_lens_model_lower", "owner_id", func.lower(Column("lens_model"))),
-        # Serves both hasGps and bounding boxes (latitude range first).
+        # The timeline walks (day, taken_at, id) in either direction: the day first, so timeline
+        # buckets are counted in index order without sorting; the filterable numbers ride along,
+        # so a range filter is checked (and its buckets counted) without reading photo rows.
+        Index(
+            "ix_photo_owner_timeline", "owner_id", capture_day(Column("taken_at")), "taken_at", "id",
+            "gps_latitude", "gps_longitude", "rating", "favorite", "iso", "aperture", "focal_length",
+        ),
+        # Keyset indexes per equality filter: the filter's photos in timeline order at any
+        # selectivity (a camera with ten photos in a million, or half the library), their
+        # buckets and their facet counts from the index alone. The column itself comes last:
+        # SQLite (before 3.41) and PostgreSQL read an expression from an index alone only when
+        # the index holds the column it is computed from.
+        *(
+            Index(f"ix_photo_owner_{name}_lower", "owner_id", func.lower(Column(name)), *timeline_key(), name)
+            for name in ("camera_make", "camera_model", "lens_model")
+        ),
+        Index("ix_photo_owner_rating", "owner_id", "rating", *timeline_key()),
+        Index("ix_photo_owner_favorite", "owner_id", "favorite", *timeline_key()),
+        Index("ix_photo_owner_session", "owner_id", "import_session_id", *timeline_key()),
+        # Range filters: the few matches of a selective range are found here.
+        Index("ix_photo_owner_iso", "owner_id", "iso"),
+        Index("ix_photo_owner_aperture", "owner_id", "aperture"),
+        Index("ix_photo_owner_focal_length", "owner_id", "focal_length"),
+        # hasGps and bounding boxes (latitude range first).
         Index("ix_photo_owner_gps", "owner_id", "gps_latitude", "gps_longitude"),
-        Index("ix_photo_owner_rating", "owner_id", "rating"),
-        Index("ix_photo_import_session_id", "import_session_id"),
+        # Map clusters: any map cell's photos are one range of geo_cell (db/geo.py), index only.
+        Index("ix_photo_owner_geo", "owner_id", "geo_cell", "gps_latitude", "gps_longitude", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="app_user.id")
     hothash: str = Field(max_length=64)
-    hotpreview: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     width: int | None = None
     height: int | None = None
     taken_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=False)))
@@ -85,6 +130,8 @@ class Photo(SQLModel, table=True):
     gps_latitude: float | None = None
     gps_longitude: float | None = None
     gps_altitude: float | None = None
+    geo_cell: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    """The position's cell on the map quadtree (db/geo.py), kept by db/writes.py with the position."""
     camera_make: str | None = None
     camera_model: str | None = None
     lens_model: str | None = None
@@ -95,21 +142,41 @@ class Photo(SQLModel, table=True):
     orientation: int | None = None
     title: str | None = None
     description: str | None = None
-    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     rating: int = 0
+    favorite: bool = False
+    """Set by the user (a heart in the web app)."""
     user_rotation: int = 0
     import_session_id: int | None = Field(default=None, foreign_key="import_session.id")
     created_at: datetime
     updated_at: datetime
+    search_text: str | None = None
+    """What text search looks in (title, description, tags, file names), lowercased: see db/search.py.
+    SQLite indexes it in the FTS5 table ``photo_search``, PostgreSQL with a trigram GIN index."""
+    hotpreview: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    """Last on purpose: SQLite keeps a row's bytes in order and spills a large value to overflow
+    pages, so every column after a blob costs a walk through those pages to read."""
 
 
 class PhotoTag(SQLModel, table=True):
-    """A photo's tag, lowercased, so that tag filters are indexed lookups rather than JSON scans."""
+    """A photo's tag: the one place tags are stored.
+
+    ``tag`` keeps the spelling the user gave; ``tag_key`` (lowercased) is what tags are compared,
+    filtered and counted by, so "Norway" and "norway" are one tag shown as it was written.
+    """
 
     __tablename__ = "photo_tag"
+    __table_args__ = (
+        # A tag filter, a tag facet: the owner's photos carrying one tag, index only.
+        Index("ix_photo_tag_owner_key", "owner_id", "tag_key", "photo_id"),
+    )
 
     photo_id: int = Field(foreign_key="photo.id", primary_key=True, ondelete="CASCADE")
-    tag: str = Field(primary_key=True, index=True)
+    tag_key: str = Field(primary_key=True)
+    owner_id: int = Field(foreign_key="app_user.id")
+    """The photo's owner, repeated so that tag look-ups and counts stay within one library."""
+    tag: str
+    position: int = 0
+    """Where the tag stands in the photo's list (the order the user gave)."""
 
 
 class Image(SQLModel, table=True):

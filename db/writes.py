@@ -5,14 +5,17 @@ Every function takes an open connection inside the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, text, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from imalink.db.enums import SessionStatus
+from imalink.db.geo import geo_cell
+from imalink.db.queries import chunks
+from imalink.db.search import search_text
 from imalink.db.tables import image_t, photo_t, session_t, tag_t
 
 
@@ -36,6 +39,14 @@ def lock_library(conn: Connection, owner_id: int) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:space, :owner)"), {"space": LIBRARY_LOCK, "owner": owner_id})
 
 
+def with_geo_cell(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with the map cell of its position (db/geo.py): the cell is always written with the
+    position it comes from, by the same statement."""
+    if "gps_latitude" not in row:
+        return row
+    return {**row, "geo_cell": geo_cell(row.get("gps_latitude"), row.get("gps_longitude"))}
+
+
 def insert_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     """Insert photos (one owner's, hothashes it does not have); returns ``{hothash: id}``."""
     if not rows:
@@ -43,7 +54,7 @@ def insert_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str,
     # executemany form: SQLAlchemy batches it into multi-row INSERT ... RETURNING statements
     # with one cached compilation, far cheaper than compiling a fresh VALUES list each time.
     statement = insert(photo_t).returning(photo_t.c.id, photo_t.c.hothash)
-    return {row.hothash: row.id for row in conn.execute(statement, list(rows))}
+    return {row.hothash: row.id for row in conn.execute(statement, [with_geo_cell(row) for row in rows])}
 
 
 def insert_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -52,25 +63,57 @@ def insert_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         conn.execute(insert(image_t), list(rows))
 
 
-def replace_photo_tags(conn: Connection, photo_id: int, tags: Iterable[str]) -> None:
-    """Make ``tags`` (any case) the photo's tag index."""
+def replace_photo_tags(conn: Connection, owner_id: int, photo_id: int, tags: Sequence[str]) -> None:
+    """Make ``tags`` the photo's tags, in this order and spelling."""
     conn.execute(tag_t.delete().where(tag_t.c.photo_id == photo_id))
-    insert_photo_tags(conn, {photo_id: tags})
+    insert_photo_tags(conn, owner_id, {photo_id: tags})
 
 
-def insert_photo_tags(conn: Connection, tags_by_photo: dict[int, Iterable[str]]) -> None:
-    """Index the tags of freshly created photos (lowercased, one row per distinct tag)."""
-    rows = [
-        {"photo_id": photo_id, "tag": tag}
-        for photo_id, tags in tags_by_photo.items()
-        for tag in dict.fromkeys(t.lower() for t in tags)
-    ]
+def insert_photo_tags(conn: Connection, owner_id: int, tags_by_photo: dict[int, Sequence[str]]) -> None:
+    """Store the owner's photos' tags: the first spelling of each (tags compare case-insensitively),
+    in the order given."""
+    rows = []
+    for photo_id, tags in tags_by_photo.items():
+        keys: set[str] = set()
+        for tag in tags:
+            if tag.lower() not in keys:
+                keys.add(tag.lower())
+                rows.append(
+                    {"photo_id": photo_id, "tag_key": tag.lower(), "owner_id": owner_id, "tag": tag, "position": len(keys) - 1}
+                )
     if rows:
         conn.execute(_insert(conn, tag_t).on_conflict_do_nothing(), rows)
 
 
+def refresh_search_text(conn: Connection, owner_id: int, photo_ids: Sequence[int]) -> None:
+    """Recompute the search text of the owner's photos from what they hold now (in the caller's
+    transaction, so search never sees a half-made change); rows whose text is unchanged are left alone."""
+    for chunk in chunks(photo_ids):
+        c = photo_t.c
+        photos = conn.execute(
+            select(c.id, c.title, c.description, c.search_text).where(c.owner_id == owner_id, c.id.in_(chunk))
+        ).all()
+        tags: dict[int, list[str]] = {}
+        query = select(tag_t.c.photo_id, tag_t.c.tag).where(tag_t.c.photo_id.in_(chunk)).order_by(tag_t.c.position)
+        for photo_id, tag in conn.execute(query):
+            tags.setdefault(photo_id, []).append(tag)
+        names: dict[int, list[str]] = {}
+        query = select(image_t.c.photo_id, image_t.c.filename).where(image_t.c.photo_id.in_(chunk)).order_by(image_t.c.id)
+        for photo_id, name in conn.execute(query):
+            names.setdefault(photo_id, []).append(name)
+        changed = [
+            {"photo_id": row.id, "text": new}
+            for row in photos
+            if (new := search_text(row.title, row.description, tags.get(row.id, ()), names.get(row.id, ()))) != row.search_text
+        ]
+        if changed:
+            statement = update(photo_t).where(photo_t.c.id == bindparam("photo_id")).values(search_text=bindparam("text"))
+            conn.execute(statement, changed)
+
+
 def fill_missing_photo_fields(conn: Connection, photo_id: int, values: dict[str, Any], now: datetime) -> None:
     """Set the photo's fields that are still empty (NULL) from ``values``; filled ones are kept."""
+    values = with_geo_cell(values)
     assignments = {name: func.coalesce(photo_t.c[name], value) for name, value in values.items() if value is not None}
     if assignments:
         conn.execute(update(photo_t).where(photo_t.c.id == photo_id).values(**assignments, updated_at=now))

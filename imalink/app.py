@@ -7,9 +7,11 @@ size and pace, time limit, work stops when the client goes; imalink/guard.py).
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 from anyio import to_thread
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
@@ -18,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from imalink.db import interrupts
+from imalink.db import interrupts, maintenance
 from imalink.db.engine import make_engine
 from imalink.db.migrate import upgrade_to_head
 from imalink.graphql_view import ImalinkGraphQL
@@ -30,9 +32,23 @@ from imalink.web import web_routes
 
 
 def _lifespan(engine: Engine) -> Any:
+    """Keep the planner's statistics fresh while serving (db/maintenance.py); when the server
+    stops, stop the requests still running and dispose of the engine."""
+
+    async def keep_statistics() -> None:
+        while True:
+            await anyio.sleep(maintenance.INTERVAL_SECONDS)
+            try:
+                await to_thread.run_sync(maintenance.refresh_if_stale, engine)
+            except Exception:
+                logging.getLogger(__name__).exception("refreshing planner statistics failed")
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(keep_statistics)
+            yield
+            tasks.cancel_scope.cancel()
         # Requests still running when the server stops: their statements stop too.
         guard = guard_of(app.middleware_stack)
         if guard is not None:
@@ -48,6 +64,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or Settings()
     engine = engine or make_engine(settings.database_url)
     upgrade_to_head(engine)
+    maintenance.refresh_if_stale(engine)
 
     async def healthz(request: Request) -> JSONResponse:
         def ping() -> None:

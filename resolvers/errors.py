@@ -18,7 +18,13 @@ class ErrorCode(DescribedEnum):
     IMPORT_SESSION_COMPLETED = "IMPORT_SESSION_COMPLETED", "The import session is completed; start a new one."
     TOO_MANY_HOTHASHES = "TOO_MANY_HOTHASHES", "A look-up asked for more hashes than the server answers at once."
     INVALID_CURSOR = "INVALID_CURSOR", "The cursor was not made by this server for this listing and order."
-    INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE", "first is outside the page sizes the listing allows."
+    INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE", "first (or last) is outside the page sizes the listing allows."
+    INVALID_PAGE_ARGUMENTS = (
+        "INVALID_PAGE_ARGUMENTS",
+        "Paging arguments that do not go together: first with after pages forward, last with before backward.",
+    )
+    INVALID_ORDER = "INVALID_ORDER", "An order the listing cannot give (the timeline follows capture time)."
+    INVALID_ZOOM = "INVALID_ZOOM", "A map zoom level outside 0-22."
     INVALID_FILTER = "INVALID_FILTER", "A filter condition cannot be used as given (a date, a bounding box)."
     INVALID_VALUE = "INVALID_VALUE", "An argument is not a value of its scalar type (e.g. a BigInt past 2^53)."
     INVALID_RATING = "INVALID_RATING", "A rating outside 0-5."

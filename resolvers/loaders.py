@@ -15,8 +15,10 @@ from sqlalchemy import Connection, Engine, Row
 from strawberry.dataloader import DataLoader
 
 from imalink.db import queries
-from imalink.db.queries import PhotoFilterSpec, PhotoSort
-from imalink.resolvers.photos import Page, encode_photo_cursor, page_size, photo_page
+from imalink.db.filters import PhotoFilterSpec
+from imalink.db.plans import PhotoSort
+from imalink.resolvers.pagination import Page, PageRequest
+from imalink.resolvers.photos import PageParts, encode_photo_cursor, photo_page
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -46,8 +48,7 @@ class SessionPhotosKey:
     """Which page of a session's photos is asked for."""
 
     session_id: int
-    first: int | None
-    after: str | None
+    request: PageRequest
 
 
 @dataclass(slots=True)
@@ -57,6 +58,7 @@ class Loaders:
     photo: DataLoader[int, Row[Any] | None]
     images_by_photo: DataLoader[int, list[Row[Any]]]
     session: DataLoader[int, Row[Any] | None]
+    tags_by_photo: DataLoader[int, list[str]]
     hotpreview: DataLoader[int, bytes | None]
     exif_data: DataLoader[int, bytes | None]
     session_photos: DataLoader[SessionPhotosKey, Page]
@@ -70,20 +72,21 @@ def create_loaders(engine: Engine, owner_id: int) -> Loaders:
         pages: dict[SessionPhotosKey, Page] = {}
         first_pages: dict[int, list[SessionPhotosKey]] = {}
         for key in dict.fromkeys(keys):
-            if key.after is None:
-                first_pages.setdefault(page_size(key.first), []).append(key)
+            if key.request.cursor is None and not key.request.backward:
+                first_pages.setdefault(key.request.size, []).append(key)
             else:
                 spec = PhotoFilterSpec(owner_id, import_session_id=key.session_id)
-                pages[key] = photo_page(engine, spec, PhotoSort.TAKEN_AT_DESC, key.first, key.after)
+                parts = PageParts(other_side=True)
+                pages[key] = photo_page(engine, spec, PhotoSort.TAKEN_AT_DESC, key.request, parts)
         with engine.connect() as conn:
             for limit, group in first_pages.items():
                 ids = [key.session_id for key in group]
                 found = queries.first_photos_per_session(conn, owner_id, ids, limit)
                 counts = queries.photo_counts_per_session(conn, owner_id, ids)
                 for key in group:
-                    rows = found[key.session_id].rows
-                    cursors = [encode_photo_cursor(PhotoSort.TAKEN_AT_DESC, row) for row in rows]
-                    pages[key] = Page(rows, cursors, found[key.session_id].has_next, counts[key.session_id])
+                    page = found[key.session_id]
+                    cursors = [encode_photo_cursor(PhotoSort.TAKEN_AT_DESC, row) for row in page.rows]
+                    pages[key] = Page(page.rows, cursors, page.has_more, False, counts[key.session_id])
         return [pages[key] for key in keys]
 
     async def load_session_photos(keys: list[SessionPhotosKey]) -> list[Page]:
@@ -93,6 +96,7 @@ def create_loaders(engine: Engine, owner_id: int) -> Loaders:
         photo=_batched(engine, owner_id, queries.photos_by_ids),
         images_by_photo=_batched(engine, owner_id, queries.images_by_photo_ids, missing=[]),
         session=_batched(engine, owner_id, queries.sessions_by_ids),
+        tags_by_photo=_batched(engine, owner_id, queries.tags_by_photo_ids, missing=[]),
         hotpreview=_batched(engine, owner_id, queries.hotpreviews_by_photo_ids),
         exif_data=_batched(engine, owner_id, queries.exif_by_image_ids),
         session_photos=DataLoader(load_fn=load_session_photos),

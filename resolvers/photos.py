@@ -2,71 +2,50 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Row
 
-from imalink.db import queries, writes
+from imalink.db import plans, queries, writes
 from imalink.db.engine import writing
 from imalink.db.media import MediaStore
-# BoundingBox, PhotoFilterSpec and PhotoSort are also the values the schema maps its filter inputs onto.
-from imalink.db.queries import BoundingBox, PageKey, PhotoFilterSpec, PhotoSort  # noqa: F401
+# BoundingBox, PhotoFilterSpec, PhotoSort and Range are also the values the schema maps its filter inputs onto.
+from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range  # noqa: F401
+from imalink.db.plans import PageKey, PhotoSort
 from imalink.exif import TagMapping, exif_tags
 from imalink.resolvers.errors import ErrorCode, UserError
 from imalink.resolvers.imports.checks import canonical_sha256, clean_tags, rating_problem, rotation_problem
+from imalink.resolvers.pagination import (  # noqa: F401 (page sizes: also what schema/limits.py counts by)
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Page,
+    PageRequest,
+    cursor_int,
+    decode_cursor,
+    encode_cursor,
+    sides,
+)
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
-
-
-@dataclass(slots=True)
-class Page:
-    """One page of rows with the cursor of each and whether more follow."""
-
-    rows: list[Row[Any]]
-    cursors: list[str]
-    has_next: bool
-    total_count: int
-    images: dict[int, list[Row[Any]]] | None = None
-    """Images of the page's photos by photo id, when they were asked for with the page."""
-    sessions: dict[int, Row[Any]] | None = None
-    """Import sessions of the page's photos by id, when they were asked for with the page."""
+SESSIONS = "IMPORT_SESSIONS"
+"""The listing name in import session cursors (photo cursors carry their order's name)."""
 
 
-def page_size(first: int | None) -> int:
-    """The page size asked for, checked against the contract's bounds."""
-    if first is None:
-        return DEFAULT_PAGE_SIZE
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise UserError(ErrorCode.INVALID_PAGE_SIZE, f"first must be between 0 and {MAX_PAGE_SIZE}, not {first}.")
-    return first
-
-
-def encode_photo_cursor(sort: PhotoSort, row: Row[Any]) -> str:
-    """An opaque cursor: the sort key of ``row`` and the order it belongs to."""
+def encode_photo_cursor(sort: PhotoSort, row: Any) -> str:
+    """An opaque cursor: the sort key of ``row`` (or of a boundary) in ``sort``."""
     taken = row.taken_at.isoformat() if row.taken_at is not None and sort is not PhotoSort.CREATED_AT_DESC else None
-    payload = json.dumps([sort.value, taken, row.id], separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    return encode_cursor(sort.value, taken, row.id)
 
 
 def decode_photo_cursor(sort: PhotoSort, cursor: str) -> PageKey:
-    """The key a cursor stands for; a clear error for anything not made by this server."""
+    """The key a photo cursor stands for; a clear error for anything not made by this server."""
+    taken, photo_id = decode_cursor(sort.value, cursor, 2)
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        order, taken, photo_id = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        if not isinstance(photo_id, int) or isinstance(photo_id, bool):
-            raise ValueError("id")
         taken_at = datetime.fromisoformat(taken) if taken is not None else None
-    except (ValueError, TypeError, UnicodeError, binascii.Error):
-        raise UserError(ErrorCode.INVALID_CURSOR, "The cursor is malformed; use an endCursor or cursor from a previous page.")
-    if order != sort.value:
-        raise UserError(ErrorCode.INVALID_CURSOR, f"The cursor belongs to order {order}, not {sort.value}.")
-    return PageKey(taken_at, photo_id)
+    except (TypeError, ValueError):
+        raise UserError(ErrorCode.INVALID_CURSOR, "The cursor is malformed; use a cursor from a previous page.")
+    return PageKey(taken_at, cursor_int(photo_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,48 +55,49 @@ class PageParts:
     total: bool = True
     images: bool = False
     sessions: bool = False
+    tags: bool = False
+    other_side: bool = False
+    """Whether photos lie beyond the cursor, against the paging direction (hasPreviousPage going forward)."""
 
 
 def photo_page(
-    engine: Engine,
-    spec: PhotoFilterSpec,
-    sort: PhotoSort,
-    first: int | None,
-    after: str | None,
-    parts: PageParts = PageParts(),
+    engine: Engine, spec: PhotoFilterSpec, sort: PhotoSort, request: PageRequest, parts: PageParts = PageParts()
 ) -> Page:
-    """A page of photos matching ``spec`` after the cursor ``after``, with the parts asked for.
+    """A page of photos matching ``spec``, with the parts asked for, in one connection.
 
-    Relations come in the same connection, one query each, instead of one DataLoader round trip
-    per photo field; counting every match is skipped when the total is not wanted (0 then).
+    Relations come one query each instead of one DataLoader round trip per photo field; counting
+    every match is skipped when the total is not wanted (0 then).
     """
-    limit = page_size(first)
-    key = decode_photo_cursor(sort, after) if after else None
+    key = decode_photo_cursor(sort, request.cursor) if request.cursor else None
     with engine.connect() as conn:
-        page = queries.page_photos(conn, spec, sort, key, limit)
+        plan = plans.make_plan(conn, spec, sort, request.size)
+        page = plans.page_photos(conn, plan, sort, key, request.size, request.backward)
+        beyond = False
+        if key is not None and parts.other_side:
+            beyond = plans.page_photos(conn, plan, sort, key, 0, not request.backward).has_more
+        total = plans.count_photos(conn, plan) if parts.total else 0
         ids = [row.id for row in page.rows]
-        total = queries.count_photos(conn, spec) if parts.total else 0
         images = queries.images_by_photo_ids(conn, spec.owner_id, ids) if parts.images else None
         session_ids = list({row.import_session_id for row in page.rows} - {None})
         sessions = queries.sessions_by_ids(conn, spec.owner_id, session_ids) if parts.sessions else None
+        tags = queries.tags_by_photo_ids(conn, spec.owner_id, ids) if parts.tags else None
     cursors = [encode_photo_cursor(sort, row) for row in page.rows]
-    return Page(page.rows, cursors, page.has_next, total, images, sessions)
+    has_next, has_previous = sides(request, page.has_more, beyond)
+    return Page(page.rows, cursors, has_next, has_previous, total, images, sessions, tags)
 
 
-def session_page(engine: Engine, owner_id: int, first: int | None, after: str | None) -> Page:
+def session_page(engine: Engine, owner_id: int, request: PageRequest, other_side: bool = False) -> Page:
     """A page of the owner's import sessions, newest first."""
-    limit = page_size(first)
-    after_id = None
-    if after:
-        try:
-            after_id = int(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode().removeprefix("session:"))
-        except (ValueError, UnicodeError, binascii.Error):
-            raise UserError(ErrorCode.INVALID_CURSOR, "The cursor is malformed; use an endCursor from a previous page.")
+    after_id = cursor_int(decode_cursor(SESSIONS, request.cursor, 1)[0]) if request.cursor else None
     with engine.connect() as conn:
-        page = queries.page_sessions(conn, owner_id, after_id, limit)
+        page = queries.page_sessions(conn, owner_id, after_id, request.size, request.backward)
+        beyond = False
+        if after_id is not None and other_side:
+            beyond = queries.page_sessions(conn, owner_id, after_id, 0, not request.backward).has_more
         total = queries.count_sessions(conn, owner_id)
-    cursors = [base64.urlsafe_b64encode(f"session:{row.id}".encode()).decode().rstrip("=") for row in page.rows]
-    return Page(page.rows, cursors, page.has_next, total)
+    cursors = [encode_cursor(SESSIONS, row.id) for row in page.rows]
+    has_next, has_previous = sides(request, page.has_more, beyond)
+    return Page(page.rows, cursors, has_next, has_previous, total)
 
 
 def photo_by_hothash(engine: Engine, owner_id: int, hothash: str) -> Row[Any] | None:
@@ -171,23 +151,24 @@ def existing_files(engine: Engine, owner_id: int, content_hashes: list[str], lim
     ]
 
 
-EDITABLE = ("title", "description", "tags", "rating", "user_rotation")
+EDITABLE = ("title", "description", "tags", "rating", "favorite", "user_rotation")
+SEARCHED = {"title", "description", "tags"}
 
 
 def update_photo(engine: Engine, owner_id: int, hothash: str, changes: dict[str, Any]) -> Row[Any] | None:
     """Apply ``changes`` (a subset of :data:`EDITABLE`; ``None`` clears); ``None`` if no such photo.
 
-    A cleared rating or rotation goes back to 0 (unrated, not turned); cleared tags to none.
+    A cleared rating or rotation goes back to 0 (unrated, not turned), a cleared favourite to
+    false, cleared tags to none. The search text follows in the same transaction.
     """
     changes = {name: value for name, value in changes.items() if name in EDITABLE}
     for problem in (rating_problem(changes.get("rating")), rotation_problem(changes.get("user_rotation"))):
         if problem:
             raise UserError(ErrorCode(problem.code), problem.message)
-    for name in ("rating", "user_rotation"):
+    for name, cleared in (("rating", 0), ("user_rotation", 0), ("favorite", False)):
         if name in changes and changes[name] is None:
-            changes[name] = 0
-    if "tags" in changes:
-        changes["tags"] = clean_tags(changes["tags"] or [])
+            changes[name] = cleared
+    tags = clean_tags(changes.pop("tags") or []) if "tags" in changes else None
     canonical = canonical_sha256(hothash)
     if canonical is None:
         return None
@@ -195,13 +176,15 @@ def update_photo(engine: Engine, owner_id: int, hothash: str, changes: dict[str,
         photo_id = writes.update_photo(conn, owner_id, canonical, changes, datetime.now(UTC))
         if photo_id is None:
             return None
-        if "tags" in changes:
-            writes.replace_photo_tags(conn, photo_id, changes["tags"])
+        if tags is not None:
+            writes.replace_photo_tags(conn, owner_id, photo_id, tags)
+        if SEARCHED.intersection(changes) or tags is not None:
+            writes.refresh_search_text(conn, owner_id, [photo_id])
         return queries.photos_by_ids(conn, owner_id, [photo_id])[photo_id]
 
 
 def delete_photo(engine: Engine, media: MediaStore, owner_id: int, hothash: str) -> bool:
-    """Delete a photo with its images, tags and coldpreview; ``False`` when there was none."""
+    """Delete a photo with its images, tags, search entry and coldpreview; ``False`` when there was none."""
     canonical = canonical_sha256(hothash)
     if canonical is None:
         return False

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 
+from imalink.schema.browse.queries import BrowseQueries
 from imalink.schema.enums import ErrorCode
 from imalink.schema.errors import ClientSafeErrors
 from imalink.schema.imports.mutations import ImportMutations
@@ -18,8 +19,8 @@ from imalink.schema.photos.queries import PhotoQueries
 from imalink.schema.scalars import SCALARS
 
 
-@strawberry.type(description="Reading the library: photos, import sessions, known hothashes.")
-class Query(PhotoQueries, ImportQueries):
+@strawberry.type(description="Reading the library: photos, the timeline, the map, facets, import sessions, known hothashes.")
+class Query(PhotoQueries, BrowseQueries, ImportQueries):
     pass
 
 

@@ -7,6 +7,7 @@ import warnings
 from alembic import context
 from sqlalchemy import create_engine
 
+from imalink.db.migrate import include_name
 from imalink.db.tables import SQLModel
 
 target_metadata = SQLModel.metadata
@@ -31,6 +32,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         # SQLite cannot ALTER most things in place; batch mode rebuilds tables instead.
         render_as_batch=connection.dialect.name == "sqlite",
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from imalink.db import writes
+from imalink.db.search import search_text
 from imalink.resolvers.imports.outcome import GroupStatus
 from imalink.resolvers.imports.plan import GroupPlan, Library
 
@@ -36,13 +37,16 @@ def apply_plan(conn: Connection, owner_id: int, plans: list[GroupPlan], library:
             "import_session_id": plan.session_id,
             "created_at": now,
             "updated_at": now,
+            "search_text": search_text(
+                plan.photo.get("title"), plan.photo.get("description"), plan.tags, [f.filename for f in plan.new_files]
+            ),
         }
         for plan in created
     ]
     ids = writes.insert_photos(conn, photo_rows)
     for plan in created:
         plan.target.id = ids[plan.hothash]  # type: ignore[union-attr,index]
-    writes.insert_photo_tags(conn, {plan.target.id: plan.tags for plan in created if plan.tags})  # type: ignore[union-attr]
+    writes.insert_photo_tags(conn, owner_id, {plan.target.id: plan.tags for plan in created if plan.tags})  # type: ignore[union-attr]
 
     image_rows = [
         {
@@ -71,6 +75,8 @@ def apply_plan(conn: Connection, owner_id: int, plans: list[GroupPlan], library:
     # In photo id order, like every other write, so that no two writers wait on each other in turn.
     for photo_id, values in sorted(fills, key=lambda fill: fill[0]):
         writes.fill_missing_photo_fields(conn, photo_id, values, now)
+    # New photos were written with their search text; photos that gained files find them now too.
+    writes.refresh_search_text(conn, owner_id, sorted({photo_id for photo_id, _ in fills}))
     _add_session_totals(conn, plans, library)
 
 

@@ -107,7 +107,6 @@ def check_group(group: PhotoGroupSubmission, batch_session_id: int | None, limit
         description=group.description,
         rating=group.rating or 0,
         user_rotation=group.user_rotation or 0,
-        tags=plan.tags,
     )
     return plan
 

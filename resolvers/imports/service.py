@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from imalink.db import writes
+from imalink.db import maintenance, writes
 from imalink.db.engine import writing
 from imalink.db.media import MediaStore
 from imalink.resolvers.errors import ErrorCode, UserError
 from imalink.resolvers.imports.apply import apply_plan
 from imalink.resolvers.imports.checks import check_group
 from imalink.resolvers.imports.limits import ImportLimits
-from imalink.resolvers.imports.outcome import BatchOutcome
+from imalink.resolvers.imports.outcome import BatchOutcome, GroupStatus
 from imalink.resolvers.imports.plan import look_up, resolve
 from imalink.resolvers.imports.submission import BatchSubmission
 
@@ -49,4 +49,6 @@ def import_batch(
     for plan in plans:
         if plan.coldpreview is not None and plan.photo_id is not None:
             media.put_coldpreview(owner_id, plan.hothash, plan.coldpreview)  # type: ignore[arg-type]
+    # A large import leaves the planner's statistics behind; they catch up in the background.
+    maintenance.photos_written(engine, sum(plan.status is GroupStatus.CREATED for plan in plans))
     return BatchOutcome(plans, (time.perf_counter() - started) * 1000)

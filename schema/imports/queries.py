@@ -8,7 +8,10 @@ import strawberry
 from anyio import to_thread
 
 from imalink.resolvers import photos
+from imalink.resolvers.pagination import page_request
+from imalink.schema.pagination import After, Before, First, Last, other_side_wanted
 from imalink.schema.photos.types import ImportSession, ImportSessionConnection
+from imalink.schema.selection import selected_paths
 
 
 @strawberry.type
@@ -22,10 +25,11 @@ class ImportQueries:
 
     @strawberry.field(description="Import sessions, newest first, cursor-paginated (first: default 50, at most 500).")
     async def import_sessions(
-        self,
-        info: strawberry.Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size: default 50, at most 500.")] = None,
-        after: Annotated[str | None, strawberry.argument(description="The endCursor of the previous page.")] = None,
+        self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> ImportSessionConnection:
-        page = await to_thread.run_sync(photos.session_page, info.context.engine, info.context.owner_id, first, after)
+        request = page_request(first, after, last, before)
+        other_side = other_side_wanted(request, selected_paths(info))
+        page = await to_thread.run_sync(
+            photos.session_page, info.context.engine, info.context.owner_id, request, other_side
+        )
         return ImportSessionConnection.from_page(page, ImportSession.from_row)

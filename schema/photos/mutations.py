@@ -14,7 +14,7 @@ from imalink.schema.photos.types import Photo
 
 @strawberry.type
 class PhotoMutations:
-    @strawberry.mutation(description="Change a photo's title, description, tags, rating or rotation; null if unknown.")
+    @strawberry.mutation(description="Change a photo's title, description, tags, rating, favourite mark or rotation; null if unknown.")
     async def update_photo(
         self,
         info: strawberry.Info,

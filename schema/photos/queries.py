@@ -8,6 +8,8 @@ import strawberry
 from anyio import to_thread
 
 from imalink.resolvers import photos
+from imalink.resolvers.pagination import page_request
+from imalink.schema.pagination import After, Before, First, Last, other_side_wanted
 from imalink.schema.photos.inputs import PhotoFilter, PhotoOrder
 from imalink.schema.selection import selected_paths
 from imalink.schema.photos.types import ExistingFile, ExistingPhoto, Photo, PhotoConnection
@@ -26,26 +28,32 @@ class PhotoQueries:
 
     @strawberry.field(
         description="Photos, newest capture first by default, cursor-paginated (first: default 50, at most 500).\n"
-        "Undated photos come after dated ones in either capture-time order."
+        "Undated photos come after dated ones in either capture-time order. Page backward with last/before; "
+        "open the timeline at any bucket with its cursor (photoTimeline) as after (older) or before (newer)."
     )
     async def photos(
         self,
         info: strawberry.Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size: default 50, at most 500.")] = None,
-        after: Annotated[str | None, strawberry.argument(description="The endCursor of the previous page.")] = None,
-        filter: Annotated[PhotoFilter | None, strawberry.argument(description="Only photos meeting it.")] = None,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[PhotoFilter | None, strawberry.argument(description="Only photos meeting these conditions.")] = None,
         order_by: Annotated[PhotoOrder | None, strawberry.argument(description="Default TAKEN_AT_DESC.")] = None,
+        last: Last = None,
+        before: Before = None,
     ) -> PhotoConnection:
         spec = (filter or PhotoFilter()).to_spec(info.context.owner_id)
         sort = (order_by or PhotoOrder.TAKEN_AT_DESC).to_sort()
+        request = page_request(first, after, last, before)
         wanted = selected_paths(info)
         parts = photos.PageParts(
             total="totalCount" in wanted,
             images="edges.node.images" in wanted,
             sessions="edges.node.importSession" in wanted,
+            tags="edges.node.tags" in wanted,
+            other_side=other_side_wanted(request, wanted),
         )
-        page = await to_thread.run_sync(photos.photo_page, info.context.engine, spec, sort, first, after, parts)
-        return PhotoConnection.from_page(page, lambda row: Photo.from_row(row, page.images, page.sessions))
+        page = await to_thread.run_sync(photos.photo_page, info.context.engine, spec, sort, request, parts)
+        return PhotoConnection.from_page(page, lambda row: Photo.from_row(row, page.images, page.sessions, page.tags))
 
     @strawberry.field(
         description="Which of these hothashes the library already has, so a client can skip work before sending."

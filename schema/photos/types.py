@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 from sqlalchemy import Row
 from strawberry.scalars import JSON
 
 from imalink.resolvers.loaders import SessionPhotosKey
+from imalink.resolvers.pagination import page_request
 from imalink.resolvers.photos import decoded_exif
 from imalink.schema.enums import SessionStatus
 from imalink.schema.formatting import taken_at_text
-from imalink.schema.pagination import Connection
+from imalink.schema.pagination import After, Before, Connection, First, Last
 from imalink.schema.scalars import BigInt, LocalDateTime, UtcOffset
 
 HOTPREVIEW_ROUTE = "/hotpreview/{hothash}.jpg"
@@ -65,8 +66,8 @@ class Photo:
     orientation: int | None = strawberry.field(description="EXIF orientation 1-8.")
     title: str | None = strawberry.field(description="The user's title.")
     description: str | None = strawberry.field(description="The user's description.")
-    tags: list[str] = strawberry.field(description="The user's tags, first spelling kept.")
     rating: int | None = strawberry.field(description="0-5; 0 means unrated.")
+    favorite: bool = strawberry.field(description="Whether the user marked this photo as a favourite.")
     user_rotation: int | None = strawberry.field(description="Degrees the user turned the photo: 0, 90, 180 or 270.")
     created_at: datetime = strawberry.field(description="When the photo entered the library.")
     updated_at: datetime = strawberry.field(description="When the photo last changed.")
@@ -76,6 +77,7 @@ class Photo:
     has_hotpreview: strawberry.Private[bool]
     prefetched_images: strawberry.Private[list[Row[Any]] | None] = None
     prefetched_session: strawberry.Private[Row[Any] | None] = None
+    prefetched_tags: strawberry.Private[list[str] | None] = None
 
     @classmethod
     def from_row(
@@ -83,18 +85,19 @@ class Photo:
         row: Row[Any],
         images: dict[int, list[Row[Any]]] | None = None,
         sessions: dict[int, Row[Any]] | None = None,
+        tags: dict[int, list[str]] | None = None,
     ) -> Photo:
-        """The API's view of a photo row, with its images and session when a page fetched them."""
+        """The API's view of a photo row, with its images, session and tags when a page fetched them."""
         return _from_row(
             cls,
             row,
-            tags=list(row.tags or []),
             taken_at_value=row.taken_at,
             taken_at_subsec=row.taken_at_subsec,
             import_session_id=row.import_session_id,
             has_hotpreview=bool(row.has_hotpreview),
             prefetched_images=images.get(row.id, []) if images is not None else None,
             prefetched_session=sessions.get(row.import_session_id) if sessions is not None else None,
+            prefetched_tags=tags.get(row.id, []) if tags is not None else None,
         )
 
     @strawberry.field(
@@ -130,6 +133,12 @@ class Photo:
         if self.prefetched_session is not None:
             return ImportSession.from_row(self.prefetched_session)
         return _load_session(info, self.import_session_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="The user's tags, as first spelled, in the order given.")
+    def tags(self, info: strawberry.Info) -> list[str]:
+        if self.prefetched_tags is not None:
+            return self.prefetched_tags
+        return info.context.loaders.tags_by_photo.load(self.id)  # type: ignore[return-value]
 
     @strawberry.field(description="The files of this photo (e.g. its JPEG and its RAW), in the order they arrived.")
     def images(self, info: strawberry.Info) -> list[Image]:
@@ -207,12 +216,10 @@ class ImportSession:
 
     @strawberry.field(description="Photos this session created, newest capture first, undated last.")
     async def photos(
-        self,
-        info: strawberry.Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size: default 50, at most 500.")] = None,
-        after: Annotated[str | None, strawberry.argument(description="The endCursor of the previous page.")] = None,
+        self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> PhotoConnection:
-        page = await info.context.loaders.session_photos.load(SessionPhotosKey(self.id, first, after))
+        request = page_request(first, after, last, before)
+        page = await info.context.loaders.session_photos.load(SessionPhotosKey(self.id, request))
         return PhotoConnection.from_page(page, Photo.from_row)
 
 

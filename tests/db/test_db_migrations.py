@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -11,7 +13,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from imalink.db.migrate import alembic_config, upgrade_to_head
+from imalink.db.engine import make_engine
+from imalink.db.migrate import alembic_config, include_name, upgrade_to_head
 from imalink.db.tables import SQLModel
 from imalink.local import LocalGraphQL
 from imalink.settings import Settings
@@ -24,7 +27,8 @@ from tests.support.media import jpeg
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_migrations_match_the_tables_in_code(engine):
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        diff = compare_metadata(context, SQLModel.metadata)
     assert diff == [], "db/tables.py and db/migrations disagree: add a migration (alembic revision --autogenerate)"
 
 
@@ -88,3 +92,69 @@ def test_owners_migration_keeps_a_library_made_before_accounts(database):
     with LocalGraphQL(settings=Settings(database_url=url)) as gql:
         photo = data(gql.execute('{ photo(hothash: "' + "a" * 64 + '") { cameraMake tags images { filename } } }'))
     assert photo["photo"] == {"cameraMake": "Canon", "tags": ["x"], "images": [{"filename": "A.JPG"}, {"filename": "A.CR2"}]}
+
+
+def _fresh_at(database, revision: str):  # type: ignore[no-untyped-def]
+    """The test database emptied and migrated to ``revision`` only."""
+    url, engine = database
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public" if engine.dialect.name == "postgresql" else "SELECT 1")
+    if engine.dialect.name == "sqlite":
+        engine.dispose()
+        Path(make_url(url).database).unlink()
+    upgrade_to_head(engine, revision)
+    return url, engine
+
+
+def test_tags_move_into_one_table_keeping_every_tag_and_its_spelling(database):
+    """0004: the JSON column's spellings and order survive, and so does a tag only the index had."""
+    url, engine = _fresh_at(database, "0003")
+    with engine.begin() as conn:
+        for photo_id, hothash, tags, indexed in (
+            (1, "a" * 64, ["Norway", "Summer Trip"], ["norway", "summer trip", "fjord"]),
+            (2, "b" * 64, ["ÅLESUND"], ["ålesund"]),
+            (3, "c" * 64, [], []),
+        ):
+            conn.execute(text(
+                "INSERT INTO photo (id, owner_id, hothash, tags, rating, user_rotation, created_at, updated_at, title,"
+                " gps_latitude, gps_longitude) VALUES (:id, 1, :h, :tags, 0, 0, '2024-05-01', '2024-05-01', :title, 62.47, 6.15)"),
+                {"id": photo_id, "h": hothash, "tags": json.dumps(tags), "title": f"Photo {photo_id}"})
+            for tag in indexed:
+                conn.execute(text("INSERT INTO photo_tag (photo_id, tag) VALUES (:id, :t)"), {"id": photo_id, "t": tag})
+        conn.execute(text("INSERT INTO image (id, owner_id, photo_id, filename, filename_key, created_at)"
+                          " VALUES (1, 1, 1, 'IMG_9.JPG', 'img_9.jpg', '2024-05-01')"))
+    upgrade_to_head(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT photo_id, tag_key, tag, position, owner_id FROM photo_tag ORDER BY photo_id, position")).all()
+    assert [tuple(r) for r in rows] == [
+        (1, "norway", "Norway", 0, 1), (1, "summer trip", "Summer Trip", 1, 1), (1, "fjord", "fjord", 2, 1),
+        (2, "ålesund", "ÅLESUND", 0, 1),
+    ]
+    with LocalGraphQL(settings=Settings(database_url=url)) as gql:
+        photo = data(gql.execute('{ photo(hothash: "' + "a" * 64 + '") { tags favorite } }'))["photo"]
+        assert photo == {"tags": ["Norway", "Summer Trip", "fjord"], "favorite": False}
+        # Existing photos are searchable and on the map right after the upgrade.
+        found = data(gql.execute('{ photos(filter: { search: "img_9" }) { edges { node { hothash } } } }'))
+        assert found["photos"]["edges"] == [{"node": {"hothash": "a" * 64}}]
+        assert data(gql.execute('{ photos(filter: { search: "fjord" }) { totalCount } }'))["photos"]["totalCount"] == 1
+        world = '{ photoMap(bbox: {south: -90, west: -180, north: 90, east: 180}, zoom: 3) { totalCount } }'
+        assert data(gql.execute(world))["photoMap"]["totalCount"] == 3
+
+
+def test_a_table_rebuild_that_drops_the_search_triggers_is_healed_on_start(tmp_path):
+    """SQLite keeps its text index with triggers, which a batch-mode rebuild of photo drops."""
+    url = f"sqlite:///{tmp_path / 'heal.db'}"
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    with LocalGraphQL(settings=Settings(database_url=url)) as gql:
+        send(gql, [group(jpeg(), "FIRST.JPG", title="Before the rebuild")])
+    with engine.begin() as conn:  # what a batch-mode migration of photo does to triggers
+        for name in ("photo_search_after_insert", "photo_search_after_delete", "photo_search_after_update"):
+            conn.execute(text(f"DROP TRIGGER {name}"))
+        conn.execute(text("INSERT INTO photo_search(photo_search) VALUES ('delete-all')"))
+    upgrade_to_head(engine)
+    with LocalGraphQL(settings=Settings(database_url=url)) as gql:
+        send(gql, [group(jpeg((1, 2, 3)), "SECOND.JPG", title="After the rebuild")])
+        count = '{ photos(filter: { search: "the rebuild" }) { totalCount } }'
+        assert data(gql.execute(count))["photos"]["totalCount"] == 2
+    engine.dispose()

@@ -1,0 +1,304 @@
+"""Browsing a large library over HTTP: pages under every filter, timeline buckets, map clusters,
+facets; against the same SQL run bare in the same run.
+
+For each library size (``--photos``, default 10,000 100,000 1,000,000) and backend (SQLite; also
+PostgreSQL with ``--postgres URL``), the library is built in bulk (benchmarks/library.py; kept in
+``--data`` and reused when it is already there), ``imalink serve`` is started on it, and every case
+is timed ``--repeat`` times, interleaved:
+
+- **http**: the GraphQL request over HTTP, as the web app sends it;
+- **bare**: the SQL statements the server ran for that request (recorded once in this process
+  through the same resolvers), re-run on a plain DB-API connection: the database's own share.
+
+Prints median and worst milliseconds of each, their ratio, the targets, the server's peak RSS,
+the library's build time, and writes everything as JSON (``--json``) for the README.
+
+    .venv/bin/python benchmarks/browse_bench.py --photos 10000 100000 1000000 \\
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/h_browse_bench --data /work/bench-browse
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import event, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import RssSampler, Server, table  # noqa: E402
+from library import LONELY_BOX, RARE_MODEL, RARE_TAG, RARE_WORD, LibrarySpec, build  # noqa: E402
+
+from imalink.db.engine import make_engine  # noqa: E402
+from imalink.db.migrate import upgrade_to_head  # noqa: E402
+from imalink.local import LocalGraphQL  # noqa: E402
+from imalink.settings import Settings  # noqa: E402
+
+PAGE_FIELDS = "edges { cursor node { hothash takenAt width height hotpreviewUrl rating favorite } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
+PAGE = f"query P($f: PhotoFilter, $after: String, $before: String, $first: Int, $last: Int) {{ photos(filter: $f, first: $first, after: $after, last: $last, before: $before) {{ {PAGE_FIELDS} }} }}"
+TIMELINE = "query T($f: PhotoFilter, $g: TimelineGranularity!) { photoTimeline(filter: $f, granularity: $g) { totalCount undatedCount buckets { label count cursor } } }"
+MAP = "query M($f: PhotoFilter, $b: BoundingBoxInput!, $z: Int!) { photoMap(filter: $f, bbox: $b, zoom: $z) { totalCount clusters { count latitude longitude hothash } } }"
+FACETS = "query F($f: PhotoFilter) { photoFacets(filter: $f) { cameraMakes { value count } cameraModels { value count } lensModels { value count } tags { value count } years { year count } ratings { rating count } } }"
+
+WORLD = {"south": -90, "west": -180, "north": 90, "east": 180}
+EUROPE = {"south": 35, "west": -10, "north": 71, "east": 40}
+LONELY = {"south": LONELY_BOX[0], "west": LONELY_BOX[1], "north": LONELY_BOX[2], "east": LONELY_BOX[3]}
+TARGETS = {"page": 50, "buckets": 150, "map": 200, "facets": 250}
+
+SINGLE = {
+    "none": {},
+    "camera (common)": {"cameraMake": "Canon"},
+    "camera, 10 in the library": {"cameraModel": RARE_MODEL[1]},
+    "lens": {"lensModel": "EF 50mm F1.8"},
+    "hasGps": {"hasGps": True},
+    "no position": {"hasGps": False},
+    "bbox with 3 photos": {"bbox": LONELY},
+    "bbox Europe": {"bbox": EUROPE},
+    "bbox across 180": {"bbox": {"south": -30, "west": 170, "north": 70, "east": -170}},
+    "tag on 3 photos": {"tags": [RARE_TAG]},
+    "tag (commonest)": {"tags": ["family"]},
+    "rating >= 4": {"rating": {"min": 4}},
+    "favourites": {"favorite": True},
+    "iso 800-3200": {"iso": {"min": 800, "max": 3200}},
+    "aperture <= 2": {"aperture": {"max": 2.0}},
+    "focal >= 200": {"focalLength": {"min": 200}},
+    "search rare word": {"search": RARE_WORD},
+    "search file name": {"search": "img_0001234"},
+    "search common": {"search": "img"},
+    "a year": {"takenAfter": "2015-01-01T00:00:00", "takenBefore": "2016-01-01T00:00:00"},
+    "undated": {"hasTakenAt": False},
+    "import session": {"importSessionId": 7},
+}
+PAIRS = {
+    "rating 5 + Canon": {"minRating": 5, "cameraMake": "Canon"},
+    "favourites + hasGps": {"favorite": True, "hasGps": True},
+    "common tag + Europe": {"tags": ["family"], "bbox": EUROPE},
+    "rare tag + Canon": {"tags": [RARE_TAG], "cameraMake": "Canon"},
+    "rare word + hasGps": {"search": RARE_WORD, "hasGps": True},
+    "iso + aperture": {"iso": {"min": 800, "max": 3200}, "aperture": {"max": 2.0}},
+    "Canon + Europe": {"cameraMake": "Canon", "bbox": EUROPE},
+    "rare camera + favourites": {"cameraModel": RARE_MODEL[1], "favorite": True},
+}
+
+
+@dataclass
+class Case:
+    kind: str
+    name: str
+    query: str
+    variables: dict[str, Any]
+    run: Callable[[Any], Any]
+    statements: list[tuple[str, Any]] = field(default_factory=list)
+    http: list[float] = field(default_factory=list)
+    bare: list[float] = field(default_factory=list)
+
+
+def cases(gql: LocalGraphQL) -> list[Case]:
+    found: list[Case] = []
+
+    def add(kind: str, name: str, query: str, variables: dict[str, Any]) -> None:
+        found.append(Case(kind, name, query, variables, lambda g, q=query, v=variables: g.execute(q, v)))
+
+    for name, f in {**SINGLE, **PAIRS}.items():
+        add("page", name, PAGE, {"f": f, "first": 100})
+    timeline = gql.execute(TIMELINE, {"g": "MONTH"})["data"]["photoTimeline"]["buckets"]
+    middle = timeline[len(timeline) // 2]["cursor"]
+    add("page", "deep page (middle month)", PAGE, {"first": 100, "after": middle})
+    add("page", "backward from a month", PAGE, {"last": 100, "before": middle})
+    add("page", "backward, Canon, from a month", PAGE, {"last": 100, "before": middle, "f": {"cameraMake": "Canon"}})
+    add("buckets", "months, whole library", TIMELINE, {"g": "MONTH"})
+    add("buckets", "days, whole library", TIMELINE, {"g": "DAY"})
+    for name in ("camera (common)", "hasGps", "favourites", "iso 800-3200", "tag on 3 photos", "tag (commonest)",
+                 "bbox Europe", "search rare word", "a year", "rating >= 4"):
+        add("buckets", f"months, {name}", TIMELINE, {"g": "MONTH", "f": SINGLE[name]})
+    add("map", "world, zoom 0", MAP, {"b": WORLD, "z": 0})
+    add("map", "world, zoom 2", MAP, {"b": WORLD, "z": 2})
+    add("map", "Europe, zoom 5", MAP, {"b": EUROPE, "z": 5})
+    add("map", "Oslo, zoom 11", MAP, {"b": {"south": 59.7, "west": 10.3, "north": 60.1, "east": 11.2}, "z": 11})
+    add("map", "world, zoom 2, favourites", MAP, {"b": WORLD, "z": 2, "f": {"favorite": True}})
+    add("map", "world, zoom 2, Canon", MAP, {"b": WORLD, "z": 2, "f": {"cameraMake": "Canon"}})
+    add("map", "world, zoom 2, rare tag", MAP, {"b": WORLD, "z": 2, "f": {"tags": [RARE_TAG]}})
+    add("map", "3-photo box, zoom 10", MAP, {"b": LONELY, "z": 10})
+    for name in ("none", "camera (common)", "favourites", "hasGps", "search rare word", "tag (commonest)", "a year"):
+        add("facets", f"all six, {name}", FACETS, {"f": SINGLE[name]})
+    return found
+
+
+def record_statements(url: str, found: list[Case]) -> None:
+    """The SQL each request runs, recorded through the real resolvers in this process."""
+    with LocalGraphQL(settings=Settings(database_url=url)) as gql:
+        current: list[tuple[str, Any]] = []
+
+        def listen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                current.append((statement, parameters))
+
+        event.listen(gql.engine, "before_cursor_execute", listen)
+        for case in found:
+            current.clear()
+            answer = case.run(gql)
+            if answer.get("errors"):
+                sys.exit(f"{case.name}: {answer['errors']}")
+            case.statements = list(current)
+
+
+def bare_runner(url: str) -> Callable[[list[tuple[str, Any]]], None]:
+    """Runs recorded statements on a plain DB-API connection."""
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(url.split("///", 1)[1], check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+
+        def run(statements: list[tuple[str, Any]]) -> None:
+            for statement, parameters in statements:
+                conn.execute(statement, parameters).fetchall()
+
+        return run
+    import psycopg
+
+    conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+
+    def run_pg(statements: list[tuple[str, Any]]) -> None:
+        with conn.cursor() as cur:
+            for statement, parameters in statements:
+                cur.execute(statement, parameters)
+                cur.fetchall()
+
+    return run_pg
+
+
+def ensure_library(url: str, photos: int, data: Path | None) -> dict[str, Any]:
+    """Build the library unless the database already holds one of this size; its build report."""
+    engine = make_engine(url)
+    if url.startswith("postgresql"):
+        with engine.begin() as conn:
+            present = conn.execute(text("SELECT to_regclass('photo') IS NOT NULL")).scalar_one()
+    else:
+        present = Path(url.split("///", 1)[1]).exists()
+    marker = (data / f"{Path(url.split('/')[-1]).stem}.{photos}.json") if data else None
+    if present and marker and marker.exists():
+        upgrade_to_head(engine)
+        with engine.connect() as conn:
+            count = conn.execute(text("SELECT count(*) FROM photo")).scalar_one()
+        if count == photos:
+            engine.dispose()
+            return json.loads(marker.read_text())
+    if url.startswith("postgresql"):
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.split("///", 1)[1] + suffix).unlink(missing_ok=True)
+        engine = make_engine(url)
+    upgrade_to_head(engine)
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    report = build(engine, LibrarySpec(photos), progress=True)
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    engine.dispose()
+    result = {
+        "photos": report.photos, "images": report.images, "tags": report.tags,
+        "seconds": round(report.seconds, 1), "seconds_write": round(report.seconds_generate_write, 1),
+        "seconds_indexes": round(report.seconds_indexes, 1), "seconds_statistics": round(report.seconds_statistics, 1),
+        "cpu_seconds_client": round(cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime, 1),
+    }
+    if marker:
+        marker.write_text(json.dumps(result))
+    return result
+
+
+def measure(url: str, photos: int, repeat: int, data: Path, workdir: Path) -> dict[str, Any]:
+    built = ensure_library(url, photos, data)
+    print(f"  library: {built}")
+    with LocalGraphQL(settings=Settings(database_url=url)) as gql:
+        found = cases(gql)
+    record_statements(url, found)
+    bare = bare_runner(url)
+    with Server(url, workdir) as server:
+        server.wait_ready(timeout=600)
+        sampler = RssSampler(server.pid)
+        sampler.start()
+        with httpx.Client(timeout=120) as client:
+
+            def ask(case: Case) -> float:
+                body = json.dumps({"query": case.query, "variables": case.variables}).encode()
+                t0 = time.perf_counter()
+                response = client.post(server.url + "/graphql", content=body, headers={"content-type": "application/json"})
+                took = (time.perf_counter() - t0) * 1000
+                if response.status_code != 200 or response.json().get("errors"):
+                    sys.exit(f"{case.name}: {response.text[:1000]}")
+                return took
+
+            for case in found:  # warm up: caches, parsed documents, pages of the database
+                ask(case)
+                bare(case.statements)
+            for _ in range(repeat):
+                for case in found:
+                    case.http.append(ask(case))
+                    t0 = time.perf_counter()
+                    bare(case.statements)
+                    case.bare.append((time.perf_counter() - t0) * 1000)
+        sampler.stop()
+    return {
+        "library": built,
+        "rss_mib": round(sampler.peak_kib / 1024),
+        "cases": [
+            {
+                "kind": c.kind, "name": c.name, "statements": len(c.statements),
+                "http_median": round(statistics.median(c.http), 1), "http_worst": round(max(c.http), 1),
+                "bare_median": round(statistics.median(c.bare), 1), "bare_worst": round(max(c.bare), 1),
+            }
+            for c in found
+        ],
+    }
+
+
+def print_result(backend: str, photos: int, result: dict[str, Any]) -> None:
+    print(f"\n{backend}, {photos:,} photos: server peak RSS {result['rss_mib']} MiB; library built in "
+          f"{result['library']['seconds']} s (client CPU {result['library']['cpu_seconds_client']} s)")
+    rows = []
+    for c in result["cases"]:
+        ratio = c["http_median"] / c["bare_median"] if c["bare_median"] else float("nan")
+        target = TARGETS[c["kind"]]
+        rows.append([f"{c['kind']}: {c['name']}", c["http_median"], c["http_worst"], c["bare_median"], c["bare_worst"],
+                     f"{ratio:.1f}x", f"< {target}", "ok" if c["http_median"] < target else "OVER"])
+    table(rows, ["case", "http med", "http worst", "bare med", "bare worst", "http/bare", "target", ""])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--photos", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--postgres", metavar="URL", help="also on PostgreSQL: a database of its own, rebuilt per size")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--data", type=Path, default=Path("bench-data"), help="where SQLite libraries are kept and reused")
+    parser.add_argument("--json", type=Path, help="write every figure here")
+    args = parser.parse_args()
+    args.data.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"load_average": os.getloadavg(), "cpus": os.cpu_count()}
+    for photos in args.photos:
+        backends = ([] if args.no_sqlite else [("sqlite", f"sqlite:///{args.data.resolve() / f'browse-{photos}.db'}")])
+        if args.postgres:
+            backends.append(("postgresql", args.postgres))
+        for backend, url in backends:
+            print(f"{backend}, {photos:,} photos")
+            result = measure(url, photos, args.repeat, args.data, args.data)
+            results[f"{backend}-{photos}"] = result
+            print_result(backend, photos, result)
+            if args.json:
+                args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+"""Aggregates for browsing: timeline counts per day, map clusters, facet counts; all under a filter.
+
+Each aggregate reads as few entries as its filter allows, and never sorts them when an index
+already has them in order:
+
+- **timeline**: photos per local capture day, grouped in the order of a timeline index (the
+  library's, or an equality filter's own), so counting is one index range scan; the few matches
+  of a rare filter are found and grouped instead (db/plans.py decides).
+- **map**: one aggregate per map cell over a range of ``geo_cell`` (db/geo.py), all in one
+  statement: a cell's photos are contiguous in the geo index, so nothing is sorted.
+- **facets**: counts per value in the order of the value's own index when nothing else is
+  filtered; under a filter through the plan's index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, func, literal, select, union_all
+
+from imalink.db import geo
+from imalink.db.filters import DAY, BoundingBox, PhotoFilterSpec
+from imalink.db.plans import Plan, hinted, make_plan
+from imalink.db.queries import chunks
+from imalink.db.tables import photo_t, tag_t
+
+MAP_CELLS_PER_TILE_LEVELS = 2
+"""A map cell is a quarter of a 256-pixel tile's width: clusters about 64 pixels apart on screen."""
+MAX_MAP_CELLS = 1024
+"""A box that would need more cells gets coarser ones (a huge screen at a high zoom)."""
+
+
+def day_counts(conn: Connection, spec: PhotoFilterSpec) -> tuple[list[tuple[date, int]], int]:
+    """Matching photos per local capture day (oldest first), and how many match without a date."""
+    plan = make_plan(conn, spec, limit=None)
+    dialect = conn.dialect.name
+    if plan.driver is not None:
+        matches = plan.source(select(DAY.label("day")), dialect).where(*plan.where()).cte("matches").prefix_with("MATERIALIZED")
+        query = select(matches.c.day, func.count()).group_by(matches.c.day)
+        days: dict[date | None, int] = {_as_date(day): n for day, n in conn.execute(query)}
+        undated = days.pop(None, 0)
+        return sorted(days.items()), undated  # type: ignore[arg-type]
+    query = plan.source(select(DAY, func.count()), dialect).where(*plan.where(), DAY.is_not(None)).group_by(DAY).order_by(DAY)
+    counted = [(_as_date(day), n) for day, n in conn.execute(query)]
+    undated = plan.source(select(func.count()), dialect).where(*plan.where(), DAY.is_(None))
+    return counted, conn.execute(undated).scalar_one()  # type: ignore[return-value]
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Photos close together on the map at one zoom level."""
+
+    count: int
+    latitude: float
+    longitude: float
+    south: float
+    west: float
+    north: float
+    east: float
+    photo_id: int
+    """A photo of the cluster shown for it: the most recently added."""
+
+
+def map_level(zoom: int, boxes: Sequence[BoundingBox]) -> int:
+    """The quadtree level of the clusters at ``zoom``, made coarser until the boxes need at most
+    ``MAX_MAP_CELLS`` cells."""
+    level = min(geo.BITS, zoom + MAP_CELLS_PER_TILE_LEVELS)
+    while level > 0 and sum(_cell_count(box, level) for box in boxes) > MAX_MAP_CELLS:
+        level -= 1
+    return level
+
+
+def _cell_count(box: BoundingBox, level: int) -> int:
+    side = geo.cell_degrees(level)
+    return (int((box.east + 180) / side) - int((box.west + 180) / side) + 1) * (
+        int((box.north + 180) / side) - int((box.south + 180) / side) + 1
+    )
+
+
+def plain_boxes(box: BoundingBox, other: BoundingBox | None = None) -> list[BoundingBox]:
+    """``box`` (and ``other``, when given) as boxes that do not cross the 180th meridian."""
+
+    def spans(b: BoundingBox) -> list[tuple[float, float]]:
+        return [(b.west, b.east)] if b.west <= b.east else [(b.west, 180.0), (-180.0, b.east)]
+
+    south, north = box.south, box.north
+    longitudes = spans(box)
+    if other is not None:
+        south, north = max(south, other.south), min(north, other.north)
+        longitudes = [(max(w1, w2), min(e1, e2)) for w1, e1 in longitudes for w2, e2 in spans(other)]
+    if south > north:
+        return []
+    return [BoundingBox(south, w, north, e) for w, e in longitudes if w <= e]
+
+
+def map_clusters(conn: Connection, spec: PhotoFilterSpec, box: BoundingBox, zoom: int) -> list[Cluster]:
+    """The matching photos inside ``box``, grouped on a quadtree aligned to the world (clusters do
+    not jump while the map pans), one cluster per occupied cell."""
+    boxes = plain_boxes(box, spec.bbox)
+    if not boxes:
+        return []
+    level = map_level(zoom, boxes)
+    plan = make_plan(conn, spec.without("bbox"), limit=None)
+    if plan.driver is not None:
+        return _clusters_of_few(conn, plan, boxes, level)
+    c = photo_t.c
+    arms: list[Select[Any]] = []
+    span = 1 << (2 * (geo.BITS - level))
+    for part in boxes:
+        inside = (c.gps_latitude.between(part.south, part.north), c.gps_longitude.between(part.west, part.east))
+        for _, _, first in geo.cells_covering(part.south, part.west, part.north, part.east, level):
+            aggregates = _aggregates()
+            arm = hinted(select(*aggregates), conn.dialect.name, "ix_photo_owner_geo").where(
+                *plan.where(), c.geo_cell >= first, c.geo_cell < first + span, *inside
+            )
+            arms.append(arm)
+    clusters: list[Cluster] = []
+    for chunk in _batches(arms, 400):
+        statement = union_all(*chunk) if len(chunk) > 1 else chunk[0]
+        clusters += [Cluster(*row) for row in conn.execute(statement) if row[0]]
+    return clusters
+
+
+def _aggregates() -> list[ColumnElement[Any]]:
+    c = photo_t.c
+    return [
+        func.count(), func.avg(c.gps_latitude), func.avg(c.gps_longitude), func.min(c.gps_latitude),
+        func.min(c.gps_longitude), func.max(c.gps_latitude), func.max(c.gps_longitude), func.max(c.id),
+    ]
+
+
+def _batches(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _clusters_of_few(conn: Connection, plan: Plan, boxes: list[BoundingBox], level: int) -> list[Cluster]:
+    """Clusters of a rare filter's matches, grouped here: there are few."""
+    c = photo_t.c
+    side = geo.cell_degrees(level)
+    cells: dict[tuple[int, int], list[tuple[float, float, int]]] = {}
+    for part in boxes:
+        inside = (c.gps_latitude.between(part.south, part.north), c.gps_longitude.between(part.west, part.east))
+        query = plan.source(select(c.gps_latitude, c.gps_longitude, c.id), conn.dialect.name).where(*plan.where(), *inside)
+        for lat, lon, photo_id in conn.execute(query):
+            cell = (int((lon + 180) // side), int((lat + 180) // side))
+            cells.setdefault(cell, []).append((lat, lon, photo_id))
+    return [
+        Cluster(
+            len(members),
+            sum(m[0] for m in members) / len(members),
+            sum(m[1] for m in members) / len(members),
+            min(m[0] for m in members),
+            min(m[1] for m in members),
+            max(m[0] for m in members),
+            max(m[1] for m in members),
+            max(m[2] for m in members),
+        )
+        for members in cells.values()
+    ]
+
+
+def hothashes_by_ids(conn: Connection, owner_id: int, ids: Sequence[int]) -> dict[int, str]:
+    """The owner's photos' hothashes by id."""
+    found: dict[int, str] = {}
+    for chunk in chunks(list(ids)):
+        query = select(photo_t.c.id, photo_t.c.hothash).where(photo_t.c.owner_id == owner_id, photo_t.c.id.in_(chunk))
+        found.update((photo_id, hothash) for photo_id, hothash in conn.execute(query))
+    return found
+
+
+def _grouped(conn: Connection, spec: PhotoFilterSpec, key: ColumnElement[Any], own_index: str) -> Select[Any]:
+    """SELECT key, count(*) over the matches, read in the order of ``own_index`` when nothing else
+    filters (a streamed group), else through the plan's index."""
+    plan = make_plan(conn, spec, limit=None)
+    count = func.count().label("count")
+    index = own_index if not plan.conditions else plan.index
+    return hinted(select(key, count), conn.dialect.name, index).where(*plan.where()).group_by(key)
+
+
+def column_facet(conn: Connection, spec: PhotoFilterSpec, column: str, limit: int) -> list[tuple[str, int]]:
+    """The most common values of a text column (compared case-insensitively) among the matches,
+    each with its count, spelled as one of its photos spells it; most common first."""
+    key = func.lower(photo_t.c[column]).label("key")
+    grouped = _grouped(conn, spec, key, f"ix_photo_owner_{column}_lower").where(photo_t.c[column].is_not(None)).subquery()
+    query = select(grouped.c.key, grouped.c.count).order_by(grouped.c.count.desc(), grouped.c.key).limit(limit)
+    counted = conn.execute(query).all()
+    spelled = _spellings(conn, spec.owner_id, column, [k for k, _ in counted])
+    return [(spelled.get(k, k), n) for k, n in counted]
+
+
+def _spellings(conn: Connection, owner_id: int, column: str, keys: list[str]) -> dict[str, str]:
+    """One spelling per case-insensitive key: the first photo's, found through the column's index."""
+    c = photo_t.c
+    found: dict[str, str] = {}
+    for chunk in _batches(keys, 200):
+        probes = [
+            select(
+                literal(key).label("key"),
+                hinted(select(c[column]), conn.dialect.name, f"ix_photo_owner_{column}_lower")
+                .where(c.owner_id == owner_id, func.lower(c[column]) == key)
+                .limit(1)
+                .scalar_subquery()
+                .label("spelled"),
+            )
+            for key in chunk
+        ]
+        statement = union_all(*probes) if len(probes) > 1 else probes[0]
+        found.update((key, spelled) for key, spelled in conn.execute(statement) if spelled is not None)
+    return found
+
+
+def rating_facet(conn: Connection, spec: PhotoFilterSpec) -> list[tuple[int, int]]:
+    """Matching photos per rating (0 = unrated), lowest rating first."""
+    grouped = _grouped(conn, spec, photo_t.c.rating, "ix_photo_owner_rating").order_by(photo_t.c.rating)
+    return [(value, count) for value, count in conn.execute(grouped)]
+
+
+def tag_facet(conn: Connection, spec: PhotoFilterSpec, limit: int) -> list[tuple[str, int]]:
+    """The most common tags among the matches with their counts, most common first.
+
+    Tags are few next to photos: their rows are read in tag order (one streamed group) and, under
+    a filter, each one's photo checked by primary key, or the filter's few matches joined.
+    """
+    t, c = tag_t.c, photo_t.c
+    count = func.count().label("count")
+    query = select(t.tag_key, func.min(t.tag), count).where(t.owner_id == spec.owner_id)
+    plan = make_plan(conn, spec, limit=None)
+    if plan.driver is not None:
+        matching = plan.source(select(c.id), conn.dialect.name).where(*plan.where())
+        query = query.where(t.photo_id.in_(matching))
+    elif plan.conditions:
+        probe = hinted(select(c.id), conn.dialect.name, None).where(c.id == t.photo_id, *plan.where())
+        query = query.where(probe.exists())
+    query = query.group_by(t.tag_key).order_by(count.desc(), t.tag_key).limit(limit)
+    return [(spelled, n) for _, spelled, n in conn.execute(query)]
+
+
+__all__ = [
+    "Cluster",
+    "column_facet",
+    "day_counts",
+    "hothashes_by_ids",
+    "map_clusters",
+    "map_level",
+    "plain_boxes",
+    "rating_facet",
+    "tag_facet",
+]

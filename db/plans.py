@@ -1,0 +1,297 @@
+"""How a filtered photo query runs: walk an index in timeline order, or find the few matches and sort.
+
+The two ways, and when each is fast:
+
+- **walk**: read photos in timeline order on an index and keep those that pass, until the page is
+  full. Costs (page size) / (share of photos that match): fast for common filters, hopeless for
+  a rare one (a tag three photos carry walks the whole timeline). Equality filters have keyset
+  indexes of their own (a camera's photos in timeline order): a walk there visits matches only.
+- **find and sort**: read the matches through the most selective condition's own index (a tag's
+  rows, a latitude range, the text index), check the other conditions, sort them and keep a page.
+  Costs (number of matches): fast for rare filters, slow for common ones.
+
+Which one is decided per query by counting: each condition's matches are counted through its own
+index, stopping at ``COUNT_BOUND``; the rarest condition drives a find when finding its matches
+costs less than the walk is expected to (page size x library size / expected matches, conditions
+taken as independent). Counting costs a few milliseconds and needs no planner statistics, so the
+choice holds right after a large import too; counts are remembered for ``COUNT_SECONDS``.
+SQLite is told the index (``INDEXED BY``); PostgreSQL's planner picks the same indexes for these
+shapes, and a MATERIALIZED CTE keeps it from turning a find back into a walk.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Row, Select, func, select, tuple_
+
+from imalink.db.filters import DAY, TIMELINE_INDEX, Condition, PhotoFilterSpec, filter_conditions
+from imalink.db.tables import photo_t
+
+COUNT_BOUND = 20_000
+"""Counting a condition's matches stops here: a condition with more never drives a find."""
+COUNT_SECONDS = 30.0
+"""How long a count is trusted for planning, until the next import (counts only steer the plan;
+results are always exact)."""
+MAX_ID = 2**31 - 1
+"""Above every photo id (ids are 32-bit integers on both databases): the start of a descending id walk."""
+WALKED_ENTRY_COST = 0.1
+"""An index entry walked, against a photo found by key: what an aggregate's walk costs per photo."""
+PRIMARY_KEY = ""
+"""Walk by id: the table itself (SQLite: NOT INDEXED, rowid order)."""
+
+# Large blobs are fetched only by the look-ups that need them; pages learn just whether they exist.
+PHOTO_COLUMNS = [
+    *(c for c in photo_t.c if c.name not in ("hotpreview", "search_text", "geo_cell")),
+    photo_t.c.hotpreview.is_not(None).label("has_hotpreview"),
+]
+
+
+class PhotoSort(Enum):
+    """Orders of the photo timeline."""
+
+    TAKEN_AT_DESC = "TAKEN_AT_DESC"
+    TAKEN_AT_ASC = "TAKEN_AT_ASC"
+    CREATED_AT_DESC = "CREATED_AT_DESC"
+
+    def phases(self, backward: bool = False) -> tuple[Phase, ...]:
+        """The stretches the order walks through, in order (reversed when paging backward).
+
+        Capture-time orders walk the dated photos on (day, taken_at, id) and then the undated ones
+        by id, so undated photos come last either way and every stretch is one index range.
+        """
+        if self is PhotoSort.CREATED_AT_DESC:
+            phases: tuple[Phase, ...] = (Phase(None, True),)
+        else:
+            descending = self is PhotoSort.TAKEN_AT_DESC
+            phases = (Phase(True, descending), Phase(False, descending))
+        if backward:
+            phases = tuple(Phase(p.dated, not p.descending) for p in reversed(phases))
+        return phases
+
+
+@dataclass(frozen=True, slots=True)
+class PageKey:
+    """A position in an order: the sort key of a photo (or of a boundary, e.g. a bucket's start).
+
+    For the capture-time orders ``taken_at`` is ``None`` in the undated stretch.
+    """
+
+    taken_at: datetime | None
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """One stretch of an order: dated photos by (day, taken_at, id), undated ones by id, or all by id."""
+
+    dated: bool | None
+    descending: bool
+
+    def clauses(self, seek: bool = True) -> list[ColumnElement[bool]]:
+        """The stretch's rows: on the day, which timeline indexes seek by, or (``seek`` false, for
+        matches found elsewhere) on taken_at, which no index should be chosen for."""
+        if self.dated is None:
+            return []
+        column = DAY if seek else photo_t.c.taken_at
+        return [column.is_not(None) if self.dated else column.is_(None)]
+
+    def order(self, source: Any = photo_t, by_day: bool = True) -> list[Any]:
+        """ORDER BY terms; ``by_day`` leads with the day, as the timeline indexes do."""
+        columns = [source.c.taken_at, source.c.id] if self.dated else [source.c.id]
+        if self.dated and by_day:
+            columns.insert(0, DAY)
+        return [col.desc() if self.descending else col.asc() for col in columns]
+
+    def holds(self, key: PageKey) -> bool:
+        return self.dated is None or self.dated == (key.taken_at is not None)
+
+    def after(self, key: PageKey) -> list[ColumnElement[bool]]:
+        """Rows strictly after ``key`` in this stretch's direction (the day repeated, to seek by)."""
+        c = photo_t.c
+        if not self.dated:
+            return [c.id < key.id if self.descending else c.id > key.id]
+        assert key.taken_at is not None
+        if self.descending:
+            return [DAY <= key.taken_at.date(), tuple_(c.taken_at, c.id) < tuple_(key.taken_at, key.id)]
+        return [DAY >= key.taken_at.date(), tuple_(c.taken_at, c.id) > tuple_(key.taken_at, key.id)]
+
+
+@dataclass(slots=True)
+class PhotoPage:
+    rows: list[Row[Any]] = field(default_factory=list)
+    has_more: bool = False
+    """More rows follow in the direction walked."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How to run queries for one filter (see the module docstring)."""
+
+    owner_id: int
+    conditions: tuple[Condition, ...]
+    driver: Condition | None = None
+    """Find through this condition; ``None``: walk ``walk_index``."""
+    walk_index: str = TIMELINE_INDEX
+    matches_at_most: int | None = None
+    """The driver's count: no more photos than this can match."""
+
+    @property
+    def index(self) -> str | None:
+        """The index the plan reads (``None``: rowid look-ups from a side table; "": the table)."""
+        return self.driver.index if self.driver is not None else self.walk_index
+
+    def where(self) -> list[ColumnElement[bool]]:
+        """Every condition; those read through the plan's index in their finding form."""
+        clauses: list[ColumnElement[bool]] = [photo_t.c.owner_id == self.owner_id]
+        for condition in self.conditions:
+            reads_index = condition is self.driver or (self.driver is None and condition.index == self.walk_index)
+            clauses.extend(condition.finding if reads_index else condition.test)
+        return clauses
+
+    def source(self, query: Select[Any], dialect: str) -> Select[Any]:
+        """``query`` reading photo, SQLite told which index."""
+        return hinted(query, dialect, self.index)
+
+
+def hinted(query: Select[Any], dialect: str, index: str | None) -> Select[Any]:
+    """``query`` from photo; on SQLite with ``INDEXED BY index`` (``None``/"": by rowid only)."""
+    query = query.select_from(photo_t)
+    if dialect != "sqlite":
+        return query
+    return query.with_hint(photo_t, f"INDEXED BY {index}" if index else "NOT INDEXED")
+
+
+def make_plan(
+    conn: Connection, spec: PhotoFilterSpec, sort: PhotoSort = PhotoSort.TAKEN_AT_DESC, limit: int | None = 100
+) -> Plan:
+    """Count each condition's matches (up to ``COUNT_BOUND``) and choose how to run ``spec``.
+
+    ``limit`` is the page size; ``None`` plans an aggregate, which reads every match anyway: a walk
+    then costs the whole index (an entry of a covering index is far cheaper than a row found by key).
+    """
+    conditions = tuple(filter_conditions(spec, conn.dialect.name))
+    by_time = sort is not PhotoSort.CREATED_AT_DESC
+    default_walk = TIMELINE_INDEX if by_time else PRIMARY_KEY
+    ordered = [c for c in conditions if c.ordered] if by_time else []
+    if not conditions:
+        return Plan(spec.owner_id, conditions, walk_index=default_walk)
+    if len(conditions) == 1 and ordered:
+        return Plan(spec.owner_id, conditions, walk_index=ordered[0].index or default_walk)
+    counts = sorted((bounded_count(conn, spec.owner_id, c), k, c) for k, c in enumerate(conditions))
+    count, _, rarest = counts[0]
+    if count < COUNT_BOUND:
+        size = max(library_size(conn, spec.owner_id), 1)
+        if limit is None:
+            walk_rows = size * WALKED_ENTRY_COST
+        else:
+            expected = float(count)
+            for other, _, _ in counts[1:]:
+                if other < COUNT_BOUND:
+                    expected *= other / size
+            walk_rows = max(limit, 1) * size / max(expected, 1.0)
+        if any(c is not rarest for c in ordered):
+            walk_rows = min(walk_rows, min(n for n, _, c in counts if c in ordered))
+        if count <= walk_rows:
+            return Plan(spec.owner_id, conditions, driver=rarest, matches_at_most=count)
+    walk = min(((n, k, c) for n, k, c in counts if c in ordered), default=None)
+    return Plan(spec.owner_id, conditions, walk_index=(walk[2].index or default_walk) if walk else default_walk)
+
+
+_remembered: dict[tuple[Any, ...], tuple[float, int]] = {}
+_remembered_lock = threading.Lock()
+
+
+def _remember(key: tuple[Any, ...], compute: Any) -> int:
+    now = time.monotonic()
+    with _remembered_lock:
+        hit = _remembered.get(key)
+        if hit is not None and now - hit[0] < COUNT_SECONDS:
+            return hit[1]
+    value = compute()
+    with _remembered_lock:
+        if len(_remembered) > 4096:
+            _remembered.clear()
+        _remembered[key] = (now, value)
+    return value
+
+
+def _library(conn: Connection) -> tuple[str, int]:
+    """Which library, as of which import: counts remembered across an import would mislead."""
+    newest = conn.execute(select(func.max(photo_t.c.id))).scalar_one()
+    return str(conn.engine.url), newest or 0
+
+
+def library_size(conn: Connection, owner_id: int) -> int:
+    """How many photos the owner has (remembered for ``COUNT_SECONDS``: it only steers plans)."""
+    query = select(func.count()).select_from(photo_t).where(photo_t.c.owner_id == owner_id)
+    return _remember((*_library(conn), owner_id, "size"), lambda: conn.execute(query).scalar_one())
+
+
+def bounded_count(conn: Connection, owner_id: int, condition: Condition, bound: int = COUNT_BOUND) -> int:
+    """The condition's matches counted through its own index, stopping at ``bound``."""
+    if condition.count is not None:
+        query = condition.count.limit(bound)
+    else:
+        query = hinted(select(photo_t.c.id), conn.dialect.name, condition.index)
+        query = query.where(photo_t.c.owner_id == owner_id, *condition.finding).limit(bound)
+    counted = select(func.count()).select_from(query.subquery())
+    key = (*_library(conn), owner_id, condition.name, condition.key, bound)
+    return _remember(key, lambda: conn.execute(counted).scalar_one())
+
+
+def page_photos(
+    conn: Connection,
+    plan: Plan,
+    sort: PhotoSort,
+    key: PageKey | None,
+    limit: int,
+    backward: bool = False,
+) -> PhotoPage:
+    """Up to ``limit`` photos after ``key`` in ``sort`` (before it when ``backward``), never by OFFSET.
+
+    Rows come back in ``sort`` order either way; ``has_more`` says whether more follow in the
+    direction walked. ``limit`` 0 just tells whether any photo lies that way.
+    """
+    phases = sort.phases(backward)
+    start = 0
+    if key is not None:
+        start = next(k for k, phase in enumerate(phases) if phase.holds(key))
+    rows: list[Row[Any]] = []
+    for k, phase in enumerate(phases[start:]):
+        keyset = phase.after(key) if key is not None and k == 0 else []
+        rows += _phase_rows(conn, plan, phase, keyset, limit + 1 - len(rows))
+        if len(rows) > limit:
+            break
+    page = PhotoPage(rows[:limit], len(rows) > limit)
+    if backward:
+        page.rows.reverse()
+    return page
+
+
+def _phase_rows(conn: Connection, plan: Plan, phase: Phase, keyset: list[ColumnElement[bool]], limit: int) -> list[Row[Any]]:
+    dialect = conn.dialect.name
+    where = [*plan.where(), *phase.clauses(seek=plan.driver is None), *keyset]
+    if plan.driver is None:
+        query = plan.source(select(*PHOTO_COLUMNS), dialect).where(*where).order_by(*phase.order())
+        return list(conn.execute(query.limit(limit)).all())
+    # Find and sort: the matches' keys first (a fence the planner cannot turn into a walk), the
+    # page's rows then by primary key.
+    found = plan.source(select(photo_t.c.id, photo_t.c.taken_at), dialect).where(*where)
+    matches = found.cte("matches").prefix_with("MATERIALIZED")
+    top = select(matches.c.id).order_by(*phase.order(matches, by_day=False)).limit(limit)
+    query = select(*PHOTO_COLUMNS).where(photo_t.c.id.in_(top)).order_by(*phase.order(by_day=False))
+    return list(conn.execute(query).all())
+
+
+def count_photos(conn: Connection, plan: Plan) -> int:
+    """How many photos match the plan's filter: through the plan's index (a driver's, an equality
+    filter's), else through the timeline index, which holds every number filtered on."""
+    index = plan.index if plan.index != PRIMARY_KEY else TIMELINE_INDEX
+    query = hinted(select(func.count()), conn.dialect.name, index)
+    return conn.execute(query.where(*plan.where())).scalar_one()

@@ -1,0 +1,148 @@
+"""Browsing the library: timeline buckets, map clusters and facet counts under any photo filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+
+from sqlalchemy import Engine
+
+from imalink.db import browse
+from imalink.db.filters import BoundingBox, PhotoFilterSpec
+from imalink.db.plans import MAX_ID, PhotoSort
+from imalink.resolvers.errors import ErrorCode, UserError
+from imalink.resolvers.pagination import encode_cursor
+
+DEFAULT_FACET_SIZE = 20
+MAX_FACET_SIZE = 500
+MAX_ZOOM = 22
+
+
+class Granularity(Enum):
+    """How long one timeline bucket is."""
+
+    YEAR = "YEAR"
+    MONTH = "MONTH"
+    DAY = "DAY"
+
+    def start(self, day: date) -> date:
+        if self is Granularity.YEAR:
+            return date(day.year, 1, 1)
+        if self is Granularity.MONTH:
+            return date(day.year, day.month, 1)
+        return day
+
+    def next(self, start: date) -> date:
+        if self is Granularity.YEAR:
+            return date(start.year + 1, 1, 1)
+        if self is Granularity.MONTH:
+            return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        return date.fromordinal(start.toordinal() + 1)
+
+    def label(self, start: date) -> str:
+        return start.isoformat()[: {Granularity.YEAR: 4, Granularity.MONTH: 7, Granularity.DAY: 10}[self]]
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """A stretch of local capture time with photos in it."""
+
+    label: str
+    start: datetime
+    end: datetime
+    count: int
+    cursor: str
+    """Starts a page of photos (same filter and order) at this bucket: as ``after``, the bucket's
+    photos and what follows; as ``before``, what comes just before the bucket."""
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    buckets: list[Bucket]
+    undated_count: int
+    undated_cursor: str | None
+
+
+def timeline(engine: Engine, spec: PhotoFilterSpec, granularity: Granularity, sort: PhotoSort) -> Timeline:
+    """The non-empty buckets of matching photos in ``sort`` order, and the undated ones apart."""
+    if sort is PhotoSort.CREATED_AT_DESC:
+        raise UserError(ErrorCode.INVALID_ORDER, "The timeline follows capture time: order by TAKEN_AT_DESC or TAKEN_AT_ASC.")
+    with engine.connect() as conn:
+        days, undated = browse.day_counts(conn, spec)
+    counts: dict[date, int] = {}
+    for day, count in days:
+        start = granularity.start(day)
+        counts[start] = counts.get(start, 0) + count
+    descending = sort is PhotoSort.TAKEN_AT_DESC
+    buckets = []
+    for start, count in sorted(counts.items(), reverse=descending):
+        begin = datetime.combine(start, datetime.min.time())
+        end = datetime.combine(granularity.next(start), datetime.min.time())
+        # The boundary itself, with an id below every photo's: after it in the order is the bucket.
+        boundary = (end if descending else begin).isoformat()
+        buckets.append(Bucket(granularity.label(start), begin, end, count, encode_cursor(sort.value, boundary, 0)))
+    undated_cursor = encode_cursor(sort.value, None, MAX_ID if descending else 0) if undated else None
+    return Timeline(buckets, undated, undated_cursor)
+
+
+@dataclass(frozen=True, slots=True)
+class MapCluster:
+    count: int
+    latitude: float
+    longitude: float
+    bounds: BoundingBox
+    hothash: str
+    photo_id: int
+
+
+def photo_map(engine: Engine, spec: PhotoFilterSpec, box: BoundingBox, zoom: int) -> list[MapCluster]:
+    """Matching photos inside ``box`` as clusters for a map at ``zoom`` (0: the whole world in one tile)."""
+    if not 0 <= zoom <= MAX_ZOOM:
+        raise UserError(ErrorCode.INVALID_ZOOM, f"zoom runs from 0 to {MAX_ZOOM}, not {zoom}.")
+    with engine.connect() as conn:
+        clusters = browse.map_clusters(conn, spec, box, zoom)
+        hothashes = browse.hothashes_by_ids(conn, spec.owner_id, [c.photo_id for c in clusters])
+    return [
+        MapCluster(c.count, c.latitude, c.longitude, BoundingBox(c.south, c.west, c.north, c.east), hothashes[c.photo_id], c.photo_id)
+        for c in clusters
+        if c.photo_id in hothashes
+    ]
+
+
+def facet_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_FACET_SIZE
+    if not 1 <= first <= MAX_FACET_SIZE:
+        raise UserError(ErrorCode.INVALID_PAGE_SIZE, f"first must be between 1 and {MAX_FACET_SIZE}, not {first}.")
+    return first
+
+
+# Each facet counts under the filter without its own selection, as shop filters do: the camera
+# menu lists every camera the other conditions leave, not just the one chosen.
+
+
+def column_facet(engine: Engine, spec: PhotoFilterSpec, column: str, first: int | None) -> list[tuple[str, int]]:
+    """Camera makes, models or lenses with their counts, most common first."""
+    limit = facet_size(first)
+    with engine.connect() as conn:
+        return browse.column_facet(conn, spec.without(column), column, limit)
+
+
+def tag_facet(engine: Engine, spec: PhotoFilterSpec, first: int | None) -> list[tuple[str, int]]:
+    """Tags with their counts, most common first."""
+    limit = facet_size(first)
+    with engine.connect() as conn:
+        return browse.tag_facet(conn, spec.without("tags"), limit)
+
+
+def rating_facet(engine: Engine, spec: PhotoFilterSpec) -> list[tuple[int, int]]:
+    """Ratings (0 = unrated) with their counts."""
+    with engine.connect() as conn:
+        return browse.rating_facet(conn, spec.without("rating"))
+
+
+def year_facet(engine: Engine, spec: PhotoFilterSpec) -> list[tuple[int, int]]:
+    """Capture years with their counts, newest first (undated photos have none)."""
+    found = timeline(engine, spec.without("taken_after", "taken_before"), Granularity.YEAR, PhotoSort.TAKEN_AT_DESC)
+    return [(bucket.start.year, bucket.count) for bucket in found.buckets]

@@ -1,0 +1,1 @@
+"""Browsing the library: the timeline's buckets, the map's clusters, the filter menus' facets."""

@@ -1,0 +1,89 @@
+"""Browsing queries: the timeline, the map and the facets, each under any PhotoFilter."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from anyio import to_thread
+
+from imalink.resolvers import browse
+from imalink.resolvers.browse import MAX_ZOOM, Granularity
+from imalink.schema.browse.types import (
+    GeoBounds,
+    PhotoCluster,
+    PhotoFacets,
+    PhotoMap,
+    PhotoTimeline,
+    TimelineBucket,
+    TimelineGranularity,
+)
+from imalink.schema.photos.inputs import BoundingBoxInput, PhotoFilter, PhotoOrder
+
+FilterArgument = Annotated[PhotoFilter | None, strawberry.argument(description="Only photos meeting these conditions.")]
+
+
+@strawberry.type
+class BrowseQueries:
+    @strawberry.field(
+        description="How many matching photos each year, month or day of local capture time holds (undated "
+        "photos apart), so a client can lay out the whole timeline and its scrubber before loading photos; "
+        "each bucket's cursor opens the photos listing there."
+    )
+    async def photo_timeline(
+        self,
+        info: strawberry.Info,
+        filter: FilterArgument = None,
+        granularity: Annotated[
+            TimelineGranularity, strawberry.argument(description="Bucket length (default MONTH).")
+        ] = TimelineGranularity.MONTH,
+        order_by: Annotated[
+            PhotoOrder | None,
+            strawberry.argument(description="TAKEN_AT_DESC (default, newest bucket first) or TAKEN_AT_ASC; "
+                                "the bucket cursors work with photos in the same order."),
+        ] = None,
+    ) -> PhotoTimeline:
+        spec = (filter or PhotoFilter()).to_spec(info.context.owner_id)
+        sort = (order_by or PhotoOrder.TAKEN_AT_DESC).to_sort()
+        found = await to_thread.run_sync(
+            browse.timeline, info.context.engine, spec, Granularity(granularity.value), sort
+        )
+        buckets = [
+            TimelineBucket(label=b.label, start=b.start, end=b.end, count=b.count, cursor=b.cursor) for b in found.buckets
+        ]
+        return PhotoTimeline(
+            granularity=granularity, buckets=buckets, undated_count=found.undated_count, undated_cursor=found.undated_cursor
+        )
+
+    @strawberry.field(
+        description="Matching photos with a position inside a box, clustered on the server for a map at one zoom "
+        "level: a few hundred markers however many photos there are. Clusters split as the zoom grows."
+    )
+    async def photo_map(
+        self,
+        info: strawberry.Info,
+        bbox: Annotated[BoundingBoxInput, strawberry.argument(description="The map's visible box (west > east crosses the 180th meridian).")],
+        zoom: Annotated[int, strawberry.argument(description=f"Web-map zoom level, 0 (the world in one 256-pixel tile) to {MAX_ZOOM}.")],
+        filter: FilterArgument = None,
+    ) -> PhotoMap:
+        spec = (filter or PhotoFilter()).to_spec(info.context.owner_id)
+        found = await to_thread.run_sync(browse.photo_map, info.context.engine, spec, bbox.to_box(), zoom)
+        clusters = [
+            PhotoCluster(
+                count=c.count,
+                latitude=c.latitude,
+                longitude=c.longitude,
+                bounds=GeoBounds(south=c.bounds.south, west=c.bounds.west, north=c.bounds.north, east=c.bounds.east),
+                hothash=c.hothash,
+                photo_id=c.photo_id,
+            )
+            for c in found
+        ]
+        return PhotoMap(zoom=zoom, clusters=clusters)
+
+    @strawberry.field(
+        description="The values present among the matching photos, with counts, for filter menus: cameras, "
+        "lenses, tags, years, ratings. Only the facets asked for are counted."
+    )
+    def photo_facets(self, info: strawberry.Info, filter: FilterArgument = None) -> PhotoFacets:
+        return PhotoFacets(spec=(filter or PhotoFilter()).to_spec(info.context.owner_id))

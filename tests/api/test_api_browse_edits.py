@@ -1,0 +1,188 @@
+"""Favourites, tags stored once with their spelling, and the search index kept in step with every
+write (import, files added later, edit, delete), inside the write's own transaction."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from tests.api.importing import group, send
+from tests.support.graphql import data
+from tests.support.media import distinct_jpegs, exif_blob, sha256
+
+SEARCH = """
+query Search($q: String!, $first: Int) {
+  photos(first: $first, filter: { search: $q }) { totalCount edges { node { hothash title tags } } }
+}
+"""
+UPDATE = """
+mutation Edit($h: String!, $i: PhotoUpdateInput!) {
+  updatePhoto(hothash: $h, input: $i) { hothash title tags favorite rating }
+}
+"""
+
+
+def found(gql, query: str) -> list[str]:
+    return [e["node"]["hothash"] for e in data(gql.execute(SEARCH, {"q": query, "first": 100}))["photos"]["edges"]]
+
+
+def test_search_finds_titles_descriptions_tags_and_file_names_in_any_case(gql):
+    a, b, c = distinct_jpegs(3, "search")
+    send(gql, [
+        group(a, "IMG_0042.JPG", "IMG_0042.CR2", title="Dawn over Þingvellir", tags=["Iceland"]),
+        group(b, "DSC_7777.NEF", description="A quiet harbour at dusk", tags=["boats"]),
+        group(c, "PXL_1.JPG"),
+    ])
+    ha, hb, _ = map(sha256, (a, b, c))
+    assert found(gql, "ICELAND") == [ha]
+    assert found(gql, "þingvellir") == [ha]
+    assert found(gql, "img_0042.cr2") == [ha]
+    assert found(gql, "harb dusk") == [hb]  # every term, anywhere in a word
+    assert found(gql, '"quiet harbour"') == [hb]
+    assert found(gql, '"harbour quiet"') == []
+    assert found(gql, "0") == [ha] and found(gql, "77") == [hb]  # terms shorter than a trigram work too
+    assert set(found(gql, "_")) == {ha, hb, sha256(c)}  # an underscore is a character, not a wildcard
+    assert found(gql, "%") == []
+
+
+def test_like_wildcards_in_a_search_are_plain_characters(gql):
+    a, b = distinct_jpegs(2, "wild")
+    send(gql, [group(a, "A.JPG", title="50% off"), group(b, "B.JPG", title="50 kroner")])
+    assert found(gql, "50%") == [sha256(a)]
+    assert found(gql, "5_") == []
+
+
+def test_the_search_index_follows_edits_files_added_later_and_deletion(gql, engine):
+    preview = distinct_jpegs(1, "follow")[0]
+    hothash = sha256(preview)
+    send(gql, [group(preview, "IMG_1.JPG", title="Old title", tags=["Alpha"])])
+    assert found(gql, "old") == [hothash] and found(gql, "alpha") == [hothash]
+
+    data(gql.execute(UPDATE, {"h": hothash, "i": {"title": "New name", "tags": ["Beta"], "description": "fjord"}}))
+    assert found(gql, "old") == [] and found(gql, "alpha") == []
+    assert found(gql, "new") == found(gql, "beta") == found(gql, "fjord") == [hothash]
+
+    # The RAW arrives later: its name is found too.
+    result = send(gql, [group(preview, "IMG_1.JPG", "IMG_1.ARW")])
+    assert result["results"][0]["status"] == "IMAGES_ADDED"
+    assert found(gql, "img_1.arw") == [hothash]
+
+    data(gql.execute('mutation($h: String!) { deletePhoto(hothash: $h) }', {"h": hothash}))
+    assert found(gql, "new") == [] and found(gql, "img_1") == []
+    if engine.dialect.name == "sqlite":  # the FTS index holds nothing of the deleted photo
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM photo_search WHERE photo_search MATCH '\"new\"'")).scalar_one() == 0
+
+
+def test_an_edit_that_fails_leaves_the_search_text_as_it_was(gql):
+    preview = distinct_jpegs(1, "atomic")[0]
+    hothash = sha256(preview)
+    send(gql, [group(preview, "A.JPG", title="Kept")])
+    response = gql.execute(UPDATE, {"h": hothash, "i": {"title": "Lost", "rating": 9}})
+    assert response["errors"][0]["extensions"]["code"] == "INVALID_RATING"
+    assert found(gql, "kept") == [hothash] and found(gql, "lost") == []
+
+
+def test_favourites_are_set_cleared_and_filtered(gql):
+    a, b = distinct_jpegs(2, "fav")
+    send(gql, [group(a, "A.JPG"), group(b, "B.JPG")])
+    ha = sha256(a)
+    edited = data(gql.execute(UPDATE, {"h": ha, "i": {"favorite": True}}))["updatePhoto"]
+    assert edited["favorite"] is True
+    query = "query($f: Boolean) { photos(filter: { favorite: $f }) { totalCount edges { node { hothash favorite } } } }"
+    assert data(gql.execute(query, {"f": True}))["photos"]["edges"] == [{"node": {"hothash": ha, "favorite": True}}]
+    assert data(gql.execute(query, {"f": False}))["photos"]["totalCount"] == 1
+    data(gql.execute(UPDATE, {"h": ha, "i": {"favorite": None}}))
+    assert data(gql.execute(query, {"f": True}))["photos"]["totalCount"] == 0
+
+
+def test_tags_keep_their_spelling_and_order_and_compare_case_insensitively(gql, engine):
+    a, b = distinct_jpegs(2, "tags")
+    send(gql, [group(a, "A.JPG", tags=["Norway", "summer", "NORWAY", " "]), group(b, "B.JPG", tags=["norway"])])
+    ha, hb = sha256(a), sha256(b)
+    photo = data(gql.execute("query($h: String!) { photo(hothash: $h) { tags } }", {"h": ha}))["photo"]
+    assert photo["tags"] == ["Norway", "summer"]
+    listed = data(gql.execute(SEARCH, {"q": "norway"}))["photos"]["edges"]
+    assert {e["node"]["hothash"]: e["node"]["tags"] for e in listed} == {ha: ["Norway", "summer"], hb: ["norway"]}
+    query = 'query($t: [String!]) { photos(filter: { tags: $t }) { totalCount } }'
+    assert data(gql.execute(query, {"t": ["NORWAY"]}))["photos"]["totalCount"] == 2
+    facets = data(gql.execute("{ photoFacets { tags { value count } } }"))["photoFacets"]["tags"]
+    assert [(f["value"].lower(), f["count"]) for f in facets] == [("norway", 2), ("summer", 1)]
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT tag_key, tag, position FROM photo_tag ORDER BY photo_id, position")).all()
+    assert [tuple(r) for r in rows] == [("norway", "Norway", 0), ("summer", "summer", 1), ("norway", "norway", 0)]
+
+
+@pytest.mark.parametrize(
+    ("filter_", "code"),
+    [
+        ({"rating": {"min": 4, "max": 2}}, "INVALID_FILTER"),
+        ({"rating": {"max": 6}}, "INVALID_FILTER"),
+        ({"iso": {"min": -1}}, "INVALID_FILTER"),
+        ({"search": "x" * 201}, "INVALID_FILTER"),
+        ({"bbox": {"south": 10, "west": 0, "north": 5, "east": 1}}, "INVALID_FILTER"),
+    ],
+)
+def test_unusable_filters_get_a_clear_error(gql, filter_, code):
+    response = gql.execute("query($f: PhotoFilter) { photos(filter: $f) { totalCount } }", {"f": filter_})
+    assert response["errors"][0]["extensions"]["code"] == code
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code"),
+    [
+        ("first: 5, last: 5", "INVALID_PAGE_ARGUMENTS"),
+        ('after: "x", before: "y"', "INVALID_PAGE_ARGUMENTS"),
+        ('first: 5, before: "y"', "INVALID_PAGE_ARGUMENTS"),
+        ("last: 501", "INVALID_PAGE_SIZE"),
+        ('last: 5, before: "garbage"', "INVALID_CURSOR"),
+    ],
+)
+def test_paging_arguments_are_checked(gql, arguments, code):
+    for field in ("photos", "importSessions"):
+        response = gql.execute(f"{{ {field}({arguments}) {{ totalCount }} }}")
+        assert response["errors"][0]["extensions"]["code"] == code, field
+
+
+def test_import_sessions_page_both_ways_with_one_cursor_format(gql):
+    opened = [data(gql.execute('mutation { createImportSession(input: {}) { id } }'))["createImportSession"]["id"] for _ in range(7)]
+    newest_first = list(reversed(opened))
+    query = "query($f: Int, $a: String, $l: Int, $b: String) { importSessions(first: $f, after: $a, last: $l, before: $b) { pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { id } } } }"
+    seen, after = [], None
+    while True:
+        page = data(gql.execute(query, {"f": 3, "a": after}))["importSessions"]
+        seen += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == newest_first
+    back, before = [], None
+    while True:
+        page = data(gql.execute(query, {"l": 3, "b": before}))["importSessions"]
+        back = [e["node"]["id"] for e in page["edges"]] + back
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+    assert back == newest_first
+    # A photo cursor is refused by the session listing and the other way round.
+    photo_cursor = data(gql.execute(query, {"f": 1}))["importSessions"]["pageInfo"]["endCursor"]
+    response = gql.execute('query($a: String) { photos(after: $a) { totalCount } }', {"a": photo_cursor})
+    assert response["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
+
+
+def test_a_session_pages_its_photos_both_ways(gql):
+    session = data(gql.execute('mutation { createImportSession(input: {}) { id } }'))["createImportSession"]["id"]
+    previews = distinct_jpegs(5, "session-pages")
+    groups = [group(p, "S.JPG", exif={"S.JPG": exif_blob(taken=f"2020:01:0{i + 1} 10:00:00")}) for i, p in enumerate(previews)]
+    send(gql, groups, session_id=session)
+    query = """query($id: Int!, $f: Int, $a: String, $l: Int, $b: String) { importSession(id: $id) {
+      photos(first: $f, after: $a, last: $l, before: $b) { pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { node { hothash } } } } }"""
+    first = data(gql.execute(query, {"id": session, "f": 2}))["importSession"]["photos"]
+    newest = [sha256(p) for p in reversed(previews)]
+    assert [e["node"]["hothash"] for e in first["edges"]] == newest[:2]
+    rest = data(gql.execute(query, {"id": session, "f": 5, "a": first["pageInfo"]["endCursor"]}))["importSession"]["photos"]
+    assert [e["node"]["hothash"] for e in rest["edges"]] == newest[2:]
+    assert rest["pageInfo"]["hasPreviousPage"] is True
+    back = data(gql.execute(query, {"id": session, "l": 2, "b": rest["pageInfo"]["startCursor"]}))["importSession"]["photos"]
+    assert [e["node"]["hothash"] for e in back["edges"]] == newest[:2]
