@@ -15,8 +15,10 @@ from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PageGuard, missing_re
 from tests.support.server import running_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module: Playwright's sync API holds an event loop in this thread while
+    it runs, which other tests' asyncio.run would trip over."""
     reason = missing_requirement()
     if reason is not None:
         if os.environ.get("CI") == "true":
