@@ -28,6 +28,7 @@ from imalink.guard import RequestGuard, guard_of
 from imalink.media import media_routes
 from imalink.schema.context import LOCAL_OWNER
 from imalink.settings import Settings
+from imalink.web import web_routes
 
 
 def _lifespan(engine: Engine) -> Any:
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *media_routes(engine, graphql.settings, lambda request: LOCAL_OWNER),
             Route("/healthz", healthz),
+            *web_routes(),
         ],
         lifespan=_lifespan(engine),
     )

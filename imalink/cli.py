@@ -46,6 +46,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings(**overrides)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"imalink: GraphiQL at http://{settings.host}:{settings.port}/graphql ({settings.database_url})", file=sys.stderr)
+    _announce_web_app(settings)
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **uvicorn_options(settings))
         return 0
@@ -54,6 +55,15 @@ def _serve(args: argparse.Namespace) -> int:
     _migrate(settings.database_url)
     uvicorn.run("imalink.app:create_app", factory=True, workers=settings.workers, **uvicorn_options(settings))
     return 0
+
+
+def _announce_web_app(settings: Settings) -> None:
+    from imalink.web import WEB_DIST, missing_message
+
+    if (WEB_DIST / "index.html").is_file():
+        print(f"imalink: the web app at http://{settings.host}:{settings.port}/", file=sys.stderr)
+    else:
+        print(f"imalink: {missing_message(WEB_DIST)}", file=sys.stderr)
 
 
 def _migrate(database_url: str) -> None:

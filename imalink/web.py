@@ -1,0 +1,83 @@
+"""Serving the web app (``web/dist``, built by npm) and the offline GraphiQL page.
+
+The build writes content-hashed files under ``assets/``: they never change under their name, so
+they are cached for a year. The HTML pages name the current assets and must be revalidated on
+every load (``no-cache``), so a new build is picked up at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
+BUILD_COMMAND = "npm --prefix web ci && npm --prefix web run build"
+# Paths of the app's own views: each answers with index.html, the app routes in the browser.
+APP_PATHS = ("/", "/photo/{hothash}", "/map", "/import", "/account", "/signin")
+
+ONE_YEAR = 31_536_000
+IMMUTABLE = f"public, max-age={ONE_YEAR}, immutable"
+REVALIDATE = "no-cache"
+
+
+def missing_message(dist: Path) -> str:
+    """What to run when the web app has not been built."""
+    return f"The imalink web app is not built ({dist} is missing). From the repository, run: {BUILD_COMMAND}"
+
+
+class HashedAssets(StaticFiles):
+    """Static files whose names carry their content hash: cached for good."""
+
+    async def check_config(self) -> None:
+        if Path(str(self.directory)).is_dir():
+            await super().check_config()
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if not Path(str(self.directory)).is_dir():  # not built (yet): 404, not a crash
+            return Response("Not found", status_code=404, media_type="text/plain")
+        return await super().get_response(path, scope)
+
+    def file_response(self, full_path: object, stat_result: object, scope: Scope, status_code: int = 200) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)  # type: ignore[arg-type]
+        response.headers["Cache-Control"] = IMMUTABLE
+        return response
+
+
+def _not_built(dist: Path) -> Response:
+    body = (
+        "<!doctype html><meta charset=utf-8><title>imalink</title>"
+        f"<p>{missing_message(dist)}</p>"
+    )
+    return HTMLResponse(body, status_code=503, headers={"Cache-Control": REVALIDATE})
+
+
+def page(dist: Path, name: str) -> Response:
+    """An HTML page of the build (revalidated on each load), or how to build it."""
+    path = dist / name
+    if not path.is_file():
+        return _not_built(dist)
+    return FileResponse(path, media_type="text/html", headers={"Cache-Control": REVALIDATE})
+
+
+def graphiql_page(dist: Path = WEB_DIST) -> Response:
+    """GraphiQL from the locally built assets (never from a CDN)."""
+    return page(dist, "graphiql.html")
+
+
+def web_routes(dist: Path = WEB_DIST) -> list[BaseRoute]:
+    """The app's pages and hashed assets; mount after the API routes."""
+
+    async def app_page(request: Request) -> Response:
+        return page(dist, "index.html")
+
+    routes: list[BaseRoute] = [Route(path, app_page, methods=["GET", "HEAD"]) for path in APP_PATHS]
+    # Scripts and styles compress 3-4x; the JPEG previews (other routes) are left alone.
+    assets = GZipMiddleware(HashedAssets(directory=dist / "assets", check_dir=False), minimum_size=1024)
+    routes.append(Mount("/assets", app=assets, name="assets"))
+    return routes

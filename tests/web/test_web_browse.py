@@ -1,0 +1,139 @@
+"""Browsing in real Chromium: the virtualised timeline, jumping to a month, the photo view with
+keyboard navigation, editing, filters in the URL, and acting on a selection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.browser import screenshot
+from tests.support.graphql import HttpGraphQL, data
+from tests.web.folders import seed_library
+
+PHOTO = "query($h: String!) { photo(hothash: $h) { title description tags rating } }"
+
+
+def test_timeline_is_virtualised_and_jumps_to_any_month(sqlite_server: str, page: Any) -> None:
+    seed_library(sqlite_server, 3000)
+    page.goto(f"{sqlite_server}/")
+    page.wait_for_selector(".thumb img")
+    page.wait_for_function("document.querySelectorAll('.thumb img').length > 10 && [...document.querySelectorAll('.thumb img')].slice(0, 10).every(i => i.complete && i.naturalWidth > 0)")
+    assert page.locator(".summary").inner_text() == "3,000 photos"
+    screenshot(page, "timeline-grid")
+    # Only the rows near the viewport are in the page.
+    assert page.locator(".thumb").count() < 400
+    months = page.locator("#jump-month option").all_inner_texts()[1:]
+    assert months[0].startswith("December 2017") and months[-1].startswith("Date unknown (300)")
+    # Jump to the oldest month, then to the undated photos at the very end.
+    page.select_option("#jump-month", label=months[-2])
+    page.wait_for_selector("h2.month:has-text('January 2015')")
+    page.wait_for_function("[...document.querySelectorAll('.thumb img')].length > 0")
+    page.select_option("#jump-month", label=months[-1])
+    page.wait_for_selector("h2.month:has-text('Date unknown')")
+    page.wait_for_function("document.querySelectorAll('.thumb img').length > 20", timeout=30_000)
+    assert page.locator(".thumb").count() < 400
+
+
+def test_a_large_month_loads_by_day_anywhere(sqlite_server: str, page: Any) -> None:
+    seed_library(sqlite_server, 1500, per_day=60)  # 1,350 dated photos in January 2015, 150 undated
+    page.goto(f"{sqlite_server}/")
+    page.wait_for_selector(".summary:has-text('1,500 photos')")
+    assert page.locator("h2.month").first.inner_text().startswith("January 2015")
+    # The end of the month, without walking through the pages before it.
+    requests: list[str] = []
+    page.on("request", lambda req: req.url.endswith("/graphql") and requests.append(req.post_data or ""))
+    page.select_option("#jump-month", label="Date unknown (150)")
+    page.evaluate("() => { const s = document.querySelector('.timeline-scroll'); s.scrollTop -= s.clientHeight * 1.5; }")
+    page.wait_for_function("[...document.querySelectorAll('.row .thumb img')].length > 12", timeout=30_000)
+    pages = [r for r in requests if "query Page" in r]
+    assert 1 <= len(pages) <= 6, len(pages)  # a day or two of January, the undated walk
+    taken = page.evaluate("[...document.querySelectorAll('.row .thumb img')].map(i => i.alt)")
+    assert any("2015-01-0" in t for t in taken), taken[:5]
+
+
+def test_photo_view_keyboard_and_editing(sqlite_server: str, page: Any) -> None:
+    seed_library(sqlite_server, 12)
+    page.goto(f"{sqlite_server}/")
+    page.locator("a.thumb").first.click()
+    dialog = page.locator("dialog.photo-view")
+    dialog.wait_for()
+    first_url = page.url
+    assert "/photo/" in first_url
+    assert dialog.locator(".meta").inner_text().count("EOS R5") + dialog.locator(".meta").inner_text().count("D850") + dialog.locator(".meta").inner_text().count("ILCE") == 1
+    dialog.locator("details summary").first.click()  # the first file's EXIF
+    assert "DateTimeOriginal" in dialog.locator(".files").inner_text() or "Model" in dialog.locator(".files").inner_text()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"location.href !== {first_url!r}")
+    second = page.url.rsplit("/", 1)[1]
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"location.href === {first_url!r}")
+
+    hothash = first_url.rsplit("/", 1)[1]
+    page.fill("#e-title", "Sunrise over the fjord")
+    page.fill("#e-description", "Cold, clear morning")
+    page.fill("#e-tags", "Norway, dawn")
+    page.locator(".stars label", has_text="★★★★").nth(0).click()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("#toast.show:has-text('Saved.')")
+    saved = data(HttpGraphQL(sqlite_server).execute(PHOTO, {"h": hothash}))["photo"]
+    assert saved == {"title": "Sunrise over the fjord", "description": "Cold, clear morning", "tags": ["Norway", "dawn"], "rating": 4}
+    screenshot(page, "photo-view")
+    page.keyboard.press("Escape")
+    page.wait_for_function("!location.pathname.startsWith('/photo/')")
+    assert page.locator("dialog.photo-view").count() == 0
+    assert second != hothash
+    # The grid by keyboard: arrows move between thumbnails, Enter opens one.
+    page.locator("a.thumb").first.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    focused = page.evaluate("document.activeElement.dataset.hothash")
+    cols = page.evaluate("document.querySelector('.row').children.length")
+    assert focused == page.locator("a.thumb").nth(cols + 1).get_attribute("data-hothash")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"location.pathname === '/photo/{focused}'")
+
+
+def test_filters_live_in_the_url(sqlite_server: str, page: Any) -> None:
+    seed_library(sqlite_server, 30)
+    page.goto(f"{sqlite_server}/?camera=NIKON%20D850")
+    page.wait_for_selector(".summary:has-text('10 photos')")
+    assert page.input_value("#f-camera") == "NIKON D850"
+    page.fill("#f-camera", "EOS R5")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function("location.search.includes('camera=EOS+R5')")
+    page.wait_for_selector(".summary:has-text('10 photos')")
+    page.select_option("#f-gps", "1")
+    page.wait_for_function("location.search.includes('gps=1')")
+    page.wait_for_selector(".summary:has-text('3 photos')")  # i = 0, 12, 24 are EOS R5 with a position
+    page.go_back()
+    page.wait_for_selector(".summary:has-text('10 photos')")
+    page.get_by_role("button", name="Clear filters").click()
+    page.wait_for_selector(".summary:has-text('30 photos')")
+
+
+def test_select_many_tag_undo_and_delete(sqlite_server: str, page: Any) -> None:
+    hothashes = seed_library(sqlite_server, 9)
+    gql = HttpGraphQL(sqlite_server)
+    page.goto(f"{sqlite_server}/")
+    page.get_by_role("button", name="Select").click()
+    thumbs = page.locator("a.thumb")
+    thumbs.nth(0).click()
+    thumbs.nth(1).click()
+    assert page.locator(".bulk .count").inner_text() == "2 selected"
+    chosen = [thumbs.nth(i).get_attribute("data-hothash") for i in range(2)]
+    page.fill("#bulk-tag", "Family")
+    page.get_by_role("button", name="Tag", exact=True).click()
+    page.wait_for_selector("#toast.show:has-text('Tagged')")
+    for h in chosen:
+        assert data(gql.execute(PHOTO, {"h": h}))["photo"]["tags"] == ["Family"]
+    page.get_by_role("button", name="Undo").click()
+    page.wait_for_selector("#toast.show:has-text('Undone.')")
+    for h in chosen:
+        assert data(gql.execute(PHOTO, {"h": h}))["photo"]["tags"] == []
+    page.get_by_role("button", name="Delete…").click()
+    page.get_by_role("button", name="Keep them").click()
+    assert all(data(gql.execute(PHOTO, {"h": h}))["photo"] for h in chosen)
+    page.get_by_role("button", name="Delete…").click()
+    page.locator("dialog.confirm").get_by_role("button", name="Delete", exact=True).click()
+    page.wait_for_selector(".summary:has-text('7 photos')")
+    assert [data(gql.execute(PHOTO, {"h": h}))["photo"] for h in chosen] == [None, None]
+    assert len(hothashes) == 9

@@ -1,0 +1,97 @@
+// The one door to the API: POST application/json to /graphql (the session cookie goes along).
+
+export class ApiError extends Error {
+  constructor(message, errors = [], status = 0) {
+    super(message);
+    this.errors = errors;
+    this.status = status;
+  }
+
+  /** The first GraphQL error code (extensions.code), if any. */
+  get code() {
+    return this.errors.find((e) => e.extensions?.code)?.extensions.code ?? null;
+  }
+}
+
+export async function gql(query, variables = {}, { signal } = {}) {
+  let response;
+  try {
+    response = await fetch("/graphql", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ query, variables }),
+      credentials: "same-origin",
+      signal,
+    });
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError("The server cannot be reached.");
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    throw new ApiError(`The server answered ${response.status} without JSON.`, [], response.status);
+  }
+  if (body.errors?.length && !body.data) {
+    throw new ApiError(body.errors.map((e) => e.message).join("; "), body.errors, response.status);
+  }
+  if (body.errors?.length) {
+    // Partial data: the caller gets it, the errors are attached.
+    body.data.__errors = body.errors;
+  }
+  return body.data;
+}
+
+let capabilities = null;
+
+// What to assume when the server refuses introspection (IMALINK_INTROSPECTION=false): the API
+// this app was built against. Fields listed here that a server lacks fail with a clear error.
+const OFFLINE_SCHEMA = {
+  query: { fields: ["photo", "photos", "existingFiles", "existingPhotos", "importSession", "importSessions"].map((name) => ({ name, args: [] })) },
+  mutation: { fields: ["createImportSession", "completeImportSession", "importBatch", "updatePhoto", "deletePhoto"].map((name) => ({ name })) },
+  imageInput: { inputFields: [{ name: "contentHash" }] },
+  groupInput: { inputFields: [{ name: "coldpreview" }] },
+  photo: { fields: [{ name: "coldpreviewUrl" }] },
+  filter: {
+    inputFields: Object.entries({
+      takenAfter: "LocalDateTime", takenBefore: "LocalDateTime", cameraMake: "String", cameraModel: "String", lensModel: "String",
+      hasGps: "Boolean", bbox: "BoundingBoxInput", tags: "[String!]", minRating: "Int", importSessionId: "Int",
+    }).map(([name, type]) => ({
+      name,
+      type: type.startsWith("[") ? { kind: "LIST", ofType: { kind: "NON_NULL", ofType: { kind: "SCALAR", name: "String" } } } : { kind: "SCALAR", name: type },
+    })),
+  },
+  photoUpdate: { inputFields: [] },
+};
+
+/**
+ * What this server's schema offers (fields that other parts of the API add over time), read
+ * once by introspection so the app uses what is there and says what is not.
+ */
+export function schemaCapabilities() {
+  capabilities ??= gql(`{
+    query: __type(name: "Query") { fields { name args { name } } }
+    mutation: __type(name: "Mutation") { fields { name } }
+    imageInput: __type(name: "ImageInput") { inputFields { name } }
+    groupInput: __type(name: "PhotoGroupInput") { inputFields { name } }
+    photo: __type(name: "Photo") { fields { name } }
+    filter: __type(name: "PhotoFilter") { inputFields { name type { kind name ofType { kind name ofType { kind name } } } } }
+    photoUpdate: __type(name: "PhotoUpdateInput") { inputFields { name } }
+  }`).catch(() => OFFLINE_SCHEMA).then((d) => {
+    const names = (t, key = "fields") => new Set((t?.[key] ?? []).map((f) => f.name));
+    const queryArgs = Object.fromEntries((d.query?.fields ?? []).map((f) => [f.name, new Set(f.args.map((a) => a.name))]));
+    return {
+      queries: names(d.query),
+      queryArgs,
+      mutations: names(d.mutation),
+      imageInput: names(d.imageInput, "inputFields"),
+      groupInput: names(d.groupInput, "inputFields"),
+      photoFields: names(d.photo),
+      filterFields: names(d.filter, "inputFields"),
+      filterTypes: Object.fromEntries((d.filter?.inputFields ?? []).map((f) => [f.name, f.type])),
+      photoUpdate: names(d.photoUpdate, "inputFields"),
+    };
+  });
+  return capabilities;
+}

@@ -1,0 +1,367 @@
+// The timeline: every photo, newest first, in month sections laid out from the bucket counts
+// before any photo is loaded (Immich's approach). Only the rows in view are in the DOM; a
+// bucket's photos load when its rows come near the viewport. The scrubber and the month menu
+// jump anywhere at once. /photo/<hothash> opens the photo view over the timeline.
+import { navigate, toast } from "../main.js";
+import { BucketPhotos, filterStateFromUrl, photoFilter, timelineBuckets } from "../library.js";
+import { h, formatNumber, MONTHS } from "../ui.js";
+import { filterBar } from "./filters.js";
+import { bulkBar } from "./bulk.js";
+
+const TARGET_CELL = 180; // px; columns = floor(width / TARGET_CELL)
+const HEADER = 52;
+const GAP = 4;
+const OVERSCAN = 1.0; // viewports above and below kept rendered
+// Browsers cannot lay out an element much taller than 2^25 px (33.5M; Firefox about 17.9M). A
+// taller grid is shown through a canvas of MAX_CANVAS px that starts `base` px into the grid;
+// when scrolling nears the canvas's ends, base moves by the same amount scrollTop moves back,
+// so nothing moves on screen and scrolling stays native (compositor) scrolling in between.
+const MAX_CANVAS = 15_000_000;
+
+let state = null;
+
+function layout(buckets, width) {
+  const cols = Math.max(2, Math.floor(width / TARGET_CELL));
+  const cell = Math.floor((width - GAP * (cols - 1)) / cols);
+  let top = 0;
+  const sections = buckets.map((bucket) => {
+    const rows = Math.ceil(bucket.count / cols);
+    const s = { bucket, top, rows, height: HEADER + rows * (cell + GAP) };
+    top += s.height;
+    return s;
+  });
+  return { cols, cell, sections, height: top };
+}
+
+function bucketLabel(bucket) {
+  return bucket.year === null ? "Date unknown" : `${MONTHS[bucket.month - 1]} ${bucket.year}`;
+}
+
+/** Binary search: the first section whose bottom is below y. */
+function sectionAt(sections, y) {
+  let lo = 0;
+  let hi = sections.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sections[mid].top + sections[mid].height <= y) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+class Timeline {
+  constructor(root) {
+    this.root = root;
+    this.scroller = h("div", { class: "timeline-scroll", tabindex: "0", "aria-label": "Photos, newest first" });
+    this.canvas = h("div", { class: "timeline-canvas", role: "list" });
+    this.scroller.append(this.canvas);
+    this.scrubber = h("nav", { class: "scrubber", "aria-label": "Years" });
+    this.jump = h("select", { id: "jump-month", "aria-label": "Jump to month", onchange: () => this.jumpTo(this.jump.value) });
+    this.summary = h("p", { class: "summary", role: "status" });
+    this.selected = new Set();
+    this.selecting = false;
+    this.bulk = bulkBar(this);
+    this.filters = filterBar(() => this.reload());
+    root.append(
+      h("div", { class: "timeline-tools" }, this.filters.element, h("div", { class: "timeline-row" }, this.summary,
+        h("label", { for: "jump-month", class: "visually-hidden" }, "Jump to month"), this.jump,
+        h("button", { type: "button", class: "select-toggle", "aria-pressed": "false", onclick: (e) => this.toggleSelecting(e.currentTarget) }, "Select")),
+      this.bulk.element),
+      h("div", { class: "timeline-body" }, this.scroller, this.scrubber),
+    );
+    this.rows = new Map(); // "bucketIndex:row" -> element
+    this.photos = new Map(); // bucket key -> BucketPhotos
+    this.scroller.addEventListener("scroll", () => this.schedule(), { passive: true });
+    this.canvas.addEventListener("keydown", (e) => this.arrowKeys(e));
+    this.resizeObserver = new ResizeObserver(() => this.relayout());
+    this.resizeObserver.observe(this.scroller);
+  }
+
+  async reload() {
+    const generation = (this.generation = (this.generation ?? 0) + 1);
+    this.filterState = filterStateFromUrl();
+    this.filter = await photoFilter(this.filterState);
+    const started = performance.now();
+    const buckets = await timelineBuckets(this.filter);
+    if (generation !== this.generation) return;
+    this.buckets = buckets;
+    this.photos = new Map(buckets.map((b) => [b.key, new BucketPhotos(b, this.filter)]));
+    this.total = buckets.reduce((n, b) => n + b.count, 0);
+    this.summary.textContent = `${formatNumber(this.total)} photos`;
+    this.jump.replaceChildren(h("option", { value: "" }, "Jump to month…"),
+      ...buckets.map((b) => h("option", { value: b.key }, `${bucketLabel(b)} (${formatNumber(b.count)})`)));
+    this.filters.update(this.filterState, this.filter);
+    this.scroller.scrollTop = 0;
+    this.relayout();
+    this.root.dataset.bucketsMs = String(Math.round(performance.now() - started));
+    if (!buckets.length) this.canvas.replaceChildren(h("p", { class: "empty" }, this.filter && Object.keys(this.filter).length
+      ? "No photos match these filters." : "No photos yet. ", h("a", { href: "/import" }, "Import a folder"), "."));
+  }
+
+  relayout() {
+    if (!this.buckets) return;
+    const width = this.scroller.clientWidth - 8;
+    this.layout = layout(this.buckets, width);
+    this.canvasHeight = Math.min(this.layout.height, MAX_CANVAS);
+    this.base = 0;
+    this.canvas.style.height = `${this.canvasHeight}px`;
+    for (const el of this.rows.values()) el.remove();
+    this.rows.clear();
+    this.drawScrubber();
+    this.render();
+  }
+
+  drawScrubber() {
+    const { sections, height } = this.layout;
+    const marks = [];
+    let lastYear = null;
+    for (const s of sections) {
+      if (s.bucket.year !== lastYear) {
+        lastYear = s.bucket.year;
+        marks.push(h("a", {
+          href: `#${s.bucket.key}`, style: `top:${(100 * s.top) / Math.max(1, height)}%`,
+          onclick: (e) => { e.preventDefault(); this.jumpTo(s.bucket.key); },
+        }, s.bucket.year === null ? "?" : String(s.bucket.year)));
+      }
+    }
+    this.scrubber.replaceChildren(...marks);
+    this.scrubber.onpointerdown = (e) => {
+      if (e.target.closest("a")) return;
+      const move = (ev) => {
+        const r = this.scrubber.getBoundingClientRect();
+        this.scrollToGrid(((ev.clientY - r.top) / r.height) * this.layout.height);
+      };
+      move(e);
+      this.scrubber.setPointerCapture(e.pointerId);
+      this.scrubber.onpointermove = move;
+      this.scrubber.onpointerup = () => { this.scrubber.onpointermove = null; };
+    };
+  }
+
+  jumpTo(key) {
+    const s = this.layout?.sections.find((x) => x.bucket.key === key);
+    if (!s) return;
+    this.scrollToGrid(s.top);
+    this.render();
+    this.jump.value = "";
+  }
+
+  /** Show the grid from `y` (grid px) at the top of the viewport. */
+  scrollToGrid(y) {
+    const maxBase = this.layout.height - this.canvasHeight;
+    this.base = Math.max(0, Math.min(maxBase, Math.round(y - this.canvasHeight / 2)));
+    this.scroller.scrollTop = y - this.base;
+    this.render();
+  }
+
+  /** Near the canvas's ends: move base (and scrollTop back) so the viewport sits mid-canvas. */
+  rebase() {
+    const maxBase = this.layout.height - this.canvasHeight;
+    if (maxBase <= 0) return;
+    const st = this.scroller.scrollTop;
+    const nearTop = st < this.canvasHeight * 0.2 && this.base > 0;
+    const nearEnd = st > this.canvasHeight * 0.8 && this.base < maxBase;
+    if (nearTop || nearEnd) this.scrollToGrid(st + this.base);
+  }
+
+  schedule() {
+    this.frame ||= requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  render() {
+    if (!this.layout) return;
+    this.rebase();
+    const { sections, cols, cell } = this.layout;
+    const view = this.scroller.clientHeight;
+    const virtualTop = this.scroller.scrollTop + this.base; // where the viewport is in the grid
+    const shift = -this.base; // grid position -> canvas position
+    const top = Math.max(0, virtualTop - view * OVERSCAN);
+    const bottom = virtualTop + view * (1 + OVERSCAN);
+    const wanted = new Set();
+    for (let i = sectionAt(sections, top); i < sections.length && sections[i].top < bottom; i++) {
+      const s = sections[i];
+      const headKey = `${i}:h`;
+      wanted.add(headKey);
+      if (!this.rows.has(headKey)) {
+        const el = h("h2", { class: "month", id: s.bucket.key }, bucketLabel(s.bucket),
+          h("span", { class: "count" }, ` ${formatNumber(s.bucket.count)}`));
+        el.gridTop = s.top;
+        this.rows.set(headKey, el);
+        this.canvas.append(el);
+      }
+      const first = Math.max(0, Math.floor((top - s.top - HEADER) / (cell + GAP)));
+      const last = Math.min(s.rows - 1, Math.floor((bottom - s.top - HEADER) / (cell + GAP)));
+      for (let r = first; r <= last; r++) {
+        const key = `${i}:${r}`;
+        wanted.add(key);
+        if (!this.rows.has(key)) {
+          const el = h("div", { class: "row", role: "listitem", style: `height:${cell}px` });
+          el.gridTop = s.top + HEADER + r * (cell + GAP);
+          el.dataset.section = i;
+          el.dataset.row = r;
+          this.rows.set(key, el);
+          this.canvas.append(el);
+          this.fillRow(el, s, r, cols, cell);
+        }
+      }
+    }
+    for (const [key, el] of this.rows) {
+      if (!wanted.has(key)) {
+        el.remove();
+        this.rows.delete(key);
+      } else if (el.placedAt !== shift) {
+        el.style.top = `${el.gridTop + shift}px`; // moves only when base moves
+        el.placedAt = shift;
+      }
+    }
+  }
+
+  fillRow(el, section, r, cols, cell) {
+    const bp = this.photos.get(section.bucket.key);
+    const start = r * cols;
+    const end = Math.min(section.bucket.count, start + cols);
+    const draw = () => {
+      const cells = [];
+      for (let k = start; k < end; k++) {
+        const p = bp.photos[k];
+        cells.push(p ? this.thumb(p, cell) : h("div", { class: "thumb placeholder", style: `width:${cell}px;height:${cell}px` }));
+      }
+      el.replaceChildren(...cells);
+    };
+    draw();
+    let missing = false;
+    for (let k = start; k < end && !missing; k++) missing = !bp.photos[k];
+    if (missing) {
+      bp.ensure(start, end).then(() => { if (el.isConnected) draw(); }, (err) => toast(`Photos could not be loaded: ${err.message}`));
+    }
+  }
+
+  thumb(p, cell) {
+    const label = p.title || (p.takenAt ? `Photo taken ${p.takenAt.replace("T", " ")}` : "Photo without a date");
+    const a = h("a", {
+      class: "thumb", href: `/photo/${p.hothash}${location.search}`, style: `width:${cell}px;height:${cell}px`,
+      "aria-selected": this.selecting ? String(this.selected.has(p.hothash)) : null,
+    }, h("img", { src: p.hotpreviewUrl, alt: label, loading: "lazy", decoding: "async", width: cell, height: cell }));
+    a.dataset.hothash = p.hothash;
+    if (this.selecting) {
+      a.addEventListener("click", (e) => {
+        e.preventDefault();
+        if (this.selected.has(p.hothash)) this.selected.delete(p.hothash);
+        else this.selected.add(p.hothash);
+        a.setAttribute("aria-selected", String(this.selected.has(p.hothash)));
+        this.bulk.update();
+      });
+    }
+    return a;
+  }
+
+  toggleSelecting(button) {
+    this.selecting = !this.selecting;
+    button.setAttribute("aria-pressed", String(this.selecting));
+    button.textContent = this.selecting ? "Done selecting" : "Select";
+    if (!this.selecting) this.selected.clear();
+    this.bulk.update();
+    this.redraw();
+  }
+
+  /** Arrow keys move between thumbnails, across rows and months, scrolling them into view. */
+  arrowKeys(e) {
+    const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+    const thumb = e.target.closest("a.thumb");
+    if (!thumb || !moves[e.key]) return;
+    e.preventDefault();
+    const row = thumb.parentElement;
+    const { sections, cols } = this.layout;
+    let si = Number(row.dataset.section);
+    let index = Number(row.dataset.row) * cols + [...row.children].indexOf(thumb);
+    const [dr, dc] = moves[e.key];
+    index += dr * cols + dc;
+    if (index < 0) {
+      if (si === 0) return;
+      si -= 1;
+      const count = sections[si].bucket.count;
+      index = dc ? count - 1 : Math.min(count - 1, (sections[si].rows - 1) * cols + (index + cols));
+    } else if (index >= sections[si].bucket.count) {
+      if (si === sections.length - 1) return;
+      index = dc ? 0 : Math.min(index % cols, sections[si + 1].bucket.count - 1);
+      si += 1;
+    }
+    const r = Math.floor(index / cols);
+    const s = sections[si];
+    const y = s.top + HEADER + r * (this.layout.cell + GAP);
+    const viewTop = this.scroller.scrollTop + this.base;
+    if (y < viewTop + HEADER || y + this.layout.cell > viewTop + this.scroller.clientHeight) {
+      this.scrollToGrid(y - this.scroller.clientHeight / 2);
+    }
+    this.render();
+    const focusIt = () => {
+      const target = this.rows.get(`${si}:${r}`)?.children[index % cols];
+      if (target?.matches("a.thumb")) target.focus();
+      else setTimeout(focusIt, 50); // its photo is still loading
+    };
+    focusIt();
+  }
+
+  /** Rows drawn again from the loaded photos (after an edit, a selection change). */
+  redraw() {
+    for (const el of this.rows.values()) el.remove();
+    this.rows.clear();
+    this.render();
+  }
+
+  /** The loaded photos in timeline order around `hothash`: {prev, next} hothashes. */
+  neighbours(hothash) {
+    const all = this.buckets.flatMap((b) => this.photos.get(b.key).photos.filter(Boolean));
+    const i = all.findIndex((p) => p.hothash === hothash);
+    return { prev: i > 0 ? all[i - 1].hothash : null, next: i >= 0 && i < all.length - 1 ? all[i + 1].hothash : null };
+  }
+
+  forget(hothashes) {
+    for (const bp of this.photos.values()) bp.photos = bp.photos.filter((p) => !hothashes.has(p.hothash));
+  }
+
+  destroy() {
+    this.resizeObserver.disconnect();
+    cancelAnimationFrame(this.frame);
+  }
+}
+
+let photoView = null;
+
+export async function mount(main, params) {
+  const root = h("section", { class: "timeline", "aria-label": "Timeline" });
+  main.append(root);
+  state = new Timeline(root);
+  await state.reload();
+  await update(params);
+  const onKey = (e) => {
+    if (e.key === "Home" && e.target === state.scroller) state.scroller.scrollTop = 0;
+  };
+  document.addEventListener("keydown", onKey);
+  return () => {
+    document.removeEventListener("keydown", onKey);
+    photoView?.close();
+    photoView = null;
+    state.destroy();
+    state = null;
+  };
+}
+
+export async function update(params) {
+  if (params.hothash) {
+    const { openPhoto } = await import("./photo.js");
+    photoView = await openPhoto(params.hothash, state, () => navigate(`/${location.search}`));
+    return;
+  }
+  photoView?.close();
+  photoView = null;
+  const query = location.search;
+  if (query !== state.lastQuery) {
+    const first = state.lastQuery === undefined;
+    state.lastQuery = query;
+    if (!first) await state.reload();
+  }
+}
