@@ -3,6 +3,7 @@ photo and no new image: one photo per file, whoever imports it (issue 10's file 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,32 +24,34 @@ def counts(base: str) -> tuple[int, int]:
     return d["photos"]["totalCount"], sum(len(e["node"]["images"]) for e in d["images"]["edges"])
 
 
-def cli_import(base: str, folder: Path) -> None:
+def cli_import(base: str, folder: Path) -> dict[str, Any]:
+    """``imalink import --json`` of ``folder``: its summary. The folder holds one broken JPEG, so the
+    command ends with 1 (a file failed), never with a crash or a usage error."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    subprocess.run([sys.executable, "-m", "imalink.importer", str(folder), "--server", base, "--json"], check=False, capture_output=True, env=env, timeout=300)
+    command = [sys.executable, "-m", "imalink.importer", str(folder), "--server", base, "--json"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode in (0, 1), done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["filesFound"] >= 9 and not summary["interrupted"], summary
+    return summary
 
 
-NEEDS_IDENTITY = pytest.mark.xfail(
-    strict=True,
-    reason="needs `imalink import` to send contentHash (issue 10, helper importer): the server matches files by "
-    "content hash (core, landed), but the CLI's files arrive without one, and the two clients' hotpreviews differ",
-)
-
-
-@NEEDS_IDENTITY
 def test_browser_then_cli_adds_nothing(app_server: str, page: Any, tmp_path: Path) -> None:
     folder = holiday_folder(tmp_path)
     import_folder(page, app_server, folder)
     before = counts(app_server)
-    cli_import(app_server, folder)
+    summary = cli_import(app_server, folder)
     assert counts(app_server) == before
+    # The CLI recognised the browser's files by their content, without sending them again.
+    assert summary["photosCreated"] == summary["imagesAdded"] == 0, summary
+    assert summary["filesAlreadyInLibrary"] == before[1], summary
 
 
-@NEEDS_IDENTITY
 def test_cli_then_browser_adds_nothing(app_server: str, page: Any, tmp_path: Path) -> None:
     folder = holiday_folder(tmp_path)
-    cli_import(app_server, folder)
+    summary = cli_import(app_server, folder)
     before = counts(app_server)
+    assert before[0] == summary["photosCreated"] > 0, summary
     run = import_folder(page, app_server, folder)
     assert counts(app_server) == before
     assert run["stats"]["photosCreated"] == 0
