@@ -181,3 +181,22 @@ def _photos_named(plan: GroupPlan, library: Library) -> list[tuple[str, PhotoTar
     named = [("its hothash", library.by_hothash.get(plan.hothash))] if plan.hothash else []  # type: ignore[arg-type]
     named += [(file.filename, library.by_content.get(file.content_hash)) for file in plan.files if file.content_hash]
     return [(why, target) for why, target in named if target is not None]
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    """Totals and per-group results of one batch (the groups' plans, in request order)."""
+
+    results: list[GroupPlan]
+    processing_time_ms: float
+
+    def count(self, status: GroupStatus) -> int:
+        return sum(1 for r in self.results if r.status is status)
+
+    @property
+    def images_created(self) -> int:
+        return sum(r.images_created for r in self.results)
+
+    @property
+    def errors(self) -> list[str]:
+        return [problem.line(r.hothash) for r in self.results for problem in r.errors]
