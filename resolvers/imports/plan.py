@@ -83,10 +83,12 @@ class GroupPlan:
     def photo_id(self) -> int | None:
         return self.target.id if self.target is not None and not self.errors else None
 
-    def sessions_named(self) -> list[int]:
-        """The distinct sessions the group and its files name."""
-        named = [self.session_id, *(f.session_id for f in self.files)]
-        return list(dict.fromkeys(s for s in named if s is not None))
+    def sessions_named(self) -> set[int]:
+        """The sessions the group and its files name."""
+        named = {file.session_id for file in self.files}
+        named.add(self.session_id)
+        named.discard(None)
+        return named  # type: ignore[return-value]
 
 
 @dataclass(slots=True)
@@ -139,7 +141,7 @@ def resolve(plans: list[GroupPlan], library: Library, batch_session_id: int | No
     for plan in plans:
         if plan.errors:
             continue
-        plan.errors = [p for p in (session_problem(library.sessions, s) for s in plan.sessions_named()) if p]
+        plan.errors = [p for p in (session_problem(library.sessions, s) for s in sorted(plan.sessions_named())) if p]
         if plan.errors:
             continue
         found: dict[int, tuple[PhotoTarget, str]] = {}

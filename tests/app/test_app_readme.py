@@ -20,3 +20,14 @@ def test_readme_examples_run_as_pasted(gql):
     listed = data(gql.execute(page))["photos"]
     assert listed["totalCount"] == 1
     assert [i["filename"] for i in listed["edges"][0]["node"]["images"]] == ["IMG_0001.JPG", "IMG_0001.CR2"]
+
+
+def test_readme_lists_every_code_of_the_enums():
+    from imalink.db.enums import SessionStatus
+    from imalink.resolvers.errors import ErrorCode
+    from imalink.resolvers.imports import GroupStatus, ImportProblemCode
+
+    text = README.read_text(encoding="utf-8")
+    missing = [f"{enum.__name__}.{code}" for enum in (ErrorCode, ImportProblemCode, GroupStatus, SessionStatus)
+               for code in enum if f"`{code}`" not in text]
+    assert not missing, f"README.md does not list {missing}"
