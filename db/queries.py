@@ -307,32 +307,6 @@ def count_sessions(conn: Connection, owner_id: int) -> int:
     query = select(func.count()).select_from(session_t).where(session_t.c.owner_id == owner_id)
     return conn.execute(query).scalar_one()
 
-__all__ = [
-    "BoundingBox",
-    "PageKey",
-    "PhotoFilterSpec",
-    "PhotoPage",
-    "PhotoSort",
-    "count_photos",
-    "count_sessions",
-    "existing_hothashes",
-    "files_by_content_hash",
-    "photo_files",
-    "exif_by_image_ids",
-    "filter_clauses",
-    "hotpreview_by_hothash",
-    "hotpreviews_by_photo_ids",
-    "images_by_photo_ids",
-    "page_photos",
-    "page_sessions",
-    "photos_by_hothashes",
-    "photos_by_ids",
-    "sessions_by_ids",
-    "first_photos_per_session",
-    "photo_counts_per_session",
-]
-
-
 def first_photos_per_session(
     conn: Connection, owner_id: int, session_ids: Sequence[int], limit: int
 ) -> dict[int, PhotoPage]:
