@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import Row
@@ -19,8 +19,6 @@ from imalink.schema.scalars import BigInt, LocalDateTime, UtcOffset
 HOTPREVIEW_ROUTE = "/hotpreview/{hothash}.jpg"
 COLDPREVIEW_ROUTE = "/coldpreview/{hothash}.jpg"
 
-T = TypeVar("T")
-
 
 def taken_at_text(taken_at: datetime | None, subsec: str | None) -> str | None:
     """``YYYY-MM-DDTHH:MM:SS``, with ``.fff`` when the camera recorded sub-seconds."""
@@ -30,16 +28,6 @@ def taken_at_text(taken_at: datetime | None, subsec: str | None) -> str | None:
     if subsec and subsec.isdigit():
         text += "." + subsec[:3].ljust(3, "0")
     return text
-
-
-def _from_row(cls: type[T], row: Row[Any], **values: Any) -> T:
-    """An API object whose plain fields are the row's columns of the same names; ``values`` sets the rest."""
-    names = cls.__dict__.get("_columns")
-    if names is None:
-        fields = cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
-        names = [f.python_name for f in fields if f.base_resolver is None and f.python_name not in values]
-        cls._columns = names  # type: ignore[attr-defined]
-    return cls(**{name: getattr(row, name) for name in names}, **values)
 
 
 @strawberry.type(description="A photograph, identified by its hothash; its files are its images.")
@@ -94,10 +82,31 @@ class Photo:
         sessions: dict[int, Row[Any]] | None = None,
     ) -> Photo:
         """The API's view of a photo row, with its images and session when a page fetched them."""
-        return _from_row(
-            cls,
-            row,
+        return cls(
+            id=row.id,
+            hothash=row.hothash,
+            width=row.width,
+            height=row.height,
+            taken_at_offset=row.taken_at_offset,
+            taken_at_source=row.taken_at_source,
+            gps_latitude=row.gps_latitude,
+            gps_longitude=row.gps_longitude,
+            gps_altitude=row.gps_altitude,
+            camera_make=row.camera_make,
+            camera_model=row.camera_model,
+            lens_model=row.lens_model,
+            focal_length=row.focal_length,
+            aperture=row.aperture,
+            iso=row.iso,
+            exposure_time=row.exposure_time,
+            orientation=row.orientation,
+            title=row.title,
+            description=row.description,
             tags=list(row.tags or []),
+            rating=row.rating,
+            user_rotation=row.user_rotation,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
             taken_at_value=row.taken_at,
             taken_at_subsec=row.taken_at_subsec,
             import_session_id=row.import_session_id,
@@ -167,7 +176,15 @@ class Image:
     @classmethod
     def from_row(cls, row: Row[Any]) -> Image:
         """The API's view of an image row."""
-        return _from_row(cls, row, photo_id=row.photo_id, import_session_id=row.import_session_id)
+        return cls(
+            id=row.id,
+            filename=row.filename,
+            file_size=row.file_size,
+            hothash=row.hothash,
+            content_hash=row.content_hash,
+            photo_id=row.photo_id,
+            import_session_id=row.import_session_id,
+        )
 
     @strawberry.field(description="The raw EXIF bytes exactly as received, base64.")
     async def exif_data(self, info: strawberry.Info) -> str | None:
@@ -212,7 +229,19 @@ class ImportSession:
     @classmethod
     def from_row(cls, row: Row[Any]) -> ImportSession:
         """The API's view of a session row."""
-        return _from_row(cls, row, status=SessionStatus(row.status))
+        return cls(
+            id=row.id,
+            storage_directory=row.storage_directory,
+            description=row.description,
+            status=SessionStatus(row.status),
+            started_at=row.started_at,
+            completed_at=row.completed_at,
+            photos_created=row.photos_created,
+            images_created=row.images_created,
+            duplicates_skipped=row.duplicates_skipped,
+            files_processed=row.files_processed,
+            errors_count=row.errors_count,
+        )
 
     @strawberry.field(description="Photos this session created, newest capture first, undated last.")
     async def photos(
