@@ -1,4 +1,9 @@
-"""Write the schema's SDL to ``schema.graphql`` (``python -m imalink.schema.export``)."""
+"""Write the schema's SDL to ``schema.graphql`` (``python -m imalink.schema.export``).
+
+``strawberry export-schema`` prints the same SDL (``Schema.as_str()``) but needs Strawberry's
+``cli`` extra (typer) and a module-level schema object; this command needs neither, and the test
+that keeps ``schema.graphql`` current compares against the same ``sdl()``.
+"""
 
 from __future__ import annotations
 

@@ -13,6 +13,8 @@ from imalink.local import LocalGraphQL
 from imalink.settings import Settings
 from tests.support.databases import backends, fresh_database
 
+pytest_plugins = ["tests.support.ci", "pytester"]
+
 
 @pytest.fixture(params=backends())
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Engine]]:

@@ -17,23 +17,10 @@ from imalink.exif import GROUPED_FIELDS, ExifMetadata
 
 # ExifMetadata fields stored on the photo under the same name.
 _COPIED = (
-    "taken_at_subsec",
-    "taken_at_offset",
-    "taken_at_source",
-    "gps_latitude",
-    "gps_longitude",
-    "gps_altitude",
-    "camera_make",
-    "camera_model",
-    "lens_model",
-    "focal_length",
-    "aperture",
-    "iso",
-    "orientation",
+    "taken_at_subsec", "taken_at_offset", "taken_at_source", "gps_latitude", "gps_longitude", "gps_altitude",
+    "camera_make", "camera_model", "lens_model", "focal_length", "aperture", "iso", "orientation",
 )
 _QUARTER_TURNED = {5, 6, 7, 8}
-
-
 _GROUPED_NAMES = {name for group in GROUPED_FIELDS for name in group}
 
 

@@ -1,14 +1,10 @@
-"""What an import reports back: statuses and problem codes (the schema's enums), and the batch's totals."""
+"""What an import reports back: group statuses and problem codes (the schema shows both as enums)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from imalink.db.enums import DescribedEnum
-
-if TYPE_CHECKING:
-    from imalink.resolvers.imports.plan import GroupPlan
 
 
 class GroupStatus(DescribedEnum):
@@ -71,22 +67,3 @@ class ImportProblem:
         where = f"{self.filename}: " if self.filename else ""
         group = f" (photo group {hothash})" if hothash else ""
         return f"{where}{self.code}: {self.message}{group}"
-
-
-@dataclass(slots=True)
-class BatchOutcome:
-    """Totals and per-group results of one batch (the groups' plans, in request order)."""
-
-    results: list[GroupPlan]
-    processing_time_ms: float
-
-    def count(self, status: GroupStatus) -> int:
-        return sum(1 for r in self.results if r.status is status)
-
-    @property
-    def images_created(self) -> int:
-        return sum(r.images_created for r in self.results)
-
-    @property
-    def errors(self) -> list[str]:
-        return [problem.line(r.hothash) for r in self.results for problem in r.errors]

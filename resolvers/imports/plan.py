@@ -83,10 +83,12 @@ class GroupPlan:
     def photo_id(self) -> int | None:
         return self.target.id if self.target is not None and not self.errors else None
 
-    def sessions_named(self) -> list[int]:
-        """The distinct sessions the group and its files name."""
-        named = [self.session_id, *(f.session_id for f in self.files)]
-        return list(dict.fromkeys(s for s in named if s is not None))
+    def sessions_named(self) -> set[int]:
+        """The sessions the group and its files name."""
+        named = {file.session_id for file in self.files}
+        named.add(self.session_id)
+        named.discard(None)
+        return named  # type: ignore[return-value]
 
 
 @dataclass(slots=True)
@@ -139,7 +141,7 @@ def resolve(plans: list[GroupPlan], library: Library, batch_session_id: int | No
     for plan in plans:
         if plan.errors:
             continue
-        plan.errors = [p for p in (session_problem(library.sessions, s) for s in plan.sessions_named()) if p]
+        plan.errors = [p for p in (session_problem(library.sessions, s) for s in sorted(plan.sessions_named())) if p]
         if plan.errors:
             continue
         found: dict[int, tuple[PhotoTarget, str]] = {}
@@ -181,3 +183,22 @@ def _photos_named(plan: GroupPlan, library: Library) -> list[tuple[str, PhotoTar
     named = [("its hothash", library.by_hothash.get(plan.hothash))] if plan.hothash else []  # type: ignore[arg-type]
     named += [(file.filename, library.by_content.get(file.content_hash)) for file in plan.files if file.content_hash]
     return [(why, target) for why, target in named if target is not None]
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    """Totals and per-group results of one batch (the groups' plans, in request order)."""
+
+    results: list[GroupPlan]
+    processing_time_ms: float
+
+    def count(self, status: GroupStatus) -> int:
+        return sum(1 for r in self.results if r.status is status)
+
+    @property
+    def images_created(self) -> int:
+        return sum(r.images_created for r in self.results)
+
+    @property
+    def errors(self) -> list[str]:
+        return [problem.line(r.hothash) for r in self.results for problem in r.errors]

@@ -19,8 +19,8 @@ from imalink.resolvers.errors import ErrorCode, UserError
 from imalink.resolvers.imports.apply import apply_plan
 from imalink.resolvers.imports.checks import check_group
 from imalink.resolvers.imports.limits import ImportLimits
-from imalink.resolvers.imports.outcome import BatchOutcome, GroupStatus
-from imalink.resolvers.imports.plan import look_up, resolve
+from imalink.resolvers.imports.outcome import GroupStatus
+from imalink.resolvers.imports.plan import BatchOutcome, look_up, resolve
 from imalink.resolvers.imports.submission import BatchSubmission
 
 

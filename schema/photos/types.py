@@ -14,7 +14,6 @@ from imalink.resolvers.loaders import SessionPhotosKey
 from imalink.resolvers.pagination import page_request
 from imalink.resolvers.photos import decoded_exif
 from imalink.schema.enums import SessionStatus
-from imalink.schema.formatting import taken_at_text
 from imalink.schema.pagination import After, Before, Connection, First, Last
 from imalink.schema.scalars import BigInt, LocalDateTime, UtcOffset
 
@@ -22,6 +21,16 @@ HOTPREVIEW_ROUTE = "/hotpreview/{hothash}.jpg"
 COLDPREVIEW_ROUTE = "/coldpreview/{hothash}.jpg"
 
 T = TypeVar("T")
+
+
+def taken_at_text(taken_at: datetime | None, subsec: str | None) -> str | None:
+    """``YYYY-MM-DDTHH:MM:SS``, with ``.fff`` when the camera recorded sub-seconds."""
+    if taken_at is None:
+        return None
+    text = taken_at.strftime("%Y-%m-%dT%H:%M:%S")
+    if subsec and subsec.isdigit():
+        text += "." + subsec[:3].ljust(3, "0")
+    return text
 
 
 def _from_row(cls: type[T], row: Row[Any], **values: Any) -> T:

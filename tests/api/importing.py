@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from tests.support.graphql import data
@@ -58,3 +59,34 @@ def open_session(gql: Any, directory: str = "Pictures/2024") -> int:
 
 def totals(gql: Any, session_id: int) -> dict[str, Any]:
     return data(gql.execute(SESSION_TOTALS, {"id": session_id}))["importSession"]
+
+
+def import_concurrently(database_url: str, batches_of: Any, importers: int = 4) -> list[dict[str, Any]]:
+    """Run ``importers`` clients at once, each with a session of its own, all starting together;
+    ``batches_of(n)`` gives importer ``n``'s batches (lists of groups). The BatchImportResults."""
+    from imalink.local import LocalGraphQL
+    from imalink.settings import Settings
+
+    clients = [LocalGraphQL(settings=Settings(database_url=database_url)) for _ in range(importers)]
+    sessions = [open_session(client, f"importer {n}") for n, client in enumerate(clients)]
+    outcomes: list[dict[str, Any]] = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(importers)
+
+    def importer(n: int) -> None:
+        try:
+            start.wait()
+            for groups in batches_of(n):
+                outcomes.append(send(clients[n], groups, sessions[n]))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=importer, args=(n,)) for n in range(importers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for client in clients:
+        client.close()
+    assert not failures, failures
+    return outcomes

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from imalink.importer.exif_extract import extract_exif
 from imalink.importer.preview import make_hotpreview
 from imalink.local import LocalGraphQL
 from imalink.settings import Settings
-from tests.api.importing import group, open_session, send, totals
+from tests.api.importing import import_concurrently, open_session, send, totals
 from tests.importer.photo_builders import exif_dump, jpeg_bytes, raw_bytes
 from tests.support.graphql import data
 from tests.support.media import b64, distinct_jpegs, sha256
@@ -148,36 +147,19 @@ def test_a_file_sent_twice_in_a_group_and_a_name_taken_by_other_content_are_warn
 def test_concurrent_importers_make_each_photo_once(database_url, engine, previews):
     photos = 60
     files = [(f"jpeg {i}".encode(), distinct_jpegs(4, f"enc-{i}")) for i in range(photos)]
-    clients = [LocalGraphQL(settings=Settings(database_url=database_url)) for _ in range(4)]
-    sessions = [open_session(client, f"importer {n}") for n, client in enumerate(clients)]
-    outcomes: list[dict] = []
-    failures: list[BaseException] = []
-    start = threading.Barrier(len(clients))
 
-    def importer(n: int, client: LocalGraphQL) -> None:
-        try:
-            start.wait()
-            order = files[n * 15 :] + files[: n * 15]
-            for offset in range(0, photos, 20):
-                chunk = order[offset : offset + 20]
-                groups = [
-                    content_group(encoded[n if previews != "one hotpreview per photo" else 0],
-                                  ("IMG.JPG", content), (f"COPY_{n}.JPG", content + bytes([n])))
-                    for content, encoded in chunk
-                ]
-                outcomes.append(send(client, groups, sessions[n]))
-        except BaseException as error:  # noqa: BLE001 - reported below
-            failures.append(error)
+    def batches(n: int) -> list[list[dict]]:
+        # Every importer sends every file, in its own order, plus a copy of its own; the shared
+        # file with the same hotpreview everywhere, or with each importer's own encoding of it.
+        order = files[n * 15 :] + files[: n * 15]
+        encoding = n if previews == "each importer its own hotpreviews" else 0
+        return [
+            [content_group(encoded[encoding], ("IMG.JPG", content), (f"COPY_{n}.JPG", content + bytes([n])))
+             for content, encoded in order[i : i + 20]]
+            for i in range(0, photos, 20)
+        ]
 
-    threads = [threading.Thread(target=importer, args=(n, c)) for n, c in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for client in clients:
-        client.close()
-
-    assert not failures
+    outcomes = import_concurrently(database_url, batches)
     results = [r for outcome in outcomes for r in outcome["results"]]
     assert [r["status"] for r in results].count("CREATED") == photos
     assert "FAILED" not in [r["status"] for r in results]

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 from sqlalchemy import func, select, text
 
 from imalink.db.tables import Image, ImportSession, Photo
-from imalink.local import LocalGraphQL
-from imalink.settings import Settings
-from tests.api.importing import BATCH, group, open_session, send, totals
+from tests.api.importing import BATCH, group, import_concurrently, open_session, totals
 from tests.support.media import distinct_jpegs
 
 
@@ -71,33 +68,13 @@ def test_a_database_failure_part_way_leaves_nothing_of_the_batch(gql, engine, ca
 
 def test_concurrent_importers_with_overlapping_hashes_make_each_photo_once(database_url, engine):
     previews = distinct_jpegs(60, prefix="race")
-    session_ids = []
-    clients = [LocalGraphQL(settings=Settings(database_url=database_url)) for _ in range(4)]
-    session_ids = [open_session(client, f"importer {n}") for n, client in enumerate(clients)]
-    outcomes: list[dict] = []
-    failures: list[BaseException] = []
-    start = threading.Barrier(len(clients))
 
-    def importer(n: int, client: LocalGraphQL) -> None:
-        try:
-            start.wait()
-            # Every importer sends every photo, in its own order, with one file name of its own.
-            order = previews[n * 15 :] + previews[: n * 15]
-            for offset in range(0, len(order), 20):
-                chunk = order[offset : offset + 20]
-                outcomes.append(send(client, [group(p, "IMG.JPG", f"COPY_{n}.JPG") for p in chunk], session_ids[n]))
-        except BaseException as error:  # noqa: BLE001 - reported below
-            failures.append(error)
+    def batches(n: int) -> list[list[dict]]:
+        # Every importer sends every photo, in its own order, with one file name of its own.
+        order = previews[n * 15 :] + previews[: n * 15]
+        return [[group(p, "IMG.JPG", f"COPY_{n}.JPG") for p in order[i : i + 20]] for i in range(0, 60, 20)]
 
-    threads = [threading.Thread(target=importer, args=(n, c)) for n, c in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for client in clients:
-        client.close()
-
-    assert not failures
+    outcomes = import_concurrently(database_url, batches)
     statuses = [r["status"] for outcome in outcomes for r in outcome["results"]]
     assert "FAILED" not in statuses
     assert statuses.count("CREATED") == 60

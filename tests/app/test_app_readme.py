@@ -28,3 +28,14 @@ def test_every_setting_is_in_the_configuration_table():
     table = README.read_text(encoding="utf-8").split("## Configuration", 1)[1].split("\n## ", 1)[0]
     missing = [name for name in Settings.model_fields if f"`IMALINK_{name.upper()}`" not in table]
     assert not missing, f"README's Configuration table lacks {missing}"
+
+
+def test_readme_lists_every_code_of_the_enums():
+    from imalink.db.enums import SessionStatus
+    from imalink.resolvers.errors import ErrorCode
+    from imalink.resolvers.imports import GroupStatus, ImportProblemCode
+
+    text = README.read_text(encoding="utf-8")
+    missing = [f"{enum.__name__}.{code}" for enum in (ErrorCode, ImportProblemCode, GroupStatus, SessionStatus)
+               for code in enum if f"`{code}`" not in text]
+    assert not missing, f"README.md does not list {missing}"
