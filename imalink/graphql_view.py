@@ -18,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from imalink.guard import send_error
-from imalink.resolvers.errors import ErrorCode
+from imalink.schema.enums import ErrorCode
 from imalink.schema import build_schema
 from imalink.schema.context import LOCAL_OWNER, Context, SchemaSettings
 from imalink.schema.limits import QueryLimits

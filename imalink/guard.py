@@ -24,7 +24,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from imalink.db.interrupts import WorkScope
-from imalink.resolvers.errors import ErrorCode
+from imalink.schema.enums import ErrorCode
 
 logger = logging.getLogger("imalink.guard")
 

@@ -22,14 +22,20 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "imalink.exif": (("imalink.exif",), ("sqlalchemy", "sqlmodel", "strawberry", "graphql", "starlette")),
     # Resolvers may batch with Strawberry's DataLoader, but know nothing else of GraphQL or HTTP.
     "imalink.resolvers": (("imalink.resolvers", "imalink.db", "imalink.exif"), ("graphql", "starlette", "strawberry.types")),
-    "imalink.schema": (("imalink.schema", "imalink.resolvers"), ("starlette",)),
-    # The app package wires (engine, migrations, schema, the importer command) ...
-    "imalink": (("imalink.app", "imalink.body_limit", "imalink.cli", "imalink.local", "imalink.media",
-                 "imalink.settings", "imalink.schema", "imalink.db.engine", "imalink.db.migrate", "imalink.importer"), ()),
+    # Cancellation (db.interrupts) is infrastructure every layer may ask about: whether the request
+    # it serves was stopped.
+    "imalink.schema": (("imalink.schema", "imalink.resolvers", "imalink.db.interrupts"), ("starlette",)),
+    # The app package wires (engine, migrations, maintenance, cancellation, schema, the importer
+    # command, serving, the web app) ...
+    "imalink": (("imalink.app", "imalink.cli", "imalink.graphql_view", "imalink.guard", "imalink.local",
+                 "imalink.media", "imalink.serving", "imalink.settings", "imalink.web", "imalink.schema",
+                 "imalink.db.engine", "imalink.db.migrate", "imalink.db.maintenance", "imalink.db.interrupts",
+                 "imalink.importer"), ()),
     # ... and its preview routes answer through resolvers, like the schema beside them.
     "imalink.media": (("imalink.schema", "imalink.resolvers"), ()),
     # The importer speaks GraphQL only: to a server, or in-process through the app's local mode.
-    "imalink.importer": (("imalink.importer", "imalink.local"), ("sqlalchemy", "strawberry")),
+    # It shares the EXIF engine's bounded container walker (one walk of JPEG/TIFF/HEIC structure).
+    "imalink.importer": (("imalink.importer", "imalink.local", "imalink.exif"), ("sqlalchemy", "strawberry")),
 }
 
 
