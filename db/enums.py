@@ -23,3 +23,7 @@ class SessionStatus(DescribedEnum):
 
     IN_PROGRESS = "IN_PROGRESS", "Open: batches naming it are taken."
     COMPLETED = "COMPLETED", "Closed by completeImportSession: batches naming it are refused."
+    INTERRUPTED = "INTERRUPTED", (
+        "No batch came for the server's idle limit (its importer stopped, or the server was killed): "
+        "no longer in progress; a batch naming it resumes it."
+    )

@@ -73,6 +73,8 @@ class ImportSession(SQLModel, table=True):
     status: str = Field(default=SessionStatus.IN_PROGRESS, max_length=16)
     started_at: datetime
     completed_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    """When the session was opened or last received a batch (idle sessions are interrupted)."""
     photos_created: int = 0
     images_created: int = 0
     duplicates_skipped: int = 0

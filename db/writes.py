@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, case, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from imalink.db.enums import SessionStatus
@@ -119,11 +119,26 @@ def fill_missing_photo_fields(conn: Connection, photo_id: int, values: dict[str,
         conn.execute(update(photo_t).where(photo_t.c.id == photo_id).values(**assignments, updated_at=now))
 
 
-def add_session_totals(conn: Connection, session_id: int, totals: dict[str, int]) -> None:
-    """Add to a session's running totals atomically (concurrent batches may share a session)."""
+def add_session_totals(conn: Connection, session_id: int, totals: dict[str, int], now: datetime) -> None:
+    """Add to a session's running totals atomically (concurrent batches may share a session).
+
+    A batch is activity: an interrupted session it names is in progress again."""
     increments = {name: session_t.c[name] + amount for name, amount in totals.items() if amount}
-    if increments:
-        conn.execute(update(session_t).where(session_t.c.id == session_id).values(**increments))
+    resumed = case((session_t.c.status == SessionStatus.INTERRUPTED, SessionStatus.IN_PROGRESS), else_=session_t.c.status)
+    conn.execute(
+        update(session_t).where(session_t.c.id == session_id).values(**increments, last_activity_at=now, status=resumed)
+    )
+
+
+def interrupt_idle_sessions(conn: Connection, idle_since: datetime) -> int:
+    """Sessions in progress with no batch since ``idle_since`` are interrupted (of every owner); how many."""
+    last = func.coalesce(session_t.c.last_activity_at, session_t.c.started_at)
+    statement = (
+        update(session_t)
+        .where(session_t.c.status == SessionStatus.IN_PROGRESS, last < idle_since)
+        .values(status=SessionStatus.INTERRUPTED)
+    )
+    return conn.execute(statement).rowcount
 
 
 def insert_session(
@@ -138,6 +153,7 @@ def insert_session(
             description=description,
             status=SessionStatus.IN_PROGRESS,
             started_at=now,
+            last_activity_at=now,
         )
         .returning(session_t.c.id)
     )
@@ -148,7 +164,11 @@ def complete_session(conn: Connection, owner_id: int, session_id: int, now: date
     """Close the owner's session if it is still open (a closed one keeps its completion time)."""
     conn.execute(
         update(session_t)
-        .where(session_t.c.owner_id == owner_id, session_t.c.id == session_id, session_t.c.status == SessionStatus.IN_PROGRESS)
+        .where(
+            session_t.c.owner_id == owner_id,
+            session_t.c.id == session_id,
+            session_t.c.status.in_([SessionStatus.IN_PROGRESS, SessionStatus.INTERRUPTED]),
+        )
         .values(status=SessionStatus.COMPLETED, completed_at=now)
     )
 

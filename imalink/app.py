@@ -26,14 +26,18 @@ from imalink.db.migrate import upgrade_to_head
 from imalink.graphql_view import ImalinkGraphQL
 from imalink.guard import RequestGuard, guard_of
 from imalink.media import media_routes
+from imalink.resolvers.imports import sessions
 from imalink.schema.context import LOCAL_OWNER
 from imalink.settings import Settings
 from imalink.web import web_routes
 
+logger = logging.getLogger("imalink.app")
 
-def _lifespan(engine: Engine) -> Any:
-    """Keep the planner's statistics fresh while serving (db/maintenance.py); when the server
-    stops, stop the requests still running and dispose of the engine."""
+
+def _lifespan(engine: Engine, settings: Settings) -> Any:
+    """Close sessions whose importer went quiet and keep the planner's statistics fresh while
+    serving (db/maintenance.py); when the server stops, stop the requests still running and
+    dispose of the engine."""
 
     async def keep_statistics() -> None:
         while True:
@@ -41,14 +45,16 @@ def _lifespan(engine: Engine) -> Any:
             try:
                 await to_thread.run_sync(maintenance.refresh_if_stale, engine)
             except Exception:
-                logging.getLogger(__name__).exception("refreshing planner statistics failed")
+                logger.exception("refreshing planner statistics failed")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(keep_statistics)
+        await _interrupt_idle_sessions(engine, settings.session_idle_timeout)  # before the first request
+        async with anyio.create_task_group() as background:
+            background.start_soon(_interrupting_idle_sessions, engine, settings.session_idle_timeout)
+            background.start_soon(keep_statistics)
             yield
-            tasks.cancel_scope.cancel()
+            background.cancel_scope.cancel()
         # Requests still running when the server stops: their statements stop too.
         guard = guard_of(app.middleware_stack)
         if guard is not None:
@@ -57,6 +63,24 @@ def _lifespan(engine: Engine) -> Any:
         engine.dispose()
 
     return lifespan
+
+
+async def _interrupting_idle_sessions(engine: Engine, idle_seconds: float) -> None:
+    while True:
+        await anyio.sleep(min(max(idle_seconds / 4, 1.0), 300.0))
+        await _interrupt_idle_sessions(engine, idle_seconds)
+
+
+async def _interrupt_idle_sessions(engine: Engine, idle_seconds: float) -> None:
+    """No session stays "in progress" after its importer (or a killed server) left it: at start,
+    then every while, sessions idle past ``idle_seconds`` are interrupted (a batch resumes them)."""
+    try:
+        count = await to_thread.run_sync(sessions.interrupt_idle_sessions, engine, idle_seconds)
+    except Exception:  # e.g. the database is briefly away: try again next round
+        logger.warning("Could not interrupt idle import sessions", exc_info=True)
+    else:
+        if count:
+            logger.info("Interrupted %d import session(s) idle for %.0f s", count, idle_seconds)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Starlette:
@@ -82,7 +106,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Route("/healthz", healthz),
             *web_routes(),
         ],
-        lifespan=_lifespan(engine),
+        lifespan=_lifespan(engine, settings),
     )
     app.state.engine = engine
     app.state.settings = settings

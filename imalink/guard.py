@@ -15,6 +15,8 @@ Slow *headers* never reach ASGI; :mod:`imalink.serving` cuts those off in the HT
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
@@ -59,7 +61,14 @@ class RequestGuard:
         body = await self._read_body(receive, send)
         if body is None:
             return
-        await self._run(scope, body, receive, send)
+        try:
+            await self._run(scope, body, receive, send)
+        except asyncio.CancelledError:
+            # The server cancels what still runs after its shutdown grace period; the request's
+            # work has been stopped with it. Ending quietly spares the log a traceback per request.
+            logger.warning("%s %s stopped by the server's shutdown", scope["method"], scope["path"])
+            with contextlib.suppress(Exception):
+                await send_error(send, 503, ErrorCode.REQUEST_CANCELLED, "The server is shutting down; try again shortly.")
 
     def _too_large(self) -> str:
         return f"The request body exceeds {self.max_body_bytes} bytes; send smaller batches."

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     body_timeout: float = Field(default=10.0, gt=0, description="Grace seconds before min_body_rate applies.")
     min_body_rate: float = Field(default=16 * 1024, gt=0, description="Bytes a second a body must average.")
     shutdown_timeout: float = Field(default=5.0, ge=0, description="Seconds SIGTERM waits for requests in flight.")
+    session_idle_timeout: float = Field(
+        default=1800.0, gt=0, description="Seconds without a batch after which an import session is interrupted."
+    )
 
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins (scheme://host[:port]) whose pages may call the API."

@@ -77,10 +77,10 @@ def apply_plan(conn: Connection, owner_id: int, plans: list[GroupPlan], library:
         writes.fill_missing_photo_fields(conn, photo_id, values, now)
     # New photos were written with their search text; photos that gained files find them now too.
     writes.refresh_search_text(conn, owner_id, sorted({photo_id for photo_id, _ in fills}))
-    _add_session_totals(conn, plans, library)
+    _add_session_totals(conn, plans, library, now)
 
 
-def _add_session_totals(conn: Connection, plans: list[GroupPlan], library: Library) -> None:
+def _add_session_totals(conn: Connection, plans: list[GroupPlan], library: Library, now: datetime) -> None:
     """Count the batch into the sessions its groups were sent to (a group's own, else the batch's),
     whatever session their files name for themselves; a group naming an unknown session has none."""
     totals: dict[int, Counter[str]] = {}
@@ -94,4 +94,4 @@ def _add_session_totals(conn: Connection, plans: list[GroupPlan], library: Libra
         counter["photos_created"] += plan.status is GroupStatus.CREATED
         counter["duplicates_skipped"] += plan.status is GroupStatus.DUPLICATE
     for session_id, counter in sorted(totals.items()):
-        writes.add_session_totals(conn, session_id, dict(counter))
+        writes.add_session_totals(conn, session_id, dict(counter), now)

@@ -122,7 +122,7 @@ def session_problem(sessions: dict[int, Any], session_id: int) -> ImportProblem 
     session = sessions.get(session_id)
     if session is None:
         return ImportProblem(ImportProblemCode.UNKNOWN_IMPORT_SESSION, f"There is no import session {session_id}.")
-    if session.status != SessionStatus.IN_PROGRESS:
+    if session.status == SessionStatus.COMPLETED:  # an interrupted session resumes
         return ImportProblem(
             ImportProblemCode.IMPORT_SESSION_COMPLETED, f"Import session {session_id} is completed; start a new one."
         )

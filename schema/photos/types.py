@@ -207,7 +207,10 @@ class ImportSession:
         description="Name of the storage directory the user chose in the frontend; stored, never touched."
     )
     description: str | None = strawberry.field(description="The user's description of this import.")
-    status: SessionStatus = strawberry.field(description="IN_PROGRESS until completeImportSession, then COMPLETED.")
+    status: SessionStatus = strawberry.field(
+        description="IN_PROGRESS until completeImportSession, then COMPLETED; INTERRUPTED when no batch came for a "
+        "while (a later batch resumes it)."
+    )
     started_at: datetime = strawberry.field(description="When the session was created.")
     completed_at: datetime | None = strawberry.field(description="When the session was completed.")
     photos_created: int = strawberry.field(

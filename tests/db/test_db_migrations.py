@@ -158,3 +158,28 @@ def test_a_table_rebuild_that_drops_the_search_triggers_is_healed_on_start(tmp_p
         count = '{ photos(filter: { search: "the rebuild" }) { totalCount } }'
         assert data(gql.execute(count))["photos"]["totalCount"] == 2
     engine.dispose()
+
+
+def test_session_activity_migration_keeps_sessions_and_dates_their_last_activity(database):
+    """0005: every session is kept; the last moment known of it (completion, else start) becomes its
+    last activity, so an old session left in progress is interrupted at the server's next start."""
+    url, engine = _fresh_at(database, "0004")
+    with engine.begin() as conn:
+        for session_id, status, completed in ((1, "COMPLETED", "2024-05-02 10:00:00"), (2, "IN_PROGRESS", None)):
+            conn.execute(text(
+                "INSERT INTO import_session (id, owner_id, status, started_at, completed_at, photos_created,"
+                " images_created, duplicates_skipped, files_processed, errors_count)"
+                " VALUES (:id, 1, :status, '2024-05-01 09:00:00', :completed, 0, 0, 0, 0, 0)"),
+                {"id": session_id, "status": status, "completed": completed})
+    upgrade_to_head(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, status, last_activity_at FROM import_session ORDER BY id")).all()
+    assert [(r.id, r.status, str(r.last_activity_at)[:19]) for r in rows] == [
+        (1, "COMPLETED", "2024-05-02 10:00:00"),
+        (2, "IN_PROGRESS", "2024-05-01 09:00:00"),
+    ]
+    from imalink.resolvers.imports.sessions import interrupt_idle_sessions
+
+    assert interrupt_idle_sessions(engine, idle_seconds=3600) == 1
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM import_session ORDER BY id")).scalars().all() == ["COMPLETED", "INTERRUPTED"]
