@@ -172,7 +172,7 @@ def reset_postgres(url: str) -> None:
     admin.dispose()
     engine = create_engine(target)
     with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS photo_tag, image, photo, import_session, alembic_version CASCADE"))
+        conn.execute(text("DROP TABLE IF EXISTS photo_tag, photo_day, image, photo, import_session, app_user, alembic_version CASCADE"))
     engine.dispose()
 
 

@@ -10,8 +10,11 @@ is timed ``--repeat`` times, interleaved:
 - **bare**: the SQL statements the server ran for that request (recorded once in this process
   through the same resolvers), re-run on a plain DB-API connection: the database's own share.
 
-Prints median and worst milliseconds of each, their ratio, the targets, the server's peak RSS,
-the library's build time, and writes everything as JSON (``--json``) for the README.
+Prints median and worst wall milliseconds of each, their ratio, the targets, and the median CPU
+milliseconds each took (the server process plus, on PostgreSQL, its backends; bare: this process
+plus its backend). On a machine shared with other work the CPU figures are what an idle machine
+would take; the wall figures include waiting for a core. Also the server's peak RSS and the
+library's build time; ``--json`` writes everything for the README.
 
     .venv/bin/python benchmarks/browse_bench.py --photos 10000 100000 1000000 \\
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/h_browse_bench --data /work/bench-browse
@@ -37,7 +40,7 @@ from sqlalchemy import event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RssSampler, Server, table  # noqa: E402
+from _common import RssSampler, Server, process_tree, table  # noqa: E402
 from library import LONELY_BOX, RARE_MODEL, RARE_TAG, RARE_WORD, LibrarySpec, build  # noqa: E402
 
 from imalink.db.engine import make_engine  # noqa: E402
@@ -102,6 +105,8 @@ class Case:
     statements: list[tuple[str, Any]] = field(default_factory=list)
     http: list[float] = field(default_factory=list)
     bare: list[float] = field(default_factory=list)
+    http_cpu: list[float] = field(default_factory=list)
+    bare_cpu: list[float] = field(default_factory=list)
 
 
 def cases(gql: LocalGraphQL) -> list[Case]:
@@ -153,8 +158,8 @@ def record_statements(url: str, found: list[Case]) -> None:
             case.statements = list(current)
 
 
-def bare_runner(url: str) -> Callable[[list[tuple[str, Any]]], None]:
-    """Runs recorded statements on a plain DB-API connection."""
+def bare_runner(url: str) -> tuple[Callable[[list[tuple[str, Any]]], None], Callable[[], float]]:
+    """Runs recorded statements on a plain DB-API connection; and the CPU seconds that costs so far."""
     if url.startswith("sqlite"):
         conn = sqlite3.connect(url.split("///", 1)[1], check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
@@ -163,18 +168,56 @@ def bare_runner(url: str) -> Callable[[list[tuple[str, Any]]], None]:
             for statement, parameters in statements:
                 conn.execute(statement, parameters).fetchall()
 
-        return run
+        return run, time.process_time
     import psycopg
 
-    conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+    pg = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True, application_name="browse-bench")
+    backend = pg.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
 
     def run_pg(statements: list[tuple[str, Any]]) -> None:
-        with conn.cursor() as cur:
+        with pg.cursor() as cur:
             for statement, parameters in statements:
                 cur.execute(statement, parameters)
                 cur.fetchall()
 
-    return run_pg
+    return run_pg, lambda: time.process_time() + cpu_seconds_fine(backend)
+
+
+def cpu_seconds_fine(pid: int) -> float:
+    """CPU seconds of ``pid``'s living threads (and its children's), from schedstat: nanoseconds,
+    where /proc/PID/stat counts in clock ticks of 10 ms."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            tasks = os.listdir(f"/proc/{member}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{member}/task/{task}/schedstat") as f:
+                    total += int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+    return total / 1e9
+
+
+def server_cpu(url: str, server_pid: int) -> Callable[[], float]:
+    """CPU seconds of the server so far: its processes and, on PostgreSQL, the backends serving it."""
+    if url.startswith("sqlite"):
+        return lambda: cpu_seconds_fine(server_pid)
+    import psycopg
+
+    monitor = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True, application_name="browse-bench")
+    database = url.rsplit("/", 1)[1]
+
+    def total() -> float:
+        rows = monitor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() AND application_name = ''",
+            (database,),
+        ).fetchall()
+        return cpu_seconds_fine(server_pid) + sum(cpu_seconds_fine(pid) for (pid,) in rows)
+
+    return total
 
 
 def ensure_library(url: str, photos: int, data: Path | None) -> dict[str, Any]:
@@ -224,31 +267,35 @@ def measure(url: str, photos: int, repeat: int, data: Path, workdir: Path) -> di
     with LocalGraphQL(settings=Settings(database_url=url)) as gql:
         found = cases(gql)
     record_statements(url, found)
-    bare = bare_runner(url)
+    bare, bare_cpu = bare_runner(url)
     with Server(url, workdir) as server:
-        server.wait_ready(timeout=600)
+        server.wait_ready(timeout=900)
         sampler = RssSampler(server.pid)
         sampler.start()
-        with httpx.Client(timeout=120) as client:
+        cpu = server_cpu(url, server.pid)
+        with httpx.Client(timeout=300) as client:
 
-            def ask(case: Case) -> float:
+            def ask(case: Case) -> tuple[float, float]:
                 body = json.dumps({"query": case.query, "variables": case.variables}).encode()
-                t0 = time.perf_counter()
+                c0, t0 = cpu(), time.perf_counter()
                 response = client.post(server.url + "/graphql", content=body, headers={"content-type": "application/json"})
-                took = (time.perf_counter() - t0) * 1000
+                took, used = (time.perf_counter() - t0) * 1000, (cpu() - c0) * 1000
                 if response.status_code != 200 or response.json().get("errors"):
                     sys.exit(f"{case.name}: {response.text[:1000]}")
-                return took
+                return took, used
 
             for case in found:  # warm up: caches, parsed documents, pages of the database
                 ask(case)
                 bare(case.statements)
             for _ in range(repeat):
                 for case in found:
-                    case.http.append(ask(case))
-                    t0 = time.perf_counter()
+                    took, used = ask(case)
+                    case.http.append(took)
+                    case.http_cpu.append(used)
+                    c0, t0 = bare_cpu(), time.perf_counter()
                     bare(case.statements)
                     case.bare.append((time.perf_counter() - t0) * 1000)
+                    case.bare_cpu.append((bare_cpu() - c0) * 1000)
         sampler.stop()
     return {
         "library": built,
@@ -258,6 +305,7 @@ def measure(url: str, photos: int, repeat: int, data: Path, workdir: Path) -> di
                 "kind": c.kind, "name": c.name, "statements": len(c.statements),
                 "http_median": round(statistics.median(c.http), 1), "http_worst": round(max(c.http), 1),
                 "bare_median": round(statistics.median(c.bare), 1), "bare_worst": round(max(c.bare), 1),
+                "http_cpu": round(statistics.median(c.http_cpu), 1), "bare_cpu": round(statistics.median(c.bare_cpu), 1),
             }
             for c in found
         ],
@@ -272,8 +320,8 @@ def print_result(backend: str, photos: int, result: dict[str, Any]) -> None:
         ratio = c["http_median"] / c["bare_median"] if c["bare_median"] else float("nan")
         target = TARGETS[c["kind"]]
         rows.append([f"{c['kind']}: {c['name']}", c["http_median"], c["http_worst"], c["bare_median"], c["bare_worst"],
-                     f"{ratio:.1f}x", f"< {target}", "ok" if c["http_median"] < target else "OVER"])
-    table(rows, ["case", "http med", "http worst", "bare med", "bare worst", "http/bare", "target", ""])
+                     f"{ratio:.1f}x", c["http_cpu"], c["bare_cpu"], f"< {target}", "ok" if c["http_median"] < target else "OVER"])
+    table(rows, ["case", "http med", "http worst", "bare med", "bare worst", "http/bare", "http cpu", "bare cpu", "target", ""])
 
 
 def main() -> None:

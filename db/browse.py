@@ -6,10 +6,10 @@ already has them in order:
 - **timeline**: photos per local capture day, grouped in the order of a timeline index (the
   library's, or an equality filter's own), so counting is one index range scan; the few matches
   of a rare filter are found and grouped instead (db/plans.py decides).
-- **map**: one aggregate per map cell over a range of ``geo_cell`` (db/geo.py), all in one
-  statement: a cell's photos are contiguous in the geo index, so nothing is sorted.
-- **facets**: counts per value in the order of the value's own index when nothing else is
-  filtered; under a filter through the plan's index.
+- **map**: one aggregate per map cell over a range of ``geo_cell`` (db/geo.py), one compiled
+  statement run per cell: a cell's photos are contiguous in the geo index, so nothing is sorted.
+- **facets**: the whole library's counts per camera, lens and rating are kept by triggers
+  (db/counts.py); under a filter they are counted through the plan's index.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, literal, select, union_all
 
 from imalink.db import geo
-from imalink.db.filters import DAY, BoundingBox, PhotoFilterSpec
+from imalink.db.filters import DAY, BoundingBox, PhotoFilterSpec, filter_conditions
 from imalink.db.plans import Plan, hinted, make_plan
 from imalink.db.queries import chunks
-from imalink.db.tables import photo_t, tag_t
+from imalink.db.tables import day_t, facet_t, photo_t, tag_t
 
 MAP_CELLS_PER_TILE_LEVELS = 2
 """A map cell is a quarter of a 256-pixel tile's width: clusters about 64 pixels apart on screen."""
@@ -37,6 +37,10 @@ def day_counts(conn: Connection, spec: PhotoFilterSpec) -> tuple[list[tuple[date
     """Matching photos per local capture day (oldest first), and how many match without a date."""
     plan = make_plan(conn, spec, limit=None)
     dialect = conn.dialect.name
+    if not plan.conditions:  # the whole library: kept per day by triggers (db/counts.py)
+        kept = select(day_t.c.day, day_t.c.photos).where(day_t.c.owner_id == spec.owner_id).order_by(day_t.c.day)
+        undated = plan.source(select(func.count()), dialect).where(*plan.where(), DAY.is_(None))
+        return [(_as_date(day), n) for day, n in conn.execute(kept)], conn.execute(undated).scalar_one()  # type: ignore[misc]
     if plan.driver is not None:
         matches = plan.source(select(DAY.label("day")), dialect).where(*plan.where()).cte("matches").prefix_with("MATERIALIZED")
         query = select(matches.c.day, func.count()).group_by(matches.c.day)
@@ -113,20 +117,22 @@ def map_clusters(conn: Connection, spec: PhotoFilterSpec, box: BoundingBox, zoom
     if plan.driver is not None:
         return _clusters_of_few(conn, plan, boxes, level)
     c = photo_t.c
-    arms: list[Select[Any]] = []
+    # One statement, compiled once, run per cell with the cell's range: each run is one range of
+    # the geo index, aggregated in order (a GROUP BY over the whole box would sort its photos).
+    lo, hi = bindparam("lo"), bindparam("hi")
+    south, west, north, east = bindparam("south"), bindparam("west"), bindparam("north"), bindparam("east")
+    cell = hinted(select(*_aggregates()), conn.dialect.name, "ix_photo_owner_geo").where(
+        *plan.where(), c.geo_cell >= lo, c.geo_cell < hi, c.gps_latitude.between(south, north),
+        c.gps_longitude.between(west, east),
+    )
     span = 1 << (2 * (geo.BITS - level))
-    for part in boxes:
-        inside = (c.gps_latitude.between(part.south, part.north), c.gps_longitude.between(part.west, part.east))
-        for _, _, first in geo.cells_covering(part.south, part.west, part.north, part.east, level):
-            aggregates = _aggregates()
-            arm = hinted(select(*aggregates), conn.dialect.name, "ix_photo_owner_geo").where(
-                *plan.where(), c.geo_cell >= first, c.geo_cell < first + span, *inside
-            )
-            arms.append(arm)
     clusters: list[Cluster] = []
-    for chunk in _batches(arms, 400):
-        statement = union_all(*chunk) if len(chunk) > 1 else chunk[0]
-        clusters += [Cluster(*row) for row in conn.execute(statement) if row[0]]
+    for part in boxes:
+        bounds = {"south": part.south, "west": part.west, "north": part.north, "east": part.east}
+        for _, _, first in geo.cells_covering(part.south, part.west, part.north, part.east, level):
+            row = conn.execute(cell, {"lo": first, "hi": first + span, **bounds}).one()
+            if row[0]:
+                clusters.append(Cluster(*row))
     return clusters
 
 
@@ -189,6 +195,10 @@ def _grouped(conn: Connection, spec: PhotoFilterSpec, key: ColumnElement[Any], o
 def column_facet(conn: Connection, spec: PhotoFilterSpec, column: str, limit: int) -> list[tuple[str, int]]:
     """The most common values of a text column (compared case-insensitively) among the matches,
     each with its count, spelled as one of its photos spells it; most common first."""
+    if not filter_conditions(spec, conn.dialect.name):  # the whole library: kept by triggers (db/counts.py)
+        f = facet_t.c
+        kept = select(f.value, f.photos).where(f.owner_id == spec.owner_id, f.facet == column)
+        return [tuple(row) for row in conn.execute(kept.order_by(f.photos.desc(), f.key).limit(limit))]  # type: ignore[misc]
     key = func.lower(photo_t.c[column]).label("key")
     grouped = _grouped(conn, spec, key, f"ix_photo_owner_{column}_lower").where(photo_t.c[column].is_not(None)).subquery()
     query = select(grouped.c.key, grouped.c.count).order_by(grouped.c.count.desc(), grouped.c.key).limit(limit)
@@ -220,6 +230,10 @@ def _spellings(conn: Connection, owner_id: int, column: str, keys: list[str]) ->
 
 def rating_facet(conn: Connection, spec: PhotoFilterSpec) -> list[tuple[int, int]]:
     """Matching photos per rating (0 = unrated), lowest rating first."""
+    if not filter_conditions(spec, conn.dialect.name):  # the whole library: kept by triggers (db/counts.py)
+        f = facet_t.c
+        kept = select(f.key, f.photos).where(f.owner_id == spec.owner_id, f.facet == "rating")
+        return sorted((int(key), photos) for key, photos in conn.execute(kept))
     grouped = _grouped(conn, spec, photo_t.c.rating, "ix_photo_owner_rating").order_by(photo_t.c.rating)
     return [(value, count) for value, count in conn.execute(grouped)]
 

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from imalink.db.counts import ensure_counts
 from imalink.db.engine import SQLITE_WRITE
 from imalink.db.search import ensure_search_index, kept_outside_metadata
 
@@ -51,6 +52,7 @@ def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
                 ensure_search_index(connection)
+                ensure_counts(connection)
                 if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
                     raise MigrationBrokeReferences("a migration broke foreign keys; nothing was changed")
         finally:

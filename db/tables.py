@@ -181,6 +181,37 @@ class PhotoTag(SQLModel, table=True):
     """Where the tag stands in the photo's list (the order the user gave)."""
 
 
+class PhotoDay(SQLModel, table=True):
+    """How many of an owner's photos were taken on one local calendar day (db/counts.py).
+
+    Kept by triggers on ``photo``, in the transaction of every write: the whole library's
+    timeline is read from here instead of counting every photo.
+    """
+
+    __tablename__ = "photo_day"
+
+    owner_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    photos: int
+
+
+class PhotoFacet(SQLModel, table=True):
+    """How many of an owner's photos have one camera make, model, lens or rating (db/counts.py).
+
+    Kept by triggers on ``photo`` like ``photo_day``: the filter menus of the whole library are
+    read from here. ``key`` is what the filters compare (text lowercased), ``value`` a spelling
+    photos use.
+    """
+
+    __tablename__ = "photo_facet"
+
+    owner_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    facet: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True)
+    value: str
+    photos: int
+
+
 class Image(SQLModel, table=True):
     """One file of a photo (the JPEG, the RAW), with its raw EXIF bytes exactly as received."""
 
@@ -215,3 +246,5 @@ image_t = Image.__table__
 session_t = ImportSession.__table__
 tag_t = PhotoTag.__table__
 user_t = AppUser.__table__
+day_t = PhotoDay.__table__
+facet_t = PhotoFacet.__table__

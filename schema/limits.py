@@ -85,6 +85,14 @@ LIST_SIZES: Mapping[str, int | str] = {
     "PhotoGroupResult.errors": 2,
     "PhotoGroupResult.warnings": 2,
     "BatchImportResult.results": "input",
+    "PhotoTimeline.buckets": 400,  # the months of 30 years; DAY buckets: one per day that has photos
+    "PhotoMap.clusters": 300,  # a full-screen map; never more than browse.MAX_MAP_CELLS (1024)
+    "PhotoFacets.cameraMakes": 50,  # facet lists take first (default 20, at most 500)
+    "PhotoFacets.cameraModels": 50,
+    "PhotoFacets.lensModels": 50,
+    "PhotoFacets.tags": 50,
+    "PhotoFacets.years": 30,
+    "PhotoFacets.ratings": 6,
 }
 DEFAULT_LIST_SIZE = 10
 FIELD_WEIGHTS: Mapping[str, int] = {
@@ -301,7 +309,7 @@ class DocumentMeter:
 
     def _page_size(self, node: FieldNode) -> int:
         for argument in node.arguments or ():
-            if argument.name.value == "first":
+            if argument.name.value in ("first", "last"):  # a page forward or backward
                 value = self._value(argument.value)
                 if isinstance(value, int) and not isinstance(value, bool):
                     return max(0, min(value, MAX_PAGE_SIZE))  # past the maximum the resolver refuses

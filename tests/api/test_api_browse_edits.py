@@ -186,3 +186,46 @@ def test_a_session_pages_its_photos_both_ways(gql):
     assert rest["pageInfo"]["hasPreviousPage"] is True
     back = data(gql.execute(query, {"id": session, "l": 2, "b": rest["pageInfo"]["startCursor"]}))["importSession"]["photos"]
     assert [e["node"]["hothash"] for e in back["edges"]] == newest[:2]
+
+
+TIMELINE = "{ photoTimeline(granularity: DAY) { totalCount undatedCount buckets { label count } } }"
+
+
+def test_the_timeline_follows_imports_dates_found_later_and_deletions(gql, engine):
+    a, b, c = distinct_jpegs(3, "days")
+    send(gql, [
+        group(a, "A.JPG", exif={"A.JPG": exif_blob(taken="2021:06:01 10:00:00")}),
+        group(b, "B.JPG", exif={"B.JPG": exif_blob(taken="2021:06:01 18:00:00")}),
+        group(c, "C.JPG"),  # no date yet
+    ])
+    timeline = data(gql.execute(TIMELINE))["photoTimeline"]
+    assert timeline["buckets"] == [{"label": "2021-06-01", "count": 2}] and timeline["undatedCount"] == 1
+    # C's RAW arrives with a date: the photo moves from undated to its day.
+    send(gql, [group(c, "C.JPG", "C.CR2", exif={"C.CR2": exif_blob(taken="2020:02:29 12:00:00")})])
+    timeline = data(gql.execute(TIMELINE))["photoTimeline"]
+    assert timeline["buckets"] == [{"label": "2021-06-01", "count": 2}, {"label": "2020-02-29", "count": 1}]
+    assert timeline["undatedCount"] == 0
+    data(gql.execute('mutation($h: String!) { deletePhoto(hothash: $h) }', {"h": sha256(a)}))
+    data(gql.execute('mutation($h: String!) { deletePhoto(hothash: $h) }', {"h": sha256(c)}))
+    timeline = data(gql.execute(TIMELINE))["photoTimeline"]
+    assert timeline["buckets"] == [{"label": "2021-06-01", "count": 1}] and timeline["totalCount"] == 1
+    with engine.connect() as conn:  # an emptied day leaves no row behind
+        assert conn.execute(text("SELECT count(*) FROM photo_day")).scalar_one() == 1
+
+
+FACETS = "{ photoFacets { cameraMakes { value count } ratings { rating count } } }"
+
+
+def test_the_library_menus_follow_edits_and_deletions(gql):
+    a, b = distinct_jpegs(2, "menus")
+    send(gql, [group(a, "A.JPG", rating=2, exif={"A.JPG": exif_blob(make="Canon")}),
+               group(b, "B.JPG", rating=2, exif={"B.JPG": exif_blob(make="CANON")})])
+    facets = data(gql.execute(FACETS))["photoFacets"]
+    assert [(f["value"].lower(), f["count"]) for f in facets["cameraMakes"]] == [("canon", 2)]
+    assert facets["ratings"] == [{"rating": 2, "count": 2}]
+    data(gql.execute(UPDATE, {"h": sha256(a), "i": {"rating": 5}}))
+    assert data(gql.execute(FACETS))["photoFacets"]["ratings"] == [{"rating": 2, "count": 1}, {"rating": 5, "count": 1}]
+    data(gql.execute('mutation($h: String!) { deletePhoto(hothash: $h) }', {"h": sha256(b)}))
+    facets = data(gql.execute(FACETS))["photoFacets"]
+    assert [(f["value"].lower(), f["count"]) for f in facets["cameraMakes"]] == [("canon", 1)]
+    assert facets["ratings"] == [{"rating": 5, "count": 1}]

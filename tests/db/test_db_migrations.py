@@ -20,7 +20,7 @@ from imalink.local import LocalGraphQL
 from imalink.settings import Settings
 from tests.api.importing import group, send
 from tests.support.graphql import data
-from tests.support.media import jpeg
+from tests.support.media import exif_blob, jpeg
 
 
 @pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
@@ -139,24 +139,29 @@ def test_tags_move_into_one_table_keeping_every_tag_and_its_spelling(database):
         assert data(gql.execute('{ photos(filter: { search: "fjord" }) { totalCount } }'))["photos"]["totalCount"] == 1
         world = '{ photoMap(bbox: {south: -90, west: -180, north: 90, east: 180}, zoom: 3) { totalCount } }'
         assert data(gql.execute(world))["photoMap"]["totalCount"] == 3
+        timeline = '{ photoTimeline(granularity: YEAR) { totalCount undatedCount buckets { label count } } }'
+        assert data(gql.execute(timeline))["photoTimeline"] == {"totalCount": 3, "undatedCount": 3, "buckets": []}
 
 
-def test_a_table_rebuild_that_drops_the_search_triggers_is_healed_on_start(tmp_path):
-    """SQLite keeps its text index with triggers, which a batch-mode rebuild of photo drops."""
+def test_a_table_rebuild_that_drops_the_triggers_is_healed_on_start(tmp_path):
+    """SQLite keeps its text index and day counts with triggers, which a batch-mode rebuild of photo drops."""
     url = f"sqlite:///{tmp_path / 'heal.db'}"
     engine = make_engine(url)
     upgrade_to_head(engine)
     with LocalGraphQL(settings=Settings(database_url=url)) as gql:
-        send(gql, [group(jpeg(), "FIRST.JPG", title="Before the rebuild")])
+        send(gql, [group(jpeg(), "FIRST.JPG", title="Before the rebuild", exif={"FIRST.JPG": exif_blob()})])
     with engine.begin() as conn:  # what a batch-mode migration of photo does to triggers
-        for name in ("photo_search_after_insert", "photo_search_after_delete", "photo_search_after_update"):
+        for (name,) in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all():
             conn.execute(text(f"DROP TRIGGER {name}"))
         conn.execute(text("INSERT INTO photo_search(photo_search) VALUES ('delete-all')"))
+        conn.execute(text("DELETE FROM photo_day"))
     upgrade_to_head(engine)
     with LocalGraphQL(settings=Settings(database_url=url)) as gql:
-        send(gql, [group(jpeg((1, 2, 3)), "SECOND.JPG", title="After the rebuild")])
+        send(gql, [group(jpeg((1, 2, 3)), "SECOND.JPG", title="After the rebuild", exif={"SECOND.JPG": exif_blob()})])
         count = '{ photos(filter: { search: "the rebuild" }) { totalCount } }'
         assert data(gql.execute(count))["photos"]["totalCount"] == 2
+        dated = [{"label": "2021-06-01", "count": 2}]
+        assert data(gql.execute("{ photoTimeline(granularity: DAY) { buckets { label count } } }"))["photoTimeline"]["buckets"] == dated
     engine.dispose()
 
 

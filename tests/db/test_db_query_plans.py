@@ -112,10 +112,19 @@ def test_common_filters_walk_in_timeline_order_without_sorting(library):
     assert "USING INDEX ix_photo_owner_timeline" in text and "TEMP B-TREE" not in text, text
 
 
+def test_the_whole_timeline_is_read_from_the_day_counts(library):
+    engine = library
+    sent = statements(engine, lambda conn: browse.day_counts(conn, PhotoFilterSpec(OWNER)))
+    assert any("FROM photo_day" in s for s, _ in sent)
+    assert not any("GROUP BY" in s for s, _ in sent)  # nothing counted photo by photo
+    undated = [(s, p) for s, p in sent if "FROM photo " in s or s.rstrip().endswith("FROM photo")]
+    assert_index_only(engine, explain(engine, *undated[0]))
+
+
 @pytest.mark.parametrize(
     "spec",
-    [PhotoFilterSpec(OWNER), PhotoFilterSpec(OWNER, camera_make="canon"), PhotoFilterSpec(OWNER, favorite=True)],
-    ids=["library", "camera", "favourites"],
+    [PhotoFilterSpec(OWNER, camera_make="canon"), PhotoFilterSpec(OWNER, favorite=True), PhotoFilterSpec(OWNER, has_gps=True)],
+    ids=["camera", "favourites", "positioned"],
 )
 def test_timeline_buckets_are_counted_from_an_index_alone(library, spec):
     engine = library

@@ -6,8 +6,11 @@
   had. The JSON column ``photo.tags`` is dropped.
 - ``photo.favorite`` (users set it), ``photo.search_text`` (what text search looks in) with its
   index: an FTS5 trigram table kept by triggers on SQLite, a pg_trgm GIN index on PostgreSQL.
-- Keyset indexes (owner_id, <filter>, taken_at, id) for the equality filters, range indexes,
-  a covering GPS index; on SQLite the hotpreview becomes the photo row's last column.
+- Timeline indexes led by the local capture day, keyset indexes (owner_id, <filter>, day,
+  taken_at, id) for the equality filters, range indexes, the map's geo index (``geo_cell``); on
+  SQLite the hotpreview becomes the photo row's last column.
+- ``photo_day``, ``photo_facet``: photos per owner and capture day, camera, lens and rating, kept
+  by triggers (db/counts.py).
 
 Revision ID: 0004
 Revises: 0003
@@ -21,6 +24,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from imalink.db import counts
 from imalink.db.geo import geo_cell
 from imalink.db.search import POSTGRES_INDEX, SQLITE_FTS_TABLE, SQLITE_TRIGGERS, ensure_search_index, search_text
 
@@ -162,6 +166,25 @@ def upgrade() -> None:
     _fill_search_text(bind)
     for name, columns in new_indexes(bind.dialect.name).items():
         op.create_index(name, "photo", columns)
+    op.create_table(
+        "photo_day",
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("photos", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["owner_id"], ["app_user.id"]),
+        sa.PrimaryKeyConstraint("owner_id", "day"),
+    )
+    op.create_table(
+        "photo_facet",
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("facet", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("photos", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["owner_id"], ["app_user.id"]),
+        sa.PrimaryKeyConstraint("owner_id", "facet", "key"),
+    )
+    counts.ensure_counts(bind)  # their triggers, and the counts of the photos there are
 
     if sqlite:
         ensure_search_index(bind)
@@ -174,11 +197,16 @@ def downgrade() -> None:
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
     if sqlite:
-        for name in SQLITE_TRIGGERS:
+        for name in [*SQLITE_TRIGGERS, *counts.SQLITE_TRIGGERS]:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         op.execute(f"DROP TABLE IF EXISTS {SQLITE_FTS_TABLE}")
     else:
         op.execute(f"DROP INDEX IF EXISTS {POSTGRES_INDEX}")
+        for name in counts.POSTGRES_TRIGGERS:
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON photo")
+        op.execute("DROP FUNCTION IF EXISTS photo_counts()")
+    op.drop_table("photo_facet")
+    op.drop_table("photo_day")
 
     tags: dict[int, list[str]] = {}
     for photo_id, tag in bind.execute(sa.text("SELECT photo_id, tag FROM photo_tag ORDER BY photo_id, position")):
