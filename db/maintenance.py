@@ -1,4 +1,7 @@
-"""Keeping the planner's statistics fresh without a person.
+"""Housekeeping a running server does without a person: fresh planner statistics, and no import
+session left "in progress" by an importer (or a server) that went away.
+
+Statistics:
 
 Right after a large import both databases plan from stale statistics (or none): PostgreSQL's
 autovacuum analyzes only after its next nap and a threshold, SQLite never on its own. Measured
@@ -22,9 +25,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, text
+
+from imalink.db import writes
+from imalink.db.engine import writing
 
 GROWTH_FACTOR = 2.0
 MIN_ROWS = 1000
@@ -146,3 +153,11 @@ def photos_written(engine: Engine, count: int) -> None:
         if keeper is None:
             keeper = _keepers[engine] = _Keeper(engine)
     keeper.check()
+
+
+def interrupt_idle_sessions(engine: Engine, idle_seconds: float) -> int:
+    """Interrupt every session (of every owner) that has had no batch for ``idle_seconds``: its
+    importer stopped or the server was killed. Nothing is lost: a later batch naming it resumes it,
+    and running the import again adds only what is missing. Returns how many were interrupted."""
+    with writing(engine) as conn:
+        return writes.interrupt_idle_sessions(conn, datetime.now(UTC) - timedelta(seconds=idle_seconds))

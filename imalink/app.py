@@ -26,7 +26,6 @@ from imalink.db.migrate import upgrade_to_head
 from imalink.graphql_view import ImalinkGraphQL
 from imalink.guard import RequestGuard, guard_of
 from imalink.media import media_routes
-from imalink.resolvers.imports import sessions
 from imalink.schema.context import LOCAL_OWNER
 from imalink.settings import Settings
 from imalink.web import web_routes
@@ -75,7 +74,7 @@ async def _interrupt_idle_sessions(engine: Engine, idle_seconds: float) -> None:
     """No session stays "in progress" after its importer (or a killed server) left it: at start,
     then every while, sessions idle past ``idle_seconds`` are interrupted (a batch resumes them)."""
     try:
-        count = await to_thread.run_sync(sessions.interrupt_idle_sessions, engine, idle_seconds)
+        count = await to_thread.run_sync(maintenance.interrupt_idle_sessions, engine, idle_seconds)
     except Exception:  # e.g. the database is briefly away: try again next round
         logger.warning("Could not interrupt idle import sessions", exc_info=True)
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Row
@@ -32,12 +32,4 @@ def complete_import_session(engine: Engine, owner_id: int, session_id: int) -> R
     return found[session_id]
 
 
-def interrupt_idle_sessions(engine: Engine, idle_seconds: float) -> int:
-    """Interrupt every session (of every owner) that has had no batch for ``idle_seconds``: its
-    importer stopped or the server was killed. Nothing is lost: a later batch naming it resumes it,
-    and running the import again adds only what is missing. Returns how many were interrupted."""
-    with writing(engine) as conn:
-        return writes.interrupt_idle_sessions(conn, datetime.now(UTC) - timedelta(seconds=idle_seconds))
-
-
-__all__ = ["SessionStatus", "complete_import_session", "create_import_session", "interrupt_idle_sessions"]
+__all__ = ["SessionStatus", "complete_import_session", "create_import_session"]

@@ -183,7 +183,7 @@ def test_session_activity_migration_keeps_sessions_and_dates_their_last_activity
         (1, "COMPLETED", "2024-05-02 10:00:00"),
         (2, "IN_PROGRESS", "2024-05-01 09:00:00"),
     ]
-    from imalink.resolvers.imports.sessions import interrupt_idle_sessions
+    from imalink.db.maintenance import interrupt_idle_sessions
 
     assert interrupt_idle_sessions(engine, idle_seconds=3600) == 1
     with engine.connect() as conn:
