@@ -56,14 +56,7 @@ def test_starting_again_upgrades_in_place_and_keeps_the_library(gql, engine):
 
 def test_owners_migration_keeps_a_library_made_before_accounts(database):
     """A 0001 library (no owners) upgrades with every row kept, all the local owner's."""
-    url, engine = database
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS photo_tag, image, photo, import_session, app_user, alembic_version CASCADE"
-                             if engine.dialect.name == "postgresql" else "SELECT 1")
-    if engine.dialect.name == "sqlite":
-        engine.dispose()
-        Path(make_url(url).database).unlink()
-    upgrade_to_head(engine, "0001")
+    url, engine = _fresh_at(database, "0001")
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO import_session (id, status, started_at, photos_created, images_created, duplicates_skipped,"
