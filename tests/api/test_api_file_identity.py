@@ -17,6 +17,7 @@ from imalink.local import LocalGraphQL
 from imalink.settings import Settings
 from tests.api.importing import import_concurrently, open_session, send, totals
 from tests.importer.photo_builders import exif_dump, jpeg_bytes, raw_bytes
+from tests.support.databases import emptied_at_revision
 from tests.support.graphql import data
 from tests.support.media import b64, distinct_jpegs, sha256
 
@@ -173,15 +174,7 @@ def test_concurrent_importers_make_each_photo_once(database_url, engine, preview
 def test_the_migration_keeps_two_copies_of_one_file_and_the_first_keeps_its_hash(database):
     """A library from before content hashes were unique upgrades with every row kept."""
     url, engine = database
-    with engine.begin() as conn:
-        conn.exec_driver_sql(
-            "DROP TABLE IF EXISTS photo_tag, image, photo, import_session, app_user, alembic_version CASCADE"
-            if engine.dialect.name == "postgresql" else "SELECT 1"
-        )
-    if engine.dialect.name == "sqlite":
-        engine.dispose()
-        Path(url.removeprefix("sqlite:///")).unlink()
-    upgrade_to_head(engine, "0002")
+    emptied_at_revision(url, engine, "0002")
     same = sha256(b"one file, imported twice")
     with engine.begin() as conn:
         for photo_id in (1, 2):

@@ -8,10 +8,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from imalink.db.engine import make_engine
 from imalink.db.migrate import alembic_config, include_name, upgrade_to_head
@@ -19,6 +17,7 @@ from imalink.db.tables import SQLModel
 from imalink.local import LocalGraphQL
 from imalink.settings import Settings
 from tests.api.importing import group, send
+from tests.support.databases import emptied_at_revision
 from tests.support.graphql import data
 from tests.support.media import exif_blob, jpeg
 
@@ -90,12 +89,7 @@ def test_owners_migration_keeps_a_library_made_before_accounts(database):
 def _fresh_at(database, revision: str):  # type: ignore[no-untyped-def]
     """The test database emptied and migrated to ``revision`` only."""
     url, engine = database
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public" if engine.dialect.name == "postgresql" else "SELECT 1")
-    if engine.dialect.name == "sqlite":
-        engine.dispose()
-        Path(make_url(url).database).unlink()
-    upgrade_to_head(engine, revision)
+    emptied_at_revision(url, engine, revision)
     return url, engine
 
 

@@ -49,3 +49,20 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[tuple[str, Engine]]
         conn.execute(text("SELECT setval(pg_get_serial_sequence('app_user', 'id'), :local)"), {"local": LOCAL_OWNER_ID})
     yield url, engine
     engine.dispose()
+
+
+def emptied_at_revision(url: str, engine: Engine, revision: str) -> None:
+    """The test database emptied and migrated to ``revision`` only (for migration tests).
+
+    The next ``fresh_database`` starts again from an empty schema, so a migration test that fails
+    half-way cannot leave the tests after it without tables.
+    """
+    _migrated_postgres.discard(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        engine.dispose()
+        Path(engine.url.database or "").unlink(missing_ok=True)
+    upgrade_to_head(engine, revision)
