@@ -93,6 +93,21 @@ def photo_files(
     return list(found.values())
 
 
+def unhashed_files(conn: Connection, owner_id: int, filename_keys: Sequence[str]) -> list[Row[Any]]:
+    """The owner's files stored without a content hash under one of ``filename_keys``: id, name key,
+    size, raw EXIF bytes and their photo's hothash, oldest first."""
+    found: list[Row[Any]] = []
+    for chunk in chunks(filename_keys):
+        query = (
+            select(image_t.c.id, image_t.c.filename_key, image_t.c.file_size, image_t.c.exif_data, photo_t.c.hothash)
+            .join(photo_t, photo_t.c.id == image_t.c.photo_id)
+            .where(image_t.c.owner_id == owner_id, image_t.c.content_hash.is_(None), image_t.c.filename_key.in_(chunk))
+            .order_by(image_t.c.id)
+        )
+        found.extend(conn.execute(query))
+    return found
+
+
 def files_by_content_hash(conn: Connection, owner_id: int, content_hashes: Sequence[str]) -> dict[str, Row[Any]]:
     """Each of the owner's files among ``content_hashes``: its file name and its photo's id and hothash."""
     found: dict[str, Row[Any]] = {}

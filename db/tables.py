@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, Index, LargeBinary, UniqueConstraint, func
+from sqlalchemy import BigInteger, Column, Date, DateTime, Index, LargeBinary, UniqueConstraint, func, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Field, SQLModel
@@ -223,6 +223,16 @@ class Image(SQLModel, table=True):
         # A file is in its owner's library once: its content hash is its identity (existingFiles
         # and the import look files up by it). Files sent without one (NULL) are not compared.
         Index("uq_image_owner_content_hash", "owner_id", "content_hash", unique=True),
+        # Files stored without a content hash (imported before clients sent one), by name: the
+        # import recognises them when they come back with one (resolvers/imports/plan.py). Partial,
+        # so a library whose files all have their hash pays nothing for it.
+        Index(
+            "ix_image_owner_unhashed_name",
+            "owner_id",
+            "filename_key",
+            sqlite_where=text("content_hash IS NULL"),
+            postgresql_where=text("content_hash IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

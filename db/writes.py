@@ -63,6 +63,17 @@ def insert_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         conn.execute(insert(image_t), list(rows))
 
 
+def learn_content_hashes(conn: Connection, hashes_by_image_id: dict[int, str]) -> None:
+    """Give files stored without a content hash the one they came back with (in id order)."""
+    if hashes_by_image_id:
+        statement = (
+            update(image_t)
+            .where(image_t.c.id == bindparam("image_id"), image_t.c.content_hash.is_(None))
+            .values(content_hash=bindparam("hash"))
+        )
+        conn.execute(statement, [{"image_id": i, "hash": h} for i, h in sorted(hashes_by_image_id.items())])
+
+
 def replace_photo_tags(conn: Connection, owner_id: int, photo_id: int, tags: Sequence[str]) -> None:
     """Make ``tags`` the photo's tags, in this order and spelling."""
     conn.execute(tag_t.delete().where(tag_t.c.photo_id == photo_id))

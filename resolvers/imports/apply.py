@@ -63,6 +63,8 @@ def apply_plan(conn: Connection, owner_id: int, plans: list[GroupPlan], library:
         for plan in resolved
         for file in plan.new_files
     ]
+    # Before the new files, so that no file of the batch can take a hash a stored file is learning.
+    writes.learn_content_hashes(conn, library.learned)
     writes.insert_images(conn, image_rows)
 
     fills: list[tuple[int, dict[str, Any]]] = []

@@ -98,6 +98,8 @@ class Library:
     sessions: dict[int, Any]
     by_hothash: dict[str, PhotoTarget]
     by_content: dict[str, PhotoTarget]
+    learned: dict[int, str] = field(default_factory=dict)
+    """Content hashes of files stored without one, recognised in this batch: image id → hash."""
 
 
 def look_up(conn: Connection, owner_id: int, plans: list[GroupPlan], batch_session_id: int | None) -> Library:
@@ -108,13 +110,55 @@ def look_up(conn: Connection, owner_id: int, plans: list[GroupPlan], batch_sessi
     hothashes = list(dict.fromkeys(plan.hothash for plan in valid if plan.hothash))
     contents = list(dict.fromkeys(f.content_hash for plan in valid for f in plan.files if f.content_hash))
     library = Library(sessions, {}, {})
-    for photo in queries.photo_files(conn, owner_id, hothashes, contents):
+    _add_photos(library, queries.photo_files(conn, owner_id, hothashes, contents))
+    _recognise_unhashed_files(conn, owner_id, valid, library)
+    return library
+
+
+def _add_photos(library: Library, photos: list[queries.PhotoFiles]) -> None:
+    for photo in photos:
+        if photo.hothash in library.by_hothash:
+            continue
         target = library.by_hothash[photo.hothash] = PhotoTarget(photo.hothash, photo.id)
         for file in photo.files:
             target.files[file.filename_key] = file.content_hash
             if file.content_hash:
                 library.by_content[file.content_hash] = target
-    return library
+
+
+def _recognise_unhashed_files(conn: Connection, owner_id: int, plans: list[GroupPlan], library: Library) -> None:
+    """Files stored without a content hash (sent by an older client) that come back with one.
+
+    Such a file is the stored one when its name, size and raw EXIF bytes are all the same: EXIF
+    holds the capture time and mostly a camera serial number, so two different files agreeing on
+    all three do not occur in practice, while the hotpreview (and so the hothash) of the same file
+    may differ between clients. Files without EXIF or size are never matched this way. The stored
+    file learns its content hash and its photo is the one the group names through it.
+    """
+    waiting = [
+        file
+        for plan in plans
+        for file in plan.files
+        if file.content_hash and file.exif_data and file.file_size is not None and file.content_hash not in library.by_content
+    ]
+    if not waiting:
+        return
+    stored: dict[tuple[str, int, bytes], Any] = {}
+    for row in queries.unhashed_files(conn, owner_id, sorted({file.key for file in waiting})):
+        if row.exif_data and row.file_size is not None:
+            stored.setdefault((row.filename_key, row.file_size, bytes(row.exif_data)), row)  # the oldest copy
+    recognised = [(file, row) for file in waiting if (row := stored.get((file.key, file.file_size, file.exif_data)))]
+    if not recognised:
+        return
+    _add_photos(library, queries.photo_files(conn, owner_id, sorted({row.hothash for _, row in recognised})))
+    for file, row in recognised:
+        if row.id in library.learned or file.content_hash in library.by_content:
+            continue  # the same file twice in the batch: the first copy teaches the hash
+        target = library.by_hothash[row.hothash]
+        library.learned[row.id] = file.content_hash  # type: ignore[assignment]
+        library.by_content[file.content_hash] = target  # type: ignore[index]
+        if target.files.get(file.key) is None:
+            target.files[file.key] = file.content_hash
 
 
 def session_problem(sessions: dict[int, Any], session_id: int) -> ImportProblem | None:

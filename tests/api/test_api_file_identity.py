@@ -191,3 +191,39 @@ def test_the_migration_keeps_two_copies_of_one_file_and_the_first_keeps_its_hash
     with LocalGraphQL(settings=Settings(database_url=url)) as gql:
         found = data(gql.execute('{ existingFiles(contentHashes: ["%s"]) { hothash } }' % same))["existingFiles"]
     assert found == [{"hothash": "1" * 64}]
+
+
+def without_content_hash(sent: dict) -> dict:
+    """The same ImageInput as a client from before content hashes sends it."""
+    return {key: value for key, value in sent.items() if key != "contentHash"}
+
+
+def test_files_stored_without_a_content_hash_are_recognised_when_they_return_with_one(gql, engine, camera_files, tmp_path):
+    """A library imported by an older client (no content hashes) imported again by today's: the
+    same files under another hotpreview are the same photo, and learn their hash."""
+    jpeg, raw = camera_files
+    other = tmp_path / "other" / "IMG_0042.JPG"  # another shot under the same name and size
+    other.parent.mkdir()
+    other.write_bytes(jpeg_bytes((640, 480), exif=exif_dump(model="EOS R5", taken="2024:03:01 08:00:07")))
+    assert other.stat().st_size == jpeg.stat().st_size and other.read_bytes() != jpeg.read_bytes()
+    old = send(gql, [{"hotpreview": b64(make_hotpreview(str(jpeg))), "images": [without_content_hash(file_input(jpeg, "jpeg"))]}])
+    assert old["results"][0]["status"] == "CREATED"
+
+    today = send(gql, [
+        # Another encoder's preview (a new hothash): the stored JPEG is recognised, the RAW joins it.
+        {"hotpreview": b64(browser_like_preview(jpeg.read_bytes())), "images": [file_input(jpeg, "jpeg"), file_input(raw, "raw")]},
+        # Same name, other EXIF: another photo, not called a copy.
+        {"hotpreview": b64(distinct_jpegs(1, "other")[0]), "images": [file_input(other, "jpeg")]},
+    ])["results"]
+    assert [(r["status"], r["imagesCreated"]) for r in today] == [("IMAGES_ADDED", 1), ("CREATED", 1)]
+    assert today[0]["hothash"] == old["results"][0]["hothash"]
+    assert (count(engine, Photo), count(engine, Image)) == (2, 3)
+    # The stored file now has its hash: a pre-check by content hash finds it.
+    known = data(gql.execute(
+        "query($h: [String!]!) { existingFiles(contentHashes: $h) { hothash filename } }",
+        {"h": [sha256(jpeg.read_bytes())]},
+    ))["existingFiles"]
+    assert known == [{"hothash": old["results"][0]["hothash"], "filename": "IMG_0042.JPG"}]
+    again = send(gql, [{"hotpreview": b64(browser_like_preview(jpeg.read_bytes())), "images": [file_input(jpeg, "jpeg")]}])
+    assert again["results"][0]["status"] == "DUPLICATE"
+    assert (count(engine, Photo), count(engine, Image)) == (2, 3)
