@@ -17,7 +17,10 @@ would take; the wall figures include waiting for a core. Also the server's peak 
 library's build time; ``--json`` writes everything for the README.
 
     .venv/bin/python benchmarks/browse_bench.py --photos 10000 100000 1000000 \\
-        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/h_browse_bench --data /work/bench-browse
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/h_browse_bench --data /work/benchdata
+
+On PostgreSQL each size gets a database of its own (the URL's name plus ``_<photos>``, created when
+missing), so a library of a million photos is built once and reused like SQLite's files.
 """
 
 from __future__ import annotations
@@ -220,6 +223,18 @@ def server_cpu(url: str, server_pid: int) -> Callable[[], float]:
     return total
 
 
+def postgres_database(url: str, photos: int) -> str:
+    """The URL of the PostgreSQL database kept for a library of ``photos`` (created when missing)."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    sized = f"{name}_{photos}"
+    with psycopg.connect(f"{base}/postgres".replace("postgresql+psycopg", "postgresql"), autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (sized,)).fetchone():
+            admin.execute(f'CREATE DATABASE "{sized}"')
+    return f"{base}/{sized}"
+
+
 def ensure_library(url: str, photos: int, data: Path | None) -> dict[str, Any]:
     """Build the library unless the database already holds one of this size; its build report."""
     engine = make_engine(url)
@@ -328,7 +343,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--postgres", metavar="URL", help="also on PostgreSQL: a database of its own, rebuilt per size")
+    parser.add_argument("--postgres", metavar="URL", help="also on PostgreSQL: one database per size, named URL's name + _<photos>")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--data", type=Path, default=Path("bench-data"), help="where SQLite libraries are kept and reused")
     parser.add_argument("--json", type=Path, help="write every figure here")
@@ -338,7 +353,7 @@ def main() -> None:
     for photos in args.photos:
         backends = ([] if args.no_sqlite else [("sqlite", f"sqlite:///{args.data.resolve() / f'browse-{photos}.db'}")])
         if args.postgres:
-            backends.append(("postgresql", args.postgres))
+            backends.append(("postgresql", postgres_database(args.postgres, photos)))
         for backend, url in backends:
             print(f"{backend}, {photos:,} photos")
             result = measure(url, photos, args.repeat, args.data, args.data)

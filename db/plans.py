@@ -98,13 +98,20 @@ class Phase:
         matches found elsewhere) on taken_at, which no index should be chosen for."""
         if self.dated is None:
             return []
-        column = DAY if seek else photo_t.c.taken_at
-        return [column.is_not(None) if self.dated else column.is_(None)]
+        if not seek:
+            return [photo_t.c.taken_at.is_not(None) if self.dated else photo_t.c.taken_at.is_(None)]
+        return [DAY.is_not(None)] if self.dated else [DAY.is_(None), photo_t.c.taken_at.is_(None)]
 
-    def order(self, source: Any = photo_t, by_day: bool = True) -> list[Any]:
-        """ORDER BY terms; ``by_day`` leads with the day, as the timeline indexes do."""
-        columns = [source.c.taken_at, source.c.id] if self.dated else [source.c.id]
-        if self.dated and by_day:
+    def order(self, source: Any = photo_t, by_day: bool = True, dialect: str = "sqlite") -> list[Any]:
+        """ORDER BY terms; ``by_day`` leads with the day, as the timeline indexes do.
+
+        The undated stretch is ordered by id. Seeking on a timeline index, PostgreSQL sees that
+        order in the index only when it is spelled as the whole key (day and time are NULL
+        there), SQLite only as the id after ``IS NULL`` on both: either way no undated photo is sorted.
+        """
+        by_id = not self.dated and (not by_day or self.dated is None or dialect == "sqlite")
+        columns = [source.c.id] if by_id else [source.c.taken_at, source.c.id]
+        if not by_id and by_day:
             columns.insert(0, DAY)
         return [col.desc() if self.descending else col.asc() for col in columns]
 
@@ -140,6 +147,23 @@ class Plan:
     walk_index: str = TIMELINE_INDEX
     matches_at_most: int | None = None
     """The driver's count: no more photos than this can match."""
+
+    def may_hold(self, phase: Phase) -> bool:
+        """Whether a stretch can hold matches: a date range or ``hasTakenAt`` rules one out."""
+        if phase.dated is None:
+            return True
+        for condition in self.conditions:
+            if condition.name == "taken" and not phase.dated:
+                return False
+            if condition.name == "has_taken_at" and condition.key != phase.dated:
+                return False
+        return True
+
+    @property
+    def seeks(self) -> bool:
+        """Whether the plan reads only a part of an index (a driver's matches, an ordered
+        condition's range), not the whole timeline."""
+        return self.driver is not None or any(c.ordered and c.index == self.walk_index for c in self.conditions)
 
     @property
     def index(self) -> str | None:
@@ -275,10 +299,12 @@ def page_photos(
 
 
 def _phase_rows(conn: Connection, plan: Plan, phase: Phase, keyset: list[ColumnElement[bool]], limit: int) -> list[Row[Any]]:
+    if not plan.may_hold(phase):
+        return []
     dialect = conn.dialect.name
     where = [*plan.where(), *phase.clauses(seek=plan.driver is None), *keyset]
     if plan.driver is None:
-        query = plan.source(select(*PHOTO_COLUMNS), dialect).where(*where).order_by(*phase.order())
+        query = plan.source(select(*PHOTO_COLUMNS), dialect).where(*where).order_by(*phase.order(dialect=dialect))
         return list(conn.execute(query.limit(limit)).all())
     # Find and sort: the matches' keys first (a fence the planner cannot turn into a walk), the
     # page's rows then by primary key.
