@@ -4,8 +4,8 @@ The timeline index, the camera, lens, rating and favourite keyset indexes and th
 now end with the columns filters test and facets count (``db/tables.py`` ``CARRIED``), so a
 filter is checked and a bucket, cluster or facet counted without reading photo rows.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01 20:45:00
 """
 
@@ -14,8 +14,8 @@ from typing import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
