@@ -1,154 +1,202 @@
 """The timeline in Chromium on a library of N photos (default 1,000,000), built in bulk.
 
-Rows are written straight into a migrated SQLite library with executemany (about a minute for a
-million; every photo shares one tiny hotpreview, so the grid's image requests stay cheap), then
-the web app is opened in headless Chromium and measured:
+The library is benchmarks/library.py's (realistic skew, ~5 KB real hotpreviews), written in bulk
+into SQLite and kept in ``--data`` for the next run. ``imalink serve`` runs as its own process;
+the web app is opened in headless Chromium and measured in the page (``performance.now()``, so
+Playwright's own round trips are not counted):
 
-- first grid: navigation start -> the first row of thumbnails decoded, against a bare page (one
-  HTML file and one image from the same server) loaded in the same run;
-- jump to a month (the month menu): change -> that month's first thumbnails decoded, over
-  several months across the library;
-- scrolling: 4 s of scrolling at 2,000 px/s; frame intervals (requestAnimationFrame) and long
-  tasks (PerformanceObserver "longtask", Chromium's > 50 ms main-thread tasks).
+- first grid: navigation start -> the first six thumbnails decoded, against a bare page (one HTML
+  file and one hotpreview from the same server) loaded in the same run; split into the server's
+  share (each GraphQL request of the load, replayed by a bare HTTP client) and the browser's;
+- jump to a month (the month menu): change -> that month's first row of thumbnails decoded, over
+  months across the library; the server's share is that month's first page by a bare client;
+- scrolling: 4 s at 2,000 px/s from the middle of the library; frame intervals
+  (requestAnimationFrame) and long tasks (PerformanceObserver "longtask", Chromium's > 50 ms
+  main-thread tasks), against the same scroll over a static page of the same height.
 
-    .venv/bin/python benchmarks/web_timeline_bench.py [--photos 1000000] [--keep FILE]
+    .venv/bin/python benchmarks/web_timeline_bench.py [--photos 1000000] [--data /work/benchdata-web]
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import io
-import sqlite3
+import json
 import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from PIL import Image
+import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from imalink.db.engine import make_engine  # noqa: E402
-from imalink.db.migrate import upgrade_to_head  # noqa: E402
-from imalink.settings import Settings  # noqa: E402
+from _common import Server  # noqa: E402
+from browse_bench import ensure_library  # noqa: E402
+
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.support.server import running_server  # noqa: E402
 
+TARGETS = {"first grid": 1000, "jump": 300}
+VIEWPORT = {"width": 1280, "height": 860}
 
-def build(path: Path, count: int) -> None:
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    engine.dispose()
-    buf = io.BytesIO()
-    Image.new("RGB", (150, 100), (90, 120, 160)).save(buf, "JPEG", quality=85)
-    preview = buf.getvalue()
-    con = sqlite3.connect(path)
-    now = datetime(2026, 1, 1).isoformat(sep=" ")
-    start = datetime(2006, 1, 1)
-    step = timedelta(days=20 * 365) / count
-    cameras = ["Canon EOS R5", "NIKON D850", "ILCE-7M3", "iPhone 13", "Pixel 7"]
-
-    def rows():
-        for i in range(count):
-            taken = None if i % 20 == 19 else (start + step * i).isoformat(sep=" ")
-            yield (1, hashlib.sha256(b"photo-%d" % i).hexdigest(), preview, 4000, 3000, taken,
-                   cameras[i % 5], "[]", 0, 0, now, now)
-
-    con.executemany(
-        "INSERT INTO photo (owner_id, hothash, hotpreview, width, height, taken_at, camera_model, tags, rating, user_rotation, created_at, updated_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows())
-    con.commit()
-    con.execute("ANALYZE")
-    con.close()
-
-
+# Resolves with performance.now() once the first six thumbnails are decoded.
 GRID_READY = """() => { const imgs = [...document.querySelectorAll('.thumb img')].slice(0, 6);
-  return imgs.length === 6 && imgs.every(i => i.complete && i.naturalWidth > 0); }"""
+  return imgs.length === 6 && imgs.every(i => i.complete && i.naturalWidth > 0) && performance.now(); }"""
+
+# Picks a month in the menu and resolves with the milliseconds until its first row is decoded.
+JUMP = """([label, section]) => new Promise((resolve) => {
+  const select = document.querySelector('#jump-month');
+  const option = [...select.options].find(o => o.text === label);
+  const started = performance.now();
+  select.value = option.value;
+  select.dispatchEvent(new Event('change'));
+  const check = () => {
+    const imgs = [...document.querySelectorAll(`.row[data-section="${section}"][data-row="0"] img`)];
+    if (imgs.length && imgs.every(i => i.complete && i.naturalWidth > 0)) resolve(performance.now() - started);
+    else requestAnimationFrame(check);
+  };
+  check();
+})"""
+
+SCROLL = """(selector) => new Promise((resolve) => {
+  const longTasks = [];
+  const observer = new PerformanceObserver((list) => longTasks.push(...list.getEntries().map(e => e.duration)));
+  observer.observe({ type: 'longtask' });
+  const el = document.querySelector(selector);
+  const frames = [];
+  let last = performance.now(); const end = last + 4000;
+  const step = (now) => {
+    frames.push(now - last); el.scrollTop += 2000 * (now - last) / 1000; last = now;
+    if (now < end) requestAnimationFrame(step);
+    else setTimeout(() => { observer.disconnect(); resolve({ frames, longTasks }); }, 100);
+  };
+  requestAnimationFrame(step);
+})"""
+
+# What the page spent its first load on: the HTML, scripts and styles, each GraphQL request
+# (app-side measures named "graphql <Operation>"), the hotpreviews.
+LOAD_BREAKDOWN = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const res = performance.getEntriesByType('resource');
+  const assets = res.filter(r => r.name.includes('/assets/'));
+  const previews = res.filter(r => r.name.includes('/hotpreview/'));
+  return {
+    html: nav.responseEnd,
+    assets: assets.length ? Math.max(...assets.map(r => r.responseEnd)) : 0,
+    graphql: performance.getEntriesByType('measure').filter(m => m.name.startsWith('graphql '))
+      .map(m => ({ name: m.name.slice(8), start: m.startTime, duration: m.duration })),
+    previews: previews.length, previewsFirst: previews.length ? Math.min(...previews.map(r => r.startTime)) : 0,
+  };
+}"""
+
+
+def ms(values: list[float]) -> str:
+    return f"median {statistics.median(values):.0f} ms, worst {max(values):.0f} ms"
+
+
+def bare_http(base: str, requests: list[dict[str, Any]], repeat: int = 5) -> dict[str, float]:
+    """Median ms of each recorded GraphQL request, replayed by a bare HTTP client."""
+    out: dict[str, float] = {}
+    with httpx.Client(timeout=60) as client:
+        for body in requests:
+            name = body.get("operationName") or body["query"].split("(")[0].split("{")[0].split()[-1]
+            times = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                client.post(f"{base}/graphql", json=body).raise_for_status()
+                times.append((time.perf_counter() - t0) * 1000)
+            out[name] = statistics.median(times)
+    return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--photos", type=int, default=1_000_000)
-    parser.add_argument("--keep", type=Path, help="library file to build once and reuse")
+    parser.add_argument("--data", type=Path, help="keep the library here and reuse it (else a temporary directory)")
+    parser.add_argument("--runs", type=int, default=5, help="first loads measured")
+    parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as t:
-        db = args.keep or Path(t) / "library.db"
-        if not db.exists():
-            started = time.perf_counter()
-            build(db, args.photos)
-            print(f"built {args.photos:,} photos in {time.perf_counter() - started:.0f} s")
-        with running_server(Settings(database_url=f"sqlite:///{db}")) as base, sync_playwright() as pw:
+        data = args.data or Path(t)
+        data.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{data / f'web-{args.photos}.db'}"
+        started = time.perf_counter()
+        built = ensure_library(url, args.photos, data)
+        print(f"library: {args.photos:,} photos ({built['images']:,} images; built in {built['seconds']} s, "
+              f"ready in {time.perf_counter() - started:.0f} s)")
+        with Server(url, Path(t)) as server, sync_playwright() as pw:
+            server.wait_ready()
+            base = server.url
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            first, bare = [], []
-            for _ in range(3):
-                page = browser.new_page(viewport={"width": 1280, "height": 860})
-                t0 = time.perf_counter()
+            with httpx.Client() as client:  # one photo's hotpreview, for the bare page
+                one = client.post(f"{base}/graphql", json={"query": "{ photos(first: 1) { edges { node { hotpreviewUrl } } } }"}).json()
+            preview = one["data"]["photos"]["edges"][0]["node"]["hotpreviewUrl"]
+            first, bare, loads = [], [], []
+            recorded: list[dict[str, Any]] = []
+            for run in range(args.runs + 1):  # the first load warms the server and the disk cache
+                context = browser.new_context(viewport=VIEWPORT)
+                page = context.new_page()
                 page.goto(f"{base}/healthz")
-                page.set_content(f'<img src="{base}/hotpreview/{hashlib.sha256(b"photo-0").hexdigest()}.jpg">')
-                page.wait_for_function("document.querySelector('img').complete")
-                bare.append(time.perf_counter() - t0)
+                page.set_content(f'<img src="{base}{preview}">')
+                t0 = page.evaluate("performance.now()")
+                page.wait_for_function("document.querySelector('img').complete && document.querySelector('img').naturalWidth > 0", polling="raf")
+                bare_ms = page.evaluate("performance.now()") - t0
                 page.close()
-                page = browser.new_page(viewport={"width": 1280, "height": 860})
-                t0 = time.perf_counter()
+                page = context.new_page()
+                if run == args.runs:
+                    page.on("request", lambda r: r.url.endswith("/graphql") and r.method == "POST" and recorded.append(json.loads(r.post_data or "{}")))
                 page.goto(f"{base}/")
-                page.wait_for_function(GRID_READY, timeout=120_000, polling="raf")
-                first.append(time.perf_counter() - t0)
-                buckets_ms = page.get_attribute(".timeline", "data-buckets-ms")
-                if _ < 2:
-                    page.close()
-            print(f"first grid painted: median {statistics.median(first) * 1000:.0f} ms of {[round(x * 1000) for x in first]} "
-                  f"(buckets {buckets_ms} ms); bare page + one image {statistics.median(bare) * 1000:.0f} ms")
-            options = page.locator("#jump-month option").all_inner_texts()[1:]
-            jumps = []
-            for index in [len(options) * k // 6 for k in range(1, 6)]:
-                t0 = time.perf_counter()
-                page.select_option("#jump-month", label=options[index])
-                # That month's first row of thumbnails, decoded.
-                page.wait_for_function(f"""() => {{ const imgs = [...document.querySelectorAll('.row[data-section="{index}"][data-row="0"] img')];
-                  return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0); }}""", timeout=60_000, polling="raf")
-                jumps.append(time.perf_counter() - t0)
-            print(f"jump to month: median {statistics.median(jumps) * 1000:.0f} ms, worst {max(jumps) * 1000:.0f} ms over {len(jumps)} jumps "
-                  f"({', '.join(options[len(options) * k // 6].split(' (')[0] for k in range(1, 6))})")
-            # Baseline: the same first page of a month, asked over HTTP by a bare client, same run.
-            import httpx
+                ready = page.wait_for_function(GRID_READY, timeout=120_000, polling="raf").json_value()
+                if run:
+                    first.append(ready)
+                    bare.append(bare_ms)
+                    loads.append(page.evaluate(LOAD_BREAKDOWN))
+                if run < args.runs:
+                    context.close()
+            print(f"first grid painted: {ms(first)} over {len(first)} loads {[round(x) for x in first]} (target < {TARGETS['first grid']} ms); "
+                  f"bare page + one hotpreview {statistics.median(bare):.0f} ms")
+            load = loads[len(loads) // 2]
+            server_ms = bare_http(base, [r for r in recorded if "query" in r])
+            print(f"  where the time went (load {len(loads) // 2 + 1}): HTML {load['html']:.0f} ms, scripts and styles by {load['assets']:.0f} ms, "
+                  f"first hotpreview asked at {load['previewsFirst']:.0f} ms")
+            for g in load["graphql"]:
+                bare_share = server_ms.get(g["name"])
+                bare_text = f" (bare HTTP client: {bare_share:.0f} ms = {bare_share / max(g['duration'], 0.1):.2f} of it)" if bare_share is not None else ""
+                print(f"    graphql {g['name']:<14} at {g['start']:5.0f} ms, took {g['duration']:4.0f} ms{bare_text}")
 
-            query = "query($f: PhotoFilter) { photos(first: 500, filter: $f) { edges { node { hothash takenAt hotpreviewUrl width height title rating } } } }"
-            times = []
-            for year in (2009, 2012, 2015, 2019, 2022):
-                t0 = time.perf_counter()
-                httpx.post(f"{base}/graphql", json={"query": query, "variables": {"f": {"takenAfter": f"{year}-04-01T00:00:00", "takenBefore": f"{year}-05-01T00:00:00"}}}, timeout=60).raise_for_status()
-                times.append(time.perf_counter() - t0)
-            print(f"  baseline: that month's first page of 500 by a bare HTTP client: median {statistics.median(times) * 1000:.0f} ms")
-            page.select_option("#jump-month", label=options[len(options) // 2])
+            options = page.locator("#jump-month option").all_inner_texts()[1:]
+            picks = [len(options) * k // 8 for k in range(1, 8)]
+            jumps = [page.evaluate(JUMP, [options[i], i]) for i in picks]
+            print(f"jump to month: {ms(jumps)} over {len(jumps)} jumps {[round(x) for x in jumps]} (target < {TARGETS['jump']} ms)")
+            jump_requests = [r for r in recorded if "query" in r]
+            recorded.clear()
+            page.evaluate(JUMP, [options[len(options) // 3], len(options) // 3])
+            jump_server = bare_http(base, [r for r in recorded if "query" in r and r not in jump_requests])
+            print(f"  server's share, by a bare HTTP client: {', '.join(f'{k} {v:.0f} ms' for k, v in jump_server.items()) or 'none (already loaded)'}")
+
+            page.evaluate(JUMP, [options[len(options) // 2], len(options) // 2])
             page.wait_for_timeout(500)
-            scroll = """(selector) => new Promise((resolve) => {
-              const longTasks = [];
-              new PerformanceObserver((list) => longTasks.push(...list.getEntries().map(e => e.duration))).observe({ type: 'longtask' });
-              const el = document.querySelector(selector);
-              const frames = [];
-              let last = performance.now(); const end = last + 4000;
-              const step = (now) => {
-                frames.push(now - last); el.scrollTop += 2000 * (now - last) / 1000; last = now;
-                if (now < end) requestAnimationFrame(step); else resolve({ frames, longTasks, rows: document.querySelectorAll('.row').length });
-              };
-              requestAnimationFrame(step);
-            })"""
-            # The bare baseline: the same scroll over a static page of the same height, same run.
-            bare_page = browser.new_page(viewport={"width": 1280, "height": 860})
-            bare_page.set_content('<div class="timeline-scroll" style="height:800px;overflow-y:auto"><div style="height:26000000px;background:linear-gradient(#abc,#cba)"></div></div>')
+            bare_page = browser.new_page(viewport=VIEWPORT)
+            height = page.evaluate("document.querySelector('.timeline-canvas').offsetHeight")
+            bare_page.set_content(f'<div class="timeline-scroll" style="height:800px;overflow-y:auto"><div style="height:{height}px;background:linear-gradient(#abc,#cba)"></div></div>')
+            scrolls = {}
             for name, p in (("bare page", bare_page), ("timeline", page)):
-                result = p.evaluate(scroll, ".timeline-scroll")
+                result = p.evaluate(SCROLL, ".timeline-scroll")
                 frames = sorted(result["frames"][1:])
-                p95 = frames[int(len(frames) * 0.95)]
-                print(f"scrolling 4 s at 2000 px/s, {name}: {len(frames) / 4:.0f} frames/s, frame p50 {statistics.median(frames):.1f} ms, p95 {p95:.1f} ms, "
-                      f"worst {frames[-1]:.1f} ms; long tasks (> 50 ms): {len(result['longTasks'])} {[round(x) for x in result['longTasks']]}")
+                scrolls[name] = {"fps": len(frames) / 4, "p50": statistics.median(frames), "p95": frames[int(len(frames) * 0.95)],
+                                 "worst": frames[-1], "long_tasks": [round(x) for x in result["longTasks"]]}
+                s = scrolls[name]
+                print(f"scrolling 4 s at 2000 px/s, {name}: {s['fps']:.0f} frames/s, frame p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms, "
+                      f"worst {s['worst']:.1f} ms; long tasks (> 50 ms): {len(s['long_tasks'])} {s['long_tasks']}")
+            print(f"  timeline frames/s = {scrolls['timeline']['fps'] / scrolls['bare page']['fps']:.2f}x the bare page's")
             browser.close()
+        if args.json:
+            args.json.write_text(json.dumps({"first_grid_ms": first, "bare_ms": bare, "loads": loads, "server_ms": server_ms,
+                                             "jumps_ms": jumps, "jump_server_ms": jump_server, "scrolls": scrolls}, indent=1))
     return 0
 
 

@@ -14,9 +14,17 @@ PHOTO = "query($h: String!) { photo(hothash: $h) { title description tags rating
 
 def test_timeline_is_virtualised_and_jumps_to_any_month(sqlite_server: str, page: Any) -> None:
     seed_library(sqlite_server, 3000)
+    requests: list[str] = []
+    page.on("request", lambda req: req.url.endswith("/graphql") and requests.append(req.post_data or ""))
     page.goto(f"{sqlite_server}/")
     page.wait_for_selector(".thumb img")
     page.wait_for_function("document.querySelectorAll('.thumb img').length > 10 && [...document.querySelectorAll('.thumb img')].slice(0, 10).every(i => i.complete && i.naturalWidth > 0)")
+    # The first screens need one request for photos: the buckets and the newest photos together;
+    # the facet counts wait until the filters are reached for.
+    data_requests = [r for r in requests if "Capabilities" not in r]
+    assert len(data_requests) == 1 and "query Timeline" in data_requests[0], data_requests
+    page.hover("#f-camera")
+    page.wait_for_selector("form.filters[data-facets]")
     assert page.locator(".summary").inner_text() == "3,000 photos"
     screenshot(page, "timeline-grid")
     # Only the rows near the viewport are in the page.
@@ -46,6 +54,8 @@ def test_a_large_month_loads_by_day_anywhere(sqlite_server: str, page: Any) -> N
     page.wait_for_function("[...document.querySelectorAll('.row .thumb img')].length > 12", timeout=30_000)
     pages = [r for r in requests if "query Page" in r]
     assert 1 <= len(pages) <= 6, len(pages)  # a day or two of January, the undated walk
+    # The end of January is read backwards from the undated photos' cursor, not walked to.
+    assert any('"last":' in r and '"before":' in r for r in pages), pages
     taken = page.evaluate("[...document.querySelectorAll('.row .thumb img')].map(i => i.alt)")
     assert any("2015-01-0" in t for t in taken), taken[:5]
 
@@ -61,11 +71,14 @@ def test_photo_view_keyboard_and_editing(sqlite_server: str, page: Any) -> None:
     assert dialog.locator(".meta").inner_text().count("EOS R5") + dialog.locator(".meta").inner_text().count("D850") + dialog.locator(".meta").inner_text().count("ILCE") == 1
     dialog.locator("details summary").first.click()  # the first file's EXIF
     assert "DateTimeOriginal" in dialog.locator(".files").inner_text() or "Model" in dialog.locator(".files").inner_text()
+    shown = "(h) => document.querySelector('dialog.photo-view .meta code')?.textContent === h"
     page.keyboard.press("ArrowRight")
     page.wait_for_function(f"location.href !== {first_url!r}")
     second = page.url.rsplit("/", 1)[1]
+    page.wait_for_function(shown, arg=second)
     page.keyboard.press("ArrowLeft")
     page.wait_for_function(f"location.href === {first_url!r}")
+    page.wait_for_function(shown, arg=first_url.rsplit("/", 1)[1])
 
     hothash = first_url.rsplit("/", 1)[1]
     page.fill("#e-title", "Sunrise over the fjord")

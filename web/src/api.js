@@ -13,7 +13,20 @@ export class ApiError extends Error {
   }
 }
 
+// "query Name(" or "mutation Name": the name of a request in the browser's performance timeline.
+const OPERATION = /^\s*(?:query|mutation)\s+(\w+)/;
+
 export async function gql(query, variables = {}, { signal } = {}) {
+  const started = performance.now();
+  try {
+    return await request(query, variables, signal);
+  } finally {
+    // Every request in the devtools' timeline and in performance.getEntriesByType("measure").
+    performance.measure(`graphql ${OPERATION.exec(query)?.[1] ?? "anonymous"}`, { start: started });
+  }
+}
+
+async function request(query, variables, signal) {
   let response;
   try {
     response = await fetch("/graphql", {
@@ -70,7 +83,7 @@ const OFFLINE_SCHEMA = {
  * once by introspection so the app uses what is there and says what is not.
  */
 export function schemaCapabilities() {
-  capabilities ??= gql(`{
+  capabilities ??= gql(`query Capabilities {
     query: __type(name: "Query") { fields { name args { name } } }
     mutation: __type(name: "Mutation") { fields { name } }
     imageInput: __type(name: "ImageInput") { inputFields { name } }

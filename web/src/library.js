@@ -1,7 +1,6 @@
-// Reading the library for the views: filters <-> URL, timeline buckets, a bucket's photos.
-// Uses the browse API where the server has it (buckets, facets); otherwise falls back to what
-// every server has (photos with date filters and totalCount).
-import { gql, schemaCapabilities } from "./api.js";
+// Reading the library for the views: filters <-> URL, timeline buckets, a bucket's photos, facets,
+// through the browse API (photoTimeline buckets with cursors, last/before paging, photoFacets).
+import { gql } from "./api.js";
 
 export const PHOTO_CARD = "hothash takenAt hotpreviewUrl width height title rating";
 
@@ -42,15 +41,10 @@ function nextDay(date) {
   return d.toISOString().slice(0, 10);
 }
 
-/** The PhotoFilter input for a filter state, using only fields this server has. */
-export async function photoFilter(state) {
-  const caps = await schemaCapabilities();
+/** The PhotoFilter input for a filter state. */
+export function photoFilter(state) {
   const f = {};
-  const has = (name) => caps.filterFields.has(name);
-  if (state.q) {
-    const field = ["search", "text", "query"].find(has);
-    if (field) f[field] = state.q;
-  }
+  if (state.q) f.search = state.q;
   if (state.camera) f.cameraModel = state.camera;
   if (state.make) f.cameraMake = state.make;
   if (state.lens) f.lensModel = state.lens;
@@ -58,15 +52,12 @@ export async function photoFilter(state) {
   if (state.from) f.takenAfter = localDateTime(state.from);
   if (state.to) f.takenBefore = localDateTime(nextDay(state.to)); // "to" is inclusive for people
   if (state.rating) f.minRating = Number(state.rating);
-  if (state.fav) {
-    const field = ["favorite", "isFavorite", "favourite"].find(has);
-    if (field) f[field] = true;
-  }
+  if (state.fav) f.favorite = true;
   if (state.gps) f.hasGps = state.gps === "1" || state.gps === "true";
   if (state.session) f.importSessionId = Number(state.session);
   // Ranges as "min-max" (either side may be empty): iso=100-800, fnum=1.4-2.8, focal=24-70.
   for (const [key, field, parse] of [["iso", "iso", parseInt], ["fnum", "aperture", parseFloat], ["focal", "focalLength", parseFloat]]) {
-    if (!state[key] || !has(field)) continue;
+    if (!state[key]) continue;
     const [lo, hi] = state[key].split("-").map((v) => (v.trim() === "" ? null : parse(v)));
     const range = {};
     if (Number.isFinite(lo)) range.min = lo;
@@ -80,190 +71,161 @@ export async function photoFilter(state) {
   return f;
 }
 
-function monthBounds(year, month) {
-  const pad = (n) => String(n).padStart(2, "0");
-  const next = month === 12 ? [year + 1, 1] : [year, month + 1];
-  return { after: `${year}-${pad(month)}-01T00:00:00`, before: `${next[0]}-${pad(next[1])}-01T00:00:00` };
-}
-
-/** A bucket: {key, year, month, count, after, before} (undated: year null). */
-function monthBucket(year, month, count) {
-  return { key: `${year}-${String(month).padStart(2, "0")}`, year, month, count, ...monthBounds(year, month) };
-}
+const PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }";
 
 /**
- * The timeline's buckets under `filter`, newest month first, undated last: from the server's
- * bucket query when it has one, else counted per month with aliased totalCount queries.
+ * What the first paint needs, in one request: the month buckets under `filter` (newest first,
+ * undated last) and the newest `first` photos, which are the top of the first bucket.
  */
-export async function timelineBuckets(filter) {
-  const caps = await schemaCapabilities();
-  if (caps.queries.has("photoTimeline")) {
-    const data = await gql(`query Timeline($filter: PhotoFilter) {
-      photoTimeline(filter: $filter, granularity: MONTH) { buckets { label start end count cursor } undatedCount undatedCursor }
-    }`, { filter });
-    const t = data.photoTimeline;
-    const buckets = t.buckets.map((b) => {
-      const [year, month] = b.label.split("-").map(Number);
-      return { key: b.label, year, month, count: b.count, after: b.start, before: b.end, cursor: b.cursor };
-    });
-    if (t.undatedCount) buckets.push({ key: "undated", year: null, count: t.undatedCount, cursor: t.undatedCursor });
-    return buckets;
-  }
-  return countedBuckets(filter);
+export async function timelineStart(filter, first) {
+  const data = await gql(`query Timeline($filter: PhotoFilter, $first: Int!) {
+    photoTimeline(filter: $filter, granularity: MONTH) { buckets { label start end count cursor } undatedCount undatedCursor }
+    photos(first: $first, filter: $filter) { ${PAGE_INFO} edges { node { ${PHOTO_CARD} } } }
+  }`, { filter, first });
+  const t = data.photoTimeline;
+  const buckets = t.buckets.map((b) => {
+    const [year, month] = b.label.split("-").map(Number);
+    return { key: b.label, year, month, count: b.count, after: b.start, before: b.end, cursor: b.cursor };
+  });
+  if (t.undatedCount) buckets.push({ key: "undated", year: null, count: t.undatedCount, cursor: t.undatedCursor });
+  // A bucket ends where the next one starts (the last one at the end of the listing).
+  buckets.forEach((b, i) => { b.endCursor = buckets[i + 1]?.cursor ?? null; });
+  return { buckets, newest: data.photos };
 }
 
-async function countedBuckets(filter) {
-  const ends = await gql(`query Ends($filter: PhotoFilter) {
-    total: photos(first: 1, filter: $filter) { totalCount edges { node { takenAt } } }
-    oldest: photos(first: 1, filter: $filter, orderBy: TAKEN_AT_ASC) { edges { node { takenAt } } }
-  }`, { filter });
-  const total = ends.total.totalCount;
-  const newest = ends.total.edges[0]?.node.takenAt;
-  const oldest = ends.oldest.edges[0]?.node.takenAt;
-  const buckets = [];
-  let dated = 0;
-  if (newest && oldest) {
-    const months = [];
-    let [y, m] = newest.slice(0, 7).split("-").map(Number);
-    const [oy, om] = oldest.slice(0, 7).split("-").map(Number);
-    while (y > oy || (y === oy && m >= om)) {
-      months.push([y, m]);
-      [y, m] = m === 1 ? [y - 1, 12] : [y, m - 1];
-    }
-    for (let i = 0; i < months.length; i += 24) {
-      const part = months.slice(i, i + 24);
-      const fields = part.map(([yy, mm], j) => {
-        const b = monthBounds(yy, mm);
-        return `m${j}: photos(first: 0, filter: {${Object.keys(filter).map((k) => `${k}: $${k}`).join(", ")}${Object.keys(filter).length ? ", " : ""}takenAfter: "${b.after}", takenBefore: "${b.before}"}) { totalCount }`;
-      });
-      const types = await filterVariableTypes(filter);
-      const decl = Object.keys(filter).map((k) => `$${k}: ${types[k]}`).join(", ");
-      const data = await gql(`query Months${decl ? `(${decl})` : ""} { ${fields.join("\n")} }`, filter);
-      part.forEach(([yy, mm], j) => {
-        const count = data[`m${j}`].totalCount;
-        if (count) {
-          buckets.push(monthBucket(yy, mm, count));
-          dated += count;
-        }
-      });
-    }
-  }
-  if (total > dated) buckets.push({ key: "undated", year: null, count: total - dated });
-  return buckets;
-}
-
-async function filterVariableTypes(filter) {
-  const caps = await schemaCapabilities();
-  const render = (t) => (t.kind === "NON_NULL" ? `${render(t.ofType)}!` : t.kind === "LIST" ? `[${render(t.ofType)}]` : t.name);
-  return Object.fromEntries(Object.keys(filter).map((k) => [k, render(caps.filterTypes[k])]));
-}
-
+// Photos per request when walking a stretch; the first request of a stretch (where a jump lands)
+// is smaller, so the rows in view come back quickly.
 const PAGE = 500;
-// A month with more photos than this is loaded by day, so any row of it is one or two requests
-// away instead of a walk through every page before it.
+const FIRST_PAGE = 100;
+// A month with more photos than this is loaded by day: any row of it is a request or two away.
 const SPLIT_ABOVE = 1000;
 
-function pageQuery() {
-  return `query Page($first: Int, $after: String, $filter: PhotoFilter) {
-    photos(first: $first, after: $after, filter: $filter) { pageInfo { hasNextPage endCursor } edges { node { ${PHOTO_CARD} } } }
-  }`;
-}
+const PAGE_QUERY = `query Page($filter: PhotoFilter, $first: Int, $after: String, $last: Int, $before: String) {
+  photos(filter: $filter, first: $first, after: $after, last: $last, before: $before) { ${PAGE_INFO} edges { node { ${PHOTO_CARD} } } }
+}`;
 
-/** Every photo under `filter` (page by page): for a day, a small month, the undated. */
-async function loadAll(filter, into, offset, limit = Infinity, keep = () => true, maxPages = Infinity) {
-  let cursor = null;
-  let n = 0;
-  for (let pages = 1; ; pages++) {
-    const data = await gql(pageQuery(), { first: PAGE, after: cursor, filter });
-    for (const e of data.photos.edges) {
-      if (!keep(e.node)) continue;
-      into[offset + n++] = e.node;
-    }
-    cursor = data.photos.pageInfo.endCursor;
-    if (!data.photos.pageInfo.hasNextPage || n >= limit || pages >= maxPages) return n;
+/**
+ * A stretch of the listing (a bucket, or a day of one) whose length is known and whose ends
+ * have cursors: `after` opens it, `before` (null: the end of the listing) closes it. Photos at
+ * positions [start, end) are loaded by walking pages from the nearer end: forward with
+ * first/after, backward with last/before, so the end of a long stretch (scrolling up into it)
+ * is as near as its start.
+ */
+class Stretch {
+  constructor(filter, count, after, before, into, offset) {
+    Object.assign(this, { filter, count, after, before, into, offset });
+    this.forward = []; // [{to, cursor, promise}]: pages from the start, each ending at `to`
+    this.backward = []; // [{from, cursor, promise}]: pages from the end, each starting at `from`
+  }
+
+  /** Photos already known (the first page of the timeline's first request). */
+  seed(page) {
+    const edges = page.edges.slice(0, this.count); // the page may run on into the next bucket
+    edges.forEach((e, i) => { this.into[this.offset + i] = e.node; });
+    const to = edges.length < this.count && page.pageInfo.hasNextPage ? edges.length : this.count;
+    this.forward.push({ to, cursor: page.pageInfo.endCursor, promise: Promise.resolve() });
+  }
+
+  ensure(start, end) {
+    start = Math.max(0, start);
+    end = Math.min(this.count, end);
+    if (start >= end) return Promise.resolve();
+    const walks = [];
+    if (start <= this.count - end) walks.push(this.walkForward(end));
+    else walks.push(this.walkBackward(start));
+    return Promise.all(walks);
+  }
+
+  walkForward(end) {
+    const last = this.forward.at(-1);
+    if (last && (last.to >= end || last.to >= this.count)) return this.forward.find((p) => p.to >= end)?.promise ?? last.promise;
+    const from = last?.to ?? 0;
+    const size = Math.min(from ? PAGE : FIRST_PAGE, this.count - from);
+    const page = { to: from + size, cursor: null };
+    page.promise = (last?.promise ?? Promise.resolve()).then(() =>
+      gql(PAGE_QUERY, { filter: this.filter, first: size, after: last ? last.cursor : this.after })).then((data) => {
+      data.photos.edges.forEach((e, i) => { this.into[this.offset + from + i] = e.node; });
+      page.cursor = data.photos.pageInfo.endCursor;
+      if (!data.photos.pageInfo.hasNextPage) page.to = this.count; // the listing ended early (photos deleted)
+    });
+    this.track(this.forward, page);
+    return page.to >= end ? page.promise : page.promise.then(() => this.walkForward(end));
+  }
+
+  walkBackward(start) {
+    const last = this.backward.at(-1);
+    if (last && (last.from <= start || last.from <= 0)) return this.backward.find((p) => p.from <= start)?.promise ?? last.promise;
+    const to = last?.from ?? this.count;
+    const size = Math.min(last ? PAGE : FIRST_PAGE, to);
+    const page = { from: to - size, cursor: null };
+    page.promise = (last?.promise ?? Promise.resolve()).then(() =>
+      gql(PAGE_QUERY, { filter: this.filter, last: size, before: last ? last.cursor : this.before })).then((data) => {
+      const edges = data.photos.edges;
+      edges.forEach((e, i) => { this.into[this.offset + to - edges.length + i] = e.node; });
+      page.cursor = data.photos.pageInfo.startCursor;
+      if (!data.photos.pageInfo.hasPreviousPage) page.from = 0;
+    });
+    this.track(this.backward, page);
+    return page.from <= start ? page.promise : page.promise.then(() => this.walkBackward(start));
+  }
+
+  track(pages, page) {
+    pages.push(page);
+    page.promise.catch(() => pages.splice(pages.indexOf(page))); // a failed page is asked again next time
   }
 }
 
 /**
  * Photos of one bucket, loaded on demand: `ensure(start, end)` loads at least the photos at
- * those positions. `photos` is sparse until everything is loaded.
+ * those positions. `photos` is sparse until everything is loaded. A large month is split into
+ * its days (each a stretch with its own cursors); its first rows come from the month's cursor
+ * at once, without waiting for the days.
  */
 export class BucketPhotos {
   constructor(bucket, filter) {
     this.bucket = bucket;
-    this.filter = bucket.year === null ? filter : { ...filter, takenAfter: maxDate(filter.takenAfter, bucket.after), takenBefore: minDate(filter.takenBefore, bucket.before) };
+    this.filter = filter;
     this.photos = [];
-    this.loaded = new Map(); // what has been asked for -> its promise
+    this.whole = new Stretch(filter, bucket.count, bucket.cursor, bucket.endCursor, this.photos, 0);
+    this.byDay = bucket.year !== null && bucket.count > SPLIT_ABOVE;
   }
 
-  async ensure(start, end = start) {
-    if (this.bucket.year === null && !this.undatedFilter) {
-      const caps = await schemaCapabilities();
-      const field = ["undated", "hasTakenAt", "hasDate", "dated"].find((f) => caps.filterFields.has(f));
-      this.undatedFilter = field ? { ...this.filter, [field]: field === "undated" } : null;
-    }
-    if (this.bucket.year === null && !this.undatedFilter) {
-      // This server cannot filter undated photos: walk the timeline (they come last) and keep them.
-      await this.once("all", () => loadAll(this.filter, this.photos, 0, this.bucket.count, (p) => !p.takenAt));
+  seed(page) {
+    this.whole.seed(page);
+  }
+
+  has(start, end) {
+    for (let k = start; k < end; k++) if (!this.photos[k]) return false;
+    return true;
+  }
+
+  async ensure(start, end = start + 1) {
+    end = Math.min(end, this.bucket.count);
+    if (this.has(start, end)) return this.photos;
+    if (!this.byDay || end <= FIRST_PAGE) {
+      await this.whole.ensure(start, end);
       return this.photos;
     }
-    const filter = this.undatedFilter ?? this.filter;
-    if (end <= PAGE) {
-      // The top of any bucket (where a jump lands) is one request.
-      await this.once("first", () => loadAll(filter, this.photos, 0, PAGE, () => true, 1));
-      return this.photos;
-    }
-    if (this.bucket.year === null || this.bucket.count <= SPLIT_ABOVE) {
-      await this.once("all", () => loadAll(filter, this.photos, 0));
-      return this.photos;
-    }
-    const days = await this.once("days", () => dayCounts(this.filter, this.bucket));
-    let offset = 0;
-    const loads = [];
-    for (const day of days) {
-      if (offset < end && offset + day.count > start) {
-        const at = offset;
-        loads.push(this.once(day.after, () => loadAll({ ...this.filter, takenAfter: day.after, takenBefore: day.before }, this.photos, at)));
-      }
-      offset += day.count;
-    }
-    await Promise.all(loads);
+    this.days ??= dayStretches(this.filter, this.bucket, this.photos);
+    this.days.catch(() => { this.days = null; });
+    const days = await this.days;
+    await Promise.all(days.filter((d) => d.offset < end && d.offset + d.count > start)
+      .map((d) => d.ensure(start - d.offset, end - d.offset)));
     return this.photos;
-  }
-
-  once(key, load) {
-    if (!this.loaded.has(key)) {
-      const p = load();
-      this.loaded.set(key, p);
-      p.catch(() => this.loaded.delete(key)); // a failed load is tried again next time
-    }
-    return this.loaded.get(key);
   }
 }
 
-/** The days of a month bucket with photos, newest first: [{after, before, count}]. */
-async function dayCounts(filter, bucket) {
-  const caps = await schemaCapabilities();
-  const [y, m] = [bucket.year, bucket.month];
-  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  const pad = (n) => String(n).padStart(2, "0");
-  const days = [];
-  for (let d = last; d >= 1; d--) {
-    const after = `${y}-${pad(m)}-${pad(d)}T00:00:00`;
-    const before = d === last ? bucket.before : `${y}-${pad(m)}-${pad(d + 1)}T00:00:00`;
-    days.push({ after: maxDate(filter.takenAfter, after), before: minDate(filter.takenBefore, before) });
-  }
-  if (caps.queries.has("photoTimeline")) {
-    const monthFilter = { ...filter, takenAfter: maxDate(filter.takenAfter, bucket.after), takenBefore: minDate(filter.takenBefore, bucket.before) };
-    const data = await gql(`query Days($filter: PhotoFilter) { photoTimeline(filter: $filter, granularity: DAY) { buckets { start end count } } }`, { filter: monthFilter });
-    return data.photoTimeline.buckets.map((b) => ({ after: b.start, before: b.end, count: b.count }));
-  }
-  const types = await filterVariableTypes(filter);
-  const rest = Object.keys(filter).filter((k) => k !== "takenAfter" && k !== "takenBefore");
-  const decl = rest.map((k) => `$${k}: ${types[k]}`).join(", ");
-  const fields = days.map((d, i) => `d${i}: photos(first: 0, filter: {${rest.map((k) => `${k}: $${k}, `).join("")}takenAfter: "${d.after}", takenBefore: "${d.before}"}) { totalCount }`);
-  const data = await gql(`query Days${decl ? `(${decl})` : ""} { ${fields.join("\n")} }`, Object.fromEntries(rest.map((k) => [k, filter[k]])));
-  return days.map((d, i) => ({ ...d, count: data[`d${i}`].totalCount })).filter((d) => d.count);
+/** The days of a month bucket as stretches of its photo array, newest first. */
+async function dayStretches(filter, bucket, into) {
+  const monthFilter = { ...filter, takenAfter: maxDate(filter.takenAfter, bucket.after), takenBefore: minDate(filter.takenBefore, bucket.before) };
+  const data = await gql(`query Days($filter: PhotoFilter) { photoTimeline(filter: $filter, granularity: DAY) { buckets { count cursor } } }`, { filter: monthFilter });
+  const days = data.photoTimeline.buckets;
+  let offset = 0;
+  return days.map((d, i) => {
+    const stretch = new Stretch(filter, d.count, d.cursor, days[i + 1]?.cursor ?? bucket.endCursor, into, offset);
+    offset += d.count;
+    return stretch;
+  });
 }
 
 function maxDate(a, b) {
@@ -275,8 +237,6 @@ function minDate(a, b) {
 
 /** Facet counts under the filter, when the server has a facets query; else null. */
 export async function facets(filter) {
-  const caps = await schemaCapabilities();
-  if (!caps.queries.has("photoFacets")) return null;
   const data = await gql(`query Facets($filter: PhotoFilter) {
     photoFacets(filter: $filter) {
       cameraModels(first: 100) { value count } lensModels(first: 100) { value count } tags(first: 200) { value count }

@@ -34,12 +34,12 @@ async function render() {
   const path = location.pathname;
   const route = routes.find((r) => r.pattern.test(path)) ?? routes[0];
   const params = route.params ? route.params(path.match(route.pattern)) : {};
-  const session = await checkSession();
+  // The view's code loads while the session is asked for: neither waits for the other.
+  const [session, module] = await Promise.all([checkSession(), route.load()]);
   if (session.needsSignIn && path !== "/signin") {
     navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
     return;
   }
-  const module = await route.load();
   for (const a of document.querySelectorAll("nav a[data-nav]")) {
     const here = a.getAttribute("href") === "/" ? path === "/" || path.startsWith("/photo/") : path.startsWith(a.getAttribute("href"));
     if (here) a.setAttribute("aria-current", "page");

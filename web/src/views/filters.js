@@ -1,6 +1,5 @@
 // The filter bar: text search, camera, lens, tags, dates, rating, favourites, position. Its
 // state is the URL's query string (bookmarkable, shareable); facet counts come from the server.
-import { schemaCapabilities } from "../api.js";
 import { navigate } from "../main.js";
 import { facets, filterStateToQuery } from "../library.js";
 import { h, formatNumber } from "../ui.js";
@@ -30,7 +29,7 @@ export function filterBar() {
   const lists = h("div", { hidden: true });
   const ranges = [["iso", "ISO", "100-800"], ["fnum", "Aperture (f/)", "1.4-2.8"], ["focal", "Focal length (mm)", "24-70"]].map(([name, label, example]) =>
     [name, h("input", { id: `f-${name}`, name, placeholder: example, size: 9, pattern: "[0-9.]*-?[0-9.]*", inputmode: "decimal" }), label]);
-  const rangeFields = h("div", { class: "ranges", hidden: true }, ...ranges.map(([name, input, label]) => field(`f-${name}`, label, input)));
+  const rangeFields = h("div", { class: "ranges" }, ...ranges.map(([name, input, label]) => field(`f-${name}`, label, input)));
   const qField = field("f-q", "Search", q);
   const favField = h("div", { class: "field check" }, fav, h("label", { for: "f-fav" }, "Favourites"));
   const clear = h("button", { type: "button", class: "link", onclick: () => navigate("/") }, "Clear filters");
@@ -54,11 +53,25 @@ export function filterBar() {
   });
   for (const el of [rating, fav, gps, from, to]) el.addEventListener("change", apply);
 
-  schemaCapabilities().then((caps) => {
-    qField.hidden = !["search", "text", "query"].some((n) => caps.filterFields.has(n));
-    favField.hidden = !["favorite", "isFavorite", "favourite"].some((n) => caps.filterFields.has(n));
-    rangeFields.hidden = !caps.filterFields.has("iso");
-  });
+  let pendingFilter = null;
+  const showFacets = async () => {
+    const filter = pendingFilter;
+    pendingFilter = null;
+    if (!filter) return;
+    const f = await facets(filter);
+    if (f) {
+      lists.replaceChildren(datalist("f-camera-list", f.cameraModels ?? []), datalist("f-lens-list", f.lensModels ?? []), datalist("f-tag-list", f.tags ?? []));
+      // "n stars or more": the photos rated n..5 (the facet ignores the rating already chosen).
+      for (const option of rating.options) {
+        const n = Number(option.value);
+        if (!n) continue;
+        const count = (f.ratings ?? []).filter((r) => r.rating >= n).reduce((sum, r) => sum + r.count, 0);
+        option.textContent = `${"★".repeat(n)} or more (${formatNumber(count)})`;
+      }
+      form.dataset.facets = "1";
+    }
+  };
+  for (const event of ["pointerenter", "focusin"]) form.addEventListener(event, showFacets);
 
   return {
     element: form,
@@ -74,18 +87,10 @@ export function filterBar() {
       rating.value = state.rating ?? "";
       fav.checked = Boolean(state.fav);
       gps.value = state.gps ?? "";
-      const f = await facets(filter);
-      if (f) {
-        lists.replaceChildren(datalist("f-camera-list", f.cameraModels ?? []), datalist("f-lens-list", f.lensModels ?? []), datalist("f-tag-list", f.tags ?? []));
-        // "n stars or more": the photos rated n..5 (the facet ignores the rating already chosen).
-        for (const option of rating.options) {
-          const n = Number(option.value);
-          if (!n) continue;
-          const count = (f.ratings ?? []).filter((r) => r.rating >= n).reduce((sum, r) => sum + r.count, 0);
-          option.textContent = `${"★".repeat(n)} or more (${formatNumber(count)})`;
-        }
-        form.dataset.facets = "1";
-      }
+      // The counts cost the server more than the first screen of photos: asked for when the
+      // filters are first reached for (pointer or focus), not on every load.
+      pendingFilter = filter;
+      if (form.matches(":focus-within, :hover")) showFacets(); // still in use: counts for the new filter now
     },
   };
 }

@@ -77,6 +77,8 @@ function editForm(p, caps, onSaved) {
 export async function openPhoto(hothash, timeline, close) {
   const caps = await schemaCapabilities();
   const data = await gql(await photoQuery(), { hothash });
+  // Moved on (←/→ pressed again) while this photo loaded: the newer view owns the dialog.
+  if (!location.pathname.endsWith(`/photo/${hothash}`)) return { close() {} };
   const p = data.photo;
   document.querySelector("dialog.photo-view")?.remove();
   const dialog = h("dialog", { class: "photo-view", "aria-label": p?.title || "Photo" });

@@ -3,7 +3,7 @@
 // bucket's photos load when its rows come near the viewport. The scrubber and the month menu
 // jump anywhere at once. /photo/<hothash> opens the photo view over the timeline.
 import { navigate, toast } from "../main.js";
-import { BucketPhotos, filterStateFromUrl, photoFilter, timelineBuckets } from "../library.js";
+import { BucketPhotos, filterStateFromUrl, photoFilter, timelineStart } from "../library.js";
 import { h, formatNumber, MONTHS } from "../ui.js";
 import { filterBar } from "./filters.js";
 import { bulkBar } from "./bulk.js";
@@ -80,12 +80,16 @@ class Timeline {
   async reload() {
     const generation = (this.generation = (this.generation ?? 0) + 1);
     this.filterState = filterStateFromUrl();
-    this.filter = await photoFilter(this.filterState);
+    this.filter = photoFilter(this.filterState);
     const started = performance.now();
-    const buckets = await timelineBuckets(this.filter);
+    // The buckets and the photos of the first screens come in one request.
+    const { cols, cell } = layout([], this.scroller.clientWidth - 8);
+    const rows = Math.ceil(((1 + OVERSCAN) * this.scroller.clientHeight) / (cell + GAP)) + 1;
+    const { buckets, newest } = await timelineStart(this.filter, Math.min(200, Math.max(24, rows * cols)));
     if (generation !== this.generation) return;
     this.buckets = buckets;
     this.photos = new Map(buckets.map((b) => [b.key, new BucketPhotos(b, this.filter)]));
+    if (buckets.length) this.photos.get(buckets[0].key).seed(newest);
     this.total = buckets.reduce((n, b) => n + b.count, 0);
     this.summary.textContent = `${formatNumber(this.total)} photos`;
     this.jump.replaceChildren(h("option", { value: "" }, "Jump to month…"),
@@ -181,6 +185,10 @@ class Timeline {
     const top = Math.max(0, virtualTop - view * OVERSCAN);
     const bottom = virtualTop + view * (1 + OVERSCAN);
     const wanted = new Set();
+    // Rows in view ask for their photos first; the rows around them wait for those answers, so
+    // a jump's own rows are not queued behind the months above and below.
+    const inView = [];
+    const around = [];
     for (let i = sectionAt(sections, top); i < sections.length && sections[i].top < bottom; i++) {
       const s = sections[i];
       const headKey = `${i}:h`;
@@ -204,10 +212,15 @@ class Timeline {
           el.dataset.row = r;
           this.rows.set(key, el);
           this.canvas.append(el);
-          this.fillRow(el, s, r, cols, cell);
+          const rowTop = el.gridTop;
+          const visible = rowTop + cell > virtualTop && rowTop < virtualTop + view;
+          (visible ? inView : around).push((wait) => this.fillRow(el, s, r, cols, cell, visible, wait));
         }
       }
     }
+    const loads = inView.map((fill) => fill(null)).filter(Boolean);
+    const wait = loads.length ? Promise.allSettled(loads) : null;
+    for (const fill of around) fill(wait);
     for (const [key, el] of this.rows) {
       if (!wanted.has(key)) {
         el.remove();
@@ -219,7 +232,8 @@ class Timeline {
     }
   }
 
-  fillRow(el, section, r, cols, cell) {
+  /** Draw a row from the loaded photos; when some are missing, load them and draw again. */
+  fillRow(el, section, r, cols, cell, visible, wait) {
     const bp = this.photos.get(section.bucket.key);
     const start = r * cols;
     const end = Math.min(section.bucket.count, start + cols);
@@ -227,24 +241,26 @@ class Timeline {
       const cells = [];
       for (let k = start; k < end; k++) {
         const p = bp.photos[k];
-        cells.push(p ? this.thumb(p, cell) : h("div", { class: "thumb placeholder", style: `width:${cell}px;height:${cell}px` }));
+        cells.push(p ? this.thumb(p, cell, visible) : h("div", { class: "thumb placeholder", style: `width:${cell}px;height:${cell}px` }));
       }
       el.replaceChildren(...cells);
     };
-    draw();
-    let missing = false;
-    for (let k = start; k < end && !missing; k++) missing = !bp.photos[k];
-    if (missing) {
-      bp.ensure(start, end).then(() => { if (el.isConnected) draw(); }, (err) => toast(`Photos could not be loaded: ${err.message}`));
+    if (bp.has(start, end)) {
+      draw();
+      return null;
     }
+    draw(); // placeholders until the photos come
+    const load = () => el.isConnected // else scrolled away while it waited its turn
+      && bp.ensure(start, end).then(() => { if (el.isConnected) draw(); }, (err) => toast(`Photos could not be loaded: ${err.message}`));
+    return wait ? wait.then(load) : load();
   }
 
-  thumb(p, cell) {
+  thumb(p, cell, visible = true) {
     const label = p.title || (p.takenAt ? `Photo taken ${p.takenAt.replace("T", " ")}` : "Photo without a date");
     const a = h("a", {
       class: "thumb", href: `/photo/${p.hothash}${location.search}`, style: `width:${cell}px;height:${cell}px`,
       "aria-selected": this.selecting ? String(this.selected.has(p.hothash)) : null,
-    }, h("img", { src: p.hotpreviewUrl, alt: label, loading: "lazy", decoding: "async", width: cell, height: cell }));
+    }, h("img", { src: p.hotpreviewUrl, alt: label, decoding: "async", fetchpriority: visible ? "high" : "low", width: cell, height: cell }));
     a.dataset.hothash = p.hothash;
     if (this.selecting) {
       a.addEventListener("click", (e) => {
