@@ -258,6 +258,8 @@ def generate(spec: LibrarySpec, owner_id: int = LOCAL_OWNER_ID, start_id: int = 
                 "updated_at": stamp,
                 "search_text": search_text(title, description, tags, names),
                 "hotpreview": previews[i % len(previews)],
+                # A fingerprint per photo as varied as a real library's (the previews repeat; photos don't).
+                "phash": int.from_bytes(hashlib.sha256(f"phash:{spec.seed}:{owner_id}:{i}".encode()).digest()[:8], "big", signed=True),
             }
             images = [
                 {
@@ -358,7 +360,7 @@ PHOTO_FIELDS = ("id", "owner_id", "hothash", "width", "height", "taken_at", "tak
                 "taken_at_source", "gps_latitude", "gps_longitude", "gps_altitude", "geo_cell", "camera_make",
                 "camera_model", "lens_model", "focal_length", "aperture", "iso", "exposure_time", "orientation", "title", "description",
                 "rating", "favorite", "user_rotation", "import_session_id", "created_at", "updated_at", "search_text",
-                "hotpreview")
+                "hotpreview", "phash")
 IMAGE_FIELDS = ("id", "owner_id", "photo_id", "filename", "filename_key", "file_size", "content_hash", "exif_data",
                 "import_session_id", "created_at")
 TAG_FIELDS = ("photo_id", "tag_key", "owner_id", "tag", "position")

@@ -1,5 +1,6 @@
 """Housekeeping a running server does without a person: fresh planner statistics, and no import
-session left "in progress" by an importer (or a server) that went away.
+session left "in progress" by an importer (or a server) that went away; and what a person runs
+once after an upgrade: fingerprints for the photos of a library made before them.
 
 Statistics:
 
@@ -25,13 +26,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, bindparam, select, text, update
 
-from imalink.db import writes
+from imalink.db import lookalikes, writes
 from imalink.db.engine import writing
+from imalink.db.tables import photo_t
 
 GROWTH_FACTOR = 2.0
 MIN_ROWS = 1000
@@ -161,3 +164,49 @@ def interrupt_idle_sessions(engine: Engine, idle_seconds: float) -> int:
     and running the import again adds only what is missing. Returns how many were interrupted."""
     with writing(engine) as conn:
         return writes.interrupt_idle_sessions(conn, datetime.now(UTC) - timedelta(seconds=idle_seconds))
+
+
+def backfill_fingerprints(
+    engine: Engine, batch_size: int = 500, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, int]:
+    """Fingerprint every photo that has a hotpreview but no fingerprint (a library from
+    before fingerprints), and record its look-alikes, ``batch_size`` photos per transaction; returns
+    ``(photos fingerprinted, undecodable hotpreviews)``. Safe beside running imports (each batch
+    holds its owners' import lock) and safe to stop and run again. ``progress(done, failed)`` is
+    called after each batch."""
+    done = failed = 0
+    after = 0
+    while True:
+        with engine.connect() as conn:
+            query = (
+                select(photo_t.c.id, photo_t.c.owner_id, photo_t.c.hotpreview)
+                .where(photo_t.c.id > after, photo_t.c.phash.is_(None), photo_t.c.hotpreview.is_not(None))
+                .order_by(photo_t.c.id)
+                .limit(batch_size)
+            )
+            rows = conn.execute(query).all()
+        if not rows:
+            return done, failed
+        after = rows[-1].id
+        computed: dict[int, dict[int, int]] = {}
+        for row in rows:
+            value = lookalikes.fingerprint(row.hotpreview)
+            if value is None:
+                failed += 1
+            else:
+                computed.setdefault(row.owner_id, {})[row.id] = value
+        with writing(engine) as conn:
+            for owner_id, values in sorted(computed.items()):
+                writes.lock_library(conn, owner_id)
+                statement = (
+                    update(photo_t)
+                    .where(photo_t.c.id == bindparam("photo_id"), photo_t.c.phash.is_(None))
+                    .values(phash=bindparam("fingerprint"))
+                )
+                conn.execute(statement, [{"photo_id": k, "fingerprint": v} for k, v in values.items()])
+                # Another writer may have set some meanwhile (a group filling the photo): link what is stored.
+                lookalikes.link(conn, owner_id, lookalikes.fingerprints_of(conn, owner_id, list(values)))
+                done += len(values)
+        if progress is not None:
+            progress(done, failed)
+

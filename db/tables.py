@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, Index, LargeBinary, UniqueConstraint, func, text
+from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Integer, LargeBinary, SmallInteger, UniqueConstraint, func, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Field, SQLModel
@@ -37,6 +37,25 @@ def _capture_day_sqlite(element: capture_day, compiler: Any, **kw: Any) -> str:
 @compiles(capture_day, "postgresql")
 def _capture_day_postgresql(element: capture_day, compiler: Any, **kw: Any) -> str:
     return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+class phash_band(FunctionElement[int]):
+    """One 16-bit band of a perceptual fingerprint (db/lookalikes.py): ``phash_band(phash, 0)`` is
+    its top 16 bits. Rendered with literal numbers, so a query's expression is its index's."""
+
+    type = Integer()
+    name = "phash_band"
+    inherit_cache = True
+
+    def __init__(self, column: Any, band: int) -> None:
+        self.band = band
+        super().__init__(column)
+
+
+@compiles(phash_band)
+def _phash_band(element: phash_band, compiler: Any, **kw: Any) -> str:
+    # Both SQLite and PostgreSQL shift a negative BIGINT arithmetically; the mask keeps 16 bits.
+    return f"(({compiler.process(element.clauses, **kw)} >> {16 * (3 - element.band)}) & 65535)"
 
 
 def timeline_key() -> tuple[Any, ...]:
@@ -134,6 +153,9 @@ class Photo(SQLModel, table=True):
             "ix_photo_owner_geo", "owner_id", "geo_cell", "gps_latitude", "gps_longitude", "id", "taken_at",
             *carried("gps_latitude", "gps_longitude"),
         ),
+        # Look-alikes: photos sharing a band of the fingerprint, index only (db/lookalikes.py).
+        *(Index(f"ix_photo_owner_phash_band{band}", "owner_id", phash_band(Column("phash"), band), "phash", "id")
+          for band in range(4)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -168,6 +190,9 @@ class Photo(SQLModel, table=True):
     import_session_id: int | None = Field(default=None, foreign_key="import_session.id")
     created_at: datetime
     updated_at: datetime
+    phash: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    """Perceptual fingerprint of the hotpreview (db/lookalikes.py), written with it; null without
+    a decodable hotpreview, or until ``imalink fingerprints backfill`` for photos from before."""
     search_text: str | None = None
     """What text search looks in (title, description, tags, file names), lowercased: see db/search.py.
     SQLite indexes it in the FTS5 table ``photo_search``, PostgreSQL with a trigram GIN index."""
@@ -267,6 +292,25 @@ class Image(SQLModel, table=True):
     created_at: datetime
 
 
+class PhotoLookalike(SQLModel, table=True):
+    """Two of an owner's photos whose fingerprints are within ``lookalikes.MAX_DISTANCE``: likely
+    the same picture (re-encoded, resized, edited, its RAW and JPEG imported apart). Kept when a
+    photo gets its fingerprint; ``photo_id < other_id``; gone with either photo."""
+
+    __tablename__ = "photo_lookalike"
+    __table_args__ = (
+        # A library's clusters read its pairs alone, nearest first.
+        Index("ix_photo_lookalike_owner", "owner_id", "distance", "photo_id", "other_id"),
+        Index("ix_photo_lookalike_other", "other_id", "distance", "photo_id"),
+    )
+
+    photo_id: int = Field(foreign_key="photo.id", primary_key=True, ondelete="CASCADE")
+    other_id: int = Field(foreign_key="photo.id", primary_key=True, ondelete="CASCADE")
+    owner_id: int = Field(foreign_key="app_user.id")
+    distance: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    """Hamming distance of the two fingerprints (0-64)."""
+
+
 # The Core tables, for the statements of db/queries.py and db/writes.py.
 photo_t = Photo.__table__
 image_t = Image.__table__
@@ -275,3 +319,4 @@ tag_t = PhotoTag.__table__
 user_t = AppUser.__table__
 day_t = PhotoDay.__table__
 facet_t = PhotoFacet.__table__
+lookalike_t = PhotoLookalike.__table__

@@ -19,7 +19,7 @@ from imalink.db.search import search_text
 from imalink.db.tables import image_t, photo_t, session_t, tag_t
 
 
-def _insert(conn: Connection, table: Table) -> Any:
+def dialect_insert(conn: Connection, table: Table) -> Any:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
 
@@ -93,7 +93,7 @@ def insert_photo_tags(conn: Connection, owner_id: int, tags_by_photo: dict[int, 
                     {"photo_id": photo_id, "tag_key": tag.lower(), "owner_id": owner_id, "tag": tag, "position": len(keys) - 1}
                 )
     if rows:
-        conn.execute(_insert(conn, tag_t).on_conflict_do_nothing(), rows)
+        conn.execute(dialect_insert(conn, tag_t).on_conflict_do_nothing(), rows)
 
 
 def refresh_search_text(conn: Connection, owner_id: int, photo_ids: Sequence[int]) -> None:

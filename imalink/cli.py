@@ -1,4 +1,4 @@
-"""The ``imalink`` command: ``serve`` the API, ``import`` folders of photos."""
+"""The ``imalink`` command: ``serve`` the API, ``import`` folders of photos, ``fingerprints backfill``."""
 
 from __future__ import annotations
 
@@ -29,9 +29,21 @@ def main(argv: list[str] | None = None) -> int:
     if add_arguments is not None:
         add_arguments(importer)
 
+    fingerprints = commands.add_parser("fingerprints", help="Near-duplicate fingerprints of the library's photos.")
+    fingerprint_commands = fingerprints.add_subparsers(dest="action", required=True)
+    backfill = fingerprint_commands.add_parser(
+        "backfill",
+        help="Fingerprint the photos imported before fingerprints existed (batched; safe beside a running server, "
+        "safe to stop and run again).",
+    )
+    backfill.add_argument("--database-url", help="SQLAlchemy URL (default sqlite:///imalink.db, or IMALINK_DATABASE_URL).")
+    backfill.add_argument("--batch-size", type=int, default=500, help="Photos per transaction (default 500).")
+
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "fingerprints":
+        return _backfill_fingerprints(args)
     return run(args)  # type: ignore[misc]
 
 
@@ -54,6 +66,29 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ.update({f"IMALINK_{name.upper()}": str(value) for name, value in overrides.items()})
     _migrate(settings.database_url)
     uvicorn.run("imalink.app:create_app", factory=True, workers=settings.workers, **uvicorn_options(settings))
+    return 0
+
+
+def _backfill_fingerprints(args: argparse.Namespace) -> int:
+    from imalink.db.engine import make_engine
+    from imalink.db.maintenance import backfill_fingerprints
+    from imalink.db.migrate import upgrade_to_head
+
+    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    if args.batch_size < 1:
+        print("imalink: --batch-size must be at least 1", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade_to_head(engine)
+
+        def report(done: int, failed: int) -> None:
+            print(f"\rimalink: {done} photos fingerprinted, {failed} hotpreviews undecodable", end="", file=sys.stderr)
+
+        done, failed = backfill_fingerprints(engine, args.batch_size, report)
+    finally:
+        engine.dispose()
+    print(f"\rimalink: {done} photos fingerprinted, {failed} hotpreviews undecodable; look-alikes recorded.", file=sys.stderr)
     return 0
 
 

@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 from imalink.db import queries
 from imalink.db.filters import PhotoFilterSpec
 from imalink.db.plans import PhotoSort
+from imalink.resolvers.lookalikes import LookalikesKey, lookalikes_by_key
 from imalink.resolvers.pagination import Page, PageRequest
 from imalink.resolvers.photos import PageParts, encode_photo_cursor, photo_page
 
@@ -62,6 +63,7 @@ class Loaders:
     hotpreview: DataLoader[int, bytes | None]
     exif_data: DataLoader[int, bytes | None]
     session_photos: DataLoader[SessionPhotosKey, Page]
+    lookalikes: DataLoader[LookalikesKey, list[tuple[int, int]]]
 
 
 def create_loaders(engine: Engine, owner_id: int) -> Loaders:
@@ -100,4 +102,5 @@ def create_loaders(engine: Engine, owner_id: int) -> Loaders:
         hotpreview=_batched(engine, owner_id, queries.hotpreviews_by_photo_ids),
         exif_data=_batched(engine, owner_id, queries.exif_by_image_ids),
         session_photos=DataLoader(load_fn=load_session_photos),
+        lookalikes=_batched(engine, owner_id, lookalikes_by_key, missing=[]),
     )

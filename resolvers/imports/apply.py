@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from imalink.db import writes
+from imalink.db import lookalikes, writes
 from imalink.db.search import search_text
 from imalink.resolvers.imports.outcome import GroupStatus
 from imalink.resolvers.imports.plan import GroupPlan, Library
@@ -79,6 +79,11 @@ def apply_plan(conn: Connection, owner_id: int, plans: list[GroupPlan], library:
         writes.fill_missing_photo_fields(conn, photo_id, values, now)
     # New photos were written with their search text; photos that gained files find them now too.
     writes.refresh_search_text(conn, owner_id, sorted({photo_id for photo_id, _ in fills}))
+    # Look-alike pairs of the photos that got a fingerprint (a photo that had one keeps it).
+    fingerprinted = {plan.target.id: plan.photo["phash"] for plan in created if plan.photo.get("phash") is not None}  # type: ignore[union-attr]
+    filled = [photo_id for photo_id, values in fills if values.get("phash") is not None]
+    fingerprinted.update(lookalikes.fingerprints_of(conn, owner_id, filled) if filled else {})
+    lookalikes.link(conn, owner_id, fingerprinted)
     _add_session_totals(conn, plans, library, now)
 
 

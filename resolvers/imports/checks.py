@@ -10,6 +10,7 @@ import binascii
 import hashlib
 import re
 
+from imalink.db.lookalikes import fingerprint
 from imalink.exif import ExifMetadata, read_exif
 from imalink.resolvers.imports.limits import ImportLimits
 from imalink.resolvers.imports.metadata import merge_metadata, photo_values
@@ -107,6 +108,8 @@ def check_group(group: PhotoGroupSubmission, batch_session_id: int | None, limit
         description=group.description,
         rating=group.rating or 0,
         user_rotation=group.user_rotation or 0,
+        # Here, before the library is locked: the photo's perceptual fingerprint, kept with its hotpreview.
+        phash=fingerprint(plan.hotpreview) if plan.hotpreview is not None else None,
     )
     return plan
 

@@ -7,12 +7,20 @@ from typing import Annotated
 import strawberry
 from anyio import to_thread
 
-from imalink.resolvers import photos
+from imalink.resolvers import lookalikes, photos
 from imalink.resolvers.pagination import page_request
 from imalink.schema.pagination import After, Before, First, Last, other_side_wanted
 from imalink.schema.photos.inputs import PhotoFilter, PhotoOrder
 from imalink.schema.selection import selected_paths
-from imalink.schema.photos.types import ExistingFile, ExistingPhoto, Photo, PhotoConnection
+from imalink.schema.photos.types import (
+    DuplicateCluster,
+    DuplicateClusterConnection,
+    ExistingFile,
+    ExistingPhoto,
+    MaxDistance,
+    Photo,
+    PhotoConnection,
+)
 
 _HOTHASHES = "Lowercase hex SHA-256 hothashes; any other string is never found."
 
@@ -93,3 +101,22 @@ class PhotoQueries:
             photos.existing_files, info.context.engine, info.context.owner_id, content_hashes, limit
         )
         return [ExistingFile(content_hash=f.content_hash, filename=f.filename, hothash=f.hothash) for f in found]
+
+    @strawberry.field(
+        description="The library's clusters of likely duplicates: photos whose perceptual fingerprints are within "
+        "maxDistance of another photo of the cluster (the same picture imported more than once: re-encoded, resized, "
+        "edited, cropped, its RAW and JPEG apart). Largest clusters first; cursor-paginated."
+    )
+    async def duplicate_clusters(
+        self,
+        info: strawberry.Info,
+        max_distance: MaxDistance = lookalikes.DEFAULT_DISTANCE,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> DuplicateClusterConnection:
+        distance = lookalikes.check_distance(max_distance)
+        request = page_request(first, after, last, before)
+        page = await to_thread.run_sync(lookalikes.cluster_page, info.context.engine, info.context.owner_id, distance, request)
+        return DuplicateClusterConnection.from_page(page, lambda ids: DuplicateCluster(photo_ids=ids))

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from sqlalchemy import Row
 from strawberry.scalars import JSON
 
 from imalink.resolvers.loaders import SessionPhotosKey
+from imalink.resolvers.lookalikes import (
+    DEFAULT_DISTANCE,
+    MAX_DISTANCE,
+    MAX_LOOKALIKES,
+    LookalikesKey,
+    check_count,
+    check_distance,
+)
 from imalink.resolvers.pagination import page_request
 from imalink.resolvers.photos import decoded_exif
 from imalink.schema.enums import SessionStatus
@@ -21,6 +29,15 @@ HOTPREVIEW_ROUTE = "/hotpreview/{hothash}.jpg"
 COLDPREVIEW_ROUTE = "/coldpreview/{hothash}.jpg"
 
 T = TypeVar("T")
+
+MaxDistance = Annotated[
+    int,
+    strawberry.argument(
+        description=f"How many of the 64 fingerprint bits may differ (0-{MAX_DISTANCE}, default {DEFAULT_DISTANCE}). "
+        "Copies re-encoded, resized, rotated or edited differ in at most 4, lightly cropped ones mostly in at most "
+        "10; other photos of the same scene (the camera panned or zoomed) in 16 or more (README, Near-duplicates)."
+    ),
+]
 
 
 def taken_at_text(taken_at: datetime | None, subsec: str | None) -> str | None:
@@ -159,6 +176,54 @@ class Photo:
         rows = await info.context.loaders.images_by_photo.load(self.id)
         return [Image.from_row(row) for row in rows]
 
+    @strawberry.field(
+        description="Other photos of the library that look like this one (the same picture re-encoded, resized, "
+        "rotated, edited or lightly cropped; its RAW and JPEG imported apart), nearest first: their perceptual "
+        "fingerprints (64-bit DCT hashes of the hotpreviews) differ in at most maxDistance bits. Empty for a photo "
+        "without a fingerprint (see `imalink fingerprints backfill`)."
+    )
+    async def look_alikes(
+        self,
+        info: strawberry.Info,
+        max_distance: MaxDistance = DEFAULT_DISTANCE,
+        first: Annotated[
+            int, strawberry.argument(description=f"At most this many (0-{MAX_LOOKALIKES}).")
+        ] = 20,
+    ) -> list[LookAlike]:
+        key = LookalikesKey(self.id, check_distance(max_distance), check_count(first))
+        near = await info.context.loaders.lookalikes.load(key)
+        rows = await info.context.loaders.photo.load_many([photo_id for photo_id, _ in near])
+        return [
+            LookAlike(photo=Photo.from_row(row), distance=distance)
+            for (_, distance), row in zip(near, rows, strict=True)
+            if row is not None
+        ]
+
+
+@strawberry.type(description="A photo that looks like another, and how near it is.")
+class LookAlike:
+    photo: Photo = strawberry.field(description="The look-alike.")
+    distance: int = strawberry.field(
+        description="Bits (of 64) in which the two perceptual fingerprints differ: 0 is the same picture to the eye."
+    )
+
+
+@strawberry.type(
+    description="Photos of the library that are likely the same picture: each looks like another of the cluster "
+    "within the maxDistance asked."
+)
+class DuplicateCluster:
+    photo_ids: strawberry.Private[list[int]]
+
+    @strawberry.field(description="How many photos the cluster holds (2 or more).")
+    def size(self) -> int:
+        return len(self.photo_ids)
+
+    @strawberry.field(description="The cluster's photos, the first imported first.")
+    async def photos(self, info: strawberry.Info) -> list[Photo]:
+        rows = await info.context.loaders.photo.load_many(self.photo_ids)
+        return [Photo.from_row(row) for row in rows if row is not None]
+
 
 @strawberry.type(description="One file of a photo, with the raw EXIF bytes it carried.")
 class Image:
@@ -244,6 +309,7 @@ async def _load_session(info: strawberry.Info, session_id: int | None) -> Import
 
 PhotoConnection = Connection[Photo]
 ImportSessionConnection = Connection[ImportSession]
+DuplicateClusterConnection = Connection[DuplicateCluster]
 
 
 @strawberry.type(description="A photo the library has, by hothash, with the names of its files.")

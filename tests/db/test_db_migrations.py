@@ -41,6 +41,7 @@ def test_expression_indexes_exist(engine):
     with engine.connect() as conn:
         names = set(conn.execute(text(catalogue)).scalars())
     assert {"ix_photo_owner_camera_make_lower", "ix_photo_owner_camera_model_lower", "ix_photo_owner_lens_model_lower"} <= names
+    assert {f"ix_photo_owner_phash_band{band}" for band in range(4)} <= names
 
 
 def test_starting_again_upgrades_in_place_and_keeps_the_library(gql, engine):
@@ -175,3 +176,34 @@ def test_session_activity_migration_keeps_sessions_and_dates_their_last_activity
     assert interrupt_idle_sessions(engine, idle_seconds=3600) == 1
     with engine.connect() as conn:
         assert conn.execute(text("SELECT status FROM import_session ORDER BY id")).scalars().all() == ["COMPLETED", "INTERRUPTED"]
+
+
+def test_lookalikes_migration_keeps_every_photo_and_the_backfill_finds_their_look_alikes(database):
+    """0008 adds fingerprints without touching a row; the backfill then fingerprints the photos
+    from before and pairs the two copies of one picture."""
+    from imalink.db.maintenance import backfill_fingerprints
+    from tests.support.lookalikes import Scene, jpeg as scene_jpeg
+    from imalink.importer.preview import make_hotpreview
+
+    url, engine = _fresh_at(database, "0007")
+    shot = Scene(5).shot()
+    previews = [make_hotpreview(scene_jpeg(shot, 90)), make_hotpreview(scene_jpeg(shot, 40)), jpeg()]
+    with engine.begin() as conn:
+        for photo_id, preview in enumerate(previews, start=1):
+            conn.execute(text(
+                "INSERT INTO photo (id, owner_id, hothash, rating, favorite, user_rotation, created_at, updated_at, hotpreview)"
+                " VALUES (:id, 1, :h, 0, false, 0, '2024-05-01', '2024-05-01', :preview)"),
+                {"id": photo_id, "h": f"{photo_id:064x}", "preview": preview})
+            conn.execute(text(
+                "INSERT INTO image (id, owner_id, photo_id, filename, filename_key, created_at)"
+                " VALUES (:id, 1, :id, :name, :key, '2024-05-01')"), {"id": photo_id, "name": f"P{photo_id}.JPG", "key": f"p{photo_id}.jpg"})
+    upgrade_to_head(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id, hothash, phash FROM photo ORDER BY id")).all() == [
+            (i, f"{i:064x}", None) for i in (1, 2, 3)
+        ]
+        assert conn.execute(text("SELECT count(*) FROM image")).scalar_one() == 3
+    assert backfill_fingerprints(engine) == (3, 0)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM photo WHERE phash IS NULL")).scalar_one() == 0
+        assert conn.execute(text("SELECT photo_id, other_id FROM photo_lookalike")).all() == [(1, 2)]

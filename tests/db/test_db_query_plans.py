@@ -9,9 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, event
+from sqlalchemy import text as text_clause
 
 from benchmarks.library import LONELY_BOX, RARE_MODEL, RARE_TAG, RARE_WORD
-from imalink.db import browse, plans
+from imalink.db import browse, lookalikes, plans
 from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range
 from imalink.db.plans import PhotoSort
 from tests.support.databases import backends
@@ -156,3 +157,17 @@ def assert_index_only(engine: Engine, text: str) -> None:
         assert all("COVERING INDEX" in read for read in reads), text
     else:
         assert all(read.startswith("Index Only Scan") for read in reads), text
+
+
+def test_look_alike_candidates_are_read_from_the_band_indexes(library):
+    """A photo's candidates (sharing a band of its fingerprint) are index ranges, never a scan of the library."""
+    engine = library
+    with engine.connect() as conn:
+        probe = conn.execute(text_clause("SELECT phash FROM photo WHERE owner_id = 1 AND phash IS NOT NULL LIMIT 1")).scalar_one()
+    sent = statements(engine, lambda conn: lookalikes.sharing_a_band(conn, OWNER, [probe]))
+    assert len(sent) == 1
+    reads = photo_reads(engine, explain(engine, *sent[0]))
+    assert len(reads) == 4, reads
+    for band, read in enumerate(sorted(reads)):
+        assert f"ix_photo_owner_phash_band{band}" in read, reads
+        assert "SCAN" not in read.upper().replace("INDEX SCAN", "").replace("INDEX ONLY SCAN", ""), reads

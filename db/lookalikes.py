@@ -1,0 +1,160 @@
+"""Near-duplicates: a perceptual fingerprint of every hotpreview, and the pairs of photos that look alike.
+
+**The fingerprint** is a DCT perceptual hash (pHash, the algorithm of the ``imagehash`` library):
+the hotpreview in grey, reduced to 32x32, its 2-D DCT, and one bit per coefficient of the 8x8
+lowest frequencies, set when the coefficient is above their median. Here libjpeg decodes the
+150 px JPEG at half scale in grey and a box filter does the rest, which is 2.5x cheaper than
+imagehash's full decode and Lanczos resize and finds the same look-alikes
+(``benchmarks/lookalikes_bench.py`` measures both). The bits are stored lowest frequencies first
+(by ``row + column``), as a signed 64-bit integer ``photo.phash``, written with the hotpreview it
+comes from (like the geo cell with its position).
+
+**Look-up without scanning the library**: the fingerprint's four 16-bit *bands* are indexed
+(expression indexes, so a band can never disagree with its fingerprint). Two fingerprints within
+Hamming distance 3 share a band (pigeonhole); further apart they usually still do, because a
+re-encode or a crop flips high-frequency bits and leaves the low bands alone. Candidates sharing a
+band are then filtered by the exact distance. Pairs within :data:`MAX_DISTANCE` are kept in
+``photo_lookalike`` when a photo gets its fingerprint (at import, or by ``maintenance.backfill_fingerprints``), so a
+photo's look-alikes and the library's clusters read only those pairs.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from sqlalchemy import Connection, Row, select, union_all
+
+from imalink.db.queries import chunks
+from imalink.db.tables import lookalike_t, phash_band, photo_t
+from imalink.db.writes import dialect_insert
+
+MAX_DISTANCE = 12
+"""The farthest two fingerprints (of 64 bits) may be to count as look-alikes at all."""
+BANDS = 4
+MAX_PIXELS = 25_000_000
+"""A hotpreview declaring more pixels than this is not decoded (a hotpreview is 150 px; this is hostile)."""
+
+_N = 32
+_k = np.arange(_N)
+_DCT = np.cos(np.pi * (2 * _k[None, :] + 1) * _k[:, None] / (2 * _N))[:8]  # the 8 lowest DCT-II rows
+# Coefficient (row, column) positions, lowest frequency first: bit 63 (the top) is the DC term.
+_FREQUENCY_ORDER = np.array(sorted(range(64), key=lambda b: (b // 8 + b % 8, b)))
+
+
+def fingerprint(jpeg: bytes) -> int | None:
+    """The perceptual hash of a JPEG as a signed 64-bit integer; ``None`` when it cannot be decoded.
+
+    Never raises: a hotpreview comes from strangers.
+    """
+    try:
+        with Image.open(io.BytesIO(jpeg)) as img:
+            if img.format != "JPEG" or img.width * img.height > MAX_PIXELS:
+                return None
+            img.draft("L", (_N, _N))  # libjpeg decodes at 1/2, 1/4 or 1/8 scale, in grey
+            grey = img.convert("L").resize((_N, _N), Image.Resampling.BOX)
+    except Exception:  # noqa: BLE001 - any undecodable image just has no fingerprint
+        return None
+    pixels = np.asarray(grey, dtype=np.float64)
+    coefficients = (_DCT @ pixels @ _DCT.T).ravel()[_FREQUENCY_ORDER]
+    unsigned = int(np.packbits(coefficients > np.median(coefficients)).view(">u8")[0])
+    return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned
+
+
+def bands(value: int) -> tuple[int, ...]:
+    """The fingerprint's four 16-bit bands (what ``tables.phash_band`` computes in SQL)."""
+    return tuple((value >> (16 * (BANDS - 1 - band))) & 0xFFFF for band in range(BANDS))
+
+
+def distance(a: int, b: int) -> int:
+    """Hamming distance of two fingerprints."""
+    return ((a ^ b) & 0xFFFFFFFFFFFFFFFF).bit_count()
+
+
+def sharing_a_band(conn: Connection, owner_id: int, fingerprints: Iterable[int]) -> list[Row[Any]]:
+    """``(id, phash)`` of the owner's photos sharing a band with any of ``fingerprints`` (one index range each)."""
+    wanted = [sorted({bands(value)[band] for value in fingerprints}) for band in range(BANDS)]
+    found: dict[int, Row[Any]] = {}
+    c = photo_t.c
+    for start in range(0, max(map(len, wanted), default=0), 500):
+        parts = [
+            select(c.id, c.phash).where(c.owner_id == owner_id, phash_band(c.phash, band).in_(values[start : start + 500]))
+            for band, values in enumerate(wanted)
+            if values[start : start + 500]
+        ]
+        for row in conn.execute(union_all(*parts)):
+            found[row.id] = row
+    return list(found.values())
+
+
+def link(conn: Connection, owner_id: int, fingerprints: Mapping[int, int]) -> int:
+    """Record the look-alike pairs of the owner's photos ``{id: phash}`` (already written) with
+    every photo of the library, these included; how many pairs are new. Idempotent."""
+    if not fingerprints:
+        return 0
+    by_band: list[dict[int, list[Row[Any]]]] = [{} for _ in range(BANDS)]
+    for row in sharing_a_band(conn, owner_id, fingerprints.values()):
+        for band, value in enumerate(bands(row.phash)):
+            by_band[band].setdefault(value, []).append(row)
+    pairs: dict[tuple[int, int], int] = {}
+    for photo_id, value in fingerprints.items():
+        for band, band_value in enumerate(bands(value)):
+            for other in by_band[band].get(band_value, ()):
+                if other.id != photo_id and (d := distance(value, other.phash)) <= MAX_DISTANCE:
+                    pairs[(min(photo_id, other.id), max(photo_id, other.id))] = d
+    rows = [{"owner_id": owner_id, "photo_id": a, "other_id": b, "distance": d} for (a, b), d in sorted(pairs.items())]
+    if rows:
+        conn.execute(dialect_insert(conn, lookalike_t).on_conflict_do_nothing(), rows)
+    return len(rows)
+
+
+def fingerprints_of(conn: Connection, owner_id: int, photo_ids: Sequence[int]) -> dict[int, int]:
+    """The stored fingerprints of the owner's photos (those that have one)."""
+    found: dict[int, int] = {}
+    for chunk in chunks(photo_ids):
+        query = select(photo_t.c.id, photo_t.c.phash).where(
+            photo_t.c.owner_id == owner_id, photo_t.c.id.in_(chunk), photo_t.c.phash.is_not(None)
+        )
+        found.update((row.id, row.phash) for row in conn.execute(query))
+    return found
+
+
+def lookalikes_of(conn: Connection, owner_id: int, photo_ids: Sequence[int], max_distance: int) -> dict[int, list[tuple[int, int]]]:
+    """Each photo's look-alikes within ``max_distance``: ``[(other id, distance)]``, nearest first, then oldest."""
+    found: dict[int, list[tuple[int, int]]] = {photo_id: [] for photo_id in photo_ids}
+    t = lookalike_t.c
+    for chunk in chunks(photo_ids):
+        near = (t.owner_id == owner_id, t.distance <= max_distance)
+        query = union_all(
+            select(t.photo_id.label("photo"), t.other_id.label("other"), t.distance).where(*near, t.photo_id.in_(chunk)),
+            select(t.other_id.label("photo"), t.photo_id.label("other"), t.distance).where(*near, t.other_id.in_(chunk)),
+        )
+        for photo, other, d in conn.execute(query):
+            found[photo].append((d, other))  # type: ignore[arg-type]
+    return {photo_id: [(other, d) for d, other in sorted(pairs)] for photo_id, pairs in found.items()}
+
+
+def clusters(conn: Connection, owner_id: int, max_distance: int) -> list[list[int]]:
+    """The owner's photos that look alike, as clusters (photos joined by pairs within
+    ``max_distance``, transitively): each cluster's ids ascending; largest clusters first, then
+    by their first id. Reads only the pairs, never the library."""
+    t = lookalike_t.c
+    parent: dict[int, int] = {}
+
+    def root(node: int) -> int:
+        while parent.setdefault(node, node) != node:
+            parent[node] = node = parent[parent[node]]
+        return node
+
+    query = select(t.photo_id, t.other_id).where(t.owner_id == owner_id, t.distance <= max_distance)
+    for a, b in conn.execute(query):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    members: dict[int, list[int]] = {}
+    for node in parent:
+        members.setdefault(root(node), []).append(node)
+    return sorted((sorted(ids) for ids in members.values()), key=lambda ids: (-len(ids), ids[0]))
