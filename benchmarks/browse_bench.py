@@ -339,6 +339,34 @@ def print_result(backend: str, photos: int, result: dict[str, Any]) -> None:
     table(rows, ["case", "http med", "http worst", "bare med", "bare worst", "http/bare", "http cpu", "bare cpu", "target", ""])
 
 
+def print_growth(results: dict[str, Any], sizes: list[int], markdown: bool = False) -> None:
+    """Every case's median over HTTP (and the server's CPU) at each size, side by side per backend,
+    and how much it grew from the smallest size to the largest: the README's figures table."""
+    for backend in ("sqlite", "postgresql"):
+        runs = [(n, results.get(f"{backend}-{n}")) for n in sizes]
+        runs = [(n, r) for n, r in runs if r]
+        if not runs:
+            continue
+        header = ["case", *(f"{n:,} ms (cpu)" for n, _ in runs), f"{runs[0][0]:,} -> {runs[-1][0]:,}", "target"]
+        rows = []
+        for k, case in enumerate(runs[-1][1]["cases"]):
+            figures = [r["cases"][k] for _, r in runs]
+            grew = figures[-1]["http_median"] / figures[0]["http_median"] if figures[0]["http_median"] else float("nan")
+            worst = figures[-1]["http_worst"]
+            rows.append([f"{case['kind']}: {case['name']}", *(f"{f['http_median']} ({f['http_cpu']})" for f in figures),
+                         f"x{grew:.1f}", f"< {TARGETS[case['kind']]}" + ("" if figures[-1]["http_median"] < TARGETS[case["kind"]] else " OVER")
+                         + f" (worst {worst})"])
+        rows.append(["server peak RSS, MiB", *(r["rss_mib"] for _, r in runs), "", "< 400"])
+        rows.append(["library built in, s", *(r["library"]["seconds"] for _, r in runs), "", ""])
+        print(f"\n{backend}: median ms over HTTP (server CPU ms) by library size")
+        if markdown:
+            print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
+            for row in rows:
+                print("| " + " | ".join(str(c) for c in row) + " |")
+        else:
+            table(rows, header)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -347,7 +375,11 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--data", type=Path, default=Path("bench-data"), help="where SQLite libraries are kept and reused")
     parser.add_argument("--json", type=Path, help="write every figure here")
+    parser.add_argument("--growth", type=Path, help="only print the growth tables (Markdown) of a --json file")
     args = parser.parse_args()
+    if args.growth:
+        print_growth(json.loads(args.growth.read_text()), args.photos, markdown=True)
+        return
     args.data.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"load_average": os.getloadavg(), "cpus": os.cpu_count()}
     for photos in args.photos:
@@ -361,6 +393,7 @@ def main() -> None:
             print_result(backend, photos, result)
             if args.json:
                 args.json.write_text(json.dumps(results, indent=1))
+    print_growth(results, args.photos)
 
 
 if __name__ == "__main__":

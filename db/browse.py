@@ -254,21 +254,21 @@ def tag_facet(conn: Connection, spec: PhotoFilterSpec, limit: int) -> list[tuple
     """The most common tags among the matches with their counts, most common first.
 
     Tags are few next to photos: their rows are read in tag order (one streamed group) and, under
-    a filter, the matches' ids read from the plan's index joined, or (when the plan would read a
-    whole index) each tag's photo checked by primary key.
+    a filter, joined to the matches' ids read from the plan's index (SQLite) or each one's photo
+    checked by key (PostgreSQL).
     """
     t, c = tag_t.c, photo_t.c
     count = func.count().label("count")
     query = select(t.tag_key, func.min(t.tag), count).where(t.owner_id == spec.owner_id)
     plan = make_plan(conn, spec, limit=None)
-    if plan.seeks:
-        # The matches' ids from the part of an index the plan reads (index only: it carries
-        # what the filter tests), instead of a photo row read per tag.
+    if plan.driver is not None or (plan.conditions and conn.dialect.name == "sqlite"):
+        # The matches' ids read from the plan's index (index only: it carries what the filter
+        # tests), even a whole one: a photo row read per tag costs more on SQLite, where a row
+        # is a page or more.
         matching = plan.source(select(c.id), conn.dialect.name).where(*plan.where())
         query = query.where(t.photo_id.in_(matching))
-    elif plan.conditions:
-        probe = hinted(select(c.id), conn.dialect.name, None).where(c.id == t.photo_id, *plan.where())
-        query = query.where(probe.exists())
+    elif plan.conditions:  # PostgreSQL's rows are narrow (previews are TOASTed): each tag's photo by key
+        query = query.where(select(c.id).where(c.id == t.photo_id, *plan.where()).exists())
     query = query.group_by(t.tag_key).order_by(count.desc(), t.tag_key).limit(limit)
     return [(spelled, n) for _, spelled, n in conn.execute(query)]
 

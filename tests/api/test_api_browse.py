@@ -303,10 +303,21 @@ def test_sqlite_and_postgresql_agree_on_every_filter(tmp_path):
         url, engine = library_database(backend, tmp_path)
         with LocalGraphQL(settings=Settings(database_url=url)) as gql:
             answers[backend] = {
-                repr(f): (walk(gql, 500, filter=f), data(gql.execute(TIMELINE, {"filter": f, "granularity": "MONTH"})))
+                repr(f): (
+                    walk(gql, 500, filter=f),
+                    data(gql.execute(TIMELINE, {"filter": f, "granularity": "MONTH"})),
+                    data(gql.execute(FACETS, {"filter": f})),
+                    clusters(data(gql.execute(MAP, {"filter": f, "bbox": ACROSS_180, "zoom": 3}))),
+                )
                 for f in FILTERS
             }
         engine.dispose()
-    for key, (listing, timeline) in answers["sqlite"].items():
-        assert answers["postgresql"][key][0] == listing, key
-        assert answers["postgresql"][key][1] == timeline, key
+    for key, answer in answers["sqlite"].items():
+        for part, name in enumerate(("listing", "timeline", "facets", "map")):
+            assert answers["postgresql"][key][part] == answer[part], (key, name)
+
+
+def clusters(answer: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """A map's clusters, positions rounded (the two databases sum floats in different orders)."""
+    found = answer["photoMap"]["clusters"]
+    return sorted((c["count"], c["hothash"], round(c["latitude"], 6), round(c["longitude"], 6)) for c in found)

@@ -5,6 +5,7 @@ in timeline order and aggregates stream in index order."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from collections.abc import Iterator
 
 import pytest
@@ -171,3 +172,57 @@ def test_look_alike_candidates_are_read_from_the_band_indexes(library):
     for band, read in enumerate(sorted(reads)):
         assert f"ix_photo_owner_phash_band{band}" in read, reads
         assert "SCAN" not in read.upper().replace("INDEX SCAN", "").replace("INDEX ONLY SCAN", ""), reads
+
+
+def test_undated_pages_read_the_timeline_index_in_order(library):
+    engine = library
+    spec = PhotoFilterSpec(OWNER, has_taken_at=False)
+    with engine.connect() as conn:
+        plan = plans.make_plan(conn, spec, PhotoSort.TAKEN_AT_DESC, 100)
+    sent = statements(engine, lambda conn: plans.page_photos(conn, plan, PhotoSort.TAKEN_AT_DESC, None, 100))
+    assert len(sent) == 1  # the dated stretch, which the filter rules out, is not asked for
+    text = explain(engine, *sent[0])
+    if engine.dialect.name == "sqlite":
+        assert "ix_photo_owner_timeline" in text and "TEMP B-TREE" not in text, text
+    else:
+        assert '"Sort"' not in text or "Index" not in text, text
+
+
+FILTERED = {
+    "favourites": PhotoFilterSpec(OWNER, favorite=True),
+    "rating range": PhotoFilterSpec(OWNER, rating=Range(3, 5)),
+    "camera": PhotoFilterSpec(OWNER, camera_make="canon"),
+    "a year": PhotoFilterSpec(OWNER, taken_after=datetime(2015, 1, 1), taken_before=datetime(2016, 1, 1)),
+}
+
+
+@pytest.mark.parametrize("name", FILTERED)
+def test_map_cells_under_a_filter_never_read_photo_rows(library, name):
+    engine = library
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's heap is narrow; its planner weighs index and heap on a small table itself")
+    world = BoundingBox(-90, -180, 90, 180)
+    sent = statements(engine, lambda conn: browse.map_clusters(conn, FILTERED[name], world, 2))
+    text = explain(engine, *sent[-1])
+    assert_index_only(engine, text)
+    assert "ix_photo_owner_geo" in text
+
+
+@pytest.mark.parametrize("name", [*FILTERED, "positioned"])
+def test_facets_under_a_filter_never_read_photo_rows(library, name):
+    engine = library
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's heap is narrow; its planner weighs index and heap on a small table itself")
+    spec = FILTERED.get(name) or PhotoFilterSpec(OWNER, has_gps=True)
+
+    def facets(conn):  # type: ignore[no-untyped-def]
+        browse.column_facet(conn, spec.without("lens_model"), "lens_model", 20)
+        browse.rating_facet(conn, spec.without("rating"))
+        browse.tag_facet(conn, spec, 20)
+
+    grouped = [(s, p) for s, p in statements(engine, facets) if "GROUP BY" in s]
+    assert len(grouped) >= 2  # a facet whose own selection is the whole filter reads the kept counts
+    for statement, parameters in grouped:
+        text = explain(engine, statement, parameters)
+        reads = photo_reads(engine, text)
+        assert reads and all("COVERING INDEX" in read for read in reads), text
