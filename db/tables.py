@@ -95,6 +95,37 @@ class AppUser(SQLModel, table=True):
     created_at: datetime
 
 
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser. Only the SHA-256 of its cookie's secret is kept: a copy of the
+    database signs nobody in."""
+
+    __tablename__ = "auth_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    secret_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime
+
+
+class ApiToken(SQLModel, table=True):
+    """A user's key for scripts and the importer: scopes, and the SHA-256 of its secret (the
+    secret itself is shown once, when it is made). Revoking deletes the row."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    name: str = Field(max_length=100)
+    secret_hash: str = Field(max_length=64, unique=True)
+    scopes: str = Field(max_length=64)
+    """Comma-separated scope names (``read,import``)."""
+    created_at: datetime
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
 class ImportSession(SQLModel, table=True):
     """One import run: the storage directory the user chose and running totals of what it brought."""
 
@@ -317,6 +348,8 @@ image_t = Image.__table__
 session_t = ImportSession.__table__
 tag_t = PhotoTag.__table__
 user_t = AppUser.__table__
+auth_session_t = AuthSession.__table__
+api_token_t = ApiToken.__table__
 day_t = PhotoDay.__table__
 facet_t = PhotoFacet.__table__
 lookalike_t = PhotoLookalike.__table__

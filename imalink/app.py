@@ -20,13 +20,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from imalink.auth import Authenticator
 from imalink.db import interrupts, maintenance
 from imalink.db.engine import make_engine
 from imalink.db.migrate import upgrade_to_head
 from imalink.graphql_view import ImalinkGraphQL
 from imalink.guard import RequestGuard, guard_of
 from imalink.media import media_routes
-from imalink.schema.context import LOCAL_OWNER
 from imalink.settings import Settings
 from imalink.web import web_routes
 
@@ -97,11 +97,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         await to_thread.run_sync(ping)
         return JSONResponse({"status": "ok", "database": engine.dialect.name})
 
-    graphql = ImalinkGraphQL(engine, settings.schema_settings(), settings.query_limits())
+    authenticator = Authenticator(engine)
+    graphql = ImalinkGraphQL(engine, settings.schema_settings(), settings.query_limits(), authenticator)
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            *media_routes(engine, graphql.settings, lambda request: LOCAL_OWNER),
+            *media_routes(engine, graphql.settings, authenticator.viewer),
             Route("/healthz", healthz),
             *web_routes(),
         ],

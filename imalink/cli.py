@@ -21,6 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--database-url", help="SQLAlchemy URL (default sqlite:///imalink.db, or IMALINK_DATABASE_URL).")
     serve.add_argument("--workers", type=int, help="Server processes (default 1, or IMALINK_WORKERS); more use more cores.")
 
+    user = commands.add_parser("user", help="Manage users: add, password, list.")
+    from imalink.users import add_arguments as add_user_arguments
+
+    add_user_arguments(user)
+
     importer = commands.add_parser("import", help="Import folders of photos into a library.")
     try:
         from imalink.importer.cli import add_arguments, run
@@ -44,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args)
     if args.command == "fingerprints":
         return _backfill_fingerprints(args)
+    if args.command == "user":
+        from imalink.users import run as run_user
+
+        return run_user(args)
     return run(args)  # type: ignore[misc]
 
 
@@ -57,6 +66,10 @@ def _serve(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in vars(args).items() if k in names and v is not None}
     settings = Settings(**overrides)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    refusal = _serving_refusal(settings)
+    if refusal is not None:
+        print(f"imalink: {refusal}", file=sys.stderr)
+        return 2
     print(f"imalink: GraphiQL at http://{settings.host}:{settings.port}/graphql ({settings.database_url})", file=sys.stderr)
     _announce_web_app(settings)
     if settings.workers == 1:
@@ -90,6 +103,29 @@ def _backfill_fingerprints(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"\rimalink: {done} photos fingerprinted, {failed} hotpreviews undecodable; look-alikes recorded.", file=sys.stderr)
     return 0
+
+
+def _serving_refusal(settings: Settings) -> str | None:
+    """Why the server must not start as configured: no accounts on an address others can reach."""
+    from imalink.auth import is_loopback
+    from imalink.db.engine import make_engine
+    from imalink.db.migrate import upgrade_to_head
+    from imalink.users import accounts_exist
+
+    if is_loopback(settings.host):
+        return None
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade_to_head(engine)
+        if accounts_exist(engine):
+            return None
+    finally:
+        engine.dispose()
+    return (
+        f"refusing to listen on {settings.host}: this library has no users, so anyone who can reach the "
+        "address could read and delete every photo. Add a user first (imalink user add NAME; the password "
+        "is asked for), then start again; or serve on 127.0.0.1 (the default) for this computer only."
+    )
 
 
 def _announce_web_app(settings: Settings) -> None:

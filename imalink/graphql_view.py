@@ -17,10 +17,11 @@ from sqlalchemy import Engine
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from imalink.auth import Authenticator, write_session_cookie
 from imalink.guard import send_error
 from imalink.schema.enums import ErrorCode
 from imalink.schema import build_schema
-from imalink.schema.context import LOCAL_OWNER, Context, SchemaSettings
+from imalink.schema.context import Context, SchemaSettings
 from imalink.schema.limits import QueryLimits
 from imalink.web import graphiql_page
 
@@ -35,9 +36,11 @@ def media_type(content_type: str) -> str:
 
 
 class ImalinkGraphQL(GraphQL):
-    """Strawberry's ASGI view with a fresh context (and DataLoaders) per request."""
+    """Strawberry's ASGI view with a fresh context (its viewer, DataLoaders) per request."""
 
-    def __init__(self, engine: Engine, settings: SchemaSettings, limits: QueryLimits) -> None:
+    def __init__(
+        self, engine: Engine, settings: SchemaSettings, limits: QueryLimits, authenticator: Authenticator
+    ) -> None:
         super().__init__(
             build_schema(limits),
             graphql_ide="graphiql" if limits.introspection else None,
@@ -45,6 +48,7 @@ class ImalinkGraphQL(GraphQL):
         )
         self.engine = engine
         self.settings = settings
+        self.authenticator = authenticator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -55,7 +59,17 @@ class ImalinkGraphQL(GraphQL):
         await super().__call__(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
-        return Context.for_request(self.engine, self.settings, LOCAL_OWNER)
+        viewer = await self.authenticator.viewer(request)
+        return Context.for_request(self.engine, self.settings, viewer)
+
+    async def execute_operation(self, request: Any, request_adapter: Any, request_data: Any, context: Any,
+                                root_value: Any, sub_response: Any) -> Any:
+        result = await super().execute_operation(
+            request=request, request_adapter=request_adapter, request_data=request_data,
+            context=context, root_value=root_value, sub_response=sub_response,
+        )
+        write_session_cookie(request, context.session_cookie, sub_response)  # after signIn / signOut
+        return result
 
     async def render_graphql_ide(self, request: Any) -> Any:
         # The web build's GraphiQL: works offline, no script from a CDN.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -57,6 +58,10 @@ class Settings(BaseSettings):
         default=1800.0, gt=0, description="Seconds without a batch after which an import session is interrupted."
     )
 
+    session_lifetime: float = Field(
+        default=30 * 24 * 3600, gt=0, description="Seconds a sign-in lasts; then the browser signs in again."
+    )
+
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins (scheme://host[:port]) whose pages may call the API."
     )
@@ -73,7 +78,9 @@ class Settings(BaseSettings):
         limits = ImportLimits(
             self.max_groups_per_batch, self.max_images_per_group, self.max_hotpreview_bytes, self.max_coldpreview_bytes
         )
-        return SchemaSettings(limits, self.max_existing_hothashes, self.media_directory())
+        return SchemaSettings(
+            limits, self.max_existing_hothashes, self.media_directory(), timedelta(seconds=self.session_lifetime)
+        )
 
     def media_directory(self) -> Path:
         """``media_dir``, or its default beside the SQLite file (``./imalink-media`` for other databases)."""

@@ -30,6 +30,14 @@ class ErrorCode(DescribedEnum):
     INVALID_RATING = "INVALID_RATING", "A rating outside 0-5."
     INVALID_ROTATION = "INVALID_ROTATION", "A rotation other than 0, 90, 180 or 270."
     REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE", "The request body is past the server's limit (HTTP 413); send smaller batches."
+    # Accounts (resolvers/accounts, schema/permissions.py).
+    UNAUTHENTICATED = "UNAUTHENTICATED", (
+        "The server has accounts: sign in (signIn), or send an API token as Authorization: Bearer."
+    )
+    INSUFFICIENT_SCOPE = "INSUFFICIENT_SCOPE", "The API token (or user) lacks the scope this field needs."
+    FORBIDDEN = "FORBIDDEN", "Not for this kind of credential (managing tokens needs a signed-in session)."
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS", "Wrong user name or password."
+    USERNAME_TAKEN = "USERNAME_TAKEN", "There is already a user of that name."
     INTERNAL_ERROR = "INTERNAL_ERROR", "The server failed; nothing of the request was kept. errorId names it in the log."
     # What one request may cost (schema/limits.py, imalink/guard.py); each refusal is the only error.
     QUERY_TOO_LARGE = "QUERY_TOO_LARGE", "The query text is past its limit (variables carry data, not the query)."

@@ -8,24 +8,30 @@ import strawberry
 from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 
+from imalink.schema.accounts.mutations import AccountMutations
+from imalink.schema.accounts.queries import AccountQueries
 from imalink.schema.browse.queries import BrowseQueries
 from imalink.schema.enums import ErrorCode
 from imalink.schema.errors import ClientSafeErrors
 from imalink.schema.imports.mutations import ImportMutations
 from imalink.schema.imports.queries import ImportQueries
 from imalink.schema.limits import QueryLimits, limit_extensions
+from imalink.schema.permissions import PermissionCheck
 from imalink.schema.photos.mutations import PhotoMutations
 from imalink.schema.photos.queries import PhotoQueries
 from imalink.schema.scalars import SCALARS
 
 
-@strawberry.type(description="Reading the library: photos, the timeline, the map, facets, import sessions, known hothashes.")
-class Query(PhotoQueries, BrowseQueries, ImportQueries):
+@strawberry.type(
+    description="Reading the library: photos, the timeline, the map, facets, import sessions, known hothashes; "
+    "who is signed in, their API tokens."
+)
+class Query(PhotoQueries, BrowseQueries, ImportQueries, AccountQueries):
     pass
 
 
-@strawberry.type(description="Changing the library: imports, sessions, photo edits.")
-class Mutation(ImportMutations, PhotoMutations):
+@strawberry.type(description="Changing the library: imports, sessions, photo edits; signing in, API tokens, users.")
+class Mutation(ImportMutations, PhotoMutations, AccountMutations):
     pass
 
 
@@ -46,7 +52,8 @@ def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
         # every code an error's extensions.code can carry.
         types=[ErrorCode],
         # The limits run first: they refuse a document before it is parsed or validated at length.
+        # The permission check refuses an operation before any of it runs (schema/permissions.py).
         # Clients send the same few documents again and again: parse (and validate) each once.
-        extensions=[*limit_extensions(limits), ClientSafeErrors, lambda: ParserCache(maxsize=256)],
+        extensions=[*limit_extensions(limits), PermissionCheck, ClientSafeErrors, lambda: ParserCache(maxsize=256)],
         config=StrawberryConfig(scalar_map=SCALARS),
     )

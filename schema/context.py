@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -10,7 +11,7 @@ from sqlalchemy import Engine
 from imalink.resolvers.imports import ImportLimits
 from imalink.resolvers.loaders import Loaders, create_loaders
 from imalink.resolvers.media import MediaStore
-from imalink.resolvers.owners import LOCAL_OWNER_ID
+from imalink.resolvers.accounts import LOCAL_OWNER, NOBODY, Viewer
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,21 +22,23 @@ class SchemaSettings:
     max_existing_hothashes: int = 10_000
     media_dir: Path = Path("imalink-media")
     """Where coldpreviews are kept (see ``Settings.media_dir``)."""
+    session_lifetime: timedelta = timedelta(days=30)
+    """How long a sign-in lasts (``Settings.session_lifetime``)."""
     media: MediaStore = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "media", MediaStore(self.media_dir))
 
 
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """Who is asking: the user whose library every resolver of the request reads and writes."""
+@dataclass(slots=True)
+class SessionCookie:
+    """What the response does to the browser's session cookie; the app writes the header (the
+    secret never appears in a GraphQL response, so scripts in the page cannot read it)."""
 
-    user_id: int
-
-
-LOCAL_OWNER = Viewer(LOCAL_OWNER_ID)
-"""The viewer of a server without accounts (and of the importer's local mode)."""
+    issued: tuple[str, datetime] | None = None
+    """(secret, expiry) of a session just signed in."""
+    ended: bool = False
+    """The browser signed out: clear its cookie."""
 
 
 @dataclass(slots=True)
@@ -46,6 +49,7 @@ class Context:
     settings: SchemaSettings
     viewer: Viewer
     loaders: Loaders
+    session_cookie: SessionCookie = field(default_factory=SessionCookie)
 
     @classmethod
     def for_request(cls, engine: Engine, settings: SchemaSettings, viewer: Viewer) -> Context:
@@ -61,3 +65,6 @@ class Context:
     def owner_id(self) -> int:
         """The library every resolver of this request works on: the viewer's own."""
         return self.viewer.user_id
+
+
+__all__ = ["LOCAL_OWNER", "NOBODY", "Context", "SchemaSettings", "SessionCookie", "Viewer"]

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import strawberry
 
+from imalink.resolvers.accounts import Scope
 from imalink.resolvers.errors import ErrorCode
 from imalink.resolvers.imports import GroupStatus, ImportProblemCode
 from imalink.resolvers.imports.sessions import SessionStatus
@@ -32,5 +33,11 @@ _described(
 _described(ImportProblemCode, "ImportProblemCode", "What is wrong with a photo group or one of its files, or was noticed.")
 _described(GroupStatus, "PhotoGroupStatus", "What became of one photo group.")
 _described(SessionStatus, "ImportSessionStatus", "Where an import session is in its life.")
+_described(
+    Scope,
+    "Scope",
+    "What a credential may do. A signed-in user holds every scope of their role (ADMIN for admins); "
+    "an API token holds the scopes it was made with.",
+)
 
-__all__ = ["ErrorCode", "GroupStatus", "ImportProblemCode", "SessionStatus"]
+__all__ = ["ErrorCode", "GroupStatus", "ImportProblemCode", "Scope", "SessionStatus"]

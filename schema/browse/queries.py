@@ -19,6 +19,8 @@ from imalink.schema.browse.types import (
     TimelineGranularity,
 )
 from imalink.schema.photos.inputs import BoundingBoxInput, PhotoFilter, PhotoOrder
+from imalink.resolvers.accounts import Scope
+from imalink.schema.permissions import needs
 
 FilterArgument = Annotated[PhotoFilter | None, strawberry.argument(description="Only photos meeting these conditions.")]
 
@@ -26,6 +28,7 @@ FilterArgument = Annotated[PhotoFilter | None, strawberry.argument(description="
 @strawberry.type
 class BrowseQueries:
     @strawberry.field(
+        metadata=needs(Scope.READ),
         description="How many matching photos each year, month or day of local capture time holds (undated "
         "photos apart), so a client can lay out the whole timeline and its scrubber before loading photos; "
         "each bucket's cursor opens the photos listing there."
@@ -56,6 +59,7 @@ class BrowseQueries:
         )
 
     @strawberry.field(
+        metadata=needs(Scope.READ),
         description="Matching photos with a position inside a box, clustered on the server for a map at one zoom "
         "level: a few hundred markers however many photos there are. Clusters split as the zoom grows."
     )
@@ -82,6 +86,7 @@ class BrowseQueries:
         return PhotoMap(zoom=zoom, clusters=clusters)
 
     @strawberry.field(
+        metadata=needs(Scope.READ),
         description="The values present among the matching photos, with counts, for filter menus: cameras, "
         "lenses, tags, years, ratings. Only the facets asked for are counted."
     )

@@ -13,6 +13,8 @@ from imalink.resolvers.imports.submission import BatchSubmission, PhotoGroupSubm
 from imalink.schema.imports.inputs import BatchImportInput, ImportSessionInput, PhotoGroupInput
 from imalink.schema.imports.types import BatchImportResult, PhotoGroupResult
 from imalink.schema.photos.types import ImportSession
+from imalink.resolvers.accounts import Scope
+from imalink.schema.permissions import needs
 
 
 def _import(info: strawberry.Info, batch: BatchSubmission) -> BatchOutcome:
@@ -22,7 +24,7 @@ def _import(info: strawberry.Info, batch: BatchSubmission) -> BatchOutcome:
 
 @strawberry.type
 class ImportMutations:
-    @strawberry.mutation(description="Open an import session; send its id with the batches of this import.")
+    @strawberry.mutation(metadata=needs(Scope.IMPORT), description="Open an import session; send its id with the batches of this import.")
     async def create_import_session(
         self, info: strawberry.Info, input: Annotated[ImportSessionInput, strawberry.argument(description="The session.")]
     ) -> ImportSession:
@@ -31,7 +33,7 @@ class ImportMutations:
         )
         return ImportSession.from_row(row)
 
-    @strawberry.mutation(description="Close an import session (idempotent); later batches naming it are refused.")
+    @strawberry.mutation(metadata=needs(Scope.IMPORT), description="Close an import session (idempotent); later batches naming it are refused.")
     async def complete_import_session(
         self, info: strawberry.Info, id: Annotated[int, strawberry.argument(description="The session's id.")]
     ) -> ImportSession:
@@ -39,7 +41,7 @@ class ImportMutations:
         return ImportSession.from_row(row)
 
     # The inputs arrive as the service's submissions (schema/fast_input.py), not as Strawberry objects.
-    @strawberry.mutation(description="One photo group (e.g. a RAW+JPEG pair); EXIF is extracted on the server.")
+    @strawberry.mutation(metadata=needs(Scope.IMPORT), description="One photo group (e.g. a RAW+JPEG pair); EXIF is extracted on the server.")
     async def create_photo_group(
         self, info: strawberry.Info, input: Annotated[PhotoGroupInput, strawberry.argument(description="The group.")]
     ) -> PhotoGroupResult:
@@ -47,7 +49,7 @@ class ImportMutations:
         outcome = await to_thread.run_sync(_import, info, BatchSubmission([group]))
         return PhotoGroupResult.from_plan(outcome.results[0])
 
-    @strawberry.mutation(description="Many photo groups; each succeeds or fails on its own, results in request order.")
+    @strawberry.mutation(metadata=needs(Scope.IMPORT), description="Many photo groups; each succeeds or fails on its own, results in request order.")
     async def import_batch(
         self, info: strawberry.Info, input: Annotated[BatchImportInput, strawberry.argument(description="The batch.")]
     ) -> BatchImportResult:

@@ -12,18 +12,20 @@ from imalink.resolvers.pagination import page_request
 from imalink.schema.pagination import After, Before, First, Last, other_side_wanted
 from imalink.schema.photos.types import ImportSession, ImportSessionConnection
 from imalink.schema.selection import selected_paths
+from imalink.resolvers.accounts import Scope
+from imalink.schema.permissions import needs
 
 
 @strawberry.type
 class ImportQueries:
-    @strawberry.field(description="One import session by id, or null.")
+    @strawberry.field(metadata=needs(Scope.READ, Scope.IMPORT), description="One import session by id, or null.")
     async def import_session(
         self, info: strawberry.Info, id: Annotated[int, strawberry.argument(description="The session's id.")]
     ) -> ImportSession | None:
         row = await info.context.loaders.session.load(id)
         return ImportSession.from_row(row) if row is not None else None
 
-    @strawberry.field(description="Import sessions, newest first, cursor-paginated (first: default 50, at most 500).")
+    @strawberry.field(metadata=needs(Scope.READ, Scope.IMPORT), description="Import sessions, newest first, cursor-paginated (first: default 50, at most 500).")
     async def import_sessions(
         self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> ImportSessionConnection:

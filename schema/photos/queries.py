@@ -21,13 +21,16 @@ from imalink.schema.photos.types import (
     Photo,
     PhotoConnection,
 )
+from imalink.schema.photos.types import ExistingFile, ExistingPhoto, Photo, PhotoConnection
+from imalink.resolvers.accounts import Scope
+from imalink.schema.permissions import needs
 
 _HOTHASHES = "Lowercase hex SHA-256 hothashes; any other string is never found."
 
 
 @strawberry.type
 class PhotoQueries:
-    @strawberry.field(description="One photo by its hothash, or null.")
+    @strawberry.field(metadata=needs(Scope.READ), description="One photo by its hothash, or null.")
     async def photo(
         self, info: strawberry.Info, hothash: Annotated[str, strawberry.argument(description="The photo's hothash.")]
     ) -> Photo | None:
@@ -35,6 +38,7 @@ class PhotoQueries:
         return Photo.from_row(row) if row is not None else None
 
     @strawberry.field(
+        metadata=needs(Scope.READ),
         description="Photos, newest capture first by default, cursor-paginated (first: default 50, at most 500).\n"
         "Undated photos come after dated ones in either capture-time order. Page backward with last/before; "
         "open the timeline at any bucket with its cursor (photoTimeline) as after (older) or before (newer)."
@@ -64,6 +68,7 @@ class PhotoQueries:
         return PhotoConnection.from_page(page, lambda row: Photo.from_row(row, page.images, page.sessions, page.tags))
 
     @strawberry.field(
+        metadata=needs(Scope.READ, Scope.IMPORT),
         description="Which of these hothashes the library already has, so a client can skip work before sending."
     )
     async def existing_hothashes(
@@ -73,6 +78,7 @@ class PhotoQueries:
         return await to_thread.run_sync(photos.existing_hothashes, info.context.engine, info.context.owner_id, hothashes, limit)
 
     @strawberry.field(
+        metadata=needs(Scope.READ, Scope.IMPORT),
         description="The photos among these hothashes that the library already has, each with the file names "
         "attached to it, so a client can send only files that are new (a RAW arriving after its JPEG). "
         "At most as many hothashes as existingHothashes takes."
@@ -85,6 +91,7 @@ class PhotoQueries:
         return [ExistingPhoto(hothash=hothash, filenames=names) for hothash, names in found]
 
     @strawberry.field(
+        metadata=needs(Scope.READ, Scope.IMPORT),
         description="The files among these content hashes (SHA-256 of a file's bytes) that the library already "
         "has, each with its file name and the hothash of its photo, so a client can skip reading and decoding "
         "them. At most as many content hashes as existingHothashes takes hothashes."
@@ -103,6 +110,7 @@ class PhotoQueries:
         return [ExistingFile(content_hash=f.content_hash, filename=f.filename, hothash=f.hothash) for f in found]
 
     @strawberry.field(
+        metadata=needs(Scope.READ),
         description="The library's clusters of likely duplicates: photos whose perceptual fingerprints are within "
         "maxDistance of another photo of the cluster (the same picture imported more than once: re-encoded, resized, "
         "edited, cropped, its RAW and JPEG apart). Largest clusters first; cursor-paginated."

@@ -72,3 +72,34 @@ def test_serve_with_several_workers_migrates_once_and_answers(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def _imalink(args: list[str], cwd, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "imalink.cli", *args], cwd=cwd, input=stdin, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()}, timeout=120,
+    )
+
+
+def test_serving_beyond_loopback_needs_a_user_and_says_how_to_add_one(tmp_path):
+    port = str(free_port())
+    refused = _imalink(["serve", "--host", "0.0.0.0", "--port", port], tmp_path)
+    assert refused.returncode == 2
+    assert "imalink user add" in refused.stderr and "127.0.0.1" in refused.stderr
+    # The password comes from stdin (or a prompt), never from the command line.
+    added = _imalink(["user", "add", "Anna"], tmp_path, stdin="correct horse battery\n")
+    assert added.returncode == 0, added.stderr
+    assert "anna, an admin" in added.stderr and "correct horse" not in added.stderr + added.stdout
+    assert _imalink(["user", "add", "bob"], tmp_path, stdin="short\n").returncode == 1  # under 8 characters
+    assert _imalink(["user", "list"], tmp_path).stdout.splitlines() == ["anna  (admin)"]
+    process = serve(["--host", "0.0.0.0", "--port", port], {"PYTHONPATH": os.getcwd()}, tmp_path)
+    try:
+        assert wait_for(f"http://127.0.0.1:{port}/healthz", process).status_code == 200
+        answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ photos { totalCount } }"}).json()
+        assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        signed_in = httpx.post(f"http://127.0.0.1:{port}/graphql", json={
+            "query": 'mutation { signIn(input: {username: "anna", password: "correct horse battery"}) { user { isAdmin } } }'})
+        assert signed_in.json() == {"data": {"signIn": {"user": {"isAdmin": True}}}}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -27,12 +27,16 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "imalink.schema": (("imalink.schema", "imalink.resolvers", "imalink.db.interrupts"), ("starlette",)),
     # The app package wires (engine, migrations, maintenance, cancellation, schema, the importer
     # command, serving, the web app) ...
-    "imalink": (("imalink.app", "imalink.cli", "imalink.graphql_view", "imalink.guard", "imalink.local",
-                 "imalink.media", "imalink.serving", "imalink.settings", "imalink.web", "imalink.schema",
+    "imalink": (("imalink.app", "imalink.auth", "imalink.cli", "imalink.graphql_view", "imalink.guard", "imalink.local",
+                 "imalink.media", "imalink.serving", "imalink.settings", "imalink.users", "imalink.web", "imalink.schema",
                  "imalink.db.engine", "imalink.db.migrate", "imalink.db.maintenance", "imalink.db.interrupts",
                  "imalink.importer"), ()),
     # ... and its preview routes answer through resolvers, like the schema beside them.
     "imalink.media": (("imalink.schema", "imalink.resolvers"), ()),
+    # So do its HTTP authentication (credentials -> viewer) and the `imalink user` command: the
+    # accounts service, reached without GraphQL.
+    "imalink.auth": (("imalink.schema", "imalink.resolvers"), ()),
+    "imalink.users": (("imalink.resolvers", "imalink.db.engine", "imalink.db.migrate", "imalink.settings"), ()),
     # The importer speaks GraphQL only: to a server, or in-process through the app's local mode.
     # It shares the EXIF engine's bounded container walker (one walk of JPEG/TIFF/HEIC structure).
     "imalink.importer": (("imalink.importer", "imalink.local", "imalink.exif"), ("sqlalchemy", "strawberry")),

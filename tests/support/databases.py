@@ -13,7 +13,7 @@ from imalink.db.migrate import upgrade_to_head
 from imalink.db.tables import LOCAL_OWNER_ID
 
 POSTGRES_ENV = "IMALINK_TEST_POSTGRES_URL"
-TABLES = ("photo_tag", "photo_day", "photo_facet", "image", "photo", "import_session")
+TABLES = ("api_token", "auth_session", "photo_tag", "photo_day", "photo_facet", "image", "photo", "import_session")
 
 
 def backends() -> list[str]:
@@ -46,6 +46,11 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[tuple[str, Engine]]
         conn.execute(text("TRUNCATE " + ", ".join(TABLES) + " RESTART IDENTITY CASCADE"))
         # Keep the local owner the migrations made; drop every other user.
         conn.execute(text("DELETE FROM app_user WHERE id <> :local"), {"local": LOCAL_OWNER_ID})
+        # ... as the migrations made it: a test may have claimed it with a password.
+        conn.execute(
+            text("UPDATE app_user SET username = 'owner', password_hash = NULL, is_admin = true WHERE id = :local"),
+            {"local": LOCAL_OWNER_ID},
+        )
         conn.execute(text("SELECT setval(pg_get_serial_sequence('app_user', 'id'), :local)"), {"local": LOCAL_OWNER_ID})
     yield url, engine
     engine.dispose()

@@ -11,8 +11,8 @@ export async function checkSession({ refresh = false } = {}) {
   try {
     const caps = await schemaCapabilities();
     if (!caps.queries.has("viewer")) return (session = { needsSignIn: false, user: null, accounts: false });
-    const data = await gql("{ viewer { username } }");
-    session = { needsSignIn: !data.viewer, user: data.viewer, accounts: true };
+    const data = await gql("{ viewer { user { username } signedIn accounts } }");
+    session = { needsSignIn: !data.viewer, user: data.viewer?.user ?? null, accounts: data.viewer ? data.viewer.accounts : true };
   } catch (err) {
     const unauthenticated = err instanceof ApiError && (err.status === 401 || err.code === "UNAUTHENTICATED");
     session = { needsSignIn: unauthenticated, user: null, accounts: unauthenticated };

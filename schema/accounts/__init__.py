@@ -1,0 +1,1 @@
+"""Accounts in the schema: who is signed in, signing in and out, API tokens, users."""
