@@ -17,10 +17,13 @@ all encoded to JSON bytes before any timing. Then, in one run:
 Prints groups/s of both, the ratio server/baseline (target: <= 1.5, and >= 1,500 groups/s),
 server and bare CPU seconds (robust to a busy machine), peak server RSS (target: < 300 MB).
 ``--profile out.txt`` records the server with py-spy during the first import and prints where the
-time went.
+time went. ``--token`` adds, interleaved, the same imports into a library with a user, every request
+carrying an API token (``Authorization: Bearer``), and prints what authentication costs the import
+path: wall and CPU ratios of token rounds to rounds without accounts, and the token check itself
+(the look-up every request makes) timed in-process against the median batch.
 
     .venv/bin/python benchmarks/import_bench.py [--groups 3000] [--batch-size 100]
-        [--rounds 3] [--profile /tmp/import.txt]
+        [--rounds 3] [--profile /tmp/import.txt] [--token]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/imalink_bench]
 """
 
@@ -127,8 +130,40 @@ def baseline(bodies: list[bytes], db_path: Path) -> tuple[float, float]:
     return elapsed, cpu
 
 
-def run_server(args: argparse.Namespace, bodies: list[bytes], tmp: Path, profile: str | None) -> dict[str, Any]:
-    """One import into a fresh database by a fresh server process."""
+def make_token(database_url: str) -> str:
+    """A user (so the server requires credentials) and an API token of theirs with the IMPORT and READ scopes."""
+    from imalink.db.engine import make_engine
+    from imalink.db.migrate import upgrade_to_head
+    from imalink.resolvers.accounts import Scope, Viewer, service
+
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)
+    user = service.add_user(engine, "bench", "benchmark password")
+    secret = service.create_token(engine, Viewer(user.id), "bench", [Scope.IMPORT, Scope.READ], None).secret
+    engine.dispose()
+    return secret
+
+
+def token_check_seconds(database_url: str, secret: str, repeat: int = 2000) -> float:
+    """Seconds one request's token check takes (the look-up the server makes per request), in-process."""
+    from imalink.db.engine import make_engine
+    from imalink.resolvers.accounts import service
+
+    engine = make_engine(database_url)
+    service.viewer_of_token(engine, secret)  # warm: connection pool, statement cache
+    start = time.perf_counter()
+    for _ in range(repeat):
+        if service.viewer_of_token(engine, secret) is None:
+            sys.exit("the benchmark's token was refused")
+    elapsed = (time.perf_counter() - start) / repeat
+    engine.dispose()
+    return elapsed
+
+
+def run_server(
+    args: argparse.Namespace, bodies: list[bytes], tmp: Path, profile: str | None, with_token: bool = False
+) -> dict[str, Any]:
+    """One import into a fresh database by a fresh server process (with a user and a token: ``with_token``)."""
     if args.postgres:
         reset_postgres(args.postgres)
         url = args.postgres
@@ -136,12 +171,14 @@ def run_server(args: argparse.Namespace, bodies: list[bytes], tmp: Path, profile
         for old in tmp.glob("bench.db*"):
             old.unlink()
         url = f"sqlite:///{tmp / 'bench.db'}"
+    secret = make_token(url) if with_token else None
+    auth = {"Authorization": f"Bearer {secret}"} if secret else {}
     with Server(url, tmp, args.workers) as server:
         sampler = RssSampler(server.pid)
         sampler.start()
         server.wait_ready()
         idle_kib = sum(proc_status(pid).get("VmRSS", 0) for pid in process_tree(server.pid))
-        with httpx.Client(timeout=300.0) as client:
+        with httpx.Client(timeout=300.0, headers=auth) as client:
             session_id = create_session(client, server.url, "/photos/benchmark")
             if session_id != SESSION_ID:
                 sys.exit(f"A fresh database gave session id {session_id}, the bodies name {SESSION_ID}")
@@ -170,8 +207,9 @@ def run_server(args: argparse.Namespace, bodies: list[bytes], tmp: Path, profile
               "filesProcessed": 2 * args.groups, "errorsCount": 0}
     if totals["importSession"] != expect or totals["photos"]["totalCount"] != args.groups:
         sys.exit(f"Wrong totals after the import: {totals}, expected {expect}")
+    check = token_check_seconds(url, secret) if secret else None
     return {
-        "elapsed": elapsed, "cpu": cpu, "per_batch": per_batch,
+        "elapsed": elapsed, "cpu": cpu, "per_batch": per_batch, "token_check": check,
         "idle_kib": idle_kib, "peak_kib": sampler.peak_kib, "hwm_kib": max(sampler.hwm_kib, status.get("VmHWM", 0)),
         "samples": sampler.samples,
     }
@@ -207,6 +245,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (databases, server log)")
     parser.add_argument("--workers", type=int, default=1, help="server processes (imalink serve --workers)")
     parser.add_argument("--concurrency", type=int, default=1, help="batches in flight at once (default 1: one after another)")
+    parser.add_argument("--token", action="store_true",
+                        help="also import into a library with a user, every request with an API token; print the cost")
     args = parser.parse_args()
 
     corpus = Corpus(exif_blobs())
@@ -218,12 +258,15 @@ def main() -> None:
     print(f"Built {len(bodies)} request bodies ({mb:.1f} MB of JSON) in {time.perf_counter() - t0:.1f} s")
 
     runs: list[dict[str, Any]] = []
+    token_runs: list[dict[str, Any]] = []
     base_times: list[tuple[float, float]] = []
     with workdir(args.keep) as tmp:
         # Bare, server, bare, server, ..., bare: both see the same machine noise.
         base_times.append(baseline(bodies, tmp / "baseline.db"))
         for r in range(args.rounds):
             runs.append(run_server(args, bodies, tmp, args.profile if r == 0 else None))
+            if args.token:
+                token_runs.append(run_server(args, bodies, tmp, None, with_token=True))
             base_times.append(baseline(bodies, tmp / "baseline.db"))
 
     groups = args.groups
@@ -265,8 +308,29 @@ def main() -> None:
     ]
     print()
     table([[name, value, "PASS" if ok else "FAIL"] for name, ok, value in checks], ["target", "measured", ""])
+    if token_runs:
+        report_token_cost(runs, token_runs, groups)
     if args.profile:
         summarize_profile(args.profile)
+
+
+def report_token_cost(runs: list[dict[str, Any]], token_runs: list[dict[str, Any]], groups: int) -> None:
+    """What authentication costs the import path: rounds with a token against rounds without accounts."""
+    open_wall = statistics.median(run["elapsed"] for run in runs)
+    open_cpu = statistics.median(run["cpu"] for run in runs)
+    token_wall = statistics.median(run["elapsed"] for run in token_runs)
+    token_cpu = statistics.median(run["cpu"] for run in token_runs)
+    batch = statistics.median(t for run in token_runs for t in run["per_batch"])
+    check = statistics.median(run["token_check"] for run in token_runs)
+    print(f"\nAuthentication (API token on every request, {len(token_runs)} rounds interleaved with the open ones):")
+    table([
+        ["no accounts, median", f"{open_wall:.3f}", f"{groups / open_wall:,.0f}", "1.000x", f"{open_cpu:.2f}", "1.000x"],
+        ["API token, median", f"{token_wall:.3f}", f"{groups / token_wall:,.0f}", f"{token_wall / open_wall:.3f}x",
+         f"{token_cpu:.2f}", f"{token_cpu / open_cpu:.3f}x"],
+    ], ["", "wall s", "groups/s", "wall ratio", "CPU s", "CPU ratio"])
+    share = check / batch
+    print(f"token check per request: {check * 1e6:.0f} µs against a median batch of {batch * 1000:.0f} ms: "
+          f"{100 * share:.2f}% of the import path (target < 5%: {'PASS' if share < 0.05 else 'FAIL'})")
 
 
 if __name__ == "__main__":

@@ -71,12 +71,29 @@ class ApiError(Exception):
     """The API answered an operation the run depends on with GraphQL errors."""
 
 
+# What to do about a refusal of the server's accounts (its own message says what was wrong).
+_ACCOUNT_HINTS = {
+    "UNAUTHENTICATED": "this server needs an API token with the IMPORT scope: --token or IMALINK_TOKEN",
+    "INSUFFICIENT_SCOPE": "make a token with the IMPORT scope (the web app's Account page)",
+}
+
+
 def _data(response: dict[str, Any], field: str) -> Any:
     data = response.get("data") or {}
     if data.get(field) is None:
-        messages = "; ".join(str(e.get("message", e)) for e in response.get("errors") or []) or "no data"
+        errors = response.get("errors") or []
+        messages = "; ".join(_message(e) for e in errors) or "no data"
         raise ApiError(f"{field}: {messages}")
     return data[field]
+
+
+def _message(error: Any) -> str:
+    if not isinstance(error, dict):
+        return str(error)
+    code = (error.get("extensions") or {}).get("code")
+    text = str(error.get("message", error))
+    hint = _ACCOUNT_HINTS.get(code) if isinstance(code, str) else None
+    return f"{code}: {text} ({hint})" if hint else text
 
 
 def filename_key(name: str) -> str:

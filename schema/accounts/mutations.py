@@ -11,7 +11,8 @@ from typing import Annotated
 import strawberry
 from anyio import to_thread
 
-from imalink.resolvers.accounts import Scope, service
+from imalink.resolvers.accounts import service
+from imalink.schema.enums import Scope
 from imalink.schema.accounts.types import (
     CreateApiTokenInput,
     CreatedApiToken,

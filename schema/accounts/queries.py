@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 from anyio import to_thread
 
-from imalink.resolvers.accounts import Scope, service
+from imalink.resolvers.accounts import service
+from imalink.schema.enums import Scope
 from imalink.resolvers.accounts.scopes import ordered
 from imalink.schema.accounts.types import ApiToken, User, Viewer
 from imalink.schema.permissions import PUBLIC, SIGNED_IN, needs

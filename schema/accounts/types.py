@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from imalink.resolvers.accounts import Scope
+from imalink.schema.enums import Scope
 from imalink.resolvers.accounts.scopes import ordered
 from imalink.resolvers.accounts.service import token_scopes
 
