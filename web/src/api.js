@@ -47,7 +47,10 @@ async function request(query, variables, signal) {
     throw new ApiError(`The server answered ${response.status} without JSON.`, [], response.status);
   }
   if (body.errors?.length && !body.data) {
-    throw new ApiError(body.errors.map((e) => e.message).join("; "), body.errors, response.status);
+    const error = new ApiError(body.errors.map((e) => e.message).join("; "), body.errors, response.status);
+    // The session ended (signed out elsewhere, expired): the app shows the sign-in page.
+    if (error.code === "UNAUTHENTICATED") window.dispatchEvent(new CustomEvent("imalink:unauthenticated"));
+    throw error;
   }
   if (body.errors?.length) {
     // Partial data: the caller gets it, the errors are attached.

@@ -30,7 +30,15 @@ export function toast(message) {
   toast.timer = setTimeout(() => el.classList.remove("show"), 4000);
 }
 
-async function render() {
+// Renders run one after another: a view still mounting (the map loads its library) must finish,
+// and be cleaned up, before the next replaces it, or its late output would land in the next view.
+let rendering = Promise.resolve();
+function render() {
+  rendering = rendering.then(renderNow, renderNow);
+  return rendering;
+}
+
+async function renderNow() {
   const path = location.pathname;
   const route = routes.find((r) => r.pattern.test(path)) ?? routes[0];
   const params = route.params ? route.params(path.match(route.pattern)) : {};
@@ -65,4 +73,8 @@ document.addEventListener("click", (event) => {
   navigate(url);
 });
 window.addEventListener("popstate", render);
+window.addEventListener("imalink:unauthenticated", async () => {
+  const session = await checkSession({ refresh: true });
+  if (session.needsSignIn && location.pathname !== "/signin") render();
+});
 render();

@@ -1,0 +1,78 @@
+"""Signing in, API tokens and signing out in the web app, in real Chromium, against a server with users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from imalink.db.engine import make_engine
+from imalink.db.migrate import upgrade_to_head
+from imalink.settings import Settings
+from tests.support.accounts import PASSWORD, Client, add_user, error_code
+from tests.support.browser import PageGuard, screenshot
+from tests.support.server import running_server
+
+
+@pytest.fixture
+def server_with_users(tmp_path: Path) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    add_user(engine, "anna")
+    engine.dispose()
+    with running_server(Settings(database_url=url)) as base:
+        yield base
+
+
+def test_sign_in_make_and_revoke_a_token_and_sign_out(server_with_users: str, page: Any, guard: PageGuard) -> None:
+    base = server_with_users
+    page.on("dialog", lambda dialog: dialog.accept())  # the revoke confirmation
+    page.goto(f"{base}/map")
+    page.wait_for_url("**/signin?next=%2Fmap")
+    page.get_by_label("User name").fill("anna")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("alert").filter(has_text="Wrong user name or password.").wait_for()
+    page.get_by_label("User name").fill("Anna")
+    page.get_by_label("Password").fill(PASSWORD)
+    screenshot(page, "signin")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/map")  # back where the visitor was going
+    # The session is an HttpOnly cookie: the page's scripts cannot read it.
+    assert "imalink_session" not in page.evaluate("document.cookie")
+    assert any(c["name"] == "imalink_session" and c["httpOnly"] and c["sameSite"] == "Strict" for c in page.context.cookies())
+
+    page.get_by_role("link", name="Account").click()
+    page.get_by_text("Signed in as anna (admin).").wait_for()
+    page.get_by_label("Name", exact=True).fill("laptop importer")
+    page.get_by_label("Read (see photos").check()
+    page.get_by_role("button", name="Create token").click()
+    secret = page.locator("#token-secret").inner_text()
+    screenshot(page, "account-token")
+    assert secret.startswith("imalink_")
+    page.get_by_role("cell", name="laptop importer", exact=True).wait_for()
+    script = Client(base, secret)
+    assert script.execute("{ photos { totalCount } }") == {"data": {"photos": {"totalCount": 0}}}
+    assert error_code(script.execute('mutation { deletePhoto(hothash: "x") }')) == "INSUFFICIENT_SCOPE"
+
+    page.get_by_role("button", name="Revoke laptop importer").click()
+    page.get_by_role("cell", name="laptop importer", exact=True).wait_for(state="detached")
+    assert error_code(script.execute("{ photos { totalCount } }")) == "UNAUTHENTICATED"
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{base}/signin")
+    page.goto(f"{base}/")
+    page.wait_for_url("**/signin?next=%2F")
+    assert httpx.post(f"{base}/graphql", json={"query": "{ photos { totalCount } }"}).json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_without_users_the_app_opens_straight_away(sqlite_server: str, page: Any) -> None:
+    page.goto(f"{sqlite_server}/account")
+    page.get_by_text("This server has no user accounts").wait_for()
+    page.get_by_role("link", name="Photos").click()
+    page.wait_for_selector(".timeline .summary:has-text('photos')")
+    assert page.url == f"{sqlite_server}/"
