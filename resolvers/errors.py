@@ -38,6 +38,7 @@ class ErrorCode(DescribedEnum):
     FORBIDDEN = "FORBIDDEN", "Not for this kind of credential (managing tokens needs a signed-in session)."
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS", "Wrong user name or password."
     USERNAME_TAKEN = "USERNAME_TAKEN", "There is already a user of that name."
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS", "Too many wrong passwords for this user name lately; wait, then sign in again."
     INTERNAL_ERROR = "INTERNAL_ERROR", "The server failed; nothing of the request was kept. errorId names it in the log."
     # What one request may cost (schema/limits.py, imalink/guard.py); each refusal is the only error.
     QUERY_TOO_LARGE = "QUERY_TOO_LARGE", "The query text is past its limit (variables carry data, not the query)."

@@ -28,6 +28,7 @@ from imalink.resolvers.accounts.passwords import (
     verify_password,
 )
 from imalink.resolvers.accounts.scopes import Scope, parsed, scopes_of_user, stored
+from imalink.resolvers.accounts.throttle import THROTTLE
 from imalink.resolvers.accounts.viewer import Viewer
 from imalink.resolvers.errors import ErrorCode, UserError
 
@@ -123,14 +124,20 @@ class IssuedSession:
 
 
 def sign_in(engine: Engine, username: str, password: str, lifetime: timedelta) -> IssuedSession:
-    """Check the password and open a session; a wrong name or password is one error, alike."""
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise UserError(ErrorCode.INVALID_CREDENTIALS, "Wrong user name or password.")
+    """Check the password and open a session; a wrong name or password is one error, alike.
+    Many wrong passwords for one name make it wait (``throttle.py``)."""
+    name = username.strip().lower()[:64]
+    wait = THROTTLE.wait_seconds(name)
+    if wait > 0:
+        minutes = max(1, round(wait / 60))
+        raise UserError(ErrorCode.TOO_MANY_ATTEMPTS, f"Too many wrong passwords; try again in {minutes} min.")
     with engine.connect() as conn:
-        user = accounts.user_with_password(conn, username.strip())
-    if not verify_password(user.password_hash if user is not None else None, password):
+        user = accounts.user_with_password(conn, name)
+    valid = len(password) <= MAX_PASSWORD_LENGTH and verify_password(user.password_hash if user is not None else None, password)
+    if not valid or user is None:
+        THROTTLE.failed(name)
         raise UserError(ErrorCode.INVALID_CREDENTIALS, "Wrong user name or password.")
-    assert user is not None
+    THROTTLE.succeeded(name)
     secret = secrets.token_urlsafe(32)
     now = _now()
     with writing(engine) as conn:

@@ -6,6 +6,7 @@ Every Query and Mutation field is found by introspection, so a field added later
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,18 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(server, engine
     unknown = Client(server).execute(SIGN_IN, {"u": "nobody", "p": PASSWORD})
     assert error_code(wrong) == error_code(unknown) == "INVALID_CREDENTIALS"
     assert wrong["errors"][0]["message"] == unknown["errors"][0]["message"]
+
+
+def test_guessing_one_users_password_is_stopped_after_ten_tries(server, engine):
+    guessed, other = f"carl{uuid.uuid4().hex[:6]}", f"dora{uuid.uuid4().hex[:6]}"
+    add_user(engine, guessed)
+    add_user(engine, other)
+    guesser = Client(server)
+    for attempt in range(10):
+        assert error_code(guesser.execute(SIGN_IN, {"u": guessed, "p": f"guess {attempt}"})) == "INVALID_CREDENTIALS"
+    # Now even the right password is refused (a guesser learns nothing); other users sign in as usual.
+    assert error_code(guesser.execute(SIGN_IN, {"u": guessed.upper(), "p": PASSWORD})) == "TOO_MANY_ATTEMPTS"
+    assert error_code(Client(server).execute(SIGN_IN, {"u": other, "p": PASSWORD})) is None
 
 
 def test_api_tokens_are_shown_once_stored_hashed_used_and_revoked(server, engine):
