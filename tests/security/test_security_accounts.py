@@ -254,6 +254,10 @@ def test_one_user_never_reaches_another_users_photos(server, engine, settings):
     # Bob's own session and the same picture: a photo of his own, Anna's untouched.
     asked.add("createImportSession")
     assert send(bob, [group(preview, "IMG_1.JPG")], open_session(bob))["results"][0]["status"] == "CREATED"
+    # The same picture in both libraries: a look-alike, but never one across two users.
+    clusters = "{ duplicateClusters { totalCount edges { node { __typename } } } }"
+    assert ask("duplicateClusters", clusters) == {"totalCount": 0, "edges": []}
+    assert data(anna.execute(clusters))["duplicateClusters"]["totalCount"] == 0
     for route in ("hotpreview", "coldpreview"):
         assert bob.http.get(f"/{route}/{hothash}.jpg").status_code == (200 if route == "hotpreview" else 404)
         assert anna.http.get(f"/{route}/{hothash}.jpg").status_code == 200
