@@ -56,14 +56,14 @@ def fresh_url(tmp: Path, name: str) -> str:
     return url
 
 
-def cli_run(folder: Path, tmp: Path) -> float:
-    with running_server(Settings(database_url=fresh_url(tmp, "cli.db"))) as base:
+def cli_run(folder: Path, tmp: Path, name: str) -> float:
+    with running_server(Settings(database_url=fresh_url(tmp, name))) as base:
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "imalink.importer", str(folder), "--server", base, "--json"], check=True, capture_output=True)
         return time.perf_counter() - started
 
 
-def browser_run(folder: Path, tmp: Path, coldpreviews: bool) -> tuple[float, list[float], int]:
+def browser_run(folder: Path, tmp: Path, coldpreviews: bool, workers: int | None = None) -> tuple[float, list[float], int]:
     from playwright.sync_api import sync_playwright
 
     name = "web-cold.db" if coldpreviews else "web.db"
@@ -72,7 +72,7 @@ def browser_run(folder: Path, tmp: Path, coldpreviews: bool) -> tuple[float, lis
         page = browser.new_page()
         cdp = page.context.new_cdp_session(page)
         cdp.send("Performance.enable")
-        page.goto(f"{base}/import")
+        page.goto(f"{base}/import" + (f"?workers={workers}" if workers else ""))
         page.set_checked("#send-coldpreviews", coldpreviews)
         started = time.perf_counter()
         page.set_input_files("#folder-input", str(folder))
@@ -83,10 +83,14 @@ def browser_run(folder: Path, tmp: Path, coldpreviews: bool) -> tuple[float, lis
             state = page.evaluate("window.imalinkLastImport ? window.imalinkLastImport.stats.state : 'starting'")
             if state not in ("running", "starting"):
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         elapsed = time.perf_counter() - started
         created = page.evaluate("window.imalinkLastImport.stats.groupsDone")
-        print("browser run stats:", page.evaluate("JSON.stringify(window.imalinkLastImport.stats)"))
+        stats = page.evaluate("window.imalinkLastImport.stats")
+        busy = stats["busyMs"]
+        print(f"  browser{' with coldpreviews' if coldpreviews else ''}: {stats['elapsedMs'] / 1000:.1f} s in the page; per group, ms of worker time: "
+              + ", ".join(f"{k} {v / max(created, 1):.0f}" for k, v in busy.items() if k not in ("existingFiles", "importBatch"))
+              + f" (over {page.evaluate('window.imalinkLastImport.pool.workers.length')} workers); waiting on the server: existingFiles {busy['existingFiles'] / 1000:.1f} s, importBatch {busy['importBatch'] / 1000:.1f} s")
         browser.close()
         return elapsed, heap, created
 
@@ -95,6 +99,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--keep", type=Path, help="build the JPEGs here (reused when present)")
+    parser.add_argument("--workers", type=int, help="the web app's decoding workers (default: its own choice)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
@@ -104,10 +109,12 @@ def main() -> int:
         files = sorted(folder.glob("*.JPG"))[: args.count]
         size = sum(f.stat().st_size for f in files) / len(files) / 2**20
         print(f"{len(files)} JPEGs of 12 MP, {size:.2f} MB each (built in {time.perf_counter() - started:.0f} s)")
-        cli = cli_run(folder, tmp)
-        web, heap, created = browser_run(folder, tmp, coldpreviews=False)
-        cold, cold_heap, cold_created = browser_run(folder, tmp, coldpreviews=True)
-        cli2 = cli_run(folder, tmp)  # again, so load drift shows
+        # Each run into a library of its own (a library that has the files would skip them all);
+        # the CLI before and after, so load drift shows.
+        cli = cli_run(folder, tmp, "cli-1.db")
+        web, heap, created = browser_run(folder, tmp, coldpreviews=False, workers=args.workers)
+        cold, cold_heap, cold_created = browser_run(folder, tmp, coldpreviews=True, workers=args.workers)
+        cli2 = cli_run(folder, tmp, "cli-2.db")
         cli_best = min(cli, cli2)
         print(f"CLI (imalink import --server):  {len(files) / cli:.1f} and {len(files) / cli2:.1f} groups/s ({cli:.1f} s, {cli2:.1f} s)")
         print(f"browser, hotpreviews only:      {created / web:.1f} groups/s ({web:.1f} s, {created} groups)"

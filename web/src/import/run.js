@@ -40,6 +40,7 @@ export class WorkerPool {
     this.idle = [];
     this.queue = [];
     this.tasks = new Map();
+    this.busy = {}; // milliseconds the workers spent per task and step (where an import's time goes)
     this.nextId = 1;
     this.workers = Array.from({ length: size }, () => {
       const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
@@ -61,13 +62,16 @@ export class WorkerPool {
       const task = this.queue.shift();
       const worker = this.idle.pop();
       this.tasks.set(task.id, task);
+      task.started = performance.now();
       worker.postMessage({ id: task.id, op: task.op, args: task.args });
     }
   }
 
-  done(worker, { id, result, error }) {
+  done(worker, { id, result, error, spent }) {
     const task = this.tasks.get(id);
     this.tasks.delete(id);
+    this.busy[task.op] = (this.busy[task.op] ?? 0) + performance.now() - task.started;
+    for (const [step, ms] of Object.entries(spent ?? {})) this.busy[step] = (this.busy[step] ?? 0) + ms;
     this.idle.push(worker);
     this.pump();
     if (error !== undefined) task.reject(new Error(error));
@@ -88,6 +92,8 @@ function emptyStats() {
     photosCreated: 0, imagesAdded: 0, filesAttached: 0, duplicates: 0,
     alreadyInLibrary: 0, filesAlreadyInLibrary: 0, groupsFailed: 0, warnings: 0,
     startedAt: performance.now(), elapsedMs: 0, importSessionId: null, state: "running",
+    // Milliseconds spent: workers per task kind, existingFiles look-ups, waiting on importBatch.
+    busyMs: { hash: 0, process: 0, existingFiles: 0, importBatch: 0 },
   };
 }
 
@@ -122,6 +128,7 @@ export class ImportRun extends EventTarget {
 
   progress() {
     this.stats.elapsedMs = performance.now() - this.stats.startedAt;
+    Object.assign(this.stats.busyMs, this.pool?.busy);
     this.dispatchEvent(new Event("progress"));
   }
 
@@ -143,9 +150,13 @@ export class ImportRun extends EventTarget {
     this.readyBytes = 0;
     this.lastFlush = performance.now();
     try {
+      // The workers prepare the next chunk while the server stores this one; at most one chunk
+      // waits for the server besides the one being sent (what the tab holds stays bounded).
+      let sending = Promise.resolve();
       for (let start = 0; start < this.groups.length && !this.cancelled; start += CHECK_CHUNK) {
         await this.prepare(this.groups.slice(start, start + CHECK_CHUNK));
-        await this.uploads; // at most one chunk prepared ahead of what the server has
+        await sending;
+        sending = this.uploads;
       }
       if (!this.cancelled) this.flush();
       await this.uploads;
@@ -266,10 +277,12 @@ export class ImportRun extends EventTarget {
 
   async existingFiles(hashes) {
     const known = new Map();
+    const started = performance.now();
     for (let i = 0; i < hashes.length; i += EXISTING_CHUNK) {
       const data = await gql(EXISTING_FILES, { contentHashes: hashes.slice(i, i + EXISTING_CHUNK) });
       for (const f of data.existingFiles) known.set(f.contentHash, f);
     }
+    this.stats.busyMs.existingFiles += performance.now() - started;
     return known;
   }
 
@@ -308,7 +321,9 @@ export class ImportRun extends EventTarget {
       chunk = [];
       bytes = 0;
       const importSessionId = await this.ensureSession();
+      const started = performance.now();
       const data = await gql(IMPORT_BATCH, { input: { importSessionId, photoGroups: sending.map((p) => p.input) } });
+      this.stats.busyMs.importBatch += performance.now() - started;
       data.importBatch.results.forEach((result, i) => this.record(sending[i], result));
     };
     for (const p of prepared) {

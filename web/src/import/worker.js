@@ -8,6 +8,8 @@ import { hashFile, sha256Hex } from "./hashing.js";
 export const HOTPREVIEW_SIZE = 150;
 export const HOTPREVIEW_QUALITY = 0.85;
 export const COLDPREVIEW_SIZE = 1200;
+// The coldpreview comes from the smallest JPEG scale (1/8, 1/4, 1/2) at least this long.
+export const COLDPREVIEW_MIN = 1000;
 export const COLDPREVIEW_QUALITY = 0.8;
 // The source JPEG is read once: its EXIF and its pixels come from the same bytes.
 const READ_ONCE_LIMIT = 64 * 1024 * 1024;
@@ -16,6 +18,18 @@ function base64(bytes) {
   let s = "";
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
   return btoa(s);
+}
+
+// Where a task's time goes (read, exif, decode, coldpreview, hotpreview), sent back with its
+// result: the import adds them up, so a slow import says which step is slow.
+let clock = {};
+async function timed(step, work) {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    clock[step] = (clock[step] ?? 0) + performance.now() - started;
+  }
 }
 
 function reason(err) {
@@ -66,6 +80,7 @@ async function decodeJpeg(blob, width, height) {
   return { image, close: () => image.close() };
 }
 
+/** `source` drawn at tw x th (after `extraOrientation`): {canvas, jpeg}. */
 async function encode(source, extraOrientation, [tw, th], quality) {
   const turned = extraOrientation >= 5;
   const [dw, dh] = turned ? [th, tw] : [tw, th];
@@ -74,7 +89,15 @@ async function encode(source, extraOrientation, [tw, th], quality) {
   ctx.imageSmoothingQuality = "high";
   orient(ctx, extraOrientation, dw, dh);
   ctx.drawImage(source, 0, 0, dw, dh);
-  return new Uint8Array(await (await canvas.convertToBlob({ type: "image/jpeg", quality })).arrayBuffer());
+  return { canvas, jpeg: new Uint8Array(await (await canvas.convertToBlob({ type: "image/jpeg", quality })).arrayBuffer()) };
+}
+
+/** The size to decode a JPEG at for its coldpreview: 1/8, 1/4 or 1/2 scale when at least COLDPREVIEW_MIN long. */
+function coldDecodeSize(width, height) {
+  for (const scale of [8, 4, 2]) {
+    if (Math.max(width, height) / scale >= COLDPREVIEW_MIN) return [Math.ceil(width / scale), Math.ceil(height / scale)];
+  }
+  return [width, height];
 }
 
 /**
@@ -88,11 +111,20 @@ async function renderPreviews(blob, width, height, { ownOrientation = 1, extraOr
   const turned = extraOrientation >= 5;
   const [fw, fh] = turned ? [oh, ow] : [ow, oh]; // as finally displayed
   // The decoder's hint is in coded orientation: the smallest scale that still covers the target.
-  const decoded = await decodeJpeg(blob, ...thumbnailSize(width, height, cold ? COLDPREVIEW_SIZE : HOTPREVIEW_SIZE));
+  const decoded = await timed("decode", () => decodeJpeg(blob, ...(cold ? coldDecodeSize(width, height) : thumbnailSize(width, height))));
   try {
-    const jpeg = await encode(decoded.image, extraOrientation, thumbnailSize(fw, fh), HOTPREVIEW_QUALITY);
-    const coldJpeg = cold ? await encode(decoded.image, extraOrientation, thumbnailSize(fw, fh, COLDPREVIEW_SIZE), COLDPREVIEW_QUALITY) : null;
-    return { jpeg, coldJpeg, width: fw, height: fh };
+    if (!cold) {
+      const { jpeg } = await timed("hotpreview", () => encode(decoded.image, extraOrientation, thumbnailSize(fw, fh), HOTPREVIEW_QUALITY));
+      return { jpeg, coldJpeg: null, width: fw, height: fh };
+    }
+    // The coldpreview is the picture as decoded (1000 px from 12 MP at 1/4 scale), shrunk to
+    // COLDPREVIEW_SIZE when larger, never enlarged: drawn 1:1 it costs half the encode of a
+    // resampled one. The hotpreview is scaled from its canvas (already oriented).
+    const decodedLong = Math.max(decoded.image.displayWidth ?? decoded.image.width, decoded.image.displayHeight ?? decoded.image.height);
+    const coldSize = thumbnailSize(fw, fh, Math.min(COLDPREVIEW_SIZE, decodedLong));
+    const coldpreview = await timed("coldpreview", () => encode(decoded.image, extraOrientation, coldSize, COLDPREVIEW_QUALITY));
+    const { jpeg } = await timed("hotpreview", () => encode(coldpreview.canvas, 1, thumbnailSize(fw, fh), HOTPREVIEW_QUALITY));
+    return { jpeg, coldJpeg: coldpreview.jpeg, width: fw, height: fh };
   } finally {
     decoded.close();
   }
@@ -126,12 +158,12 @@ async function processGroup({ files, source, preview, cold = false }) {
     try {
       let src;
       if (preview && index === source && kind === "jpeg" && f.size <= READ_ONCE_LIMIT) {
-        sourceBytes = new Uint8Array(await f.file.arrayBuffer());
+        sourceBytes = await timed("read", async () => new Uint8Array(await f.file.arrayBuffer()));
         src = new ByteSource(f.file, sourceBytes);
       } else {
         src = new ByteSource(f.file);
       }
-      exif = await extractExif(src, kind);
+      exif = await timed("exif", () => extractExif(src, kind));
     } catch (err) {
       result.errors.push({ code: "FILE_UNREADABLE", message: reason(err), filename: f.name });
       continue;
@@ -179,9 +211,11 @@ const OPS = { hash: ({ files }) => hashFiles(files), process: processGroup };
 
 self.onmessage = async (event) => {
   const { id, op, args } = event.data;
+  clock = {};
   try {
-    self.postMessage({ id, result: await OPS[op](args) });
+    const result = await OPS[op](args);
+    self.postMessage({ id, result, spent: clock });
   } catch (err) {
-    self.postMessage({ id, error: reason(err) });
+    self.postMessage({ id, error: reason(err), spent: clock });
   }
 };

@@ -93,7 +93,9 @@ export function mount(main) {
     if (active?.stats.state === "running") return;
     // ?batch=N: photo groups per request (default 100), e.g. for a slow link.
     const batchSize = Number(new URLSearchParams(location.search).get("batch")) || undefined;
-    active = new ImportRun(entries, { storageDirectory: root, batchSize, coldpreviews: coldBox.checked });
+    // ?workers=N: decoding workers (default: one per core, at most 4).
+    const workers = Number(new URLSearchParams(location.search).get("workers")) || undefined;
+    active = new ImportRun(entries, { storageDirectory: root, batchSize, workers, coldpreviews: coldBox.checked });
     window.imalinkLastImport = active; // for the console (and the tests): stats, problems, files
     place.replaceChildren(progressView(active));
     active.run();
