@@ -92,13 +92,14 @@ def test_serving_beyond_loopback_needs_a_user_and_says_how_to_add_one(tmp_path):
     assert "anna, an admin" in added.stderr and "correct horse" not in added.stderr + added.stdout
     assert _imalink(["user", "add", "bob"], tmp_path, stdin="short\n").returncode == 1  # under 8 characters
     assert _imalink(["user", "list"], tmp_path).stdout.splitlines() == ["anna  (admin)"]
+    assert _imalink(["user", "password", "anna"], tmp_path, stdin="another good password\n").returncode == 0
     process = serve(["--host", "0.0.0.0", "--port", port], {"PYTHONPATH": os.getcwd()}, tmp_path)
     try:
         assert wait_for(f"http://127.0.0.1:{port}/healthz", process).status_code == 200
         answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ photos { totalCount } }"}).json()
         assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         signed_in = httpx.post(f"http://127.0.0.1:{port}/graphql", json={
-            "query": 'mutation { signIn(input: {username: "anna", password: "correct horse battery"}) { user { isAdmin } } }'})
+            "query": 'mutation { signIn(input: {username: "anna", password: "another good password"}) { user { isAdmin } } }'})
         assert signed_in.json() == {"data": {"signIn": {"user": {"isAdmin": True}}}}
     finally:
         process.terminate()

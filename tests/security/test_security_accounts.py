@@ -6,7 +6,9 @@ Every Query and Mutation field is found by introspection, so a field added later
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -199,6 +201,30 @@ def test_api_tokens_are_shown_once_stored_hashed_used_and_revoked(server, engine
     assert data(browser.execute("mutation($id: Int!) { revokeApiToken(id: $id) }", {"id": token_id})) == {"revokeApiToken": True}
     refused = script.execute("{ photos { totalCount } }")
     assert error_code(refused) == "UNAUTHENTICATED" and "revoked" in refused["errors"][0]["message"]
+
+
+def test_sessions_and_tokens_stop_working_when_they_expire(settings, engine):
+    add_user(engine, "anna")
+    with running_server(settings.model_copy(update={"session_lifetime": 2.0}), engine) as server:
+        browser = signed_in(server, "anna")
+        cookie = browser.http.cookies["imalink_session"]
+        soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+        made = browser.execute(
+            "mutation($at: DateTime!) { createApiToken(input: {name: \"brief\", scopes: [READ], expiresAt: $at}) { secret token { expiresAt } } }",
+            {"at": soon},
+        )
+        script = Client(server, data(made)["createApiToken"]["secret"])
+        assert error_code(script.execute("{ photos { totalCount } }")) is None
+        past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+        assert error_code(browser.execute(
+            "mutation($at: DateTime!) { createApiToken(input: {name: \"x\", scopes: [READ], expiresAt: $at}) { secret } }", {"at": past}
+        )) == "INVALID_VALUE"
+        time.sleep(2.5)
+        assert error_code(script.execute("{ photos { totalCount } }")) == "UNAUTHENTICATED"
+        # The server refuses the old session itself (whatever the browser does with Max-Age).
+        replay = Client(server)
+        replay.http.cookies.set("imalink_session", cookie)
+        assert data(replay.execute("{ viewer { user { username } } }")) == {"viewer": None}
 
 
 def test_one_user_never_reaches_another_users_photos(server, engine, settings):
