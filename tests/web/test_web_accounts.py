@@ -12,9 +12,11 @@ import pytest
 from imalink.db.engine import make_engine
 from imalink.db.migrate import upgrade_to_head
 from imalink.settings import Settings
-from tests.support.accounts import PASSWORD, Client, add_user, error_code
+from tests.support.accounts import PASSWORD, Client, add_user, error_code, token
 from tests.support.browser import PageGuard, screenshot
 from tests.support.server import running_server
+from tests.web.folders import holiday_folder
+from tests.web.test_web_import import import_folder
 
 
 @pytest.fixture
@@ -23,6 +25,7 @@ def server_with_users(tmp_path: Path) -> Iterator[str]:
     engine = make_engine(url)
     upgrade_to_head(engine)
     add_user(engine, "anna")
+    add_user(engine, "bob")
     engine.dispose()
     with running_server(Settings(database_url=url)) as base:
         yield base
@@ -76,3 +79,27 @@ def test_without_users_the_app_opens_straight_away(sqlite_server: str, page: Any
     page.get_by_role("link", name="Photos").click()
     page.wait_for_selector(".timeline .summary:has-text('photos')")
     assert page.url == f"{sqlite_server}/"
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/signin")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_a_signed_in_browser_imports_into_and_shows_only_its_users_library(
+    server_with_users: str, page: Any, tmp_path: Path
+) -> None:
+    base = server_with_users
+    sign_in(page, base, "anna")
+    run = import_folder(page, base, holiday_folder(tmp_path))
+    assert run["stats"]["state"] == "done" and run["stats"]["photosCreated"] == 6
+    page.get_by_role("link", name="Photos").click()
+    # Every preview of the grid loads with the session cookie (the page guard fails on a 401).
+    page.wait_for_function("document.querySelectorAll('.timeline img').length === 6 && "
+                           "[...document.querySelectorAll('.timeline img')].every(i => i.complete && i.naturalWidth > 0)")
+    anna, bob = (Client(base, token(base, name, ["READ"])) for name in ("anna", "bob"))
+    assert anna.execute("{ photos { totalCount } }") == {"data": {"photos": {"totalCount": 6}}}
+    assert bob.execute("{ photos { totalCount } }") == {"data": {"photos": {"totalCount": 0}}}
