@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, func, select
+import json
+
+from sqlalchemy import ARRAY, ColumnElement, Connection, Row, String, any_, bindparam, column, func, select
 
 from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range, filter_clauses
 from imalink.db.plans import PHOTO_COLUMNS, PageKey, PhotoPage, PhotoSort
@@ -28,6 +30,16 @@ def chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     """``values`` in slices short enough for one IN (...) list."""
     for start in range(0, len(values), IN_CHUNK):
         yield values[start : start + IN_CHUNK]
+
+def among(conn: Connection, column_: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """``column_ IN values`` as one bound parameter however many values: an array on PostgreSQL,
+    a JSON array read by ``json_each`` on SQLite. 10,000 hashes are one statement, compiled once,
+    instead of a dozen IN lists of 900 parameters each; either way each value is an index probe."""
+    if conn.dialect.name == "postgresql":
+        return column_ == any_(bindparam("among", list(values), type_=ARRAY(String)))
+    listed = select(column("value")).select_from(func.json_each(bindparam("among", json.dumps(list(values)))))
+    return column_.in_(listed.scalar_subquery())
+
 
 def photos_by_ids(conn: Connection, owner_id: int, ids: Sequence[int]) -> dict[int, Row[Any]]:
     """The owner's photo rows (without the hotpreview) by id."""
@@ -49,11 +61,10 @@ def photos_by_hothashes(conn: Connection, owner_id: int, hothashes: Sequence[str
 
 def existing_hothashes(conn: Connection, owner_id: int, hothashes: Sequence[str]) -> set[str]:
     """The subset of ``hothashes`` the owner's library has."""
-    found: set[str] = set()
-    for chunk in chunks(hothashes):
-        query = select(photo_t.c.hothash).where(photo_t.c.owner_id == owner_id, photo_t.c.hothash.in_(chunk))
-        found.update(conn.execute(query).scalars())
-    return found
+    if not hothashes:
+        return set()
+    query = select(photo_t.c.hothash).where(photo_t.c.owner_id == owner_id, among(conn, photo_t.c.hothash, hothashes))
+    return set(conn.execute(query).scalars())
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +81,9 @@ def photo_files(
 ) -> list[PhotoFiles]:
     """The owner's photos named by one of ``hothashes`` or holding a file among ``content_hashes``, with all their files."""
     c = photo_t.c
-    wanted = [c.hothash.in_(chunk) for chunk in chunks(hothashes)]
-    for chunk in chunks(content_hashes):
-        holding = select(image_t.c.photo_id).where(image_t.c.owner_id == owner_id, image_t.c.content_hash.in_(chunk))
+    wanted = [among(conn, c.hothash, hothashes)] if hothashes else []
+    if content_hashes:
+        holding = select(image_t.c.photo_id).where(image_t.c.owner_id == owner_id, among(conn, image_t.c.content_hash, content_hashes))
         wanted.append(c.id.in_(holding))
     found: dict[int, PhotoFiles] = {}
     for condition in wanted:
@@ -93,6 +104,25 @@ def photo_files(
     return list(found.values())
 
 
+def filenames_by_hothash(conn: Connection, owner_id: int, hothashes: Sequence[str]) -> dict[str, list[str]]:
+    """The owner's photos among ``hothashes`` with the names of their files, in the order they arrived."""
+    if not hothashes:
+        return {}
+    query = (
+        select(photo_t.c.hothash, image_t.c.filename)
+        .select_from(photo_t)
+        .outerjoin(image_t, image_t.c.photo_id == photo_t.c.id)
+        .where(photo_t.c.owner_id == owner_id, among(conn, photo_t.c.hothash, hothashes))
+        .order_by(image_t.c.id)
+    )
+    found: dict[str, list[str]] = {}
+    for hothash, filename in conn.execute(query):
+        names = found.setdefault(hothash, [])
+        if filename is not None:
+            names.append(filename)
+    return found
+
+
 def unhashed_files(conn: Connection, owner_id: int, filename_keys: Sequence[str]) -> list[Row[Any]]:
     """The owner's files stored without a content hash under one of ``filename_keys``: id, name key,
     size, raw EXIF bytes and their photo's hothash, oldest first."""
@@ -108,19 +138,27 @@ def unhashed_files(conn: Connection, owner_id: int, filename_keys: Sequence[str]
     return found
 
 
-def files_by_content_hash(conn: Connection, owner_id: int, content_hashes: Sequence[str]) -> dict[str, Row[Any]]:
+class FileFound(NamedTuple):
+    """A file found by its content hash."""
+
+    content_hash: str
+    filename: str
+    photo_id: int
+    hothash: str
+
+
+def files_by_content_hash(conn: Connection, owner_id: int, content_hashes: Sequence[str]) -> dict[str, FileFound]:
     """Each of the owner's files among ``content_hashes``: its file name and its photo's id and hothash."""
-    found: dict[str, Row[Any]] = {}
-    for chunk in chunks(content_hashes):
-        query = (
-            select(image_t.c.content_hash, image_t.c.filename, image_t.c.photo_id, photo_t.c.hothash)
-            .join(photo_t, photo_t.c.id == image_t.c.photo_id)
-            .where(image_t.c.owner_id == owner_id, image_t.c.content_hash.in_(chunk))
-            .order_by(image_t.c.id)
-        )
-        for row in conn.execute(query):
-            found.setdefault(row.content_hash, row)
-    return found
+    if not content_hashes:
+        return {}
+    # A content hash is unique per owner, so each is found at most once.
+    query = (
+        select(image_t.c.content_hash, image_t.c.filename, image_t.c.photo_id, photo_t.c.hothash)
+        .join(photo_t, photo_t.c.id == image_t.c.photo_id)
+        .where(image_t.c.owner_id == owner_id, among(conn, image_t.c.content_hash, content_hashes))
+    )
+    # Plain tuples: a Row's attribute look-up costs more than the index probe that found it.
+    return {row[0]: FileFound(*row) for row in conn.execute(query)}
 
 
 def tags_by_photo_ids(conn: Connection, owner_id: int, photo_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -215,6 +253,7 @@ __all__ = [
     "existing_hothashes",
     "exif_by_image_ids",
     "files_by_content_hash",
+    "filenames_by_hothash",
     "photo_files",
     "filter_clauses",
     "first_photos_per_session",

@@ -128,8 +128,8 @@ def existing_photo_files(engine: Engine, owner_id: int, hothashes: list[str], li
     """(hothash as asked, file names) of each known photo among ``hothashes``, in the order asked."""
     asked = _asked_hashes(hothashes, limit)
     with engine.connect() as conn:
-        found = {p.hothash: p for p in queries.photo_files(conn, owner_id, list(dict.fromkeys(asked.values())))}
-    return [(h, [f.filename for f in found[c].files]) for h, c in asked.items() if c in found]
+        found = queries.filenames_by_hothash(conn, owner_id, list(dict.fromkeys(asked.values())))
+    return [(h, found[c]) for h, c in asked.items() if c in found]
 
 
 @dataclass(frozen=True, slots=True)

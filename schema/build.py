@@ -13,6 +13,7 @@ from imalink.schema.accounts.queries import AccountQueries
 from imalink.schema.browse.queries import BrowseQueries
 from imalink.schema.enums import ErrorCode
 from imalink.schema.errors import ClientSafeErrors
+from imalink.schema.fast_output import FastOutputExecutionContext
 from imalink.schema.imports.mutations import ImportMutations
 from imalink.schema.imports.queries import ImportQueries
 from imalink.schema.limits import QueryLimits, limit_extensions
@@ -56,4 +57,6 @@ def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
         # Clients send the same few documents again and again: parse (and validate) each once.
         extensions=[*limit_extensions(limits), PermissionCheck, ClientSafeErrors, lambda: ParserCache(maxsize=256)],
         config=StrawberryConfig(scalar_map=SCALARS),
+        # Long lists of plain objects (existingFiles' 10,000 answers) are completed in one pass.
+        execution_context_class=FastOutputExecutionContext,
     )

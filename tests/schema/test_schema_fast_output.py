@@ -1,0 +1,90 @@
+"""The one-pass completion of plain objects (schema/fast_output.py) answers exactly as graphql-core does.
+
+Each document runs twice on the same library: through the schema as built (the shortcut) and
+through the same schema with Strawberry's stock execution context. The answers must be equal, and
+the shortcut must have been taken where the selection is plain (else this would prove nothing).
+"""
+
+from __future__ import annotations
+
+import pytest
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from imalink.local import LocalGraphQL
+from imalink.schema import fast_output
+from imalink.schema.build import build_schema
+from imalink.schema.limits import QueryLimits
+from imalink.settings import Settings
+from tests.api.importing import group, open_session, send
+from tests.support.media import distinct_jpegs, exif_blob, sha256
+
+DOCUMENTS = {
+    "existingFiles": "query Q($c: [String!]!) { existingFiles(contentHashes: $c) { contentHash hothash filename } }",
+    "aliases, __typename, a field twice": (
+        "query Q($c: [String!]!) { a: existingFiles(contentHashes: $c) { __typename name: filename filename h: hothash } }"
+    ),
+    "skip and include": (
+        "query Q($c: [String!]!, $yes: Boolean = true) { existingFiles(contentHashes: $c) "
+        "{ contentHash @skip(if: $yes) filename @include(if: $yes) } }"
+    ),
+    "a list of strings": "query Q($h: [String!]!) { existingPhotos(hothashes: $h) { hothash filenames } }",
+    "enums, custom scalars, resolvers beside plain fields": (
+        "{ photos(first: 10) { edges { cursor node { __typename hothash takenAt takenAtOffset fileless: width height"
+        " rating favorite iso exposureTime importSession { status storageDirectory photosCreated startedAt }"
+        " images { filename fileSize contentHash } } } pageInfo { hasNextPage endCursor } totalCount } }"
+    ),
+    "a fragment": (
+        "query Q($c: [String!]!) { existingFiles(contentHashes: $c) { ...F } } fragment F on ExistingFile { filename hothash }"
+    ),
+}
+
+
+class Watched(fast_output.FastOutputExecutionContext):
+    completed = 0
+
+    def execute_collected_subfields(self, parent_type, source_value, path, grouped_field_set, new_defer_usages, position_context):  # type: ignore[no-untyped-def]
+        plan = self._plan(parent_type, grouped_field_set) if not new_defer_usages else None
+        Watched.completed += plan is not None
+        return super().execute_collected_subfields(parent_type, source_value, path, grouped_field_set, new_defer_usages, position_context)
+
+
+def schema_with(context_class: type) -> object:
+    schema = build_schema(QueryLimits.trusted())
+    schema.execution_context_class = context_class  # type: ignore[attr-defined]
+    return schema
+
+
+@pytest.fixture
+def library(database_url):
+    local = LocalGraphQL(settings=Settings(database_url=database_url))
+    session = open_session(local)
+    groups = []
+    for i, preview in enumerate(distinct_jpegs(12, "fast")):
+        sent = group(preview, f"IMG_{i}.JPG", f"IMG_{i}.CR2", exif={f"IMG_{i}.JPG": exif_blob(taken=f"2021:06:{i + 1:02d} 12:00:00")})
+        sent["images"][0]["contentHash"] = sha256(b"jpeg %d" % i)
+        groups.append(sent)
+    results = send(local, groups, session)["results"]
+    variables = {
+        "c": [sha256(b"jpeg %d" % i) for i in range(12)] + [sha256(b"unknown")],
+        "h": [r["hothash"] for r in results] + ["0" * 64],
+    }
+    yield local, variables
+    local.close()
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_the_shortcut_answers_as_graphql_core_does(library, name):
+    local, variables = library
+    document = DOCUMENTS[name]
+    used = {k: v for k, v in variables.items() if f"${k}" in document}
+    local.schema = schema_with(StrawberryGraphQLCoreExecutionContext)
+    stock = local.execute(document, used)
+    Watched.completed = 0
+    local.schema = schema_with(Watched)
+    fast = local.execute(document, used)
+    assert "errors" not in stock and fast == stock
+    assert Watched.completed > 0, "the shortcut was never taken"
+
+
+def test_the_schema_is_built_with_the_shortcut():
+    assert build_schema().execution_context_class is fast_output.FastOutputExecutionContext  # type: ignore[attr-defined]
