@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, any_, exists, func, or_, select, text
 
 from imalink.db.search import TRIGRAM, fts_phrase, like_pattern, search_terms
 from imalink.db.tables import capture_day, photo_t, tag_t
@@ -144,7 +144,10 @@ def filter_conditions(spec: PhotoFilterSpec, dialect: str) -> list[Condition]:
     for key in dict.fromkeys(t.strip().lower() for t in spec.tags if t.strip()):
         tagged = select(tag_t.c.photo_id).where(tag_t.c.owner_id == spec.owner_id, tag_t.c.tag_key == key)
         probe = exists().where(tag_t.c.photo_id == c.id, tag_t.c.owner_id == spec.owner_id, tag_t.c.tag_key == key)
-        found.append(Condition("tags", key, (probe,), find=(c.id.in_(tagged),), count=tagged))
+        # PostgreSQL joins an IN (subquery) to a scan of every photo; = ANY(ARRAY(...)) reads the
+        # tag's photos by key (0.2-0.4 s against 0.7-0.9 s for a tag on 11,500 of a million).
+        find = c.id.in_(tagged) if dialect == "sqlite" else c.id == any_(func.array(tagged.scalar_subquery()))
+        found.append(Condition("tags", key, (probe,), find=(find,), count=tagged))
     if spec.text is not None and (terms := search_terms(spec.text)):
         found.append(_text_condition(terms, dialect))
     return found
