@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -88,6 +89,10 @@ LOAD_BREAKDOWN = """() => {
     graphql: performance.getEntriesByType('measure').filter(m => m.name.startsWith('graphql '))
       .map(m => ({ name: m.name.slice(8), start: m.startTime, duration: m.duration })),
     previews: previews.length, previewsFirst: previews.length ? Math.min(...previews.map(r => r.startTime)) : 0,
+    // Bytes over the wire (compressed where the server compresses) for the page's code and
+    // styles, and what was loaded (the map and GraphiQL must not be).
+    codeBytes: [nav, ...assets].reduce((n, r) => n + r.transferSize, 0),
+    codeNames: assets.map(r => r.name.split('/').pop()),
   };
 }"""
 
@@ -101,7 +106,8 @@ def bare_http(base: str, requests: list[dict[str, Any]], repeat: int = 5) -> dic
     out: dict[str, float] = {}
     with httpx.Client(timeout=60) as client:
         for body in requests:
-            name = body.get("operationName") or body["query"].split("(")[0].split("{")[0].split()[-1]
+            found = re.match(r"\s*(?:query|mutation)\s+(\w+)", body["query"])
+            name = found.group(1) if found else "anonymous"
             times = []
             for _ in range(repeat):
                 t0 = time.perf_counter()
@@ -163,6 +169,9 @@ def main() -> int:
             server_ms = bare_http(base, [r for r in recorded if "query" in r])
             print(f"  where the time went (load {len(loads) // 2 + 1}): HTML {load['html']:.0f} ms, scripts and styles by {load['assets']:.0f} ms, "
                   f"first hotpreview asked at {load['previewsFirst']:.0f} ms")
+            lazy = [n for n in load["codeNames"] if "graphiql" in n.lower() or n.startswith("geo-") or n.startswith("map-")]
+            print(f"  first load transferred: page and code {load['codeBytes'] / 1000:.1f} kB compressed (target < 300 kB with the data), "
+                  f"{len(load['codeNames'])} files{'; LOADED EAGERLY: ' + ', '.join(lazy) if lazy else ', no map or GraphiQL code'}")
             for g in load["graphql"]:
                 bare_share = server_ms.get(g["name"])
                 bare_text = f" (bare HTTP client: {bare_share:.0f} ms = {bare_share / max(g['duration'], 0.1):.2f} of it)" if bare_share is not None else ""

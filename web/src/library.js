@@ -95,7 +95,7 @@ export async function timelineStart(filter, first) {
 
 // Photos per request when walking a stretch; the first request of a stretch (where a jump lands)
 // is smaller, so the rows in view come back quickly.
-const PAGE = 500;
+const PAGE = 200;
 const FIRST_PAGE = 100;
 // A month with more photos than this is loaded by day: any row of it is a request or two away.
 const SPLIT_ABOVE = 1000;
