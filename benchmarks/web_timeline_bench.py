@@ -93,6 +93,8 @@ LOAD_BREAKDOWN = """() => {
     // styles, and what was loaded (the map and GraphiQL must not be).
     codeBytes: [nav, ...assets].reduce((n, r) => n + r.transferSize, 0),
     codeNames: assets.map(r => r.name.split('/').pop()),
+    dataBytes: res.filter(r => r.name.endsWith('/graphql')).reduce((n, r) => n + r.transferSize, 0),
+    previewBytes: previews.reduce((n, r) => n + r.transferSize, 0),
   };
 }"""
 
@@ -170,7 +172,8 @@ def main() -> int:
             print(f"  where the time went (load {len(loads) // 2 + 1}): HTML {load['html']:.0f} ms, scripts and styles by {load['assets']:.0f} ms, "
                   f"first hotpreview asked at {load['previewsFirst']:.0f} ms")
             lazy = [n for n in load["codeNames"] if "graphiql" in n.lower() or n.startswith("geo-") or n.startswith("map-")]
-            print(f"  first load transferred: page and code {load['codeBytes'] / 1000:.1f} kB compressed (target < 300 kB with the data), "
+            print(f"  first load transferred: page and code {load['codeBytes'] / 1000:.1f} kB compressed, GraphQL answers {load['dataBytes'] / 1000:.1f} kB, "
+                  f"{load['previews']} hotpreviews {load['previewBytes'] / 1000:.1f} kB (by the first grid; target < 300 kB), "
                   f"{len(load['codeNames'])} files{'; LOADED EAGERLY: ' + ', '.join(lazy) if lazy else ', no map or GraphiQL code'}")
             for g in load["graphql"]:
                 bare_share = server_ms.get(g["name"])
