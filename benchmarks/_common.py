@@ -158,7 +158,7 @@ def free_port() -> int:
 def reset_postgres(url: str) -> None:
     """Create the database if needed and drop the library's tables, so the server migrates it afresh.
 
-    Point it at a database of its own (e.g. .../imalink_bench): its imalink tables are dropped.
+    Point it at a database of its own (e.g. .../imalink_bench): its public schema is dropped.
     """
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -172,7 +172,9 @@ def reset_postgres(url: str) -> None:
     admin.dispose()
     engine = create_engine(target)
     with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS photo_tag, photo_day, image, photo, import_session, app_user, alembic_version CASCADE"))
+        # The whole schema: every table, trigger function and extension a migration made.
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
 
 

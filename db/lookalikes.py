@@ -35,6 +35,9 @@ from imalink.db.writes import dialect_insert
 MAX_DISTANCE = 12
 """The farthest two fingerprints (of 64 bits) may be to count as look-alikes at all."""
 BANDS = 4
+MAX_PAIRS_PER_PHOTO = 16
+"""Pairs recorded for a photo when it gets its fingerprint: its nearest look-alikes (a photo met later
+links to it in turn), so pairs grow with the library, never with the square of a burst."""
 MAX_PIXELS = 25_000_000
 """A hotpreview declaring more pixels than this is not decoded (a hotpreview is 150 px; this is hostile)."""
 
@@ -101,10 +104,15 @@ def link(conn: Connection, owner_id: int, fingerprints: Mapping[int, int]) -> in
             by_band[band].setdefault(value, []).append(row)
     pairs: dict[tuple[int, int], int] = {}
     for photo_id, value in fingerprints.items():
+        near: dict[int, int] = {}
         for band, band_value in enumerate(bands(value)):
             for other in by_band[band].get(band_value, ()):
                 if other.id != photo_id and (d := distance(value, other.phash)) <= MAX_DISTANCE:
-                    pairs[(min(photo_id, other.id), max(photo_id, other.id))] = d
+                    near[other.id] = d
+        # Its nearest few only: a thousand burst shots (or black frames) alike would otherwise make
+        # a million pairs. Clusters stay whole: each photo is linked to its nearest, transitively.
+        for other_id, d in sorted(near.items(), key=lambda item: (item[1], item[0]))[:MAX_PAIRS_PER_PHOTO]:
+            pairs[(min(photo_id, other_id), max(photo_id, other_id))] = d
     rows = [{"owner_id": owner_id, "photo_id": a, "other_id": b, "distance": d} for (a, b), d in sorted(pairs.items())]
     if rows:
         conn.execute(dialect_insert(conn, lookalike_t).on_conflict_do_nothing(), rows)
