@@ -8,8 +8,9 @@ already has them in order:
   of a rare filter are found and grouped instead (db/plans.py decides).
 - **map**: one aggregate per map cell over a range of ``geo_cell`` (db/geo.py), one compiled
   statement run per cell: a cell's photos are contiguous in the geo index, so nothing is sorted.
-- **facets**: the whole library's counts per camera, lens and rating are kept by triggers
-  (db/counts.py); under a filter they are counted through the plan's index.
+- **facets**: the whole library's counts per camera, lens and rating, and those of its
+  positioned photos (``hasGps: true``, with their days), are kept by triggers (db/counts.py);
+  under any other filter they are counted through the plan's index.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from sqlalchemy import ARRAY, BigInteger, ColumnElement, Connection, Select, bindparam, func, literal, select, true, union_all
 
 from imalink.db import geo
+from imalink.db.counts import GPS_SCOPE
 from imalink.db.filters import DAY, BoundingBox, PhotoFilterSpec, filter_conditions
 from imalink.db.plans import Plan, hinted, make_plan
 from imalink.db.queries import chunks
@@ -33,8 +35,26 @@ MAX_MAP_CELLS = 1024
 """A box that would need more cells gets coarser ones (a huge screen at a high zoom)."""
 
 
+def kept_scope(conn: Connection, spec: PhotoFilterSpec) -> str | None:
+    """The prefix of the counts db/counts.py keeps for exactly these matches ("" for the whole
+    library, ``GPS_SCOPE`` for the positioned photos), or ``None``: they must be counted."""
+    names = [condition.name for condition in filter_conditions(spec, conn.dialect.name)]
+    if not names:
+        return ""
+    return GPS_SCOPE if names == ["has_gps"] and spec.has_gps else None
+
+
+def _kept(owner_id: int, facet: str) -> Select[Any]:
+    f = facet_t.c
+    return select(f.key, f.value, f.photos).where(f.owner_id == owner_id, f.facet == facet)
+
+
 def day_counts(conn: Connection, spec: PhotoFilterSpec) -> tuple[list[tuple[date, int]], int]:
     """Matching photos per local capture day (oldest first), and how many match without a date."""
+    if kept_scope(conn, spec) == GPS_SCOPE:
+        days = [(date.fromisoformat(key), n) for key, _, n in conn.execute(_kept(spec.owner_id, GPS_SCOPE + "day").order_by(facet_t.c.key))]
+        undated = conn.execute(_kept(spec.owner_id, GPS_SCOPE + "undated")).first()
+        return days, undated.photos if undated else 0
     plan = make_plan(conn, spec, limit=None)
     dialect = conn.dialect.name
     if not plan.conditions:  # the whole library: kept per day by triggers (db/counts.py)
@@ -207,10 +227,10 @@ def _grouped(conn: Connection, spec: PhotoFilterSpec, key: ColumnElement[Any], o
 def column_facet(conn: Connection, spec: PhotoFilterSpec, column: str, limit: int) -> list[tuple[str, int]]:
     """The most common values of a text column (compared case-insensitively) among the matches,
     each with its count, spelled as one of its photos spells it; most common first."""
-    if not filter_conditions(spec, conn.dialect.name):  # the whole library: kept by triggers (db/counts.py)
-        f = facet_t.c
-        kept = select(f.value, f.photos).where(f.owner_id == spec.owner_id, f.facet == column)
-        return [tuple(row) for row in conn.execute(kept.order_by(f.photos.desc(), f.key).limit(limit))]  # type: ignore[misc]
+    scope = kept_scope(conn, spec)
+    if scope is not None:  # kept by triggers (db/counts.py)
+        kept = _kept(spec.owner_id, scope + column).order_by(facet_t.c.photos.desc(), facet_t.c.key).limit(limit)
+        return [(value, n) for _, value, n in conn.execute(kept)]
     key = func.lower(photo_t.c[column]).label("key")
     grouped = _grouped(conn, spec, key, f"ix_photo_owner_{column}_lower").where(photo_t.c[column].is_not(None)).subquery()
     query = select(grouped.c.key, grouped.c.count).order_by(grouped.c.count.desc(), grouped.c.key).limit(limit)
@@ -242,10 +262,9 @@ def _spellings(conn: Connection, owner_id: int, column: str, keys: list[str]) ->
 
 def rating_facet(conn: Connection, spec: PhotoFilterSpec) -> list[tuple[int, int]]:
     """Matching photos per rating (0 = unrated), lowest rating first."""
-    if not filter_conditions(spec, conn.dialect.name):  # the whole library: kept by triggers (db/counts.py)
-        f = facet_t.c
-        kept = select(f.key, f.photos).where(f.owner_id == spec.owner_id, f.facet == "rating")
-        return sorted((int(key), photos) for key, photos in conn.execute(kept))
+    scope = kept_scope(conn, spec)
+    if scope is not None:  # kept by triggers (db/counts.py)
+        return sorted((int(key), n) for key, _, n in conn.execute(_kept(spec.owner_id, scope + "rating")))
     grouped = _grouped(conn, spec, photo_t.c.rating, "ix_photo_owner_rating").order_by(photo_t.c.rating)
     return [(value, count) for value, count in conn.execute(grouped)]
 

@@ -242,7 +242,7 @@ def test_map_clusters_hold_exactly_the_photos_inside_the_box(library, box, zoom,
         assert len(found["clusters"]) <= 8  # the whole world at zoom 0: a handful of markers
 
 
-@pytest.mark.parametrize("filter_", [{}, {"cameraMake": "Canon"}, {"tags": ["family"]}, {"hasGps": True, "rating": {"min": 3}},
+@pytest.mark.parametrize("filter_", [{}, {"cameraMake": "Canon"}, {"tags": ["family"]}, {"hasGps": True}, {"hasGps": True, "rating": {"min": 3}},
                                      {"takenAfter": "2020-01-01T00:00:00"}, {"search": "img_000"}],
                          ids=lambda f: ",".join(f) or "none")
 def test_facets_equal_brute_force_counts_each_ignoring_its_own_selection(library, filter_):

@@ -123,6 +123,20 @@ def test_common_filters_walk_in_timeline_order_without_sorting(library):
     assert "USING INDEX ix_photo_owner_timeline" in text and "TEMP B-TREE" not in text, text
 
 
+def test_the_positioned_photos_timeline_and_menus_are_read_from_kept_counts(library):
+    engine = library
+    spec = PhotoFilterSpec(OWNER, has_gps=True)
+
+    def read(conn):  # type: ignore[no-untyped-def]
+        browse.day_counts(conn, spec)
+        browse.column_facet(conn, spec, "camera_make", 20)
+        browse.rating_facet(conn, spec)
+
+    sent = statements(engine, read)
+    assert len(sent) == 4 and all("FROM photo_facet" in s for s, _ in sent), sent  # nothing counted photo by photo
+    assert not any("GROUP BY" in s for s, _ in sent)
+
+
 def test_the_whole_timeline_is_read_from_the_day_counts(library):
     engine = library
     sent = statements(engine, lambda conn: browse.day_counts(conn, PhotoFilterSpec(OWNER)))
@@ -134,8 +148,8 @@ def test_the_whole_timeline_is_read_from_the_day_counts(library):
 
 @pytest.mark.parametrize(
     "spec",
-    [PhotoFilterSpec(OWNER, camera_make="canon"), PhotoFilterSpec(OWNER, favorite=True), PhotoFilterSpec(OWNER, has_gps=True)],
-    ids=["camera", "favourites", "positioned"],
+    [PhotoFilterSpec(OWNER, camera_make="canon"), PhotoFilterSpec(OWNER, favorite=True), PhotoFilterSpec(OWNER, has_gps=False)],
+    ids=["camera", "favourites", "unpositioned"],
 )
 def test_timeline_buckets_are_counted_from_an_index_alone(library, spec):
     engine = library
@@ -215,10 +229,10 @@ def test_map_cells_under_a_filter_never_read_photo_rows(sqlite_library, name):
     assert "ix_photo_owner_geo" in text
 
 
-@pytest.mark.parametrize("name", [*FILTERED, "positioned"])
+@pytest.mark.parametrize("name", [*FILTERED, "unpositioned"])
 def test_facets_under_a_filter_never_read_photo_rows(sqlite_library, name):
     engine = sqlite_library
-    spec = FILTERED.get(name) or PhotoFilterSpec(OWNER, has_gps=True)
+    spec = FILTERED.get(name) or PhotoFilterSpec(OWNER, has_gps=False)
 
     def facets(conn):  # type: ignore[no-untyped-def]
         browse.column_facet(conn, spec.without("lens_model"), "lens_model", 20)
