@@ -17,6 +17,9 @@ const OVERSCAN = 1.0; // viewports above and below kept rendered
 // when scrolling nears the canvas's ends, base moves by the same amount scrollTop moves back,
 // so nothing moves on screen and scrolling stays native (compositor) scrolling in between.
 const MAX_CANVAS = 15_000_000;
+// Rows around the viewport are drawn a few per frame, within this many milliseconds, so a page of
+// photos arriving (or a jump) never holds a frame up; rows in view are drawn at once.
+const DRAW_BUDGET_MS = 6;
 
 let state = null;
 
@@ -168,6 +171,18 @@ class Timeline {
     if (nearTop || nearEnd) this.scrollToGrid(st + this.base);
   }
 
+  queueDraw(draw) {
+    (this.draws ??= []).push(draw);
+    this.drawFrame ||= requestAnimationFrame(() => this.drainDraws());
+  }
+
+  drainDraws() {
+    this.drawFrame = 0;
+    const until = performance.now() + DRAW_BUDGET_MS;
+    while (this.draws.length && performance.now() < until) this.draws.shift()();
+    if (this.draws.length) this.drawFrame = requestAnimationFrame(() => this.drainDraws());
+  }
+
   schedule() {
     this.frame ||= requestAnimationFrame(() => {
       this.frame = 0;
@@ -237,7 +252,8 @@ class Timeline {
     const bp = this.photos.get(section.bucket.key);
     const start = r * cols;
     const end = Math.min(section.bucket.count, start + cols);
-    const draw = () => {
+    const drawNow = () => {
+      if (!el.isConnected) return; // scrolled away before its turn
       const cells = [];
       for (let k = start; k < end; k++) {
         const p = bp.photos[k];
@@ -245,6 +261,7 @@ class Timeline {
       }
       el.replaceChildren(...cells);
     };
+    const draw = visible ? drawNow : () => this.queueDraw(drawNow);
     if (bp.has(start, end)) {
       draw();
       return null;
@@ -342,6 +359,7 @@ class Timeline {
   destroy() {
     this.resizeObserver.disconnect();
     cancelAnimationFrame(this.frame);
+    cancelAnimationFrame(this.drawFrame);
   }
 }
 
