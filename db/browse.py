@@ -276,6 +276,9 @@ def tag_facet(conn: Connection, spec: PhotoFilterSpec, limit: int) -> list[tuple
     a filter, joined to the matches' ids read from the plan's index (SQLite) or each one's photo
     checked by key (PostgreSQL).
     """
+    if kept_scope(conn, spec) == GPS_SCOPE:  # kept by triggers (db/counts.py)
+        kept = _kept(spec.owner_id, GPS_SCOPE + "tag").order_by(facet_t.c.photos.desc(), facet_t.c.key).limit(limit)
+        return [(value, n) for _, value, n in conn.execute(kept)]
     t, c = tag_t.c, photo_t.c
     count = func.count().label("count")
     query = select(t.tag_key, func.min(t.tag), count).where(t.owner_id == spec.owner_id)

@@ -160,6 +160,81 @@ POSTGRES_TRIGGERS = {
 }
 
 
+# The positioned photos' tags ("gps:tag"): counted when a tag is written to a positioned photo,
+# when a photo gains or loses its position, and before a positioned photo is deleted (its tags
+# go by cascade after the photo row, when their own trigger no longer finds it).
+_GPS_TAG = GPS_SCOPE + "tag"
+_TAKE_TAG = f"UPDATE photo_facet SET photos = photos - 1 WHERE owner_id = {{row}}.owner_id AND facet = '{_GPS_TAG}' AND key = {{key}}"
+_DROP_EMPTY_TAGS = f"DELETE FROM photo_facet WHERE owner_id = {{row}}.owner_id AND facet = '{_GPS_TAG}' AND photos <= 0"
+_ADD_PHOTO_TAGS = (
+    f"INSERT INTO photo_facet (owner_id, facet, key, value, photos) SELECT t.owner_id, '{_GPS_TAG}', t.tag_key, t.tag, 1 "
+    f"FROM photo_tag t WHERE t.photo_id = {{row}}.id AND {gps_condition('{row}')} ON CONFLICT (owner_id, facet, key) DO UPDATE SET photos = photo_facet.photos + 1"
+)
+_TAKE_PHOTO_TAGS = _TAKE_TAG.replace("{key}", "ANY (SELECT tag_key FROM photo_tag WHERE photo_id = {row}.id)")
+_ADD_TAG = (
+    f"INSERT INTO photo_facet (owner_id, facet, key, value, photos) SELECT new.owner_id, '{_GPS_TAG}', new.tag_key, new.tag, 1 "
+    f"FROM photo WHERE photo.id = new.photo_id AND {gps_condition('photo')} "
+    "ON CONFLICT (owner_id, facet, key) DO UPDATE SET photos = photo_facet.photos + 1"
+)
+_TAGGED_PHOTO_POSITIONED = f"EXISTS (SELECT 1 FROM photo WHERE photo.id = old.photo_id AND {gps_condition('photo')})"
+_GPS_FLIPPED = f"({gps_condition('old')}) IS NOT ({gps_condition('new')})"
+
+
+def _sqlite(statement: str, row: str) -> str:
+    return statement.replace("= ANY (", "IN (").format(row=row, key=f"{row}.tag_key")
+
+
+SQLITE_TRIGGERS.update({
+    "photo_tag_counts_after_insert": f"AFTER INSERT ON photo_tag BEGIN {_ADD_TAG}; END",
+    "photo_tag_counts_after_delete": (
+        f"AFTER DELETE ON photo_tag WHEN {_TAGGED_PHOTO_POSITIONED} "
+        f"BEGIN {_sqlite(_TAKE_TAG, 'old')}; {_sqlite(_DROP_EMPTY_TAGS, 'old')}; END"
+    ),
+    "photo_tag_counts_before_photo_delete": (
+        f"BEFORE DELETE ON photo WHEN {gps_condition('old')} "
+        f"BEGIN {_sqlite(_TAKE_PHOTO_TAGS, 'old')}; {_sqlite(_DROP_EMPTY_TAGS, 'old')}; END"
+    ),
+    "photo_tag_counts_after_position": (
+        f"AFTER UPDATE OF gps_latitude ON photo WHEN {_GPS_FLIPPED} BEGIN "
+        f"{_sqlite(_TAKE_PHOTO_TAGS, 'old')} AND {gps_condition('old')}; {_sqlite(_DROP_EMPTY_TAGS, 'old')}; "
+        f"{_sqlite(_ADD_PHOTO_TAGS, 'new')}; END"
+    ),
+})
+POSTGRES_TAG_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION photo_tag_counts() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n"
+    "  IF TG_TABLE_NAME = 'photo_tag' AND TG_OP = 'INSERT' THEN\n"
+    f"    {_ADD_TAG.replace('new.', 'NEW.')};\n"
+    f"  ELSIF TG_TABLE_NAME = 'photo_tag' THEN\n"
+    f"    IF {_TAGGED_PHOTO_POSITIONED.replace('old.', 'OLD.')} THEN\n"
+    f"      {_TAKE_TAG.format(row='OLD', key='OLD.tag_key')};\n"
+    f"      {_DROP_EMPTY_TAGS.format(row='OLD')};\n"
+    "    END IF;\n"
+    "  ELSE\n"
+    f"    IF TG_OP IN ('DELETE', 'UPDATE') AND {gps_condition('OLD')} THEN\n"
+    f"      {_TAKE_PHOTO_TAGS.format(row='OLD')};\n"
+    f"      {_DROP_EMPTY_TAGS.format(row='OLD')};\n"
+    "    END IF;\n"
+    f"    IF TG_OP = 'UPDATE' AND {gps_condition('NEW')} THEN\n"
+    f"      {_ADD_PHOTO_TAGS.format(row='NEW')};\n"
+    "    END IF;\n"
+    "  END IF;\n"
+    "  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;\n"  # a BEFORE DELETE trigger that returns NULL cancels the delete
+    "  RETURN NULL;\n"
+    "END $$"
+)
+POSTGRES_TRIGGERS.update({
+    "photo_tag_counts_after_insert_delete": "AFTER INSERT OR DELETE ON photo_tag FOR EACH ROW EXECUTE FUNCTION photo_tag_counts()",
+    "photo_tag_counts_before_photo_delete": (
+        f"BEFORE DELETE ON photo FOR EACH ROW WHEN ({gps_condition('OLD')}) EXECUTE FUNCTION photo_tag_counts()"
+    ),
+    "photo_tag_counts_after_position": (
+        f"AFTER UPDATE OF gps_latitude ON photo FOR EACH ROW WHEN "
+        f"(({gps_condition('OLD')}) IS DISTINCT FROM ({gps_condition('NEW')})) EXECUTE FUNCTION photo_tag_counts()"
+    ),
+})
+
+
 def recount(conn: Connection) -> None:
     """Count every owner's photos per day and per facet value afresh (from the indexes)."""
     sqlite = conn.dialect.name == "sqlite"
@@ -184,6 +259,12 @@ def recount(conn: Connection) -> None:
                 f"{value}, count(*) FROM photo WHERE {counted.condition('photo')} GROUP BY {groups}"
             )
         )
+    conn.execute(
+        text(
+            f"INSERT INTO photo_facet (owner_id, facet, key, value, photos) SELECT t.owner_id, '{_GPS_TAG}', t.tag_key, min(t.tag), "
+            f"count(*) FROM photo_tag t JOIN photo ON photo.id = t.photo_id WHERE {gps_condition('photo')} GROUP BY t.owner_id, t.tag_key"
+        )
+    )
 
 
 def ensure_counts(conn: Connection) -> None:
@@ -201,7 +282,7 @@ def ensure_counts(conn: Connection) -> None:
         triggers = SQLITE_TRIGGERS
     else:
         existing = set(
-            conn.execute(text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'photo'::regclass AND NOT tgisinternal")).scalars()
+            conn.execute(text("SELECT tgname FROM pg_trigger WHERE tgrelid IN ('photo'::regclass, 'photo_tag'::regclass) AND NOT tgisinternal")).scalars()
         )
         triggers = POSTGRES_TRIGGERS
     missing = [name for name in triggers if name not in existing]
@@ -212,6 +293,7 @@ def ensure_counts(conn: Connection) -> None:
             conn.execute(text(f"DROP TRIGGER {name}" + ("" if sqlite else " ON photo")))
     if not sqlite:
         conn.execute(text(POSTGRES_FUNCTION))
+        conn.execute(text(POSTGRES_TAG_FUNCTION))
     for name in missing:
         conn.execute(text(f"CREATE TRIGGER {name} {triggers[name]}"))
     recount(conn)

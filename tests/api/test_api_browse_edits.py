@@ -231,7 +231,7 @@ def test_the_library_menus_follow_edits_and_deletions(gql):
     assert facets["ratings"] == [{"rating": 5, "count": 1}]
 
 
-POSITIONED = """{ photoFacets(filter: {hasGps: true}) { cameraMakes { value count } ratings { rating count } years { year count } }
+POSITIONED = """{ photoFacets(filter: {hasGps: true}) { cameraMakes { value count } ratings { rating count } years { year count } tags { value count } }
   photoTimeline(filter: {hasGps: true}, granularity: DAY) { undatedCount buckets { label count } } }"""
 
 
@@ -242,25 +242,33 @@ def test_the_positioned_photos_menus_and_timeline_follow_positions_found_later_e
         group(b, "B.JPG", rating=2, exif={"B.JPG": exif_blob(make="Nikon")}),
         group(c, "C.JPG", rating=2, exif={"C.JPG": exif_blob(make="canon", taken=None)}),  # no position, no date yet
     ])
+    data(gql.execute(UPDATE, {"h": sha256(a), "i": {"tags": ["Norway", "Summer"]}}))
+    data(gql.execute(UPDATE, {"h": sha256(b), "i": {"tags": ["Norway"]}}))
+    data(gql.execute(UPDATE, {"h": sha256(c), "i": {"tags": ["norway"]}}))
     found = data(gql.execute(POSITIONED))
     assert [(f["value"].lower(), f["count"]) for f in found["photoFacets"]["cameraMakes"]] == [("canon", 1)]
     assert found["photoFacets"]["ratings"] == [{"rating": 2, "count": 1}]
+    assert [(f["value"].lower(), f["count"]) for f in found["photoFacets"]["tags"]] == [("norway", 1), ("summer", 1)]
     assert found["photoTimeline"] == {"undatedCount": 0, "buckets": [{"label": "2021-06-01", "count": 1}]}
     # C's RAW arrives with a position (still no date): C joins the positioned photos, undated.
     send(gql, [group(c, "C.JPG", "C.CR2", exif={"C.CR2": exif_blob(make="canon", taken=None, gps=(-33.9, 151.2))})])
     found = data(gql.execute(POSITIONED))
     assert [(f["value"].lower(), f["count"]) for f in found["photoFacets"]["cameraMakes"]] == [("canon", 2)]
     assert found["photoTimeline"]["undatedCount"] == 1
-    data(gql.execute(UPDATE, {"h": sha256(a), "i": {"rating": 5}}))
+    assert [(f["value"].lower(), f["count"]) for f in found["photoFacets"]["tags"]] == [("norway", 2), ("summer", 1)]
+    data(gql.execute(UPDATE, {"h": sha256(a), "i": {"rating": 5, "tags": ["Summer", "Fjord"]}}))
     found = data(gql.execute(POSITIONED))
     assert found["photoFacets"]["ratings"] == [{"rating": 2, "count": 1}, {"rating": 5, "count": 1}]
     assert found["photoFacets"]["years"] == [{"year": 2021, "count": 1}]
+    assert [(f["value"].lower(), f["count"]) for f in found["photoFacets"]["tags"]] == [("fjord", 1), ("norway", 1), ("summer", 1)]
     data(gql.execute('mutation($h: String!) { deletePhoto(hothash: $h) }', {"h": sha256(a)}))
     found = data(gql.execute(POSITIONED))
     assert [(f["value"].lower(), f["count"]) for f in found["photoFacets"]["cameraMakes"]] == [("canon", 1)]
     assert found["photoTimeline"] == {"undatedCount": 1, "buckets": []}
+    assert [(f["value"].lower(), f["count"]) for f in found["photoFacets"]["tags"]] == [("norway", 1)]
     with engine.connect() as conn:  # emptied counts leave no row behind
         kept = conn.execute(text("SELECT facet, key, photos FROM photo_facet WHERE facet LIKE 'gps:%' ORDER BY facet, key")).all()
     assert [tuple(row) for row in kept] == [
-        ("gps:camera_make", "canon", 1), ("gps:camera_model", "canon eos 40d", 1), ("gps:rating", "2", 1), ("gps:undated", "", 1)
+        ("gps:camera_make", "canon", 1), ("gps:camera_model", "canon eos 40d", 1), ("gps:rating", "2", 1), ("gps:tag", "norway", 1),
+        ("gps:undated", "", 1),
     ]
