@@ -164,28 +164,32 @@ POSTGRES_TRIGGERS = {
 # when a photo gains or loses its position, and before a positioned photo is deleted (its tags
 # go by cascade after the photo row, when their own trigger no longer finds it).
 _GPS_TAG = GPS_SCOPE + "tag"
+# A tag spelled several ways is shown as the least spelling, as recount and db/browse.py's
+# tag_facet pick it: the same whichever order the photos came in.
 _TAKE_TAG = f"UPDATE photo_facet SET photos = photos - 1 WHERE owner_id = {{row}}.owner_id AND facet = '{_GPS_TAG}' AND key = {{key}}"
 _DROP_EMPTY_TAGS = f"DELETE FROM photo_facet WHERE owner_id = {{row}}.owner_id AND facet = '{_GPS_TAG}' AND photos <= 0"
 _ADD_PHOTO_TAGS = (
     f"INSERT INTO photo_facet (owner_id, facet, key, value, photos) SELECT t.owner_id, '{_GPS_TAG}', t.tag_key, t.tag, 1 "
-    f"FROM photo_tag t WHERE t.photo_id = {{row}}.id AND {gps_condition('{row}')} ON CONFLICT (owner_id, facet, key) DO UPDATE SET photos = photo_facet.photos + 1"
+    f"FROM photo_tag t WHERE t.photo_id = {{row}}.id AND {gps_condition('{row}')} ON CONFLICT (owner_id, facet, key) "
+    "DO UPDATE SET photos = photo_facet.photos + 1, value = {least}(photo_facet.value, excluded.value)"
 )
 _TAKE_PHOTO_TAGS = _TAKE_TAG.replace("{key}", "ANY (SELECT tag_key FROM photo_tag WHERE photo_id = {row}.id)")
 _ADD_TAG = (
     f"INSERT INTO photo_facet (owner_id, facet, key, value, photos) SELECT new.owner_id, '{_GPS_TAG}', new.tag_key, new.tag, 1 "
     f"FROM photo WHERE photo.id = new.photo_id AND {gps_condition('photo')} "
-    "ON CONFLICT (owner_id, facet, key) DO UPDATE SET photos = photo_facet.photos + 1"
+    "ON CONFLICT (owner_id, facet, key) "
+    "DO UPDATE SET photos = photo_facet.photos + 1, value = {least}(photo_facet.value, excluded.value)"
 )
 _TAGGED_PHOTO_POSITIONED = f"EXISTS (SELECT 1 FROM photo WHERE photo.id = old.photo_id AND {gps_condition('photo')})"
 _GPS_FLIPPED = f"({gps_condition('old')}) IS NOT ({gps_condition('new')})"
 
 
 def _sqlite(statement: str, row: str) -> str:
-    return statement.replace("= ANY (", "IN (").format(row=row, key=f"{row}.tag_key")
+    return statement.replace("= ANY (", "IN (").format(row=row, key=f"{row}.tag_key", least="min")
 
 
 SQLITE_TRIGGERS.update({
-    "photo_tag_counts_after_insert": f"AFTER INSERT ON photo_tag BEGIN {_ADD_TAG}; END",
+    "photo_tag_counts_after_insert": f"AFTER INSERT ON photo_tag BEGIN {_sqlite(_ADD_TAG, 'new')}; END",
     "photo_tag_counts_after_delete": (
         f"AFTER DELETE ON photo_tag WHEN {_TAGGED_PHOTO_POSITIONED} "
         f"BEGIN {_sqlite(_TAKE_TAG, 'old')}; {_sqlite(_DROP_EMPTY_TAGS, 'old')}; END"
@@ -204,7 +208,7 @@ POSTGRES_TAG_FUNCTION = (
     "CREATE OR REPLACE FUNCTION photo_tag_counts() RETURNS trigger LANGUAGE plpgsql AS $$\n"
     "BEGIN\n"
     "  IF TG_TABLE_NAME = 'photo_tag' AND TG_OP = 'INSERT' THEN\n"
-    f"    {_ADD_TAG.replace('new.', 'NEW.')};\n"
+    f"    {_ADD_TAG.format(least='LEAST').replace('new.', 'NEW.')};\n"
     f"  ELSIF TG_TABLE_NAME = 'photo_tag' THEN\n"
     f"    IF {_TAGGED_PHOTO_POSITIONED.replace('old.', 'OLD.')} THEN\n"
     f"      {_TAKE_TAG.format(row='OLD', key='OLD.tag_key')};\n"
@@ -216,7 +220,7 @@ POSTGRES_TAG_FUNCTION = (
     f"      {_DROP_EMPTY_TAGS.format(row='OLD')};\n"
     "    END IF;\n"
     f"    IF TG_OP = 'UPDATE' AND {gps_condition('NEW')} THEN\n"
-    f"      {_ADD_PHOTO_TAGS.format(row='NEW')};\n"
+    f"      {_ADD_PHOTO_TAGS.format(row='NEW', least='LEAST')};\n"
     "    END IF;\n"
     "  END IF;\n"
     "  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;\n"  # a BEFORE DELETE trigger that returns NULL cancels the delete
