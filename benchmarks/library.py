@@ -305,6 +305,7 @@ def build(
                 conn.execute(text(f'DROP INDEX "{name}"'))
             # The day counts are made once at the end instead of by a trigger call per row.
             conn.execute(text("ALTER TABLE photo DISABLE TRIGGER USER"))
+            conn.execute(text("ALTER TABLE photo_tag DISABLE TRIGGER USER"))
             conn.commit()
         raw = engine.raw_connection()
     else:
@@ -327,6 +328,7 @@ def build(
         if postgres:
             recount(conn)
             conn.execute(text("ALTER TABLE photo ENABLE TRIGGER USER"))
+            conn.execute(text("ALTER TABLE photo_tag ENABLE TRIGGER USER"))
         conn.commit()
     t2 = time.perf_counter()
     with engine.connect() as conn:
