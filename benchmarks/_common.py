@@ -83,12 +83,22 @@ def exif_blobs(low: int = 14_000, high: int = 24_000) -> list[tuple[str, bytes]]
 
 
 def hotpreview(i: int) -> bytes:
-    """A distinct 150x100 JPEG (quality 85): the colour varies and a comment names the group."""
+    """A distinct 150x100 JPEG (quality 85): a picture of its own, as a library's photos are.
+
+    Each group's picture is the base blended with a coarse pattern of its own (an 8x6 grid of
+    random colours, smoothly enlarged; 2 pairs in 300 come within look-alike distance), so previews differ in what perceptual hashes see, not only
+    in colour: a library of one tinted picture makes every photo a look-alike of every other, the
+    worst case of the look-alike index rather than an import of real photos.
+    """
+    import random
+
     from PIL import Image
 
     base = _preview_base()
-    tint = Image.new("RGB", base.size, ((i * 37) % 256, (i * 91) % 256, (i * 13) % 256))
-    img = Image.blend(base, tint, 0.35)
+    rng = random.Random(i)
+    pattern = Image.new("RGB", (8, 6))
+    pattern.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(48)])
+    img = Image.blend(base, pattern.resize(base.size, Image.Resampling.BICUBIC), 0.7)
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=85, comment=f"imalink benchmark group {i}".encode())
     return buf.getvalue()

@@ -38,6 +38,12 @@ BANDS = 4
 MAX_PAIRS_PER_PHOTO = 16
 """Pairs recorded for a photo when it gets its fingerprint: its nearest look-alikes (a photo met later
 links to it in turn), so pairs grow with the library, never with the square of a burst."""
+CANDIDATES_PER_VALUE = 64
+"""Candidates read per band value asked for. A band value is shared by a few photos of a library
+(16 bits: about 15 each in a million when values spread); only a run of near-identical pictures
+(bursts, black frames, or a client sending one preview again and again) piles up on one value,
+and then a photo's nearest few are among any of them. Without a bound, each import would read all
+of them: its cost would grow with the library."""
 MAX_PIXELS = 25_000_000
 """A hotpreview declaring more pixels than this is not decoded (a hotpreview is 150 px; this is hostile)."""
 
@@ -83,11 +89,12 @@ def sharing_a_band(conn: Connection, owner_id: int, fingerprints: Iterable[int])
     found: dict[int, Row[Any]] = {}
     c = photo_t.c
     for start in range(0, max(map(len, wanted), default=0), 500):
-        parts = [
-            select(c.id, c.phash).where(c.owner_id == owner_id, phash_band(c.phash, band).in_(values[start : start + 500]))
-            for band, values in enumerate(wanted)
-            if values[start : start + 500]
-        ]
+        parts = []
+        for band, values in enumerate(wanted):
+            if chunk := values[start : start + 500]:
+                part = select(c.id, c.phash).where(c.owner_id == owner_id, phash_band(c.phash, band).in_(chunk))
+                bounded = part.limit(CANDIDATES_PER_VALUE * len(chunk)).subquery()
+                parts.append(select(bounded.c.id, bounded.c.phash))
         for row in conn.execute(union_all(*parts)):
             found[row.id] = row
     return list(found.values())

@@ -177,3 +177,17 @@ def test_a_hostile_hotpreview_has_no_fingerprint_and_costs_nothing_else():
     value = lookalikes.fingerprint(jpeg(size=(150, 100)))
     assert value is not None and -(1 << 63) <= value < 1 << 63
 
+
+
+def test_a_run_of_identical_pictures_bounds_what_each_import_reads(gql, engine):
+    """Many photos of one look (here one picture under 300 hothashes: a JPEG comment differs) make
+    one band value common; a new photo's candidates stay bounded, and it still finds its look-alikes."""
+    copies = [jpeg(label=f"copy {n}") for n in range(300)]
+    assert len({lookalikes.fingerprint(c) for c in copies}) == 1 and len(set(copies)) == 300
+    results = send(gql, [group(c, f"SAME_{n:03}.JPG") for n, c in enumerate(copies)])["results"]
+    assert {r["status"] for r in results} == {"CREATED"}
+    with engine.connect() as conn:
+        candidates = lookalikes.sharing_a_band(conn, 1, [lookalikes.fingerprint(copies[0])])
+    assert 0 < len(candidates) <= lookalikes.BANDS * lookalikes.CANDIDATES_PER_VALUE < 300
+    last = look_alikes(gql, results[-1]["hothash"])
+    assert len(last) == lookalikes.MAX_PAIRS_PER_PHOTO and {a["distance"] for a in last} == {0}
