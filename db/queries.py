@@ -126,16 +126,19 @@ def filenames_by_hothash(conn: Connection, owner_id: int, hothashes: Sequence[st
 def unhashed_files(conn: Connection, owner_id: int, filename_keys: Sequence[str]) -> list[Row[Any]]:
     """The owner's files stored without a content hash under one of ``filename_keys``: id, name key,
     size, raw EXIF bytes and their photo's hothash, oldest first."""
-    found: list[Row[Any]] = []
-    for chunk in chunks(filename_keys):
-        query = (
-            select(image_t.c.id, image_t.c.filename_key, image_t.c.file_size, image_t.c.exif_data, photo_t.c.hothash)
-            .join(photo_t, photo_t.c.id == image_t.c.photo_id)
-            .where(image_t.c.owner_id == owner_id, image_t.c.content_hash.is_(None), image_t.c.filename_key.in_(chunk))
-            .order_by(image_t.c.id)
-        )
-        found.extend(conn.execute(query))
-    return found
+    if not filename_keys:
+        return []
+    c = image_t.c
+    query = (
+        select(c.id, c.filename_key, c.file_size, c.exif_data, photo_t.c.hothash)
+        .join(photo_t, photo_t.c.id == c.photo_id)
+        .where(c.owner_id == owner_id, c.content_hash.is_(None), among(conn, c.filename_key, filename_keys))
+        .order_by(c.id)
+        # Probe the names: SQLite would otherwise read every unhashed file through the content-hash
+        # key (owner, NULL), whatever the names asked for.
+        .with_hint(image_t, "INDEXED BY ix_image_owner_unhashed_name", "sqlite")
+    )
+    return list(conn.execute(query))
 
 
 class FileFound(NamedTuple):

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy import text as text_clause
 
 from benchmarks.library import LONELY_BOX, RARE_MODEL, RARE_TAG, RARE_WORD
-from imalink.db import browse, lookalikes, plans
+from imalink.db import browse, lookalikes, plans, queries
 from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range
 from imalink.db.plans import PhotoSort
 from tests.support.databases import backends
@@ -245,3 +245,11 @@ def test_facets_under_a_filter_never_read_photo_rows(sqlite_library, name):
         text = explain(engine, statement, parameters)
         reads = photo_reads(engine, text)
         assert reads and all("COVERING INDEX" in read for read in reads), text
+
+
+def test_files_without_a_content_hash_are_found_by_name(sqlite_library):
+    """The import's look-up of files stored without a hash probes their names, never reads them all."""
+    engine = sqlite_library
+    sent = statements(engine, lambda conn: queries.unhashed_files(conn, OWNER, ["img_0001.jpg", "img_0002.cr2"]))
+    text = explain(engine, *sent[-1])
+    assert "ix_image_owner_unhashed_name (owner_id=? AND filename_key=?)" in text, text
