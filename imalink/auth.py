@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from imalink.resolvers.accounts.service import has_accounts, viewer_of_session, viewer_of_token
+from imalink.schema.accounts.service import has_accounts, viewer_of_session, viewer_of_token
 from imalink.schema.context import LOCAL_OWNER, NOBODY, SessionCookie, Viewer
 
 SESSION_COOKIE = "imalink_session"

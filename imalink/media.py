@@ -1,7 +1,7 @@
 """The preview routes beside GraphQL: ``/hotpreview/{hothash}.jpg`` and ``/coldpreview/{hothash}.jpg``.
 
-Like the schema, this module answers requests through ``resolvers`` (it is the HTTP sibling of
-``schema/``); the rest of the app package only wires.
+Who may see a preview and its bytes come from ``schema/previews.py``; this module only turns them
+into HTTP responses.
 
 Each serves only the asking viewer's photos, as ``image/jpeg`` with a strong ETag (the SHA-256 of
 the bytes) and ``Cache-Control: immutable``: the bytes behind a URL never change while the photo lives.
@@ -18,14 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from imalink.resolvers.accounts import Scope
-from imalink.resolvers.media import coldpreview, hotpreview
 from imalink.schema.context import SchemaSettings, Viewer
 from imalink.schema.enums import ErrorCode
-from imalink.schema.permissions import Access, refusal
+from imalink.schema.previews import coldpreview_of, hotpreview_of, preview_refusal
 
 ONE_YEAR = 31_536_000
-SEES_PREVIEWS = Access(any_of=frozenset({Scope.READ}))
 
 
 def _jpeg(request: Request, data: bytes | None, etag: str | None = None) -> Response:
@@ -40,7 +37,7 @@ def _jpeg(request: Request, data: bytes | None, etag: str | None = None) -> Resp
 
 def _refused(viewer: Viewer) -> Response | None:
     """401 or 403 when the viewer may not see previews (the same rule as the read fields)."""
-    found = refusal(viewer, "previews", SEES_PREVIEWS)
+    found = preview_refusal(viewer)
     if found is None:
         return None
     code, message = found
@@ -57,14 +54,14 @@ def media_routes(
         if (refused := _refused(viewer)) is not None:
             return refused
         hothash = request.path_params["hothash"]
-        data = await to_thread.run_sync(hotpreview, engine, viewer.user_id, hothash)
+        data = await to_thread.run_sync(hotpreview_of, engine, viewer, hothash)
         return _jpeg(request, data, hothash.lower())  # the hothash is the SHA-256 of these very bytes
 
     async def cold(request: Request) -> Response:
         viewer = await viewer_of(request)
         if (refused := _refused(viewer)) is not None:
             return refused
-        return _jpeg(request, await to_thread.run_sync(coldpreview, settings.media, viewer.user_id, request.path_params["hothash"]))
+        return _jpeg(request, await to_thread.run_sync(coldpreview_of, settings, viewer, request.path_params["hothash"]))
 
     return [
         Route("/hotpreview/{hothash}.jpg", hot, methods=["GET", "HEAD"]),

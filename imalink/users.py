@@ -12,10 +12,11 @@ import getpass
 import sys
 
 from sqlalchemy import Engine
+
 from imalink.db.engine import make_engine
 from imalink.db.migrate import upgrade_to_head
-from imalink.resolvers.accounts import service
-from imalink.resolvers.errors import UserError
+from imalink.schema.accounts import service
+from imalink.schema.accounts.service import UserError
 from imalink.settings import Settings
 
 

@@ -26,17 +26,13 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # it serves was stopped.
     "imalink.schema": (("imalink.schema", "imalink.resolvers", "imalink.db.interrupts"), ("starlette",)),
     # The app package wires (engine, migrations, maintenance, cancellation, schema, the importer
-    # command, serving, the web app) ...
+    # command, serving, the web app); it reaches resolvers only through the schema (its preview
+    # routes through schema.previews, authentication and `imalink user` through
+    # schema.accounts.service). No module of it has a rule of its own.
     "imalink": (("imalink.app", "imalink.auth", "imalink.cli", "imalink.graphql_view", "imalink.guard", "imalink.local",
                  "imalink.media", "imalink.serving", "imalink.settings", "imalink.users", "imalink.web", "imalink.schema",
                  "imalink.db.engine", "imalink.db.migrate", "imalink.db.maintenance", "imalink.db.interrupts",
                  "imalink.importer"), ()),
-    # ... and its preview routes answer through resolvers, like the schema beside them.
-    "imalink.media": (("imalink.schema", "imalink.resolvers"), ()),
-    # So do its HTTP authentication (credentials -> viewer) and the `imalink user` command: the
-    # accounts service, reached without GraphQL.
-    "imalink.auth": (("imalink.schema", "imalink.resolvers"), ()),
-    "imalink.users": (("imalink.resolvers", "imalink.db.engine", "imalink.db.migrate", "imalink.settings"), ()),
     # The importer speaks GraphQL only: to a server, or in-process through the app's local mode.
     # It shares the EXIF engine's bounded container walker (one walk of JPEG/TIFF/HEIC structure).
     "imalink.importer": (("imalink.importer", "imalink.local", "imalink.exif"), ("sqlalchemy", "strawberry")),
@@ -139,3 +135,6 @@ def test_the_rules_see_every_module_and_catch_a_wrong_import(tmp_path):
     bad.write_text("def f():\n    from imalink.schema.build import build_schema\n")
     assert "imalink.schema.build" in imports_of("imalink.db.bad", bad)
     assert not under("imalink.schema.build", rule_for("imalink.db.bad")[0])
+    # No module of the app package may reach into resolvers, the HTTP ones included.
+    for app_module in ("imalink.auth", "imalink.media", "imalink.users", "imalink.app"):
+        assert not under("imalink.resolvers.accounts.service", rule_for(app_module)[0])
