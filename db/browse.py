@@ -10,17 +10,19 @@ already has them in order:
   statement run per cell: a cell's photos are contiguous in the geo index, so nothing is sorted.
 - **facets**: the whole library's counts per camera, lens and rating, and those of its
   positioned photos (``hasGps: true``, with their days), are kept by triggers (db/counts.py);
-  under any other filter they are counted through the plan's index.
+  under a filter with few matches (the plan finds them through a driver) they are read once for
+  every facet of a request (:func:`match_counts`); under any other filter each is counted through
+  the plan's index.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, Connection, Select, bindparam, func, literal, select, true, union_all
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Connection, Select, String, bindparam, cast, func, literal, null, select, true, union_all
 
 from imalink.db import geo
 from imalink.db.counts import GPS_SCOPE
@@ -234,9 +236,7 @@ def column_facet(conn: Connection, spec: PhotoFilterSpec, column: str, limit: in
     key = func.lower(photo_t.c[column]).label("key")
     grouped = _grouped(conn, spec, key, f"ix_photo_owner_{column}_lower").where(photo_t.c[column].is_not(None)).subquery()
     query = select(grouped.c.key, grouped.c.count).order_by(grouped.c.count.desc(), grouped.c.key).limit(limit)
-    counted = conn.execute(query).all()
-    spelled = _spellings(conn, spec.owner_id, column, [k for k, _ in counted])
-    return [(spelled.get(k, k), n) for k, n in counted]
+    return spelled_column_facet(conn, spec.owner_id, column, [(k, n) for k, n in conn.execute(query)])
 
 
 def _spellings(conn: Connection, owner_id: int, column: str, keys: list[str]) -> dict[str, str]:
@@ -295,14 +295,106 @@ def tag_facet(conn: Connection, spec: PhotoFilterSpec, limit: int) -> list[tuple
     return [(spelled, n) for _, spelled, n in conn.execute(query)]
 
 
+COLUMN_FACETS = ("camera_make", "camera_model", "lens_model")
+"""The text columns counted as facets (compared case-insensitively, as the filters do)."""
+
+
+@dataclass(slots=True)
+class MatchCounts:
+    """The facets' counts over one filter's matches, all read in one statement.
+
+    Only the facets that count under exactly this filter are present: a facet ignores its own
+    selection, so e.g. the camera makes are counted here only when the filter names no make.
+    """
+
+    columns: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per column of ``COLUMN_FACETS``: photos per lowercased value."""
+    tags: dict[str, tuple[str, int]] | None = None
+    """Per tag key: the least spelling and the photos."""
+    ratings: dict[int, int] | None = None
+    days: dict[date, int] | None = None
+    undated: int = 0
+
+
+def match_counts(conn: Connection, spec: PhotoFilterSpec) -> MatchCounts | None:
+    """Every facet counted under ``spec``, from one read of its matches, when they are few (the
+    plan finds them through a driver: at most ``COUNT_BOUND``). Counted one facet at a time,
+    each read those photos again: five reads of a row per match (under the commonest tag of a
+    million photos, 11,500 rows at about 40 ms a read on SQLite). ``None``: the matches are many
+    (each facet streams its own index, no row read) or kept by triggers."""
+    if kept_scope(conn, spec) is not None:
+        return None
+    plan = make_plan(conn, spec, limit=None)
+    if plan.driver is None:
+        return None
+    c = photo_t.c
+    columns = [name for name in COLUMN_FACETS if getattr(spec, name) is None]
+    rating = spec.rating is None
+    days = spec.taken_after is None and spec.taken_before is None
+    tags = not spec.tags
+    read = [c.id, *(func.lower(c[name]).label(name) for name in columns), c.rating, DAY.label("day")]
+    matches = plan.source(select(*read), conn.dialect.name).where(*plan.where()).cte("matches").prefix_with("MATERIALIZED")
+
+    def counted(facet: str, key: ColumnElement[Any]) -> Select[Any]:
+        row = (literal(facet).label("facet"), cast(key, String).label("key"), cast(null(), String).label("spelled"), func.count().label("n"))
+        return select(*row).select_from(matches).group_by(key)
+
+    parts = [counted(name, matches.c[name]).where(matches.c[name].is_not(None)) for name in columns]
+    if rating:
+        parts.append(counted("rating", matches.c.rating))
+    if days:
+        parts.append(counted("day", matches.c.day))
+    if tags:
+        t = tag_t.c
+        parts.append(
+            select(literal("tag"), t.tag_key, func.min(t.tag), func.count())
+            .where(t.owner_id == spec.owner_id, t.photo_id.in_(select(matches.c.id)))
+            .group_by(t.tag_key)
+        )
+    found = MatchCounts(
+        columns={name: {} for name in columns}, tags={} if tags else None, ratings={} if rating else None, days={} if days else None
+    )
+    if not parts:
+        return found
+    for facet, key, spelled, n in conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+        if facet == "rating":
+            found.ratings[int(key)] = n  # type: ignore[index]
+        elif facet == "day":
+            if key is None:
+                found.undated = n
+            else:
+                found.days[date.fromisoformat(key)] = n  # type: ignore[index]
+        elif facet == "tag":
+            found.tags[key] = (spelled, n)  # type: ignore[index]
+        else:
+            found.columns[facet][key] = n
+    return found
+
+
+def most_common(counts: dict[str, int], limit: int) -> list[tuple[str, int]]:
+    """The ``limit`` most common keys with their counts, ties by key (as the SQL facets order)."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def spelled_column_facet(conn: Connection, owner_id: int, column: str, counted: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Counted lowercased values, each spelled as one of its photos spells it."""
+    spelled = _spellings(conn, owner_id, column, [k for k, _ in counted])
+    return [(spelled.get(k, k), n) for k, n in counted]
+
+
 __all__ = [
+    "COLUMN_FACETS",
     "Cluster",
+    "MatchCounts",
     "column_facet",
     "day_counts",
     "hothashes_by_ids",
     "map_clusters",
     "map_level",
+    "match_counts",
+    "most_common",
     "plain_boxes",
+    "spelled_column_facet",
     "rating_facet",
     "tag_facet",
 ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 
 from sqlalchemy import Engine
 
 from imalink.db import browse
+from imalink.db.browse import most_common
 from imalink.db.filters import BoundingBox, PhotoFilterSpec
 from imalink.db.plans import MAX_ID, PhotoSort
 from imalink.resolvers.errors import ErrorCode, UserError
@@ -122,27 +124,69 @@ def facet_size(first: int | None) -> int:
 # menu lists every camera the other conditions leave, not just the one chosen.
 
 
-def column_facet(engine: Engine, spec: PhotoFilterSpec, column: str, first: int | None) -> list[tuple[str, int]]:
+@dataclass
+class FacetReads:
+    """One request's facets, sharing their reads: the matches of a filter with few of them are
+    read once for every facet counted under that filter (db/browse.py ``match_counts``).
+
+    The facets of a request are resolved in parallel threads: the first to ask for a filter's
+    counts reads them, the others wait for that read instead of making their own.
+    """
+
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _found: dict[PhotoFilterSpec, tuple[threading.Lock, list[browse.MatchCounts | None]]] = field(default_factory=dict)
+
+    def counts(self, engine: Engine, spec: PhotoFilterSpec) -> browse.MatchCounts | None:
+        with self._lock:
+            lock, found = self._found.setdefault(spec, (threading.Lock(), []))
+        with lock:
+            if not found:
+                with engine.connect() as conn:
+                    found.append(browse.match_counts(conn, spec))
+            return found[0]
+
+
+def column_facet(engine: Engine, spec: PhotoFilterSpec, column: str, first: int | None, reads: FacetReads | None = None) -> list[tuple[str, int]]:
     """Camera makes, models or lenses with their counts, most common first."""
     limit = facet_size(first)
+    spec = spec.without(column)
+    shared = (reads or FacetReads()).counts(engine, spec)
     with engine.connect() as conn:
-        return browse.column_facet(conn, spec.without(column), column, limit)
+        if shared is not None:
+            return browse.spelled_column_facet(conn, spec.owner_id, column, browse.most_common(shared.columns[column], limit))
+        return browse.column_facet(conn, spec, column, limit)
 
 
-def tag_facet(engine: Engine, spec: PhotoFilterSpec, first: int | None) -> list[tuple[str, int]]:
+def tag_facet(engine: Engine, spec: PhotoFilterSpec, first: int | None, reads: FacetReads | None = None) -> list[tuple[str, int]]:
     """Tags with their counts, most common first."""
     limit = facet_size(first)
+    spec = spec.without("tags")
+    shared = (reads or FacetReads()).counts(engine, spec)
+    if shared is not None and shared.tags is not None:
+        counted = most_common({key: n for key, (_, n) in shared.tags.items()}, limit)
+        return [(shared.tags[key][0], n) for key, n in counted]
     with engine.connect() as conn:
-        return browse.tag_facet(conn, spec.without("tags"), limit)
+        return browse.tag_facet(conn, spec, limit)
 
 
-def rating_facet(engine: Engine, spec: PhotoFilterSpec) -> list[tuple[int, int]]:
+def rating_facet(engine: Engine, spec: PhotoFilterSpec, reads: FacetReads | None = None) -> list[tuple[int, int]]:
     """Ratings (0 = unrated) with their counts."""
+    spec = spec.without("rating")
+    shared = (reads or FacetReads()).counts(engine, spec)
+    if shared is not None and shared.ratings is not None:
+        return sorted(shared.ratings.items())
     with engine.connect() as conn:
-        return browse.rating_facet(conn, spec.without("rating"))
+        return browse.rating_facet(conn, spec)
 
 
-def year_facet(engine: Engine, spec: PhotoFilterSpec) -> list[tuple[int, int]]:
+def year_facet(engine: Engine, spec: PhotoFilterSpec, reads: FacetReads | None = None) -> list[tuple[int, int]]:
     """Capture years with their counts, newest first (undated photos have none)."""
-    found = timeline(engine, spec.without("taken_after", "taken_before"), Granularity.YEAR, PhotoSort.TAKEN_AT_DESC)
+    spec = spec.without("taken_after", "taken_before")
+    shared = (reads or FacetReads()).counts(engine, spec)
+    if shared is not None and shared.days is not None:
+        years: dict[int, int] = {}
+        for day, n in shared.days.items():
+            years[day.year] = years.get(day.year, 0) + n
+        return sorted(years.items(), reverse=True)
+    found = timeline(engine, spec, Granularity.YEAR, PhotoSort.TAKEN_AT_DESC)
     return [(bucket.start.year, bucket.count) for bucket in found.buckets]

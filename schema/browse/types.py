@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from enum import Enum
 from typing import Annotated
 
@@ -10,7 +11,7 @@ from anyio import to_thread
 
 from imalink.resolvers.photos import PhotoFilterSpec
 from imalink.resolvers import browse
-from imalink.resolvers.browse import DEFAULT_FACET_SIZE, MAX_FACET_SIZE
+from imalink.resolvers.browse import DEFAULT_FACET_SIZE, MAX_FACET_SIZE, FacetReads
 from imalink.schema.photos.types import Photo
 from imalink.schema.scalars import LocalDateTime
 
@@ -114,37 +115,39 @@ FacetSize = Annotated[
 @strawberry.type(
     description="What the filter menus offer: the values present among the matching photos, with counts. "
     "Each facet ignores its own selection (the cameras facet counts as if no camera were chosen), so a menu "
-    "shows the alternatives to what is picked. Each facet asked for is counted on its own, in parallel."
+    "shows the alternatives to what is picked. The facets asked for are counted in parallel; under a filter "
+    "with few matches, they share one read of those photos."
 )
 class PhotoFacets:
     spec: strawberry.Private[PhotoFilterSpec]
+    reads: strawberry.Private[FacetReads] = dataclasses.field(default_factory=FacetReads)
 
     @strawberry.field(description="Camera makes, most common first.")
     async def camera_makes(self, info: strawberry.Info, first: FacetSize = None) -> list[FacetValue]:
-        found = await to_thread.run_sync(browse.column_facet, info.context.engine, self.spec, "camera_make", first)
+        found = await to_thread.run_sync(browse.column_facet, info.context.engine, self.spec, "camera_make", first, self.reads)
         return [FacetValue(value=value, count=count) for value, count in found]
 
     @strawberry.field(description="Camera models, most common first.")
     async def camera_models(self, info: strawberry.Info, first: FacetSize = None) -> list[FacetValue]:
-        found = await to_thread.run_sync(browse.column_facet, info.context.engine, self.spec, "camera_model", first)
+        found = await to_thread.run_sync(browse.column_facet, info.context.engine, self.spec, "camera_model", first, self.reads)
         return [FacetValue(value=value, count=count) for value, count in found]
 
     @strawberry.field(description="Lens models, most common first.")
     async def lens_models(self, info: strawberry.Info, first: FacetSize = None) -> list[FacetValue]:
-        found = await to_thread.run_sync(browse.column_facet, info.context.engine, self.spec, "lens_model", first)
+        found = await to_thread.run_sync(browse.column_facet, info.context.engine, self.spec, "lens_model", first, self.reads)
         return [FacetValue(value=value, count=count) for value, count in found]
 
     @strawberry.field(description="Tags, most common first.")
     async def tags(self, info: strawberry.Info, first: FacetSize = None) -> list[FacetValue]:
-        found = await to_thread.run_sync(browse.tag_facet, info.context.engine, self.spec, first)
+        found = await to_thread.run_sync(browse.tag_facet, info.context.engine, self.spec, first, self.reads)
         return [FacetValue(value=value, count=count) for value, count in found]
 
     @strawberry.field(description="Capture years, newest first (ignoring takenAfter/takenBefore; undated photos have no year).")
     async def years(self, info: strawberry.Info) -> list[YearFacetValue]:
-        found = await to_thread.run_sync(browse.year_facet, info.context.engine, self.spec)
+        found = await to_thread.run_sync(browse.year_facet, info.context.engine, self.spec, self.reads)
         return [YearFacetValue(year=year, count=count) for year, count in found]
 
     @strawberry.field(description="Ratings 0-5, lowest first (ignoring minRating/rating); ratings no photo has are left out.")
     async def ratings(self, info: strawberry.Info) -> list[RatingFacetValue]:
-        found = await to_thread.run_sync(browse.rating_facet, info.context.engine, self.spec)
+        found = await to_thread.run_sync(browse.rating_facet, info.context.engine, self.spec, self.reads)
         return [RatingFacetValue(rating=rating, count=count) for rating, count in found]

@@ -16,6 +16,7 @@ from benchmarks.library import LONELY_BOX, RARE_MODEL, RARE_TAG, RARE_WORD
 from imalink.db import browse, lookalikes, plans, queries
 from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range
 from imalink.db.plans import PhotoSort
+from imalink.resolvers import browse as resolvers_browse
 from tests.support.databases import backends
 from tests.support.library import library_database
 
@@ -253,3 +254,34 @@ def test_files_without_a_content_hash_are_found_by_name(sqlite_library):
     sent = statements(engine, lambda conn: queries.unhashed_files(conn, OWNER, ["img_0001.jpg", "img_0002.cr2"]))
     text = explain(engine, *sent[-1])
     assert "ix_image_owner_unhashed_name (owner_id=? AND filename_key=?)" in text, text
+
+
+@pytest.mark.parametrize("name", ["rare tag", "rare word"])
+def test_facets_under_a_filter_with_few_matches_read_them_once(library, name):
+    """Every facet of one request counted under a rare filter shares one read of its matches,
+    found through the filter's own index (never a walk of the timeline); the tag facet, which
+    ignores the tag filter, reads the whole library's tags apart."""
+    engine = library
+    spec = SELECTIVE[name][0]
+    reads = resolvers_browse.FacetReads()
+    seen: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for column in browse.COLUMN_FACETS:
+            resolvers_browse.column_facet(engine, spec, column, 20, reads)
+        resolvers_browse.rating_facet(engine, spec, reads)
+        resolvers_browse.year_facet(engine, spec, reads)
+        resolvers_browse.tag_facet(engine, spec, 20, reads)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    shared = [(s, p) for s, p in seen if "matches AS MATERIALIZED" in s]
+    assert len(shared) == 1, [s for s, _ in seen]  # a rare word's tags are counted in the same read
+    assert not any("GROUP BY" in s and "matches" not in s and "photo_tag" not in s for s, _ in seen), [s for s, _ in seen]
+    for read in photo_reads(engine, explain(engine, *shared[0])):
+        assert "ix_photo_owner_timeline" not in read, read
+        if engine.dialect.name == "sqlite":
+            assert not read.startswith("SCAN photo"), read
