@@ -10,6 +10,8 @@ import binascii
 import hashlib
 import re
 
+import pybase64
+
 from imalink.db.lookalikes import fingerprint
 from imalink.exif import ExifMetadata, read_exif
 from imalink.resolvers.imports.limits import ImportLimits
@@ -47,9 +49,11 @@ def hothash_of(hotpreview: bytes) -> str:
 
 
 def _b64(value: str) -> bytes | None:
-    # Strict mode rejects stray characters in C; b64decode(validate=True) runs a slow regex first.
+    # pybase64 (SIMD) decodes a batch's megabytes of base64 some 30x faster than binascii; with
+    # validate=True it refuses what binascii's strict mode refuses (stray characters, bad padding,
+    # data after the padding) and more (padding beyond "=="): tests/api/test_api_import.py.
     try:
-        return binascii.a2b_base64(value, strict_mode=True)
+        return pybase64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         return None
 

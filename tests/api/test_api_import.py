@@ -83,10 +83,22 @@ def test_bytes_after_the_jpeg_end_marker_are_allowed(gql):
     assert send(gql, [group(preview, "IMG_1.JPG")])["results"][0]["status"] == "CREATED"
 
 
+def _padded_jpeg() -> bytes:
+    """A JPEG whose base64 ends in "==" (bytes after the end marker are allowed)."""
+    preview = jpeg()
+    return preview + b"x" * ((1 - len(preview)) % 3)
+
+
 @pytest.mark.parametrize(
     ("hotpreview", "code"),
     [
         ("not base64!!", "INVALID_BASE64"),
+        # Base64 is strict: nothing outside the alphabet, padding exactly where it belongs.
+        (b64(_padded_jpeg())[:40] + " " + b64(_padded_jpeg())[40:], "INVALID_BASE64"),
+        (b64(_padded_jpeg()) + "\n", "INVALID_BASE64"),
+        (b64(_padded_jpeg()).rstrip("="), "INVALID_BASE64"),
+        (b64(_padded_jpeg()) + "QUJD", "INVALID_BASE64"),  # data after the padding
+        (b64(_padded_jpeg())[:-2] + "é=", "INVALID_BASE64"),
         (b64(b"GIF89a not a jpeg"), "HOTPREVIEW_NOT_JPEG"),
         (b64(b"\xff\xd8" + b"\0" * (1024 * 1024)), "HOTPREVIEW_TOO_LARGE"),
     ],
