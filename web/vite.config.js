@@ -2,8 +2,19 @@
 // Hashed file names under assets/ let the server cache them for a year.
 import { resolve } from "node:path";
 import { defineConfig } from "vite";
+import { inlineBootScript } from "./src/boot.js";
+
+// The first screen's requests leave from an inline script, before the app's code has loaded.
+const firstRequests = {
+  name: "imalink-first-requests",
+  transformIndexHtml(html) {
+    // Where index.html marks it: after the charset, before the stylesheet (which would hold it up).
+    return html.replace("<!-- first requests -->", `<script>${inlineBootScript()}</script>`);
+  },
+};
 
 export default defineConfig({
+  plugins: [firstRequests],
   build: {
     outDir: "dist",
     emptyOutDir: true,

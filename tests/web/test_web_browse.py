@@ -41,6 +41,33 @@ def test_timeline_is_virtualised_and_jumps_to_any_month(sqlite_server: str, page
     assert page.locator(".thumb").count() < 400
 
 
+def test_the_first_requests_leave_before_the_code_has_loaded(sqlite_server: str, page: Any) -> None:
+    seed_library(sqlite_server, 300)
+    requests: list[str] = []
+    page.on("request", lambda req: req.url.endswith("/graphql") and requests.append(req.post_data or ""))
+    held: list[Any] = []
+    page.route("**/assets/app-*.js", lambda route: held.append(route))  # the app's code is held back until released
+    page.goto(f"{sqlite_server}/", wait_until="commit")
+    page.wait_for_event("request", predicate=lambda req: "query Timeline" in (req.post_data or ""))
+    page.wait_for_timeout(100)
+    assert held, "the app's code was asked for"
+    assert len(requests) == 2 and any("query Session" in r for r in requests), requests
+    for route in held:
+        route.continue_()
+    page.unroute("**/assets/app-*.js")
+    page.wait_for_function("[...document.querySelectorAll('.thumb img')].slice(0, 6).every(i => i.complete && i.naturalWidth > 0)"
+                           " && document.querySelectorAll('.thumb img').length >= 6")
+    # The app took those answers: it asked neither again.
+    assert sum("query Timeline" in r for r in requests) == 1 and sum("query Session" in r for r in requests) == 1, requests
+    assert page.locator(".summary").inner_text() == "300 photos"
+    # A filtered view asks once its code runs (the early request is for the whole library only).
+    requests.clear()
+    page.goto(f"{sqlite_server}/?rating=4")
+    page.wait_for_selector(".summary:has-text('photos')")
+    timeline = [r for r in requests if "query Timeline" in r]
+    assert len(timeline) == 1 and '"minRating":4' in timeline[0].replace(" ", ""), timeline
+
+
 def test_a_large_month_loads_by_day_anywhere(sqlite_server: str, page: Any) -> None:
     seed_library(sqlite_server, 1500, per_day=60)  # 1,350 dated photos in January 2015, 150 undated
     page.goto(f"{sqlite_server}/")

@@ -17,19 +17,36 @@ export class ApiError extends Error {
 const OPERATION = /^\s*(?:query|mutation)\s+(\w+)/;
 
 export async function gql(query, variables = {}, { signal } = {}) {
-  const started = performance.now();
+  const early = signal ? null : takeEarly(query, variables);
+  const started = early?.started ?? performance.now();
   try {
-    return await request(query, variables, signal);
+    return await request(query, variables, signal, early);
   } finally {
     // Every request in the devtools' timeline and in performance.getEntriesByType("measure").
     performance.measure(`graphql ${OPERATION.exec(query)?.[1] ?? "anonymous"}`, { start: started });
   }
 }
 
-async function request(query, variables, signal) {
-  let response;
+/** The request the HTML already sent for this query and these variables (boot.js), taken once. */
+function takeEarly(query, variables) {
+  const early = window.__imalinkEarly;
+  if (!early?.length) return null;
+  const key = JSON.stringify(variables);
+  const i = early.findIndex((e) => e.query === query && e.key === key);
+  return i < 0 ? null : early.splice(i, 1)[0];
+}
+
+/**
+ * The early answers serve the first screen only: after it (a sign-in, an edit, another page)
+ * they may be out of date, so they are dropped.
+ */
+export function forgetEarlyAnswers() {
+  window.__imalinkEarly = null;
+}
+
+async function send(query, variables, signal) {
   try {
-    response = await fetch("/graphql", {
+    return await fetch("/graphql", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify({ query, variables }),
@@ -40,6 +57,11 @@ async function request(query, variables, signal) {
     if (err.name === "AbortError") throw err;
     throw new ApiError("The server cannot be reached.");
   }
+}
+
+async function request(query, variables, signal, early) {
+  // An early request that failed on the way is simply asked again.
+  const response = (early && (await early.response.catch(() => null))) || (await send(query, variables, signal));
   let body = null;
   try {
     body = await response.json();

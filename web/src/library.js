@@ -1,8 +1,9 @@
 // Reading the library for the views: filters <-> URL, timeline buckets, a bucket's photos, facets,
 // through the browse API (photoTimeline buckets with cursors, last/before paging, photoFacets).
 import { gql } from "./api.js";
+import { PHOTO_CARD, TIMELINE_QUERY } from "./boot.js";
 
-export const PHOTO_CARD = "hothash takenAt hotpreviewUrl width height title rating";
+export { PHOTO_CARD };
 
 // URL parameter <-> PhotoFilter field. Several values: tag=a&tag=b.
 const URL_FILTERS = {
@@ -78,10 +79,7 @@ const PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor 
  * undated last) and the newest `first` photos, which are the top of the first bucket.
  */
 export async function timelineStart(filter, first) {
-  const data = await gql(`query Timeline($filter: PhotoFilter, $first: Int!) {
-    photoTimeline(filter: $filter, granularity: MONTH) { buckets { label start end count cursor } undatedCount undatedCursor }
-    photos(first: $first, filter: $filter) { ${PAGE_INFO} edges { node { ${PHOTO_CARD} } } }
-  }`, { filter, first });
+  const data = await gql(TIMELINE_QUERY, { filter, first });
   const t = data.photoTimeline;
   const buckets = t.buckets.map((b) => {
     const [year, month] = b.label.split("-").map(Number);

@@ -1,11 +1,14 @@
 // The app shell: a tiny router over the History API. Each view is a module with
 // mount(main, params) returning an optional cleanup; heavy views (map) load on demand.
 import "./styles.css";
+import { forgetEarlyAnswers } from "./api.js";
 import { checkSession } from "./views/account.js";
+// The timeline is the first page of most loads: its code comes with the app's, not a round trip later.
+import * as timeline from "./views/timeline.js";
 
 const routes = [
-  { pattern: /^\/$/, load: () => import("./views/timeline.js") },
-  { pattern: /^\/photo\/([0-9a-f]{64})$/, load: () => import("./views/timeline.js"), params: (m) => ({ hothash: m[1] }) },
+  { pattern: /^\/$/, load: async () => timeline },
+  { pattern: /^\/photo\/([0-9a-f]{64})$/, load: async () => timeline, params: (m) => ({ hothash: m[1] }) },
   { pattern: /^\/import$/, load: () => import("./views/import.js") },
   { pattern: /^\/map$/, load: () => import("./views/map.js") },
   { pattern: /^\/account$/, load: () => import("./views/account.js") },
@@ -34,7 +37,7 @@ export function toast(message) {
 // and be cleaned up, before the next replaces it, or its late output would land in the next view.
 let rendering = Promise.resolve();
 function render() {
-  rendering = rendering.then(renderNow, renderNow);
+  rendering = rendering.then(renderNow, renderNow).finally(forgetEarlyAnswers);
   return rendering;
 }
 

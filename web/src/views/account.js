@@ -2,6 +2,7 @@
 // scripts). The server's accounts are detected from its schema; a loopback server without users
 // opens straight away.
 import { ApiError, gql } from "../api.js";
+import { SESSION_QUERY } from "../boot.js";
 import { navigate, toast } from "../main.js";
 import { h } from "../ui.js";
 
@@ -13,7 +14,7 @@ export async function checkSession({ refresh = false } = {}) {
   try {
     // Asked straight away (the server this app ships with has viewer): the first screen waits
     // for this answer, so it is one round trip, not an introspection and then this.
-    const data = await gql("query Session { viewer { user { username isAdmin } signedIn accounts } }");
+    const data = await gql(SESSION_QUERY);
     session = data.viewer
       ? { needsSignIn: false, user: data.viewer.user, accounts: data.viewer.accounts, signedIn: data.viewer.signedIn }
       : { needsSignIn: true, user: null, accounts: true, signedIn: false };

@@ -5,13 +5,14 @@
 import { navigate, toast } from "../main.js";
 import { BucketPhotos, filterStateFromUrl, photoFilter, timelineStart } from "../library.js";
 import { h, formatNumber, MONTHS } from "../ui.js";
+import { firstPhotos, GRID } from "../boot.js";
 import { filterBar } from "./filters.js";
 import { bulkBar } from "./bulk.js";
 
-const TARGET_CELL = 180; // px; columns = floor(width / TARGET_CELL)
+const TARGET_CELL = GRID.cell; // px; columns = floor(width / TARGET_CELL)
 const HEADER = 52;
-const GAP = 4;
-const OVERSCAN = 1.0; // viewports above and below kept rendered
+const GAP = GRID.gap;
+const OVERSCAN = GRID.overscan; // viewports above and below kept rendered
 // Browsers cannot lay out an element much taller than 2^25 px (33.5M; Firefox about 17.9M). A
 // taller grid is shown through a canvas of MAX_CANVAS px that starts `base` px into the grid;
 // when scrolling nears the canvas's ends, base moves by the same amount scrollTop moves back,
@@ -85,10 +86,9 @@ class Timeline {
     this.filterState = filterStateFromUrl();
     this.filter = photoFilter(this.filterState);
     const started = performance.now();
-    // The buckets and the photos of the first screens come in one request.
-    const { cols, cell } = layout([], this.scroller.clientWidth - 8);
-    const rows = Math.ceil(((1 + OVERSCAN) * this.scroller.clientHeight) / (cell + GAP)) + 1;
-    const { buckets, newest } = await timelineStart(this.filter, Math.min(200, Math.max(24, rows * cols)));
+    // The buckets and the photos of the first screens come in one request, counted from the
+    // window as the HTML's early request counts them (boot.js), so that its answer serves here.
+    const { buckets, newest } = await timelineStart(this.filter, firstPhotos(innerWidth, innerHeight, GRID));
     if (generation !== this.generation) return;
     this.buckets = buckets;
     this.photos = new Map(buckets.map((b) => [b.key, new BucketPhotos(b, this.filter)]));
