@@ -113,7 +113,14 @@ SQLITE_TRIGGERS = {
         f"BEGIN {'; '.join([*_sqlite_take('old'), *_sqlite_add('new')])}; END"
     ),
 }
-RETIRED_TRIGGERS = ("photo_counts_after_insert", "photo_counts_after_delete", "photo_counts_after_update", "photo_counts_after_insert_delete")
+RETIRED_TRIGGERS = (
+    "photo_counts_after_insert",
+    "photo_counts_after_delete",
+    "photo_counts_after_update",
+    "photo_counts_after_insert_delete",
+    "photo_counts2_after_insert_delete",
+    "photo_tag_counts_after_insert_delete",
+)
 
 POSTGRES_FUNCTION = (
     "CREATE OR REPLACE FUNCTION photo_counts() RETURNS trigger LANGUAGE plpgsql AS $$\n"
@@ -150,8 +157,34 @@ POSTGRES_FUNCTION = (
     "  RETURN NULL;\n"
     "END $$"
 )
+# PostgreSQL counts a statement's new photos together (its transition table): an import's 100
+# photos are one grouped upsert into each count table, where a row trigger ran a plpgsql upsert
+# per photo and count (~6 each: 0.5 ms of the database's CPU per photo, a third of the batch's).
+# Each new count row takes the spelling of the statement's first photo, as row by row.
+_FACET_ROWS = ", ".join(
+    f"('{c.facet}', CAST({c.key('n', False)} AS text), CAST({c.value('n', False)} AS text), {c.condition('n')})"
+    for c in COUNTED
+)
+POSTGRES_ADDED_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION photo_counts_added() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n"
+    "  INSERT INTO photo_day (owner_id, day, photos)\n"
+    "  SELECT owner_id, CAST(taken_at AS DATE), count(*) FROM new_photos WHERE taken_at IS NOT NULL\n"
+    "  GROUP BY 1, 2 ORDER BY 1, 2\n"  # in key order, like every other write: writers never wait on each other in turn
+    "  ON CONFLICT (owner_id, day) DO UPDATE SET photos = photo_day.photos + excluded.photos;\n"
+    "  INSERT INTO photo_facet (owner_id, facet, key, value, photos)\n"
+    "  SELECT n.owner_id, f.facet, f.key, (array_agg(f.value ORDER BY n.id))[1], count(*)\n"
+    f"  FROM new_photos n CROSS JOIN LATERAL (VALUES {_FACET_ROWS}) AS f (facet, key, value, counted)\n"
+    "  WHERE f.counted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3\n"
+    "  ON CONFLICT (owner_id, facet, key) DO UPDATE SET photos = photo_facet.photos + excluded.photos;\n"
+    "  RETURN NULL;\n"
+    "END $$"
+)
 POSTGRES_TRIGGERS = {
-    "photo_counts2_after_insert_delete": "AFTER INSERT OR DELETE ON photo FOR EACH ROW EXECUTE FUNCTION photo_counts()",
+    "photo_counts3_after_insert": (
+        "AFTER INSERT ON photo REFERENCING NEW TABLE AS new_photos FOR EACH STATEMENT EXECUTE FUNCTION photo_counts_added()"
+    ),
+    "photo_counts3_after_delete": "AFTER DELETE ON photo FOR EACH ROW EXECUTE FUNCTION photo_counts()",
     "photo_counts2_after_update": (
         f"AFTER UPDATE OF {', '.join(_COUNTED_COLUMNS)} ON photo FOR EACH ROW WHEN ("
         + " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in _COUNTED_COLUMNS)
@@ -227,8 +260,24 @@ POSTGRES_TAG_FUNCTION = (
     "  RETURN NULL;\n"
     "END $$"
 )
+# A statement's new tags together, as a statement's new photos above (the same counts as tag by
+# tag: a tag's least spelling wins either way).
+POSTGRES_TAGS_ADDED_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION photo_tag_counts_added() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n"
+    "  INSERT INTO photo_facet (owner_id, facet, key, value, photos)\n"
+    f"  SELECT t.owner_id, '{_GPS_TAG}', t.tag_key, min(t.tag), count(*) FROM new_tags t JOIN photo ON photo.id = t.photo_id\n"
+    f"  WHERE {gps_condition('photo')} GROUP BY t.owner_id, t.tag_key ORDER BY t.owner_id, t.tag_key\n"
+    "  ON CONFLICT (owner_id, facet, key)\n"
+    "  DO UPDATE SET photos = photo_facet.photos + excluded.photos, value = LEAST(photo_facet.value, excluded.value);\n"
+    "  RETURN NULL;\n"
+    "END $$"
+)
 POSTGRES_TRIGGERS.update({
-    "photo_tag_counts_after_insert_delete": "AFTER INSERT OR DELETE ON photo_tag FOR EACH ROW EXECUTE FUNCTION photo_tag_counts()",
+    "photo_tag_counts2_after_insert": (
+        "AFTER INSERT ON photo_tag REFERENCING NEW TABLE AS new_tags FOR EACH STATEMENT EXECUTE FUNCTION photo_tag_counts_added()"
+    ),
+    "photo_tag_counts2_after_delete": "AFTER DELETE ON photo_tag FOR EACH ROW EXECUTE FUNCTION photo_tag_counts()",
     "photo_tag_counts_before_photo_delete": (
         f"BEFORE DELETE ON photo FOR EACH ROW WHEN ({gps_condition('OLD')}) EXECUTE FUNCTION photo_tag_counts()"
     ),
@@ -271,6 +320,12 @@ def recount(conn: Connection) -> None:
     )
 
 
+def create_postgres_functions(conn: Connection) -> None:
+    """(Re)define the functions PostgreSQL's count triggers call."""
+    for function in (POSTGRES_FUNCTION, POSTGRES_ADDED_FUNCTION, POSTGRES_TAG_FUNCTION, POSTGRES_TAGS_ADDED_FUNCTION):
+        conn.execute(text(function))
+
+
 def ensure_counts(conn: Connection) -> None:
     """Make sure the triggers that keep the counts exist; recount when one was missing."""
     sqlite = conn.dialect.name == "sqlite"
@@ -285,19 +340,24 @@ def ensure_counts(conn: Connection) -> None:
         existing = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
         triggers = SQLITE_TRIGGERS
     else:
-        existing = set(
-            conn.execute(text("SELECT tgname FROM pg_trigger WHERE tgrelid IN ('photo'::regclass, 'photo_tag'::regclass) AND NOT tgisinternal")).scalars()
+        table_of = dict(
+            conn.execute(
+                text(
+                    "SELECT tgname, tgrelid::regclass::text FROM pg_trigger "
+                    "WHERE tgrelid IN ('photo'::regclass, 'photo_tag'::regclass) AND NOT tgisinternal"
+                )
+            ).all()
         )
+        existing = set(table_of)
         triggers = POSTGRES_TRIGGERS
     missing = [name for name in triggers if name not in existing]
     if not missing:
         return
     for name in RETIRED_TRIGGERS:
         if name in existing:
-            conn.execute(text(f"DROP TRIGGER {name}" + ("" if sqlite else " ON photo")))
+            conn.execute(text(f"DROP TRIGGER {name}" + ("" if sqlite else f" ON {table_of[name]}")))
     if not sqlite:
-        conn.execute(text(POSTGRES_FUNCTION))
-        conn.execute(text(POSTGRES_TAG_FUNCTION))
+        create_postgres_functions(conn)
     for name in missing:
         conn.execute(text(f"CREATE TRIGGER {name} {triggers[name]}"))
     recount(conn)
