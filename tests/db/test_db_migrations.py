@@ -207,3 +207,50 @@ def test_lookalikes_migration_keeps_every_photo_and_the_backfill_finds_their_loo
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM photo WHERE phash IS NULL")).scalar_one() == 0
         assert conn.execute(text("SELECT photo_id, other_id FROM photo_lookalike")).all() == [(1, 2)]
+
+
+def _count_triggers(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """PostgreSQL's count triggers: name → ROW or STATEMENT."""
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT tgname, CASE WHEN tgtype & 1 = 1 THEN 'ROW' ELSE 'STATEMENT' END FROM pg_trigger "
+            "WHERE tgrelid IN ('photo'::regclass, 'photo_tag'::regclass) AND NOT tgisinternal AND tgname LIKE '%counts%'"
+        )).all()
+    return dict(rows)  # type: ignore[arg-type]
+
+
+def test_statement_count_triggers_migration_keeps_the_counts(database):
+    """0011: a library whose counts row triggers kept goes over to statement triggers with its
+    counts as they were (nothing recounted), and imports after it keep them exact."""
+    from alembic import command
+
+    from tests.api.test_api_counts_kept import assert_exact, library_groups
+
+    url, engine = _fresh_at(database, "0011")
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0010")
+    postgres = engine.dialect.name == "postgresql"
+    if postgres:  # 0010's triggers: every count row by row
+        assert set(_count_triggers(engine).values()) == {"ROW"}
+        assert "photo_counts2_after_insert_delete" in _count_triggers(engine)
+    with engine.begin() as conn:  # photos written at 0010, counted by its triggers
+        for n, (make, taken, latitude) in enumerate([("Canon", "2021-06-01 10:00:00", 59.9), ("canon", None, 10.0), ("Nikon", "2021-06-02 10:00:00", None)]):
+            conn.execute(text(
+                "INSERT INTO photo (owner_id, hothash, camera_make, taken_at, gps_latitude, gps_longitude, rating, favorite, user_rotation, created_at, updated_at)"
+                " VALUES (1, :h, :make, :taken, :lat, 10.7, 3, false, 0, '2024-05-01', '2024-05-01')"),
+                {"h": f"{n:064x}", "make": make, "taken": taken, "lat": latitude})
+        conn.execute(text("INSERT INTO photo_tag (photo_id, owner_id, tag_key, tag, position) SELECT id, 1, 'fjord', 'Fjord', 0 FROM photo"))
+        # A count no photo has: were the library recounted, it would go.
+        conn.execute(text("INSERT INTO photo_facet (owner_id, facet, key, value, photos) VALUES (1, 'camera_make', 'sentinel', 'Sentinel', 7)"))
+    with LocalGraphQL(settings=Settings(database_url=url)) as gql:  # migrates to the head again
+        with engine.begin() as conn:
+            assert conn.execute(text("DELETE FROM photo_facet WHERE key = 'sentinel'")).rowcount == 1
+        assert_exact(engine)
+        if postgres:
+            triggers = _count_triggers(engine)
+            assert triggers["photo_counts3_after_insert"] == triggers["photo_tag_counts2_after_insert"] == "STATEMENT"
+            assert "photo_counts2_after_insert_delete" not in triggers
+        send(gql, library_groups([jpeg(label=f"after-0011-{i}") for i in range(12)], 1))
+        assert_exact(engine)
