@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, case, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, case, cast, delete, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from imalink.db.enums import SessionStatus
 from imalink.db.geo import geo_cell
@@ -47,19 +48,52 @@ def with_geo_cell(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "geo_cell": geo_cell(row.get("gps_latitude"), row.get("gps_longitude"))}
 
 
+def insert_rows(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], returning: Sequence[str] = (), skip_conflicts: bool = False
+) -> Any:
+    """Insert ``rows`` (dicts with the same keys) in one statement; the ``returning`` columns of each.
+    ``skip_conflicts``: a row a unique key already holds is left out (ON CONFLICT DO NOTHING).
+
+    PostgreSQL gets one array per column (``INSERT ... SELECT * FROM unnest(...)``): a short
+    statement whatever the number of rows, which psycopg parses once. As a multi-row VALUES list
+    (SQLAlchemy's insertmanyvalues) a batch's 100 photos were a statement of ~3,500 placeholders
+    rendered, split by psycopg and parsed by the server each time: twice the server's Python CPU
+    for the statement (measured per statement, benchmarks/import_bench.py's groups). SQLite runs
+    in this process: its executemany steps one prepared statement.
+    """
+    postgres = conn.dialect.name == "postgresql"
+    columns = list(rows[0])
+    statement = dialect_insert(conn, table)
+    if postgres:
+        statement = statement.from_select(columns, _unnested(table, tuple(columns)))
+    if skip_conflicts:
+        statement = statement.on_conflict_do_nothing()
+    if returning:
+        statement = statement.returning(*(table.c[name] for name in returning))
+    if postgres:
+        return conn.execute(statement, {name: [row[name] for row in rows] for name in columns})
+    return conn.execute(statement, list(rows))
+
+
+def _unnested(table: Table, columns: tuple[str, ...]) -> Any:
+    """``SELECT * FROM unnest(:a, :b, ...)``: the rows of one array parameter per column, typed as the column."""
+    arrays = [cast(bindparam(name, type_=ARRAY(table.c[name].type)), ARRAY(table.c[name].type)) for name in columns]
+    return select(literal_column("*")).select_from(func.unnest(*arrays).alias("rows"))
+
+
 def insert_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     """Insert photos (one owner's, hothashes it does not have); returns ``{hothash: id}``."""
     if not rows:
         return {}
-    # executemany form: SQLAlchemy batches it into multi-row INSERT ... RETURNING statements
-    # with one cached compilation, far cheaper than compiling a fresh VALUES list each time.
-    statement = insert(photo_t).returning(photo_t.c.id, photo_t.c.hothash)
-    return {row.hothash: row.id for row in conn.execute(statement, [with_geo_cell(row) for row in rows])}
+    inserted = insert_rows(conn, photo_t, [with_geo_cell(row) for row in rows], returning=("id", "hothash"))
+    return {row.hothash: row.id for row in inserted}
 
 
 def insert_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert images (files their photos and owner do not have yet)."""
     if rows:
+        # Not as arrays: a bytea array of a batch's 200 EXIF blobs (3.6 MB) took PostgreSQL 2.6x
+        # the CPU of the 200 executions psycopg sends at once (executemany is pipelined).
         conn.execute(insert(image_t), list(rows))
 
 
@@ -93,7 +127,7 @@ def insert_photo_tags(conn: Connection, owner_id: int, tags_by_photo: dict[int, 
                     {"photo_id": photo_id, "tag_key": tag.lower(), "owner_id": owner_id, "tag": tag, "position": len(keys) - 1}
                 )
     if rows:
-        conn.execute(dialect_insert(conn, tag_t).on_conflict_do_nothing(), rows)
+        insert_rows(conn, tag_t, rows, skip_conflicts=True)
 
 
 def refresh_search_text(conn: Connection, owner_id: int, photo_ids: Sequence[int]) -> None:
