@@ -106,8 +106,16 @@ def exif_payload(
     software: str | None = None,
     modified: str | None = None,
     iso: int | None = 200,
+    lens: str | None = None,
+    exposure: tuple[int, int] | None = None,
+    gps: tuple[float, float] | None = None,
 ) -> bytes:
-    """A JPEG APP1 EXIF payload (``Exif\\0\\0`` + TIFF) written by piexif, with an IFD1 thumbnail."""
+    """A JPEG APP1 EXIF payload (``Exif\\0\\0`` + TIFF) written by piexif, with an IFD1 thumbnail.
+
+    The one builder of piexif EXIF for the vectors, the benchmarks and the tests. ``modified``
+    (IFD0 DateTime) defaults to ``taken``, as a camera writes it; ``gps`` is (latitude, longitude)
+    in degrees, south and west negative.
+    """
     zeroth: dict[int, Any] = {piexif.ImageIFD.Make: make.encode(), piexif.ImageIFD.Model: model.encode()}
     if orientation is not None:
         zeroth[piexif.ImageIFD.Orientation] = orientation
@@ -123,7 +131,20 @@ def exif_payload(
         exif[piexif.ExifIFD.ISOSpeedRatings] = iso
     if pixel_size is not None:
         exif[piexif.ExifIFD.PixelXDimension], exif[piexif.ExifIFD.PixelYDimension] = pixel_size
-    info: dict[str, Any] = {"0th": zeroth, "Exif": exif, "GPS": {}}
+    if lens is not None:
+        exif[piexif.ExifIFD.LensModel] = lens.encode()
+    if exposure is not None:
+        exif[piexif.ExifIFD.ExposureTime] = exposure
+    gps_ifd: dict[int, Any] = {}
+    if gps is not None:
+        lat, lon = gps
+        gps_ifd = {
+            piexif.GPSIFD.GPSLatitudeRef: b"N" if lat >= 0 else b"S",
+            piexif.GPSIFD.GPSLatitude: _dms(abs(lat)),
+            piexif.GPSIFD.GPSLongitudeRef: b"E" if lon >= 0 else b"W",
+            piexif.GPSIFD.GPSLongitude: _dms(abs(lon)),
+        }
+    info: dict[str, Any] = {"0th": zeroth, "Exif": exif, "GPS": gps_ifd}
     if thumbnail is not None:
         info["1st"] = {piexif.ImageIFD.Compression: 6}
         info["thumbnail"] = thumbnail
@@ -132,8 +153,21 @@ def exif_payload(
     return payload
 
 
-def _ifd(entries: list[tuple[int, int, int, bytes]], offset: int, next_offset: int, order: str) -> bytes:
-    """One IFD at ``offset`` followed by its out-of-line values."""
+def _dms(value: float) -> tuple[tuple[int, int], ...]:
+    """Degrees as EXIF's three rationals: degrees, minutes, seconds (to 1/10,000)."""
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = round(((value - degrees) * 60 - minutes) * 60 * 10000)
+    return ((degrees, 1), (minutes, 1), (seconds, 10000))
+
+
+def ifd_bytes(entries: list[tuple[int, int, int, bytes]], offset: int, next_offset: int, order: str) -> bytes:
+    """One TIFF directory at ``offset`` followed by its out-of-line values (word-aligned).
+
+    ``entries`` are ``(tag, type, count, value bytes)``, written in tag order; ``count`` is written
+    as given (a test may make it lie about the value). The one IFD writer of the vectors and of
+    the tests' EXIF builder (``tests/exif/tiffbuild.py``).
+    """
     n = len(entries)
     values_at = offset + 2 + 12 * n + 4
     body, values = b"", b""
@@ -188,15 +222,15 @@ def raw_bytes(
         if preview_in == "subifd":
             ifd0.append((0x014A, 4, 1, long(offsets["sub"])))
         blocks = {
-            "ifd0": _ifd(ifd0, 8, offsets["ifd1"] if has_ifd1 else 0, order),
-            "exif": _ifd([(0x9003, 2, taken_n, taken_b), (0x8827, 3, 1, short(100))], offsets["exif"], 0, order),
+            "ifd0": ifd_bytes(ifd0, 8, offsets["ifd1"] if has_ifd1 else 0, order),
+            "exif": ifd_bytes([(0x9003, 2, taken_n, taken_b), (0x8827, 3, 1, short(100))], offsets["exif"], 0, order),
         }
         ifd1_jpeg = preview if preview_in == "ifd1" else thumbnail
         if has_ifd1:
             assert ifd1_jpeg is not None
-            blocks["ifd1"] = _ifd([(0x0103, 3, 1, short(6)), (0x0201, 4, 1, long(offsets["ifd1_jpeg"])), (0x0202, 4, 1, long(len(ifd1_jpeg)))], offsets["ifd1"], 0, order)
+            blocks["ifd1"] = ifd_bytes([(0x0103, 3, 1, short(6)), (0x0201, 4, 1, long(offsets["ifd1_jpeg"])), (0x0202, 4, 1, long(len(ifd1_jpeg)))], offsets["ifd1"], 0, order)
         if preview_in == "subifd":
-            blocks["sub"] = _ifd([(0x00FE, 4, 1, long(1)), (0x0201, 4, 1, long(offsets["sub_jpeg"])), (0x0202, 4, 1, long(len(preview)))], offsets["sub"], 0, order)
+            blocks["sub"] = ifd_bytes([(0x00FE, 4, 1, long(1)), (0x0201, 4, 1, long(offsets["sub_jpeg"])), (0x0202, 4, 1, long(len(preview)))], offsets["sub"], 0, order)
             blocks["sub_jpeg"] = preview
         if has_ifd1:
             blocks["ifd1_jpeg"] = ifd1_jpeg  # type: ignore[assignment]

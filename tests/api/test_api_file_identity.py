@@ -16,7 +16,7 @@ from imalink.importer.preview import make_hotpreview
 from imalink.local import LocalGraphQL
 from imalink.settings import Settings
 from tests.api.importing import import_concurrently, open_session, send, totals
-from tests.importer.photo_builders import exif_dump, jpeg_bytes, raw_bytes
+from tests.importer.photo_builders import exif_payload, jpeg_bytes, raw_bytes
 from tests.support.databases import emptied_at_revision
 from tests.support.graphql import data
 from tests.support.media import b64, distinct_jpegs, sha256
@@ -50,7 +50,7 @@ def file_input(path: Path, kind: str) -> dict:
 def camera_files(tmp_path):
     """A real JPEG with camera EXIF and a TIFF-based RAW of the same shot."""
     jpeg = tmp_path / "IMG_0042.JPG"
-    jpeg.write_bytes(jpeg_bytes((640, 480), exif=exif_dump(model="EOS R5", taken="2024:03:01 08:00:00")))
+    jpeg.write_bytes(jpeg_bytes((640, 480), exif=exif_payload(model="EOS R5", taken="2024:03:01 08:00:00")))
     raw = tmp_path / "IMG_0042.CR2"
     raw.write_bytes(raw_bytes(model="EOS R5", taken="2024:03:01 08:00:00", preview=jpeg_bytes((320, 240)))[0])
     return jpeg, raw
@@ -204,7 +204,7 @@ def test_files_stored_without_a_content_hash_are_recognised_when_they_return_wit
     jpeg, raw = camera_files
     other = tmp_path / "other" / "IMG_0042.JPG"  # another shot under the same name and size
     other.parent.mkdir()
-    other.write_bytes(jpeg_bytes((640, 480), exif=exif_dump(model="EOS R5", taken="2024:03:01 08:00:07")))
+    other.write_bytes(jpeg_bytes((640, 480), exif=exif_payload(model="EOS R5", taken="2024:03:01 08:00:07")))
     assert other.stat().st_size == jpeg.stat().st_size and other.read_bytes() != jpeg.read_bytes()
     old = send(gql, [{"hotpreview": b64(make_hotpreview(str(jpeg))), "images": [without_content_hash(file_input(jpeg, "jpeg"))]}])
     assert old["results"][0]["status"] == "CREATED"

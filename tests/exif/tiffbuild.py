@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Mapping
 
+from imalink.importer.vectors import ifd_bytes
+
 BYTE, ASCII, SHORT, LONG, RATIONAL, SBYTE, UNDEFINED, SSHORT, SLONG, SRATIONAL, FLOAT, DOUBLE = range(1, 13)
 _FORMATS = {BYTE: "B", SHORT: "H", LONG: "I", SBYTE: "b", SSHORT: "h", SLONG: "i", FLOAT: "f", DOUBLE: "d"}
 _SIZES = {BYTE: 1, ASCII: 1, SHORT: 2, LONG: 4, RATIONAL: 8, SBYTE: 1, UNDEFINED: 1, SSHORT: 2, SLONG: 4,
@@ -71,22 +73,13 @@ def _payload(tag: Tag, bo: str) -> tuple[bytes, int]:
 
 
 def _ifd(entries: Mapping[int, Tag], offset: int, next_offset: int, bo: str) -> bytes:
-    """One directory at ``offset``: entry table, next pointer, then out-of-line values."""
-    table = struct.pack(f"{bo}H", len(entries))
-    data = b""
-    data_start = offset + 2 + 12 * len(entries) + 4
-    for tag_id in sorted(entries):
-        tag = entries[tag_id]
+    """One directory at ``offset``, written by the vectors' IFD writer (one for the shipped vectors
+    and the tests): entry table, next pointer, then out-of-line values."""
+    rows = []
+    for tag_id, tag in entries.items():
         payload, count = _payload(tag, bo)
-        if tag.count is not None:
-            count = tag.count
-        if len(payload) <= 4:
-            field = payload.ljust(4, b"\x00")
-        else:
-            field = struct.pack(f"{bo}I", data_start + len(data))
-            data += payload + (b"\x00" if len(payload) % 2 else b"")  # word alignment
-        table += struct.pack(f"{bo}HHI", tag_id, tag.type, count) + field
-    return table + struct.pack(f"{bo}I", next_offset) + data
+        rows.append((tag_id, tag.type, count if tag.count is None else tag.count, payload))
+    return ifd_bytes(rows, offset, next_offset, bo)
 
 
 def build_exif(

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from photo_builders import RawFile, exif_dump, jpeg_bytes, raw_bytes
+from photo_builders import RawFile, exif_payload, jpeg_bytes, raw_bytes
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def make_jpeg() -> Callable[..., Path]:
 
     def make(path: Path, size: tuple[int, int] = (400, 200), *, orientation: int | None = None, exif: bool = True, make: str = "Canon", taken: str = "2023:06:01 12:30:45", **save: Any) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = exif_dump(make=make, orientation=orientation, taken=taken) if exif else None
+        payload = exif_payload(make=make, orientation=orientation, taken=taken) if exif else None
         path.write_bytes(jpeg_bytes(size, exif=payload, **save))
         return path
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import piexif
 from PIL import Image
 
-from imalink.importer.vectors import raw_bytes  # noqa: F401 - the RAW stand-in, shared with the vectors
+# The RAW stand-in and the EXIF payload are the shared vectors' own builders (one of each).
+from imalink.importer.vectors import exif_payload, raw_bytes  # noqa: F401
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -28,22 +28,13 @@ def two_colour_image(size: tuple[int, int]) -> Image.Image:
 
 
 def jpeg_bytes(size: tuple[int, int] = (400, 200), *, exif: bytes | None = None, quality: int = 90, **save: Any) -> bytes:
-    """A two-colour JPEG, optionally carrying ``exif`` (bytes from piexif.dump)."""
+    """A two-colour JPEG, optionally carrying ``exif`` (bytes from ``exif_payload``)."""
     buf = io.BytesIO()
     kwargs: dict[str, Any] = {"quality": quality, **save}
     if exif is not None:
         kwargs["exif"] = exif
     two_colour_image(size).save(buf, "JPEG", **kwargs)
     return buf.getvalue()
-
-
-def exif_dump(*, make: str = "Canon", model: str = "EOS 5D", orientation: int | None = None, taken: str = "2023:06:01 12:30:45") -> bytes:
-    """piexif-made EXIF (``Exif\\0\\0`` + TIFF) with camera, orientation and capture time."""
-    zeroth: dict[int, Any] = {piexif.ImageIFD.Make: make.encode(), piexif.ImageIFD.Model: model.encode()}
-    if orientation is not None:
-        zeroth[piexif.ImageIFD.Orientation] = orientation
-    exif_ifd = {piexif.ExifIFD.DateTimeOriginal: taken.encode(), piexif.ExifIFD.ISOSpeedRatings: 200}
-    return piexif.dump({"0th": zeroth, "Exif": exif_ifd, "GPS": {}, "1st": {}})
 
 
 @dataclass

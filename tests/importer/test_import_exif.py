@@ -8,9 +8,10 @@ from pathlib import Path
 import piexif
 import pytest
 
-from photo_builders import exif_dump, jpeg_bytes, raw_bytes
+from photo_builders import exif_payload, jpeg_bytes, raw_bytes
 from imalink.importer.exif_extract import EXIF_HEADER, exif_of, extract_exif, jpeg_exif, tiff_exif
 from imalink.importer.vectors import heic_bytes, picture
+from tests.exif.tiffbuild import Tag, build_exif
 
 
 class CountingFile(io.BytesIO):
@@ -25,7 +26,7 @@ class CountingFile(io.BytesIO):
 
 
 def test_jpeg_exif_is_the_app1_payload_exactly(tmp_path: Path) -> None:
-    payload = exif_dump(orientation=6)
+    payload = exif_payload(orientation=6)
     path = tmp_path / "IMG_1.JPG"
     path.write_bytes(jpeg_bytes(exif=payload))
     got = extract_exif(str(path), "jpeg")
@@ -36,7 +37,7 @@ def test_jpeg_exif_is_the_app1_payload_exactly(tmp_path: Path) -> None:
 
 
 def test_jpeg_exif_skips_other_segments_and_xmp(tmp_path: Path) -> None:
-    payload = exif_dump()
+    payload = exif_payload()
     plain = jpeg_bytes(exif=payload)
     xmp = b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta/>"
     app1_xmp = b"\xff\xe1" + (len(xmp) + 2).to_bytes(2, "big") + xmp
@@ -54,9 +55,9 @@ def test_jpeg_without_exif_has_none_and_no_warning(tmp_path: Path) -> None:
 
 
 def test_jpeg_exif_reads_only_the_header() -> None:
-    f = CountingFile(jpeg_bytes((2000, 1500), exif=exif_dump(), quality=95))
+    f = CountingFile(jpeg_bytes((2000, 1500), exif=exif_payload(), quality=95))
     assert jpeg_exif(f) is not None
-    assert f.bytes_read < 2 * len(exif_dump()) < len(f.getvalue()) // 10
+    assert f.bytes_read < 2 * len(exif_payload()) < len(f.getvalue()) // 10
 
 
 @pytest.mark.parametrize("preview_in", ["ifd1", "subifd"])
@@ -103,7 +104,7 @@ def test_unreadable_formats_get_no_exif_and_a_warning(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("tiles", [0, 256])
 def test_heic_exif_is_the_exif_items_tiff_with_the_exif_header(tmp_path: Path, tiles: int) -> None:
-    payload = exif_dump(make="Apple", orientation=6)
+    payload = exif_payload(make="Apple", orientation=6)
     path = tmp_path / "IMG_1.HEIC"
     path.write_bytes(heic_bytes(picture((600, 400)), payload, tile_size=tiles))
     got = extract_exif(str(path), "heic")
@@ -118,7 +119,7 @@ def test_heic_without_exif_has_none_and_no_warning(tmp_path: Path) -> None:
 
 
 def test_heic_exif_reads_only_the_boxes_and_the_item() -> None:
-    payload = exif_dump(make="Apple")
+    payload = exif_payload(make="Apple")
     f = CountingFile(heic_bytes(picture((1024, 768)), payload))
     assert exif_of(f, "heic").data == payload
     assert f.bytes_read < 4096 < len(f.getvalue())
@@ -132,7 +133,7 @@ def test_damaged_raw_and_jpeg_are_warnings_not_crashes(tmp_path: Path) -> None:
     assert got.data is None and got.warning_code == "EXIF_UNREADABLE"
 
     cut = tmp_path / "cut.jpg"
-    cut.write_bytes(jpeg_bytes(exif=exif_dump())[:30])
+    cut.write_bytes(jpeg_bytes(exif=exif_payload())[:30])
     got = extract_exif(str(cut), "jpeg")
     assert got.data is None and got.warning_code == "EXIF_UNREADABLE"
 
@@ -143,14 +144,9 @@ def test_unreadable_file_raises_oserror(tmp_path: Path) -> None:
 
 
 def _tiff_with_far_value(tag: int, typ: int, far: int) -> bytes:
-    """II TIFF: IFD0 with Orientation and ``tag`` whose 100-byte value sits at offset ``far``."""
-    import struct
-
-    ifd = struct.pack("<H", 2)
-    ifd += struct.pack("<HHIHH", 0x0112, 3, 1, 1, 0)
-    ifd += struct.pack("<HHII", tag, typ, 100, far)
-    ifd += struct.pack("<I", 0)
-    head = b"II*\x00" + struct.pack("<I", 8) + ifd
+    """II TIFF: IFD0 with Orientation and ``tag`` whose 100-byte value sits at offset ``far`` (a
+    4-byte value field that its count of 100 turns into that pointer)."""
+    head = build_exif({0x0112: 1, tag: Tag(typ, far.to_bytes(4, "little"), count=100)}, prefix=False)
     return head + bytes(far - len(head)) + b"x" * 100
 
 

@@ -15,7 +15,7 @@ from imalink.importer.reading import read_file, read_span
 from imalink.importer.grouping import iter_groups
 from imalink.importer.process import process_group
 from imalink.importer.scan import PhotoFile, iter_folders
-from photo_builders import BLUE, RED, exif_dump, jpeg_bytes, raw_bytes
+from photo_builders import BLUE, RED, exif_payload, jpeg_bytes, raw_bytes
 
 
 def find_embedded_preview(path: str):  # type: ignore[no-untyped-def]
@@ -115,7 +115,7 @@ def test_raw_embedded_preview_with_raw_orientation(tmp_path: Path, make_raw, pre
 
 
 def test_raw_orientation_overrides_the_embedded_jpegs_own(tmp_path: Path) -> None:
-    embedded = jpeg_bytes((640, 320), exif=exif_dump(orientation=3))
+    embedded = jpeg_bytes((640, 320), exif=exif_payload(orientation=3))
     assert Image.open(io.BytesIO(make_hotpreview(embedded, orientation=1))).getpixel((10, 37))[0] > 200  # red stays left
 
 

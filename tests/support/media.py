@@ -5,10 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-from typing import Any
-
-import piexif
 from PIL import Image
+
+from imalink.importer.vectors import exif_payload
 
 
 def jpeg(color: tuple[int, int, int] = (200, 30, 30), size: tuple[int, int] = (150, 100), label: str = "") -> bytes:
@@ -41,37 +40,10 @@ def exif_blob(
     size: tuple[int, int] | None = None,
     exposure: tuple[int, int] | None = (1, 125),
 ) -> bytes:
-    """A JPEG APP1 EXIF payload (``Exif\\0\\0`` + TIFF) written by piexif."""
-    zeroth: dict[int, Any] = {piexif.ImageIFD.Make: make.encode(), piexif.ImageIFD.Model: model.encode()}
-    exif: dict[int, Any] = {}
-    gps_ifd: dict[int, Any] = {}
-    if orientation is not None:
-        zeroth[piexif.ImageIFD.Orientation] = orientation
-    if taken is not None:
-        exif[piexif.ExifIFD.DateTimeOriginal] = taken.encode()
-    if lens is not None:
-        exif[piexif.ExifIFD.LensModel] = lens.encode()
-    if exposure is not None:
-        exif[piexif.ExifIFD.ExposureTime] = exposure
-    if size is not None:
-        exif[piexif.ExifIFD.PixelXDimension] = size[0]
-        exif[piexif.ExifIFD.PixelYDimension] = size[1]
-    if gps is not None:
-        lat, lon = gps
-        gps_ifd = {
-            piexif.GPSIFD.GPSLatitudeRef: b"N" if lat >= 0 else b"S",
-            piexif.GPSIFD.GPSLatitude: _dms(abs(lat)),
-            piexif.GPSIFD.GPSLongitudeRef: b"E" if lon >= 0 else b"W",
-            piexif.GPSIFD.GPSLongitude: _dms(abs(lon)),
-        }
-    return piexif.dump({"0th": zeroth, "Exif": exif, "GPS": gps_ifd})
-
-
-def _dms(value: float) -> tuple[tuple[int, int], ...]:
-    degrees = int(value)
-    minutes = int((value - degrees) * 60)
-    seconds = round(((value - degrees) * 60 - minutes) * 60 * 10000)
-    return ((degrees, 1), (minutes, 1), (seconds, 10000))
+    """A JPEG APP1 EXIF payload (``Exif\\0\\0`` + TIFF) by the shared vectors' builder, with these
+    tests' defaults (no ISO, an exposure time)."""
+    return exif_payload(make=make, model=model, taken=taken, orientation=orientation, gps=gps, lens=lens,
+                        pixel_size=size, exposure=exposure, iso=None)
 
 
 def other_encoder_preview(jpeg: bytes, quality: int = 92) -> bytes:
