@@ -9,12 +9,18 @@ bytes), in two sets:
   phones): the client may make the hotpreview from it;
 - ``decode``: the same JPEGs without a thumbnail: the client must decode every JPEG;
 
-and a set of iPhone-like HEIC files (4032x3024 in 512-px tiles, a 320x240 thumbnail, EXIF).
+and a set of iPhone-like HEIC files (4032x3024 in 512-px tiles, a 320x240 thumbnail image as
+iPhones embed, EXIF with orientation 6 kept as the container's rotation): 400 by default, an
+import's worth of phone photos, since each worker fully decodes the first HEIC of a camera to
+check its thumbnails (about a second of CPU).
 
 Then, in interleaved rounds (medians), each set is imported with ``--dry-run`` semantics by:
 
 - ``previous``: the client before file identity (full draft-mode decode of every JPEG, no
-  content hash), taken from git (``--previous REV``) and run from an exported copy;
+  content hash), taken from git (``--previous REV``) and run from an exported copy; it did not
+  decode HEIC, so on the HEIC set the baseline is
+- ``before``: the client before a HEIC's thumbnail was checked against the JPEG rule
+  (``--heic-previous REV``), exported the same way;
 - ``current``: this client (content hash of every file, the embedded-preview rule, HEIC).
 
 Each run is a fresh process (so its peak RSS is its own); rates are groups per second of the run
@@ -49,6 +55,9 @@ HEIC_SIZE = (4032, 3024)
 DISTINCT_IMAGES = 4
 PREVIOUS_REV = "b68f905"
 """The last commit of the client before file identity (hothash from a full decode of every JPEG)."""
+HEIC_PREVIOUS_REV = "63655c4"
+"""The last commit before a HEIC's thumbnail was held to the JPEG thumbnail rule (header rule of
+pillow-heif's ``draft`` only; libde265 with four threads)."""
 
 
 def photo_like(seed: int, detail: int, size: tuple[int, int] = SIZE) -> Any:
@@ -69,28 +78,29 @@ def build_sets(root: Path, groups: int, heics: int, detail: int) -> dict[str, An
     """The three trees under ``root``; returns their average file sizes."""
     from imalink.importer.vectors import camera_jpeg, exif_payload, heic_bytes, pillow_jpeg, raw_bytes, thumbnail_jpeg
 
-    bases = [photo_like(s, detail) for s in range(DISTINCT_IMAGES)]
-    thumbs = [thumbnail_jpeg(b) for b in bases]
-    raw_preview = pillow_jpeg(bases[0].resize((640, 427)), 80)
     sizes: dict[str, list[int]] = {"thumbnail": [], "decode": [], "heic": []}
-    # Encode each picture once; only the EXIF (the capture time) differs between files.
-    encoded = {s: camera_jpeg(bases[s], None, quality=92)[2:] for s in range(DISTINCT_IMAGES)}
-    raw, _ = raw_bytes(preview=raw_preview, sensor_bytes=1 << 20)
-    for i in range(groups):
-        taken = f"2024:05:{1 + i % 28:02d} 10:{i // 60 % 60:02d}:{i % 60:02d}"
-        for name in ("thumbnail", "decode"):
-            folder = root / name / f"{100 + i // 100}CANON"
-            folder.mkdir(parents=True, exist_ok=True)
-            payload = exif_payload(taken=taken, thumbnail=thumbs[i % DISTINCT_IMAGES] if name == "thumbnail" else None, pixel_size=SIZE)
-            app1 = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
-            data = b"\xff\xd8" + app1 + encoded[i % DISTINCT_IMAGES]
-            (folder / f"IMG_{i:04d}.JPG").write_bytes(data)
-            (folder / f"IMG_{i:04d}.CR2").write_bytes(raw)
-            sizes[name].append(len(data))
+    if groups:
+        bases = [photo_like(s, detail) for s in range(DISTINCT_IMAGES)]
+        thumbs = [thumbnail_jpeg(b) for b in bases]
+        raw_preview = pillow_jpeg(bases[0].resize((640, 427)), 80)
+        # Encode each picture once; only the EXIF (the capture time) differs between files.
+        encoded = {s: camera_jpeg(bases[s], None, quality=92)[2:] for s in range(DISTINCT_IMAGES)}
+        raw, _ = raw_bytes(preview=raw_preview, sensor_bytes=1 << 20)
+        for i in range(groups):
+            taken = f"2024:05:{1 + i % 28:02d} 10:{i // 60 % 60:02d}:{i % 60:02d}"
+            for name in ("thumbnail", "decode"):
+                folder = root / name / f"{100 + i // 100}CANON"
+                folder.mkdir(parents=True, exist_ok=True)
+                payload = exif_payload(taken=taken, thumbnail=thumbs[i % DISTINCT_IMAGES] if name == "thumbnail" else None, pixel_size=SIZE)
+                app1 = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+                data = b"\xff\xd8" + app1 + encoded[i % DISTINCT_IMAGES]
+                (folder / f"IMG_{i:04d}.JPG").write_bytes(data)
+                (folder / f"IMG_{i:04d}.CR2").write_bytes(raw)
+                sizes[name].append(len(data))
     if heics:
         heic_bases = [photo_like(s, detail, HEIC_SIZE) for s in range(2)]
         marker = "2024:06:01 12:00:00"
-        encoded_heic = [heic_bytes(b, exif_payload(make="Apple", model="iPhone 13", taken=marker, orientation=6), thumbnail=320, tile_size=512) for b in heic_bases]
+        encoded_heic = [heic_bytes(b, exif_payload(make="Apple", model="iPhone 13", software="17.1", taken=marker, orientation=6, pixel_size=HEIC_SIZE), thumbnail=320, tile_size=512) for b in heic_bases]
         folder = root / "heic" / "100APPLE"
         folder.mkdir(parents=True, exist_ok=True)
         for i in range(heics):
@@ -142,9 +152,10 @@ def run_once(path: str) -> dict[str, Any]:
 
 
 def measure(client: str, path: Path, previous: Path | None) -> dict[str, Any]:
+    """One run of ``client`` over ``path`` in a fresh process; ``previous``: the exported copy it
+    imports (None: the installed client)."""
     env = dict(os.environ)
-    if client == "previous":
-        assert previous is not None
+    if previous is not None:
         env["PYTHONPATH"] = str(previous)
     done = subprocess.run([sys.executable, __file__, "--run-once", str(path)], capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
     if done.returncode != 0:
@@ -155,10 +166,11 @@ def measure(client: str, path: Path, previous: Path | None) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--groups", type=int, default=200, help="JPEG+RAW groups per set (default 200)")
-    parser.add_argument("--heic", type=int, default=40, help="HEIC files (default 40; 0 to skip)")
+    parser.add_argument("--heic", type=int, default=400, help="HEIC files (default 400; 0 to skip)")
     parser.add_argument("--detail", type=int, default=17, help="noise blended into the pictures, 0-100 (default 17: about 4 MB per 12 MP JPEG)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--previous", default=PREVIOUS_REV, help=f"git revision of the client to compare with (default {PREVIOUS_REV})")
+    parser.add_argument("--heic-previous", default=HEIC_PREVIOUS_REV, help=f"git revision of the client to compare with on HEIC (default {HEIC_PREVIOUS_REV})")
     parser.add_argument("--keep", type=Path, help="build the trees here and keep them")
     parser.add_argument("--reuse", type=Path, help="measure trees built before with --keep")
     parser.add_argument("--run-once", help=argparse.SUPPRESS)
@@ -175,8 +187,10 @@ def main() -> None:
             sizes = build_sets(root, args.groups, args.heic, args.detail)
             print(f"built in {time.perf_counter() - t:.0f} s: {args.groups} groups per JPEG set (12 MP JPEG avg "
                   f"{sizes['thumbnail'] / 1e6:.2f} MB + TIFF RAW stand-in), {args.heic} HEIC (avg {sizes['heic'] / 1e6:.2f} MB)", flush=True)
-        previous = previous_tree(args.previous, work / "previous")
         sets = [s for s in ("thumbnail", "decode", "heic") if (root / s).is_dir()]
+        previous = previous_tree(args.previous, work / "previous") if {"thumbnail", "decode"} & set(sets) else None
+        before = previous_tree(args.heic_previous, work / "before") if "heic" in sets else None
+        baselines = {"previous": previous, "before": before, "current": None}
         for s in sets:  # page cache: every run reads from memory, none from disk
             for p in (root / s).rglob("*"):
                 if p.is_file():
@@ -184,9 +198,10 @@ def main() -> None:
         results: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for _ in range(args.rounds):
             for s in sets:
-                clients = ["current"] if s == "heic" or previous is None else ["previous", "current"]
+                baseline = "before" if s == "heic" else "previous"
+                clients = ["current"] if baselines[baseline] is None else [baseline, "current"]
                 for client in clients:
-                    results.setdefault((s, client), []).append(measure(client, root / s, previous))
+                    results.setdefault((s, client), []).append(measure(client, root / s, baselines[client]))
 
         def med(s: str, client: str, key: str) -> float:
             return statistics.median(r[key] for r in results[(s, client)])
@@ -206,18 +221,26 @@ def main() -> None:
                 print(f"{s}: current / previous = {rate(s, 'current') / rate(s, 'previous'):.2f}x groups/s "
                       f"({med(s, 'previous', 'cpu_ms_per_group') / med(s, 'current', 'cpu_ms_per_group'):.2f}x less CPU per group)")
         if ("heic", "current") in results:
-            print(f"heic: {rate('heic', 'current'):.1f} groups/s")
-        # Memory does not grow with the number of groups: the first folder alone against the set.
-        first = sorted(p for p in (root / "thumbnail").iterdir() if p.is_dir())[0]
-        small = measure("current", first, previous)
-        print(f"peak RSS, current client: main {small['rss_main_mib']:.0f} MiB after {small['groups']} groups, "
-              f"{med('thumbnail', 'current', 'rss_main_mib'):.0f} MiB after {args.groups}; largest worker "
-              f"{small['rss_worker_mib']:.0f} / {med('thumbnail', 'current', 'rss_worker_mib'):.0f} MiB")
+            runs = results[("heic", "current")]
+            used = statistics.median(r["sources"].get("heic-thumbnail", 0) for r in runs)
+            print(f"heic: {rate('heic', 'current'):.1f} groups/s; hotpreview from the thumbnail image for "
+                  f"{used:.0f} of {runs[-1]['groups']} files (the rest decoded)")
+            if ("heic", "before") in results:
+                print(f"heic: current / before = {rate('heic', 'current') / rate('heic', 'before'):.2f}x groups/s "
+                      f"({med('heic', 'before', 'cpu_ms_per_group') / med('heic', 'current', 'cpu_ms_per_group'):.2f}x less CPU per group)")
+        if "thumbnail" in sets:
+            # Memory does not grow with the number of groups: the first folder alone against the set.
+            first = sorted(p for p in (root / "thumbnail").iterdir() if p.is_dir())[0]
+            small = measure("current", first, None)
+            print(f"peak RSS, current client: main {small['rss_main_mib']:.0f} MiB after {small['groups']} groups, "
+                  f"{med('thumbnail', 'current', 'rss_main_mib'):.0f} MiB after {args.groups}; largest worker "
+                  f"{small['rss_worker_mib']:.0f} / {med('thumbnail', 'current', 'rss_worker_mib'):.0f} MiB")
     finally:
         if args.keep is None and args.reuse is None:
             shutil.rmtree(work, ignore_errors=True)
         elif args.keep is not None:
             shutil.rmtree(work / "previous", ignore_errors=True)
+            shutil.rmtree(work / "before", ignore_errors=True)
             print(f"(kept {args.keep})")
 
 

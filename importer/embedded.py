@@ -35,6 +35,12 @@ checks the first thumbnail of every camera and software it meets against a full 
 aspect ratio matches the largest one's (letterboxing allowed as above), with the RAW's IFD0
 orientation.
 
+**A HEIC's thumbnail image** (:func:`heic_thumbnail_rule`): the one pillow-heif's ``draft``
+finds a scaled copy by its header (rules 2 and 3: at least 150x150, same shape, crop, rotation,
+colour profile), with the EXIF's edit hints of rules 4 and 5, and the per-worker check of the
+first file of each camera against a full decode. Rule 6 has no HEIC counterpart: HEVC tiles
+cannot be decoded in part through pillow-heif.
+
 ``benchmarks/embedded_preview_bench.py`` measures the rule's precision and recall on generated
 edits (docs/import-client.md gives the figures).
 """
@@ -85,8 +91,8 @@ class Thumbnail:
     jpeg: bytes
     crop: tuple[int, int, int, int] | None
     """The picture inside letterbox/pillarbox bands (left, top, right, bottom), checked after decoding."""
-    key: tuple[str, str, str]
-    """(Make, Model, Software): files with the same key are verified once against a full decode."""
+    key: tuple[str, str, str, str]
+    """(``jpeg``, Make, Model, Software): files with the same key are verified once against a full decode."""
     sof_at: int = 0
     """Offset of the main JPEG's SOF payload in the file (set by the reader)."""
     scan_at: int = 0
@@ -189,14 +195,47 @@ def exif_thumbnail(payload: bytes | None, frame: tuple[int, int], exif_first: bo
     box = crop or (0, 0, tw, th)
     if max(box[2] - box[0], box[3] - box[1]) < MIN_SIDE:
         return None, "thumbnail smaller than a hotpreview"
+    hint = edit_hint(facts, frame)
+    if hint is not None:
+        return None, hint
+    return Thumbnail(jpeg, crop or None, camera_key(facts)), "ok"
+
+
+def edit_hint(facts: ExifFacts, frame: tuple[int, int]) -> str | None:
+    """What in the EXIF says the picture was changed after its thumbnail was made (rules 4 and 5),
+    or None: PixelXDimension/PixelYDimension not the frame's size, an editor's Software, a
+    ModifyDate other than DateTimeOriginal. The same hints for a JPEG's and a HEIC's thumbnail."""
     if facts.pixel_size is not None and not _close(facts.pixel_size, frame):
-        return None, "PixelXDimension/PixelYDimension differ from the frame (resized or cropped)"
+        return "PixelXDimension/PixelYDimension differ from the frame (resized or cropped)"
     software = facts.software.lower()
     if any(editor in software for editor in EDITORS):
-        return None, f"edited with {facts.software}"
+        return f"edited with {facts.software}"
     if facts.modified and facts.original and facts.modified.strip() != facts.original.strip():
-        return None, "modified after it was taken (DateTime differs from DateTimeOriginal)"
-    return Thumbnail(jpeg, crop or None, (facts.make, facts.model, facts.software)), "ok"
+        return "modified after it was taken (DateTime differs from DateTimeOriginal)"
+    return None
+
+
+def camera_key(facts: ExifFacts | None, kind: str = "jpeg") -> tuple[str, str, str, str]:
+    """Files whose thumbnails are verified once per worker against a full decode: one kind of
+    thumbnail (``jpeg``: EXIF IFD1; ``heic``: a HEIC's thumbnail item) of one Make, Model, Software."""
+    if facts is None:
+        return (kind, "", "", "")
+    return (kind, facts.make, facts.model, facts.software)
+
+
+def heic_thumbnail_rule(facts: ExifFacts | None, shown: tuple[int, int]) -> str | None:
+    """Why a HEIC's thumbnail image may not stand in for its picture, ``shown`` (w, h) as libheif
+    gives it (after the container's rotation), or None when it may. pillow-heif's ``draft`` has
+    already chosen a thumbnail that is a scaled copy by its header (at least 150x150, same aspect
+    ratio, crop, rotation, mirroring and colour profile); these are the EXIF's edit hints of the
+    JPEG rule (:func:`edit_hint`). The picture itself is compared per worker, on the first file
+    of each camera key."""
+    if facts is None:
+        return None  # no EXIF: nothing says it was edited (libheif writes thumbnails on every save)
+    # PixelX/YDimension describe the picture as stored, which the EXIF orientation turns (an
+    # iPhone's 4032x3024 with orientation 6 is shown 3024x4032; its irot repeats the orientation).
+    frame = (shown[1], shown[0]) if facts.orientation >= 5 else shown
+    return edit_hint(facts, frame)
 
 
 def _close(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -333,4 +372,4 @@ def thumbnail_of(jpeg: bytes) -> tuple[Thumbnail | None, str]:
     return jpeg_thumbnail(src, segments, payload, (width, height))
 
 
-__all__ = ["EmbeddedChoice", "Thumbnail", "bands_are_dark", "choose_embedded", "exif_facts", "exif_thumbnail", "fit", "jpeg_candidates", "jpeg_thumbnail", "same_picture", "same_strip", "thumbnail_of"]
+__all__ = ["EmbeddedChoice", "Thumbnail", "bands_are_dark", "camera_key", "choose_embedded", "edit_hint", "exif_facts", "exif_thumbnail", "fit", "heic_thumbnail_rule", "jpeg_candidates", "jpeg_thumbnail", "same_picture", "same_strip", "thumbnail_of"]

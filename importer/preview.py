@@ -27,7 +27,7 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -267,15 +267,21 @@ def decode_top(head: bytes, sof_at: int, frame: tuple[int, int], fraction: float
 # --- HEIC -----------------------------------------------------------------------------------------
 
 
-def render_heic(source: Source) -> Hotpreview:
-    """The hotpreview of a HEIC/HEIF image, from its embedded thumbnail when that is a scaled copy.
+def render_heic(source: Source, thumbnail_rule: Callable[[tuple[int, int]], str | None] | None = None) -> Hotpreview:
+    """The hotpreview of a HEIC/HEIF image, from its embedded thumbnail when that may stand in.
 
     pillow-heif decodes with libheif, which applies the container's rotation and mirroring;
-    its ``draft`` picks the smallest thumbnail at least 150x150 that shows the same picture
-    (same aspect ratio, crop, rotation and colour profile) and otherwise decodes the image.
+    its ``draft`` picks the smallest thumbnail at least 150x150 that is a scaled copy of the
+    picture by its header (same aspect ratio, crop, rotation and colour profile). ``thumbnail_rule``
+    is then asked with the picture's size (as stored) and says why not, or None to use it
+    (:func:`importer.embedded.heic_thumbnail_rule`); without it the picture itself is decoded.
     """
-    from pillow_heif.as_plugin import HeifImageFile  # imported here: only HEIC groups need libheif
+    from pillow_heif import options  # imported here: only HEIC groups need libheif
+    from pillow_heif.as_plugin import HeifImageFile
 
+    # One decoding thread: a worker process per CPU already keeps every core busy, and libde265's
+    # threads cost more than they bring on a 320x240 thumbnail.
+    options.DECODE_THREADS = 1
     data = _bytes(source)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -285,7 +291,8 @@ def render_heic(source: Source) -> Hotpreview:
             raise PreviewError(f"not a HEIC/HEIF image that can be decoded ({clean_message(str(exc))})") from None
         with img:
             width, height = img.size
-            used_thumbnail = img.draft("RGB", (HOTPREVIEW_SIZE, HOTPREVIEW_SIZE)) is not None
+            used_thumbnail = thumbnail_rule is not None and thumbnail_rule((width, height)) is None
+            used_thumbnail = used_thumbnail and img.draft("RGB", (HOTPREVIEW_SIZE, HOTPREVIEW_SIZE)) is not None
             try:
                 img.load()
             except (OSError, ValueError, EOFError) as exc:

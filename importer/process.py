@@ -15,6 +15,7 @@ went in.
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import warnings
@@ -27,7 +28,7 @@ from typing import NamedTuple
 
 from PIL import Image
 
-from imalink.importer.embedded import STRIP_HEIGHT, bands_are_dark, same_picture, same_strip
+from imalink.importer.embedded import STRIP_HEIGHT, bands_are_dark, camera_key, heic_thumbnail_rule, same_picture, same_strip
 from imalink.importer.grouping import FileGroup, source_order
 from imalink.importer.preview import Hotpreview, PreviewError, clean_message, decode_small, decode_top, finish, orient, render_heic
 from imalink.importer.problems import Problem
@@ -123,9 +124,9 @@ def inspect_group(group: FileGroup) -> InspectedGroup:
 
 # --- step 3 -------------------------------------------------------------------------------------
 
-# Per worker: whether the EXIF thumbnails of a (Make, Model, Software) showed the same picture
-# as a full decode, the first time one was met.
-_thumbnails_verified: dict[tuple[str, str, str], bool] = {}
+# Per worker: whether the thumbnails (EXIF or HEIC) of a (Make, Model, Software) showed the same
+# picture as a full decode, the first time one was met.
+_thumbnails_verified: dict[tuple[str, str, str, str], bool] = {}
 
 
 def make_preview(inspected: InspectedGroup) -> tuple[Hotpreview | None, list[Problem]]:
@@ -152,7 +153,7 @@ def make_preview(inspected: InspectedGroup) -> tuple[Hotpreview | None, list[Pro
 
 def _preview(plan: PreviewPlan) -> Hotpreview:
     if plan.kind == "heic":
-        return render_heic(plan.path)
+        return _from_heic(plan)
     if plan.thumbnail is not None:
         preview = _from_thumbnail(plan)
         if preview is not None:
@@ -209,6 +210,27 @@ def _from_thumbnail(plan: PreviewPlan) -> Hotpreview | None:
     if not verdict:
         return None
     return finish(decoded, orientation=plan.orientation, crop=thumb.crop, size=_shown(plan), label="thumbnail")
+
+
+def _from_heic(plan: PreviewPlan) -> Hotpreview:
+    """A HEIC's hotpreview: from its thumbnail image where :func:`heic_thumbnail_rule` lets it
+    stand in and, for the first file of each camera key in this worker, a full decode shows the
+    same picture; else from the picture itself."""
+    preview = render_heic(plan.path, lambda shown: heic_thumbnail_rule(plan.facts, shown))
+    if preview.source != "heic-thumbnail":
+        return preview
+    key = camera_key(plan.facts, "heic")
+    verdict = _thumbnails_verified.get(key)
+    if verdict is None:
+        full = render_heic(plan.path)
+        verdict = _thumbnails_verified[key] = same_picture(_pixels(preview), _pixels(full))
+        return preview if verdict else full
+    return preview if verdict else render_heic(plan.path)
+
+
+def _pixels(preview: Hotpreview) -> Image.Image:
+    with Image.open(io.BytesIO(preview.data)) as img:
+        return img.convert("RGB")
 
 
 # --- the pipeline -------------------------------------------------------------------------------

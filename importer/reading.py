@@ -28,7 +28,7 @@ from imalink.exif.containers import (
     read_ifd,
     tiff_header,
 )
-from imalink.importer.embedded import Thumbnail, choose_embedded, exif_facts, jpeg_candidates, jpeg_thumbnail
+from imalink.importer.embedded import ExifFacts, Thumbnail, choose_embedded, exif_facts, jpeg_candidates, jpeg_thumbnail
 from imalink.importer.exif_extract import RawExif, exif_of
 from imalink.importer.problems import Problem, reason
 from imalink.importer.scan import PhotoFile
@@ -94,6 +94,8 @@ class PreviewPlan:
     size: int = 0
     """The file's size in bytes."""
     label: str = "decoded"
+    facts: ExifFacts | None = None
+    """A HEIC's EXIF facts: the edit hints its thumbnail is checked against (see :mod:`importer.embedded`)."""
 
 
 def read_file(f: PhotoFile) -> tuple[FileFacts, PreviewPlan | None, list[Problem]]:
@@ -135,7 +137,7 @@ def _check_unchanged(f: PhotoFile, fh: BinaryIO, before: os.stat_result, size: i
 
 def _plan(f: PhotoFile, kind: str, src: Source, exif: RawExif) -> tuple[PreviewPlan | None, list[Problem]]:
     if kind == "heic":
-        return PreviewPlan(f.path, "heic"), []
+        return PreviewPlan(f.path, "heic", facts=exif_facts(exif.data) if exif.data is not None else None), []
     if kind == "jpeg":
         return _jpeg_plan(f, src, exif)
     return _raw_plan(f, src), []

@@ -22,7 +22,10 @@ metadata, so it knows where it ends), never by running the importer's extraction
   produce: invalid UTF-8).
 - ``ignored``: paths a client must not treat as photos (other extensions, hidden files/folders).
 - ``groups``: ``folder``, ``files`` (names, in name order), ``previewSource`` (the file the
-  hotpreview comes from), ``width``/``height`` (the picture as displayed, after orientation).
+  hotpreview comes from), ``browserPreviewSource`` (the same for a client that cannot decode HEIC,
+  as a browser: the first JPEG, else the first RAW; null when the group has only HEIC files, which
+  that client reports as ``NO_PREVIEW_SOURCE``), ``width``/``height`` (the picture as displayed,
+  after orientation).
 - ``sameContent``: lists of paths whose bytes are identical (one file copied twice).
 """
 
@@ -318,8 +321,11 @@ class _Builder:
         self.write(rel, data)
         self.ignored.append(os.fsdecode(rel))
 
-    def group(self, folder: str, names: list[str], source: str, size: tuple[int, int]) -> None:
-        self.groups.append({"folder": folder, "files": sorted(names), "previewSource": source, "width": size[0], "height": size[1]})
+    def group(self, folder: str, names: list[str], source: str, size: tuple[int, int], *, without_heic: str | None = "same") -> None:
+        """``without_heic``: the preview source of a client that cannot decode HEIC, when it is not ``source``."""
+        browser_source = source if without_heic == "same" else without_heic
+        self.groups.append({"folder": folder, "files": sorted(names), "previewSource": source,
+                            "browserPreviewSource": browser_source, "width": size[0], "height": size[1]})
 
 
 def write_vectors(out: str | os.PathLike[str]) -> dict[str, Any]:
@@ -372,7 +378,7 @@ def write_vectors(out: str | os.PathLike[str]) -> dict[str, Any]:
     exif6 = exif_payload(make="Apple", model="iPhone 13", orientation=6, pixel_size=img6.size)
     heic6 = heic_bytes(img6, exif6)
     b.photo(f"{trip}/IMG_0006.HEIC".encode(), f"{trip}/IMG_0006.HEIC", "heic", heic6, exif6)
-    b.group(trip, ["IMG_0006.HEIC"], "IMG_0006.HEIC", displayed_size(img6.size, 6))
+    b.group(trip, ["IMG_0006.HEIC"], "IMG_0006.HEIC", displayed_size(img6.size, 6), without_heic=None)
 
     # A HEIC next to a JPEG of the same stem: the JPEG is the preview source.
     img7 = picture((400, 300), 7)
@@ -382,6 +388,16 @@ def write_vectors(out: str | os.PathLike[str]) -> dict[str, Any]:
     jpeg7 = camera_jpeg(img7, exif7)
     b.photo(f"{trip}/IMG_0007.JPG".encode(), f"{trip}/IMG_0007.JPG", "jpeg", jpeg7, exif7)
     b.group(trip, ["IMG_0007.HEIC", "IMG_0007.JPG"], "IMG_0007.JPG", img7.size)
+
+    # A HEIC beside a RAW (cameras that shoot HEIF + RAW): the HEIC is the preview source where it
+    # can be decoded, the RAW's preview where it cannot.
+    img9 = picture((480, 360), 9)
+    exif9 = exif_payload(make="Canon", model="EOS R5", pixel_size=img9.size)
+    heic9 = heic_bytes(img9, exif9)
+    b.photo(f"{trip}/IMG_0009.HIF".encode(), f"{trip}/IMG_0009.HIF", "heic", heic9, exif9)
+    raw9, end9 = raw_bytes(preview=pillow_jpeg(img9))
+    b.photo(f"{trip}/IMG_0009.CR2".encode(), f"{trip}/IMG_0009.CR2", "raw", raw9, EXIF_HEADER + raw9[:end9])
+    b.group(trip, ["IMG_0009.CR2", "IMG_0009.HIF"], "IMG_0009.HIF", img9.size, without_heic="IMG_0009.CR2")
 
     # A truncated JPEG whose EXIF is intact (the end of the scan is missing).
     img8 = picture((640, 480), 8)

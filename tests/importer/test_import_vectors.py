@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from imalink.importer.exif_extract import extract_exif
-from imalink.importer.grouping import iter_groups
+from imalink.importer.grouping import iter_groups, source_order
 from imalink.importer.names import api_name, disk_name
 from imalink.importer.process import process_group
 from imalink.importer.scan import iter_folders
@@ -72,6 +72,17 @@ def test_groups_match(vectors) -> None:
         found.append((folder, [api_name(f.name) for f in group.files], api_name(group.preview_source().name)))
     wanted = [(g["folder"], g["files"], g["previewSource"]) for g in expected["groups"]]
     assert sorted(found) == sorted(wanted)
+
+
+def test_a_client_without_heic_takes_the_next_source(vectors) -> None:
+    """``browserPreviewSource``: the same order of sources with HEIC left out (the web app's)."""
+    root, expected = vectors
+    sources = {(g["folder"], tuple(g["files"])): g["browserPreviewSource"] for g in expected["groups"]}
+    for group in iter_groups(iter_folders([root / "photos"])):
+        folder = api_name(os.path.relpath(group.folder, root).replace(os.sep, "/"))
+        rest = [f for f in source_order(group.files) if f.kind != "heic"]
+        assert sources[(folder, tuple(api_name(f.name) for f in group.files))] == (api_name(rest[0].name) if rest else None)
+    assert None in sources.values() and any(g["previewSource"] != g["browserPreviewSource"] for g in expected["groups"])
 
 
 def test_each_group_is_read_as_expected(vectors) -> None:

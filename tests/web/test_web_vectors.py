@@ -46,6 +46,11 @@ def test_browser_import_matches_the_shared_vectors(sqlite_server: str, page: Any
     want_groups = sorted(sorted(f"{rel(g['folder'])}/{name}" for name in g["files"]) for g in expected["groups"]
                          if all(wanted.get(f"{rel(g['folder'])}/{name}") for name in g["files"]))
     assert sorted(map(sorted, by_group.values())) == want_groups
+    # The browser cannot decode HEIC: exactly the groups the vectors give no source without HEIC
+    # fail, with NO_PREVIEW_SOURCE (named by their first file).
+    no_source = {p["filename"] for p in run["problems"] if p["code"] == "NO_PREVIEW_SOURCE"}
+    assert no_source == {rel(f"{g['folder']}/{g['files'][0]}") for g in expected["groups"] if g["browserPreviewSource"] is None}
+    assert no_source  # the vectors hold such a group
     skipped = {(p["code"], p["filename"]) for p in run["problems"] if p["level"] == "error"}
     for f in expected["files"]:
         if f["browser"] and f["skip"]:

@@ -18,7 +18,7 @@ const TAG_INTEROP_IFD = 0xa005;
 const TAG_ORIENTATION = 0x0112;
 
 const JPEG_EXT = new Set(["jpg", "jpeg", "jpe"]);
-const HEIC_EXT = new Set(["heic", "heif"]);
+const HEIC_EXT = new Set(["heic", "heif", "hif"]); // as importer/scan.py: Canon and Sony write .HIF
 const RAW_EXT = new Set(["cr2", "cr3", "nef", "nrw", "arw", "dng", "orf", "rw2", "raf", "pef", "srw"]);
 
 /** "jpeg", "heic" or "raw" for a photo file name (any case), else null. */
