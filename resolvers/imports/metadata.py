@@ -22,6 +22,8 @@ _COPIED = (
 )
 _QUARTER_TURNED = {5, 6, 7, 8}
 _GROUPED_NAMES = {name for group in GROUPED_FIELDS for name in group}
+# Once, not per group: dataclasses.fields() builds its tuple on every call.
+_UNGROUPED_NAMES = tuple(f.name for f in fields(ExifMetadata) if f.name not in _GROUPED_NAMES)
 
 
 def merge_metadata(readings: list[ExifMetadata]) -> ExifMetadata:
@@ -29,9 +31,8 @@ def merge_metadata(readings: list[ExifMetadata]) -> ExifMetadata:
     if len(readings) <= 1:
         return readings[0] if readings else ExifMetadata()
     merged: dict[str, Any] = {}
-    for f in fields(ExifMetadata):
-        if f.name not in _GROUPED_NAMES:
-            merged[f.name] = next((v for r in readings if (v := getattr(r, f.name)) is not None), None)
+    for name in _UNGROUPED_NAMES:
+        merged[name] = next((v for r in readings if (v := getattr(r, name)) is not None), None)
     for group in GROUPED_FIELDS:
         source = next((r for r in readings if getattr(r, group[0]) is not None), None)
         for name in group:
