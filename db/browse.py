@@ -69,10 +69,37 @@ def day_counts(conn: Connection, spec: PhotoFilterSpec) -> tuple[list[tuple[date
         days: dict[date | None, int] = {_as_date(day): n for day, n in conn.execute(query)}
         undated = days.pop(None, 0)
         return sorted(days.items()), undated  # type: ignore[arg-type]
+    if not plan.seeks and spec.rating is not None:
+        return _day_counts_per_rating(conn, spec, plan)
     query = plan.source(select(DAY, func.count()), dialect).where(*plan.where(), DAY.is_not(None)).group_by(DAY).order_by(DAY)
     counted = [(_as_date(day), n) for day, n in conn.execute(query)]
     undated = plan.source(select(func.count()), dialect).where(*plan.where(), DAY.is_(None))
     return counted, conn.execute(undated).scalar_one()  # type: ignore[return-value]
+
+
+def _day_counts_per_rating(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> tuple[list[tuple[date, int]], int]:
+    """Day counts under a range of ratings that would walk the whole timeline index: each rating
+    in the range is one stretch of the rating index in day order (grouped as it streams, no
+    sort), so only the matches' entries are read. Ratings are few (0-5; those present are kept
+    by triggers). At a million photos, rating >= 4 read a million entries (150 ms of CPU)."""
+    present = sorted(int(key) for key, _, _ in conn.execute(_kept(spec.owner_id, "rating")))
+    bounds = spec.rating
+    assert bounds is not None
+    wanted = [r for r in present if (bounds.min is None or r >= bounds.min) and (bounds.max is None or r <= bounds.max)]
+    c = photo_t.c
+    run = (
+        hinted(select(DAY, func.count()), conn.dialect.name, "ix_photo_owner_rating")
+        .where(*plan.where(), c.rating == bindparam("rating"))
+        .group_by(DAY)
+        .order_by(DAY)
+    )
+    days: dict[date | None, int] = {}
+    for rating in wanted:
+        for day, n in conn.execute(run, {"rating": rating}):
+            key = _as_date(day)
+            days[key] = days.get(key, 0) + n
+    undated = days.pop(None, 0)
+    return sorted(days.items()), undated  # type: ignore[arg-type]
 
 
 def _as_date(value: Any) -> date | None:
