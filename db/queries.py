@@ -191,13 +191,6 @@ def hotpreview_by_hothash(conn: Connection, owner_id: int, hothash: str) -> byte
     query = select(photo_t.c.hotpreview).where(photo_t.c.owner_id == owner_id, photo_t.c.hothash == hothash)
     return conn.execute(query).scalar_one_or_none()
 
-def hotpreviews_by_hothashes(conn: Connection, owner_id: int, hothashes: Sequence[str]) -> dict[str, bytes | None]:
-    """Hotpreviews of the owner's photos by (canonical) hothash, in one statement; unknown ones left out."""
-    query = select(photo_t.c.hothash, photo_t.c.hotpreview).where(
-        photo_t.c.owner_id == owner_id, among(conn, photo_t.c.hothash, hothashes)
-    )
-    return {row.hothash: row.hotpreview for row in conn.execute(query)}
-
 def images_by_photo_ids(conn: Connection, owner_id: int, photo_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
     """The owner's image rows (without EXIF bytes) grouped by photo id, in the order they were added."""
     found: dict[int, list[Row[Any]]] = {photo_id: [] for photo_id in photo_ids}
@@ -268,7 +261,6 @@ __all__ = [
     "filter_clauses",
     "first_photos_per_session",
     "hotpreview_by_hothash",
-    "hotpreviews_by_hothashes",
     "hotpreviews_by_photo_ids",
     "images_by_photo_ids",
     "page_sessions",

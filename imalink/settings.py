@@ -38,9 +38,6 @@ class Settings(BaseSettings):
     )
     max_request_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     max_existing_hothashes: int = Field(default=10_000, ge=1)
-    max_hotpreviews_per_request: int = Field(
-        default=100, ge=1, description="Hotpreviews one GET /hotpreviews answers (the web app asks a screen's at once)."
-    )
     log_level: str = "info"
 
     # What one GraphQL document may ask for (schema/limits.py).
@@ -82,11 +79,7 @@ class Settings(BaseSettings):
             self.max_groups_per_batch, self.max_images_per_group, self.max_hotpreview_bytes, self.max_coldpreview_bytes
         )
         return SchemaSettings(
-            limits,
-            self.max_existing_hothashes,
-            self.media_directory(),
-            timedelta(seconds=self.session_lifetime),
-            self.max_hotpreviews_per_request,
+            limits, self.max_existing_hothashes, self.media_directory(), timedelta(seconds=self.session_lifetime)
         )
 
     def media_directory(self) -> Path:

@@ -24,8 +24,6 @@ class SchemaSettings:
     """Where coldpreviews are kept (see ``Settings.media_dir``)."""
     session_lifetime: timedelta = timedelta(days=30)
     """How long a sign-in lasts (``Settings.session_lifetime``)."""
-    max_hotpreviews_per_request: int = 100
-    """Hotpreviews one ``GET /hotpreviews`` answers (``Settings.max_hotpreviews_per_request``)."""
     media: MediaStore = field(init=False)
 
     def __post_init__(self) -> None:

@@ -43,28 +43,6 @@ def test_unknown_hotpreviews_are_404(server):
     assert httpx.get(f"{server}/hotpreview/not-a-hash.jpg").status_code == 404
 
 
-def test_many_hotpreviews_in_one_request(server):
-    gql = HttpGraphQL(server)
-    previews = distinct_jpegs(3, prefix="many")
-    send(gql, [group(p, f"IMG_{i}.JPG") for i, p in enumerate(previews)])
-    hashes = [sha256(p) for p in previews]
-    # In the order asked, each as a 4-byte length and its bytes; unknown and malformed ones empty.
-    asked = [hashes[2], "0" * 64, hashes[0].upper(), "not-a-hash", hashes[1]]
-    response = httpx.get(f"{server}/hotpreviews", params={"h": ",".join(asked)})
-    assert response.status_code == 200 and response.headers["content-type"] == "application/vnd.imalink.hotpreviews"
-    assert response.headers["cache-control"] == "private, max-age=31536000, immutable"
-    body, found = response.content, []
-    while body:
-        length = int.from_bytes(body[:4], "big")
-        found.append(body[4 : 4 + length])
-        body = body[4 + length :]
-    assert found == [previews[2], b"", previews[0], b"", previews[1]]
-    # Past the limit (Settings.max_hotpreviews_per_request), or none: a stable code.
-    for h in (",".join([hashes[0]] * 101), ""):
-        refused = httpx.get(f"{server}/hotpreviews", params={"h": h})
-        assert refused.status_code == 400 and refused.json()["errors"][0]["extensions"]["code"] == "TOO_MANY_HOTHASHES"
-
-
 def test_graphiql_and_health(server):
     page = httpx.get(f"{server}/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "graphiql" in page.text.lower()

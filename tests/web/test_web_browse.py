@@ -45,8 +45,6 @@ def test_the_first_requests_leave_before_the_code_has_loaded(sqlite_server: str,
     seed_library(sqlite_server, 300)
     requests: list[str] = []
     page.on("request", lambda req: req.url.endswith("/graphql") and requests.append(req.post_data or ""))
-    previews: list[str] = []
-    page.on("request", lambda req: "/hotpreview" in req.url and previews.append(req.url))
     held: list[Any] = []
     page.route("**/assets/app-*.js", lambda route: held.append(route))  # the app's code is held back until released
     page.goto(f"{sqlite_server}/", wait_until="commit")
@@ -61,9 +59,6 @@ def test_the_first_requests_leave_before_the_code_has_loaded(sqlite_server: str,
                            " && document.querySelectorAll('.thumb img').length >= 6")
     # The app took those answers: it asked neither again.
     assert sum("query Timeline" in r for r in requests) == 1 and sum("query Session" in r for r in requests) == 1, requests
-    # The screen's thumbnails came in a few requests of many each, not one request each.
-    shown = page.evaluate("document.querySelectorAll('.thumb img').length")
-    assert shown > 30 and 1 <= len(previews) <= shown // 4 and all("/hotpreviews?h=" in u for u in previews), (shown, previews)
     assert page.locator(".summary").inner_text() == "300 photos"
     # A filtered view asks once its code runs (the early request is for the whole library only).
     requests.clear()

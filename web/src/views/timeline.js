@@ -6,7 +6,6 @@ import { navigate, toast } from "../main.js";
 import { BucketPhotos, filterStateFromUrl, photoFilter, timelineStart } from "../library.js";
 import { h, formatNumber, MONTHS } from "../ui.js";
 import { firstPhotos, GRID } from "../boot.js";
-import { showPreview } from "../previews.js";
 import { filterBar } from "./filters.js";
 import { bulkBar } from "./bulk.js";
 
@@ -258,7 +257,7 @@ class Timeline {
       const cells = [];
       for (let k = start; k < end; k++) {
         const p = bp.photos[k];
-        cells.push(p ? this.thumb(p, cell) : h("div", { class: "thumb placeholder", style: `width:${cell}px;height:${cell}px` }));
+        cells.push(p ? this.thumb(p, cell, visible) : h("div", { class: "thumb placeholder", style: `width:${cell}px;height:${cell}px` }));
       }
       el.replaceChildren(...cells);
     };
@@ -273,14 +272,12 @@ class Timeline {
     return wait ? wait.then(load) : load();
   }
 
-  thumb(p, cell) {
+  thumb(p, cell, visible = true) {
     const label = p.title || (p.takenAt ? `Photo taken ${p.takenAt.replace("T", " ")}` : "Photo without a date");
-    const img = h("img", { alt: label, decoding: "async", width: cell, height: cell });
     const a = h("a", {
       class: "thumb", href: `/photo/${p.hothash}${location.search}`, style: `width:${cell}px;height:${cell}px`,
       "aria-selected": this.selecting ? String(this.selected.has(p.hothash)) : null,
-    }, img);
-    showPreview(img, p);
+    }, h("img", { src: p.hotpreviewUrl, alt: label, decoding: "async", fetchpriority: visible ? "high" : "low", width: cell, height: cell }));
     a.dataset.hothash = p.hothash;
     if (this.selecting) {
       a.addEventListener("click", (e) => {
