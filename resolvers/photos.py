@@ -16,7 +16,7 @@ from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range  # noqa: F401
 from imalink.db.plans import PageKey, PhotoSort
 from imalink.exif import TagMapping, exif_tags
 from imalink.resolvers.errors import ErrorCode, UserError
-from imalink.resolvers.imports.checks import canonical_sha256, clean_tags, rating_problem, rotation_problem
+from imalink.resolvers.imports.checks import canonical_sha256, canonical_sha256s, clean_tags, rating_problem, rotation_problem
 from imalink.resolvers.pagination import (  # noqa: F401 (page sizes: also what schema/limits.py counts by)
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -113,7 +113,7 @@ def _asked_hashes(hashes: list[str], limit: int, what: str = "hothashes") -> dic
     """The distinct hashes asked for, in order, mapped to their canonical form (others dropped)."""
     if len(hashes) > limit:
         raise UserError(ErrorCode.TOO_MANY_HOTHASHES, f"Ask for at most {limit} {what} at a time, not {len(hashes)}.")
-    return {h: c for h in dict.fromkeys(hashes) if (c := canonical_sha256(h))}
+    return canonical_sha256s(hashes)
 
 
 def existing_hothashes(engine: Engine, owner_id: int, hothashes: list[str], limit: int) -> list[str]:

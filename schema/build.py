@@ -14,6 +14,7 @@ from imalink.schema.browse.queries import BrowseQueries
 from imalink.schema.enums import ErrorCode
 from imalink.schema.errors import ClientSafeErrors
 from imalink.schema.fast_output import FastOutputExecutionContext
+from imalink.schema.fast_variables import FastVariables
 from imalink.schema.imports.mutations import ImportMutations
 from imalink.schema.imports.queries import ImportQueries
 from imalink.schema.limits import QueryLimits, limit_extensions
@@ -34,6 +35,12 @@ class Query(PhotoQueries, BrowseQueries, ImportQueries, AccountQueries):
 @strawberry.type(description="Changing the library: imports, sessions, photo edits; signing in, API tokens, users.")
 class Mutation(ImportMutations, PhotoMutations, AccountMutations):
     pass
+
+
+class ExecutionContext(FastVariables, FastOutputExecutionContext):
+    """graphql-core's execution, with long lists in and out taken in one pass (the pre-check's 10,000
+    hashes): string lists in variables (schema/fast_variables.py), lists of plain objects and scalars
+    in the answer (schema/fast_output.py)."""
 
 
 class ImalinkSchema(strawberry.Schema):
@@ -57,6 +64,5 @@ def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
         # Clients send the same few documents again and again: parse (and validate) each once.
         extensions=[*limit_extensions(limits), PermissionCheck, ClientSafeErrors, lambda: ParserCache(maxsize=256)],
         config=StrawberryConfig(scalar_map=SCALARS),
-        # Long lists of plain objects (existingFiles' 10,000 answers) are completed in one pass.
-        execution_context_class=FastOutputExecutionContext,
+        execution_context_class=ExecutionContext,
     )

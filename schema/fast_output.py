@@ -13,6 +13,12 @@ arguments, of a scalar or enum type or a list of those (or ``__typename``). Thei
 as attributes and serialized by the field's own type, exactly what the default path computes.
 Anything else (a resolver anywhere in the selection, ``@defer``/``@stream``, a null where the
 schema says non-null, so that the usual error is raised) goes the usual way.
+
+A list of such objects, or of scalars (``existingHothashes``' 10,000 strings), is completed in
+one pass too: graphql-core otherwise makes a path and three calls per item before it gets to the
+object or the scalar's ``serialize`` (about 25 ms for 10,000 items). An item that is not plain
+(awaitable, null where the schema says non-null, refused by ``serialize``) sends the whole list
+the usual way, which reports it as usual.
 ``tests/schema/test_schema_fast_output.py`` checks that both paths answer the same, and would fail
 loudly on a graphql-core or Strawberry upgrade that changes what this relies on.
 """
@@ -26,6 +32,7 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    Undefined,
     is_leaf_type,
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -102,6 +109,70 @@ class FastOutputExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().execute_collected_subfields(
             parent_type, source_value, path, grouped_field_set, new_defer_usages, position_context
         )
+
+    def complete_iterable_value(
+        self,
+        item_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        items: Any,
+        position_context: Any,
+    ) -> Any:
+        if type(items) is list and self.get_stream_usage(field_details_list, path) is None:
+            completed = self._complete_list(item_type, field_details_list, items)
+            if completed is not _SLOW:
+                return completed
+        return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
+
+    def _complete_list(self, item_type: Any, field_details_list: Any, items: list[Any]) -> Any:
+        non_null = isinstance(item_type, GraphQLNonNull)
+        inner = item_type.of_type if non_null else item_type
+        is_awaitable = self.is_awaitable
+        if is_leaf_type(inner):
+            serialize = inner.serialize
+            completed: list[Any] = []
+            append = completed.append
+            try:
+                for item in items:
+                    if item is None:
+                        if non_null:
+                            return _SLOW
+                        append(None)
+                        continue
+                    if is_awaitable(item) or isinstance(item, Exception):
+                        return _SLOW
+                    value = serialize(item)
+                    if value is None or value is Undefined:
+                        return _SLOW
+                    append(value)
+            except Exception:
+                return _SLOW  # the usual path reports it where it belongs
+            return completed
+        if not isinstance(inner, GraphQLObjectType) or inner.is_type_of is not None:
+            return _SLOW
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(inner, field_details_list)
+        plan = None if new_defer_usages else self._plan(inner, grouped_field_set)
+        if plan is None:
+            return _SLOW
+        completed = []
+        append = completed.append
+        for item in items:
+            if item is None:
+                if non_null:
+                    return _SLOW
+                append(None)
+                continue
+            if is_awaitable(item) or isinstance(item, Exception):
+                return _SLOW
+            try:
+                value = _complete(plan, item)
+            except Exception:
+                return _SLOW
+            if value is _SLOW:
+                return _SLOW
+            append(value)
+        return completed
 
 
 def _complete(plan: Plan, source: Any) -> Any:

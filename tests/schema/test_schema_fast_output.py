@@ -7,12 +7,18 @@ the shortcut must have been taken where the selection is plain (else this would 
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+
+import graphql
 import pytest
+from graphql import GraphQLField, GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from imalink.local import LocalGraphQL
 from imalink.schema import fast_output
 from imalink.schema.build import build_schema
+from imalink.schema.fast_variables import FastVariables
 from imalink.schema.limits import QueryLimits
 from imalink.settings import Settings
 from tests.api.importing import group, open_session, send
@@ -28,6 +34,7 @@ DOCUMENTS = {
         "{ contentHash @skip(if: $yes) filename @include(if: $yes) } }"
     ),
     "a list of strings": "query Q($h: [String!]!) { existingPhotos(hothashes: $h) { hothash filenames } }",
+    "a list of scalars": "query Q($h: [String!]!) { existingHothashes(hothashes: $h) }",
     "enums, custom scalars, resolvers beside plain fields": (
         "{ photos(first: 10) { edges { cursor node { __typename hothash takenAt takenAtOffset fileless: width height"
         " rating favorite iso exposureTime importSession { status storageDirectory photosCreated startedAt }"
@@ -46,6 +53,11 @@ class Watched(fast_output.FastOutputExecutionContext):
         plan = self._plan(parent_type, grouped_field_set) if not new_defer_usages else None
         Watched.completed += plan is not None
         return super().execute_collected_subfields(parent_type, source_value, path, grouped_field_set, new_defer_usages, position_context)
+
+    def _complete_list(self, item_type, field_details_list, items):  # type: ignore[no-untyped-def]
+        completed = super()._complete_list(item_type, field_details_list, items)
+        Watched.completed += completed is not fast_output._SLOW
+        return completed
 
 
 def schema_with(context_class: type) -> object:
@@ -86,5 +98,34 @@ def test_the_shortcut_answers_as_graphql_core_does(library, name):
     assert Watched.completed > 0, "the shortcut was never taken"
 
 
-def test_the_schema_is_built_with_the_shortcut():
-    assert build_schema().execution_context_class is fast_output.FastOutputExecutionContext  # type: ignore[attr-defined]
+LISTS = GraphQLSchema(GraphQLObjectType("Query", {
+    "nullInNonNull": GraphQLField(GraphQLList(GraphQLNonNull(GraphQLString)), resolve=lambda *_: ["a", None]),
+    "nullAllowed": GraphQLField(GraphQLList(GraphQLString), resolve=lambda *_: ["a", None]),
+    "refused": GraphQLField(GraphQLList(GraphQLNonNull(GraphQLInt)), resolve=lambda *_: [1, "x"]),
+    "nested": GraphQLField(GraphQLList(GraphQLList(GraphQLString)), resolve=lambda *_: [["a"], [None]]),
+    "awaited": GraphQLField(GraphQLList(GraphQLString), resolve=lambda *_: ["a", _later("b")]),
+}))
+
+
+async def _later(value: str) -> str:
+    return value
+
+
+@pytest.mark.parametrize("field", ["nullInNonNull", "nullAllowed", "refused", "nested", "awaited"])
+def test_a_list_with_an_item_not_plain_answers_as_graphql_core_does(field):
+    """A null where the schema says non-null, a value the scalar refuses, an item to await: the list
+    takes graphql-core's path, which reports it as usual (the error's path names the item)."""
+
+    async def run(context_class: type) -> object:
+        result = graphql.execute(LISTS, graphql.parse("{ %s }" % field), executor_class=context_class)
+        return await result if inspect.isawaitable(result) else result
+
+    stock = asyncio.run(run(StrawberryGraphQLCoreExecutionContext))
+    fast = asyncio.run(run(fast_output.FastOutputExecutionContext))
+    assert (fast.data, [e.formatted for e in fast.errors or []]) == (stock.data, [e.formatted for e in stock.errors or []])
+    assert bool(stock.errors) == (field in ("nullInNonNull", "refused"))
+
+
+def test_the_schema_is_built_with_the_shortcuts():
+    context = build_schema().execution_context_class  # type: ignore[attr-defined]
+    assert issubclass(context, fast_output.FastOutputExecutionContext) and issubclass(context, FastVariables)
