@@ -288,3 +288,22 @@ def test_facets_under_a_filter_with_few_matches_read_them_once(library, name):
         assert "ix_photo_owner_timeline" not in read, read
         if engine.dialect.name == "sqlite":
             assert not read.startswith("SCAN photo"), read
+
+
+@pytest.mark.parametrize("look_up", ["existing_hothashes", "filenames_by_hothash", "files_by_content_hash"])
+def test_the_pre_check_probes_its_keys_and_reads_no_table_whole(sqlite_library, look_up):
+    """existingHothashes / existingPhotos / existingFiles: each asked hash one probe of the owner's
+    key, each found row read by key; never a scan of photos or files, whatever the number asked."""
+    engine = sqlite_library
+    with engine.connect() as conn:
+        known = list(conn.execute(text_clause("SELECT hothash FROM photo WHERE owner_id = :o LIMIT 5"), {"o": OWNER}).scalars())
+        files = list(conn.execute(text_clause("SELECT content_hash FROM image WHERE owner_id = :o AND content_hash IS NOT NULL LIMIT 5"), {"o": OWNER}).scalars())
+    asked = (files if look_up == "files_by_content_hash" else known) + [f"{i:064x}" for i in range(2000)]
+    sent = statements(engine, lambda conn: getattr(queries, look_up)(conn, OWNER, asked))
+    assert len(sent) == 1  # one statement for 2,005 hashes
+    plan = explain(engine, *sent[0])
+    steps = [line.strip() for line in plan.splitlines()]
+    assert not [s for s in steps if s.startswith("SCAN") and "VIRTUAL TABLE" not in s], plan  # json_each: the hashes asked
+    probe = ("uq_image_owner_content_hash (owner_id=? AND content_hash=?)" if look_up == "files_by_content_hash"
+             else "(owner_id=? AND hothash=?)")  # the unique key (owner, hothash): SQLite's autoindex
+    assert any(s.startswith("SEARCH") and probe in s for s in steps), plan
