@@ -47,7 +47,6 @@ from _common import Profiler, Server, summarize_profile, table  # noqa: E402
 from browse_bench import cpu_seconds_fine, ensure_library, postgres_database, server_cpu  # noqa: E402
 from library import LibrarySpec  # noqa: E402
 
-from imalink.db.engine import SQLITE_MMAP_BYTES  # noqa: E402
 from imalink.db.tables import LOCAL_OWNER_ID  # noqa: E402
 
 ASKED = 10_000
@@ -84,7 +83,6 @@ def bare_runner(url: str) -> tuple[Callable[[str, list[str]], int], Callable[[],
     and the CPU seconds it has used so far (this process, and PostgreSQL's backend)."""
     if url.startswith("sqlite"):
         conn = sqlite3.connect(url.split("///", 1)[1])
-        conn.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")  # as the server reads it (db/engine.py)
         own = os.getpid()
 
         def run_sqlite(kind: str, hashes: list[str]) -> int:
