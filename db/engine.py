@@ -59,7 +59,7 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         # No memory map (SQLite's default): every connection maps the file on its own and each page
         # a map touched counts in the server's resident memory (1.5-3.3 GB at a million photos
         # with 2 GB maps), and on this machine the pre-check read by read() cost no more CPU
-        # (10,000 content hashes: 369 ms unmapped against 762 ms mapped; README).
+        # (10,000 content hashes: 377 ms unmapped, 350 mapped, 2.3 GB RSS mapped; README).
         cursor.close()
 
     @event.listens_for(engine, "begin")
