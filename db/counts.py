@@ -13,6 +13,7 @@ A migration that rebuilds the photo table on SQLite drops its triggers with the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -361,3 +362,26 @@ def ensure_counts(conn: Connection) -> None:
     for name in missing:
         conn.execute(text(f"CREATE TRIGGER {name} {triggers[name]}"))
     recount(conn)
+
+
+_TRIGGER_TABLE = re.compile(r"\bON (photo_tag|photo)\b")
+
+
+def drop_counts(conn: Connection) -> None:
+    """Drop every count trigger from the table it is on, and PostgreSQL's functions behind them.
+
+    For a downgrade below the counts (0004): a trigger's table is read from its own definition,
+    since tag triggers sit on ``photo_tag`` and the rest on ``photo``.
+    """
+    sqlite = conn.dialect.name == "sqlite"
+    triggers = SQLITE_TRIGGERS if sqlite else POSTGRES_TRIGGERS
+    for name in RETIRED_TRIGGERS:
+        table = "photo_tag" if name.startswith("photo_tag") else "photo"
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else f" ON {table}")))
+    for name, definition in triggers.items():
+        table = _TRIGGER_TABLE.search(definition)
+        assert table, name
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else f" ON {table.group(1)}")))
+    if not sqlite:
+        for function in ("photo_counts", "photo_counts_added", "photo_tag_counts", "photo_tag_counts_added"):
+            conn.execute(text(f"DROP FUNCTION IF EXISTS {function}()"))

@@ -254,3 +254,27 @@ def test_statement_count_triggers_migration_keeps_the_counts(database):
             assert "photo_counts2_after_insert_delete" not in triggers
         send(gql, library_groups([jpeg(label=f"after-0011-{i}") for i in range(12)], 1))
         assert_exact(engine)
+
+
+def test_downgrade_below_the_counts_leaves_no_count_trigger_or_function(database):
+    """0004's downgrade drops each count trigger from its own table (tag triggers sit on photo_tag)
+    and PostgreSQL's trigger functions, so nothing of the counts outlives their tables."""
+    from alembic import command
+
+    url, engine = _fresh_at(database, "0004")
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            left = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%counts%'")).scalars().all()
+        else:
+            left = conn.execute(text(
+                "SELECT tgname FROM pg_trigger WHERE tgname LIKE '%counts%' UNION ALL "
+                "SELECT proname FROM pg_proc WHERE proname LIKE 'photo%counts%'"
+            )).scalars().all()
+    assert left == []
+    upgrade_to_head(engine)  # and the library comes back up with its counts
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM photo_day")).scalar_one() == 0

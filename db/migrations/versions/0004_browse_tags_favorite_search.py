@@ -196,15 +196,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
+    counts.drop_counts(bind)
     if sqlite:
-        for name in [*SQLITE_TRIGGERS, *counts.SQLITE_TRIGGERS]:
+        for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         op.execute(f"DROP TABLE IF EXISTS {SQLITE_FTS_TABLE}")
     else:
         op.execute(f"DROP INDEX IF EXISTS {POSTGRES_INDEX}")
-        for name in counts.POSTGRES_TRIGGERS:
-            op.execute(f"DROP TRIGGER IF EXISTS {name} ON photo")
-        op.execute("DROP FUNCTION IF EXISTS photo_counts()")
     op.drop_table("photo_facet")
     op.drop_table("photo_day")
 
