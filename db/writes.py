@@ -58,8 +58,9 @@ def insert_rows(
     statement whatever the number of rows, which psycopg parses once. As a multi-row VALUES list
     (SQLAlchemy's insertmanyvalues) a batch's 100 photos were a statement of ~3,500 placeholders
     rendered, split by psycopg and parsed by the server each time: twice the server's Python CPU
-    for the statement (measured per statement, benchmarks/import_bench.py's groups). SQLite runs
-    in this process: its executemany steps one prepared statement.
+    for the statement (measured per statement, benchmarks/import_bench.py's groups). The arrays go
+    in binary (db/engine.py), so a batch's 200 EXIF blobs are one bytea array copied as is. SQLite
+    runs in this process: its executemany steps one prepared statement.
     """
     postgres = conn.dialect.name == "postgresql"
     columns = list(rows[0])
@@ -92,9 +93,7 @@ def insert_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str,
 def insert_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert images (files their photos and owner do not have yet)."""
     if rows:
-        # Not as arrays: a bytea array of a batch's 200 EXIF blobs (3.6 MB) took PostgreSQL 2.6x
-        # the CPU of the 200 executions psycopg sends at once (executemany is pipelined).
-        conn.execute(insert(image_t), list(rows))
+        insert_rows(conn, image_t, rows)
 
 
 def learn_content_hashes(conn: Connection, hashes_by_image_id: dict[int, str]) -> None:
