@@ -56,13 +56,27 @@ QUERIES = {
     "existingPhotos": "query Q($h: [String!]!) { existingPhotos(hothashes: $h) { hothash filenames } }",
     "existingHothashes": "query Q($h: [String!]!) { existingHothashes(hothashes: $h) }",
 }
-BARE_SQL = {  # {asked}: the hashes as a table of one column, value (as db/queries.asked_table binds them)
-    "existingFiles": "SELECT i.content_hash, i.filename, p.hothash FROM {asked} JOIN image i ON i.owner_id = {owner}"
-                     " AND i.content_hash = asked.value JOIN photo p ON p.id = i.photo_id",
-    "existingPhotos": "SELECT p.hothash, i.filename FROM {asked} JOIN photo p ON p.owner_id = {owner} AND p.hothash = asked.value"
-                      " LEFT JOIN image i ON i.photo_id = p.id ORDER BY i.id",
-    "existingHothashes": "SELECT p.hothash FROM {asked} JOIN photo p ON p.owner_id = {owner} AND p.hothash = asked.value",
+BARE_SQL = {  # the server's statements (db/queries.py): the hashes asked narrow by {asked_join} or {asked_in}
+    "existingFiles": "SELECT i.content_hash, i.filename, i.photo_id, p.hothash FROM image i {by_hash} JOIN photo p {by_id}"
+                     " ON p.id = i.photo_id {asked_join} WHERE i.owner_id = {owner} {asked_in}",
+    "existingPhotos": "SELECT p.hothash, i.filename FROM photo p LEFT JOIN image i {by_photo} ON i.photo_id = p.id {asked_join}"
+                      " WHERE p.owner_id = {owner} {asked_in} ORDER BY i.id",
+    "existingHothashes": "SELECT p.hothash FROM photo p {asked_join} WHERE p.owner_id = {owner} {asked_in}",
 }
+ASKED_KEY = {"existingFiles": "i.content_hash", "existingPhotos": "p.hothash", "existingHothashes": "p.hothash"}
+SQLITE_HINTS = {"by_hash": "INDEXED BY ix_image_owner_content_hash_file", "by_id": "INDEXED BY ix_photo_id_hothash",
+                "by_photo": "INDEXED BY ix_image_photo_files"}  # as db/queries.py names them
+
+
+def bare_sql(kind: str, postgres: bool) -> str:
+    """The case's statement as db/queries.only_asked narrows it: a join to the hashes' ``unnest`` on
+    PostgreSQL, ``IN`` the JSON list's ``json_each`` on SQLite."""
+    key = ASKED_KEY[kind]
+    if postgres:
+        return BARE_SQL[kind].format(owner=LOCAL_OWNER_ID, asked_in="", **dict.fromkeys(SQLITE_HINTS, ""),
+                                     asked_join=f"JOIN unnest(%s::text[]) AS asked(value) ON {key} = asked.value")
+    return BARE_SQL[kind].format(owner=LOCAL_OWNER_ID, asked_join="", asked_in=f"AND {key} IN (SELECT value FROM json_each(?))",
+                                 **SQLITE_HINTS)
 
 
 def asked_hashes(kind: str, photos: int, rng: random.Random) -> list[str]:
@@ -87,7 +101,7 @@ def bare_runner(url: str) -> tuple[Callable[[str, list[str]], int], Callable[[],
 
         def run_sqlite(kind: str, hashes: list[str]) -> int:
             # One JSON parameter: cheaper for SQLite than parsing 10,000 bound parameters.
-            sql = BARE_SQL[kind].format(owner=LOCAL_OWNER_ID, asked="json_each(?) AS asked")
+            sql = bare_sql(kind, postgres=False)
             return len(conn.execute(sql, [json.dumps(hashes)]).fetchall())
 
         return run_sqlite, lambda: cpu_seconds_fine(own)
@@ -97,7 +111,7 @@ def bare_runner(url: str) -> tuple[Callable[[str, list[str]], int], Callable[[],
     backend = pg.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
 
     def run_pg(kind: str, hashes: list[str]) -> int:
-        sql = BARE_SQL[kind].format(owner=LOCAL_OWNER_ID, asked="unnest(%s::text[]) AS asked(value)")
+        sql = bare_sql(kind, postgres=True)
         return len(pg.execute(sql, (hashes,)).fetchall())
 
     return run_pg, lambda: cpu_seconds_fine(os.getpid()) + cpu_seconds_fine(backend)

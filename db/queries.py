@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import json
 
-from sqlalchemy import ARRAY, ColumnElement, and_, Connection, Row, String, any_, bindparam, column, func, select
+from sqlalchemy import ARRAY, ColumnElement, Connection, Row, Select, String, any_, bindparam, func, select
 
 from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range, filter_clauses
 from imalink.db.plans import PHOTO_COLUMNS, PageKey, PhotoPage, PhotoSort
@@ -32,21 +32,43 @@ def chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield values[start : start + IN_CHUNK]
 
 def among(conn: Connection, column_: Any, values: Sequence[str]) -> ColumnElement[bool]:
-    """``column_ IN values`` as one bound parameter however many values: an array on PostgreSQL,
-    a JSON array read by ``json_each`` on SQLite. 10,000 hashes are one statement, compiled once,
-    instead of a dozen IN lists of 900 parameters each; either way each value is an index probe."""
+    """``column_ IN values`` as one bound parameter however many values. 10,000 hashes are one
+    statement, compiled once, instead of a dozen IN lists of 900 parameters each; either way each
+    value is an index probe."""
     if conn.dialect.name == "postgresql":
+        # ``= ANY`` of an array on purpose, not a join to asked_table: the import's look-ups ask
+        # a few hundred values a batch, and planning that many constants is cheap.
         return column_ == any_(bindparam("among", list(values), type_=ARRAY(String)))
-    listed = select(column("value")).select_from(func.json_each(bindparam("among", json.dumps(list(values)))))
-    return column_.in_(listed.scalar_subquery())
+    return column_.in_(select(asked_table(conn, values).c.value).scalar_subquery())
+
+
+def only_asked(conn: Connection, query: Select[Any], column_: Any, values: Sequence[str]) -> Select[Any]:
+    """``query`` narrowed to the rows whose ``column_`` is one of ``values`` (distinct, 10,000 at a
+    time), each value one probe of ``column_``'s index.
+
+    SQLite: :func:`among`, ``IN (SELECT value FROM asked)``, never a join to the asked table. A
+    join leaves the loop order to the planner, and without statistics (a library under
+    ``maintenance.MIN_ROWS`` photos is never analyzed) SQLite put the JSON list inside the loop,
+    read once per file: 10,000 content hashes at 900 photos took 8.4 s, as ``IN`` 98 ms. ``IN`` is
+    always the probes, in key order: SQLite sorts the list into a temporary index first, so each
+    probe finds the pages the one before read still cached.
+
+    PostgreSQL: a join, as the array's length tells it how many are asked and it chooses between
+    probes and merging the sorted hashes with the owner's key (at 100,000 photos, cheaper). Of an
+    ``IN`` it guesses 200 values and always hashes them and probes (existingHothashes at 100,000
+    photos: 179 CPU ms so, 136 joined; benchmarks/precheck_bench.py).
+    """
+    if conn.dialect.name == "postgresql":
+        asked = asked_table(conn, values)
+        return query.join(asked, column_ == asked.c.value)
+    return query.where(among(conn, column_, values))
 
 
 def asked_table(conn: Connection, values: Sequence[str]) -> Any:
     """``values`` as a table of one column, ``value``, bound as one parameter: an array's
-    ``unnest`` on PostgreSQL, a JSON array's ``json_each`` on SQLite. Joined to a key, each value is
-    one index probe. PostgreSQL plans ``= ANY`` of 10,000 constants by estimating each of them
-    (16-60 ms of planning at a million photos) and may pick a parallel bitmap scan for it; a join
-    to ``unnest`` is planned once, as probes (benchmarks/precheck_bench.py)."""
+    ``unnest`` on PostgreSQL, a JSON array's ``json_each`` on SQLite (cheaper for SQLite than
+    parsing 10,000 bound parameters). PostgreSQL plans ``= ANY`` of 10,000 constants by estimating
+    each of them (16-60 ms of planning at a million photos); an ``unnest`` is planned once."""
     if conn.dialect.name == "postgresql":
         array = func.unnest(bindparam("asked", list(values), type_=ARRAY(String)))
         return array.table_valued("value").render_derived(name="asked")
@@ -72,13 +94,10 @@ def photos_by_hothashes(conn: Connection, owner_id: int, hothashes: Sequence[str
     return found
 
 def existing_hothashes(conn: Connection, owner_id: int, hothashes: Sequence[str]) -> set[str]:
-    """The subset of ``hothashes`` the owner's library has."""
+    """The subset of ``hothashes`` the owner's library has (from the key (owner, hothash) alone)."""
     if not hothashes:
         return set()
-    asked = asked_table(conn, hothashes)
-    query = select(photo_t.c.hothash).select_from(asked).join(
-        photo_t, and_(photo_t.c.owner_id == owner_id, photo_t.c.hothash == asked.c.value)
-    )
+    query = only_asked(conn, select(photo_t.c.hothash).where(photo_t.c.owner_id == owner_id), photo_t.c.hothash, hothashes)
     return set(conn.execute(query).scalars())
 
 
@@ -120,19 +139,25 @@ def photo_files(
 
 
 def filenames_by_hothash(conn: Connection, owner_id: int, hothashes: Sequence[str]) -> dict[str, list[str]]:
-    """The owner's photos among ``hothashes`` with the names of their files, in the order they arrived."""
+    """The owner's photos among ``hothashes`` with the names of their files, in the order they arrived.
+
+    From indexes alone: the key (owner, hothash) gives the photo's id (SQLite's key holds the
+    row id; PostgreSQL's carries it), ``ix_image_photo_files`` its files' names in order.
+    """
     if not hothashes:
         return {}
-    asked = asked_table(conn, hothashes)
     query = (
         select(photo_t.c.hothash, image_t.c.filename)
-        .select_from(asked)
-        .join(photo_t, and_(photo_t.c.owner_id == owner_id, photo_t.c.hothash == asked.c.value))
+        .select_from(photo_t)
         .outerjoin(image_t, image_t.c.photo_id == photo_t.c.id)
+        .where(photo_t.c.owner_id == owner_id)
         .order_by(image_t.c.id)
+        # SQLite otherwise weighs the unique name key (photo_id, filename_key) the same and may
+        # read each file's row (among its EXIF bytes) for the name.
+        .with_hint(image_t, "INDEXED BY ix_image_photo_files", "sqlite")
     )
     found: dict[str, list[str]] = {}
-    for hothash, filename in conn.execute(query):
+    for hothash, filename in conn.execute(only_asked(conn, query, photo_t.c.hothash, hothashes)):
         names = found.setdefault(hothash, [])
         if filename is not None:
             names.append(filename)
@@ -167,17 +192,27 @@ class FileFound(NamedTuple):
 
 
 def files_by_content_hash(conn: Connection, owner_id: int, content_hashes: Sequence[str]) -> dict[str, FileFound]:
-    """Each of the owner's files among ``content_hashes``: its file name and its photo's id and hothash."""
+    """Each of the owner's files among ``content_hashes``: its file name and its photo's id and hothash.
+
+    From indexes alone (at a million photos each row read was a random read among EXIF bytes and
+    hotpreviews): ``ix_image_owner_content_hash_file`` gives the file's name and photo,
+    ``ix_photo_id_hothash`` the photo's hothash.
+    """
     if not content_hashes:
         return {}
     # A content hash is unique per owner, so each is found at most once.
-    asked = asked_table(conn, content_hashes)
     query = (
         select(image_t.c.content_hash, image_t.c.filename, image_t.c.photo_id, photo_t.c.hothash)
-        .select_from(asked)
-        .join(image_t, and_(image_t.c.owner_id == owner_id, image_t.c.content_hash == asked.c.value))
+        .select_from(image_t)
         .join(photo_t, photo_t.c.id == image_t.c.photo_id)
+        .where(image_t.c.owner_id == owner_id)
+        # SQLite would read the photo's row by its id (the table's own key, among hotpreviews)
+        # rather than the index carrying the hothash, and might probe the unique key, not the
+        # covering one.
+        .with_hint(image_t, "INDEXED BY ix_image_owner_content_hash_file", "sqlite")
+        .with_hint(photo_t, "INDEXED BY ix_photo_id_hothash", "sqlite")
     )
+    query = only_asked(conn, query, image_t.c.content_hash, content_hashes)
     # Plain tuples: a Row's attribute look-up costs more than the index probe that found it.
     return {row[0]: FileFound(*row) for row in conn.execute(query)}
 

@@ -153,7 +153,9 @@ class Photo(SQLModel, table=True):
     __tablename__ = "photo"
     __table_args__ = (
         # A photo is in its owner's library once; another user may import the same picture.
-        UniqueConstraint("owner_id", "hothash", name="uq_photo_owner_hothash"),
+        # The key carries the photo's id, so a photo is found by hothash from the index alone
+        # (existingPhotos); SQLite's key holds the row id anyway.
+        UniqueConstraint("owner_id", "hothash", name="uq_photo_owner_hothash", postgresql_include=["id"]),
         # Every listing is one owner's: indexes lead with owner_id so each stays a range scan.
         # The timeline walks (day, taken_at, id) in either direction: the day first, so timeline
         # buckets are counted in index order without sorting; what filters test rides along
@@ -187,6 +189,9 @@ class Photo(SQLModel, table=True):
         # Look-alikes: photos sharing a band of the fingerprint, index only (db/lookalikes.py).
         *(Index(f"ix_photo_owner_phash_band{band}", "owner_id", phash_band(Column("phash"), band), "phash", "id")
           for band in range(4)),
+        # A photo's hothash by id from the index alone: existingFiles names each found file's photo
+        # by hothash without reading photo rows, which sit among hotpreviews (db/queries.py).
+        Index("ix_photo_id_hothash", "id", "hothash"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -297,6 +302,11 @@ class Image(SQLModel, table=True):
         # A file is in its owner's library once: its content hash is its identity (existingFiles
         # and the import look files up by it). Files sent without one (NULL) are not compared.
         Index("uq_image_owner_content_hash", "owner_id", "content_hash", unique=True),
+        # The pre-check answered from indexes alone (image rows sit among EXIF bytes): a file's
+        # photo and name by content hash (existingFiles), a photo's file names in the order they
+        # arrived (existingPhotos). The unique key above stays as it is: it is the constraint.
+        Index("ix_image_owner_content_hash_file", "owner_id", "content_hash", "photo_id", "filename"),
+        Index("ix_image_photo_files", "photo_id", "id", "filename"),
         # Files stored without a content hash (imported before clients sent one), by name: the
         # import recognises them when they come back with one (resolvers/imports/plan.py). Partial,
         # so a library whose files all have their hash pays nothing for it.
