@@ -6,8 +6,11 @@ already has them in order:
 - **timeline**: photos per local capture day, grouped in the order of a timeline index (the
   library's, or an equality filter's own), so counting is one index range scan; the few matches
   of a rare filter are found and grouped instead (db/plans.py decides).
-- **map**: one aggregate per map cell over a range of ``geo_cell`` (db/geo.py), one compiled
-  statement run per cell: a cell's photos are contiguous in the geo index, so nothing is sorted.
+- **map**: under no filter or one kept facet value, the counts per cell of 1.4 degrees kept by
+  triggers (db/counts.py ``photo_cell``) summed into the map's cells, up to the level they make
+  (zoom 6); the cells a box cuts counted from the photos. Otherwise one aggregate per map cell
+  over a range of ``geo_cell`` (db/geo.py), one compiled statement run per cell: a cell's photos
+  are contiguous in the geo index, so nothing is sorted.
 - **facets**: the whole library's counts per camera, lens and rating, and those of its
   positioned photos (``hasGps: true``, with their days), are kept by triggers (db/counts.py);
   under a filter with few matches (the plan finds them through a driver) they are read once for
@@ -29,7 +32,7 @@ from imalink.db.counts import GPS_SCOPE
 from imalink.db.filters import DAY, BoundingBox, PhotoFilterSpec, filter_conditions
 from imalink.db.plans import Plan, hinted, make_plan
 from imalink.db.queries import chunks
-from imalink.db.tables import day_t, facet_t, photo_t, tag_t
+from imalink.db.tables import day_t, facet_t, photo_cell_t, photo_t, tag_t
 
 MAP_CELLS_PER_TILE_LEVELS = 2
 """A map cell is a quarter of a 256-pixel tile's width: clusters about 64 pixels apart on screen."""
@@ -163,36 +166,107 @@ def map_clusters(conn: Connection, spec: PhotoFilterSpec, box: BoundingBox, zoom
         return []
     level = map_level(zoom, boxes)
     plan = make_plan(conn, spec.without("bbox"), limit=None)
+    scope = kept_cells(conn, spec.without("bbox"))
+    if scope is not None and level <= geo.KEPT_LEVEL:  # fewer rows than matches, however few
+        return _clusters_of_kept_cells(conn, plan, scope, boxes, level)
     if plan.driver is not None:
         return _clusters_of_few(conn, plan, boxes, level)
-    c = photo_t.c
     # Per cell, one range of the geo index aggregated in order (a GROUP BY over the whole box
     # would sort its photos); the filter is checked on the columns the index carries.
-    lo, hi = bindparam("lo"), bindparam("hi")
-    south, west, north, east = bindparam("south"), bindparam("west"), bindparam("north"), bindparam("east")
-    where = [*plan.where(), c.gps_latitude.between(south, north), c.gps_longitude.between(west, east)]
     span = 1 << (2 * (geo.BITS - level))
     clusters: list[Cluster] = []
     for part in boxes:
-        bounds = {"south": part.south, "west": part.west, "north": part.north, "east": part.east}
         firsts = [first for _, _, first in geo.cells_covering(part.south, part.west, part.north, part.east, level)]
-        if conn.dialect.name == "sqlite":
-            # In-process statements cost microseconds: one compiled statement run per cell.
-            cell = hinted(select(*_aggregates()), "sqlite", "ix_photo_owner_geo").where(*where, c.geo_cell >= lo, c.geo_cell < hi)
-            rows = [conn.execute(cell, {"lo": first, "hi": first + span, **bounds}).one() for first in firsts]
-        else:
-            # A round trip per cell would cost more than its range scan: every cell in one
-            # statement, a lateral aggregate per (lo, hi) pair. The box is tested on position + 0,
-            # which no index serves: for a small box the planner would otherwise read the whole
-            # box through the latitude index once per cell (0.9 s for Oslo at zoom 11).
-            where = [*plan.where(), (c.gps_latitude + 0).between(south, north), (c.gps_longitude + 0).between(west, east)]
-            ranges = func.unnest(
-                bindparam("los", firsts, type_=ARRAY(BigInteger)), bindparam("his", [f + span for f in firsts], type_=ARRAY(BigInteger))
-            ).table_valued("lo", "hi").render_derived(name="cell")
-            aggregate = select(*_aggregates()).where(*where, c.geo_cell >= ranges.c.lo, c.geo_cell < ranges.c.hi).lateral("aggregate")
-            rows = list(conn.execute(select(aggregate).select_from(ranges).join(aggregate, true()), bounds))
+        rows = _range_aggregates(conn, plan, part, [(first, first + span) for first in firsts])
         clusters.extend(Cluster(*row) for row in rows if row[0])
     return clusters
+
+
+def kept_cells(conn: Connection, spec: PhotoFilterSpec) -> tuple[str, str] | None:
+    """The (facet, key) of the ``photo_cell`` rows db/counts.py keeps for exactly these matches
+    (("", "") for every positioned photo), or ``None``: they must be counted from the photos."""
+    conditions = filter_conditions(spec, conn.dialect.name)
+    names = [condition.name for condition in conditions]
+    if not names or (names == ["has_gps"] and spec.has_gps):
+        return "", ""
+    if len(names) == 1 and names[0] in COLUMN_FACETS:
+        return names[0], conditions[0].key
+    if names == ["rating"] and spec.rating is not None and spec.rating.min == spec.rating.max:
+        return "rating", str(spec.rating.min)
+    return None
+
+
+def _clusters_of_kept_cells(conn: Connection, plan: Plan, scope: tuple[str, str], boxes: list[BoundingBox], level: int) -> list[Cluster]:
+    """Clusters summed from the counts kept per cell (db/counts.py): a few hundred rows for the
+    world. A kept cell whose photos all lie inside the box (its bounds say so) is taken whole;
+    one the box cuts, or whose bounds are unknown since a photo was taken away, is counted from
+    the photos (its range of the geo index)."""
+    k = photo_cell_t.c
+    facet, key = scope
+    kept = select(k.cell, k.photos, k.latitude_sum, k.longitude_sum, k.south, k.west, k.north, k.east, k.photo_id).where(
+        k.owner_id == plan.owner_id, k.facet == facet, k.key == key
+    )
+    shift = 2 * (geo.KEPT_LEVEL - level)
+    sums: dict[int, list[float]] = {}
+
+    def add(cell: int, count: int, latitude_sum: float, longitude_sum: float, south: float, west: float, north: float, east: float, photo_id: int) -> None:
+        found = sums.get(cell)
+        if found is None:
+            sums[cell] = [count, latitude_sum, longitude_sum, south, west, north, east, photo_id]
+            return
+        found[0] += count
+        found[1] += latitude_sum
+        found[2] += longitude_sum
+        found[3], found[4] = min(found[3], south), min(found[4], west)
+        found[5], found[6], found[7] = max(found[5], north), max(found[6], east), max(found[7], photo_id)
+
+    cut: dict[int, list[int]] = {}  # per box part: the kept cells counted from the photos
+    for cell, photos, latitude_sum, longitude_sum, south, west, north, east, photo_id in conn.execute(kept):
+        for part_number, part in enumerate(boxes):
+            if photo_id is not None:
+                if north < part.south or south > part.north or east < part.west or west > part.east:
+                    continue
+                if part.south <= south and north <= part.north and part.west <= west and east <= part.east:
+                    add(cell >> shift, photos, latitude_sum, longitude_sum, south, west, north, east, photo_id)
+                    continue
+            cut.setdefault(part_number, []).append(cell)
+    for part_number, cells in cut.items():
+        ranges = [(cell << geo.KEPT_SHIFT, (cell + 1) << geo.KEPT_SHIFT) for cell in cells]
+        for cell, row in zip(cells, _range_aggregates(conn, plan, boxes[part_number], ranges), strict=True):
+            count, latitude, longitude, *bounds = row
+            if count:
+                add(cell >> shift, count, latitude * count, longitude * count, *bounds)
+    return [
+        Cluster(int(count), latitude_sum / count, longitude_sum / count, south, west, north, east, int(photo_id))
+        for count, latitude_sum, longitude_sum, south, west, north, east, photo_id in sums.values()
+    ]
+
+
+def _range_aggregates(conn: Connection, plan: Plan, part: BoundingBox, ranges: list[tuple[int, int]]) -> list[Any]:
+    """Per range [lo, hi) of ``geo_cell``, the matches inside ``part`` aggregated (``_aggregates``),
+    in the order of ``ranges``: each range read in order from the geo index."""
+    c = photo_t.c
+    south, west, north, east = bindparam("south"), bindparam("west"), bindparam("north"), bindparam("east")
+    bounds = {"south": part.south, "west": part.west, "north": part.north, "east": part.east}
+    if conn.dialect.name == "sqlite":
+        # In-process statements cost microseconds: one compiled statement run per cell.
+        lo, hi = bindparam("lo"), bindparam("hi")
+        where = [*plan.where(), c.gps_latitude.between(south, north), c.gps_longitude.between(west, east)]
+        cell = hinted(select(*_aggregates()), "sqlite", "ix_photo_owner_geo").where(*where, c.geo_cell >= lo, c.geo_cell < hi)
+        return [conn.execute(cell, {"lo": lo_, "hi": hi_, **bounds}).one() for lo_, hi_ in ranges]
+    if not ranges:
+        return []
+    # A round trip per cell would cost more than its range scan: every cell in one statement, a
+    # lateral aggregate per (lo, hi) pair, in the order given. The box is tested on position + 0,
+    # which no index serves: for a small box the planner would otherwise read the whole box
+    # through the latitude index once per cell (0.9 s for Oslo at zoom 11).
+    where = [*plan.where(), (c.gps_latitude + 0).between(south, north), (c.gps_longitude + 0).between(west, east)]
+    cells = func.unnest(
+        bindparam("los", [lo_ for lo_, _ in ranges], type_=ARRAY(BigInteger)),
+        bindparam("his", [hi_ for _, hi_ in ranges], type_=ARRAY(BigInteger)),
+    ).table_valued("lo", "hi", with_ordinality="n").render_derived(name="cell")
+    aggregate = select(*_aggregates()).where(*where, c.geo_cell >= cells.c.lo, c.geo_cell < cells.c.hi).lateral("aggregate")
+    return list(conn.execute(select(aggregate).select_from(cells).join(aggregate, true()).order_by(cells.c.n), bounds))
 
 
 def _aggregates() -> list[ColumnElement[Any]]:
@@ -416,6 +490,7 @@ __all__ = [
     "column_facet",
     "day_counts",
     "hothashes_by_ids",
+    "kept_cells",
     "map_clusters",
     "map_level",
     "match_counts",

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from imalink.db.geo import KEPT_SHIFT
+
 FACETS = ("camera_make", "camera_model", "lens_model", "rating")
 """What ``photo_facet`` counts per value (text compared case-insensitively, as the filters do)."""
 
@@ -289,9 +291,176 @@ POSTGRES_TRIGGERS.update({
 })
 
 
-def recount(conn: Connection) -> None:
-    """Count every owner's photos per day and per facet value afresh (from the indexes)."""
+# The map's cells (``photo_cell``): the positioned photos per kept cell, for the whole library
+# and per facet value. Adding a photo is one upsert per scope (sums, bounds widened, the newest
+# id); taking one away subtracts and forgets the bounds when the photo may have set them (a
+# minimum or maximum cannot be taken back), which db/browse.py then counts from the photos.
+CELL_FACETS = ("", *FACETS)
+"""The scopes of ``photo_cell``: "" is the whole library (its key is "")."""
+_CELL_COLUMNS = ("owner_id", "geo_cell", "gps_latitude", "gps_longitude", *FACETS)
+
+
+def positioned(row: str) -> str:
+    """SQL for "the photo is on the map's kept cells": a position inside the world."""
+    return (
+        f"{row}.geo_cell IS NOT NULL AND {row}.gps_latitude BETWEEN -90 AND 90 AND {row}.gps_longitude BETWEEN -180 AND 180"
+    )
+
+
+def _cell_key(facet: str, row: str) -> str:
+    return "''" if not facet else _facet_key(facet)(row, True)
+
+
+def _in_cell_scope(facet: str, row: str) -> str:
+    return positioned(row) + (f" AND {row}.{facet} IS NOT NULL" if facet else "")
+
+
+def _cell_moved(facet: str, old: str, new: str, distinct: str) -> str:
+    """SQL: the photo left its cell row of ``facet`` (position, owner or key changed)."""
+    columns = ["owner_id", "geo_cell", "gps_latitude", "gps_longitude"]
+    changed = [f"{old}.{c} {distinct} {new}.{c}" for c in columns]
+    if facet:
+        changed.append(f"{_cell_key(facet, old)} {distinct} {_cell_key(facet, new)}")
+    return "(" + " OR ".join(changed) + ")"
+
+
+_CELL_INSERT = "INSERT INTO photo_cell (owner_id, facet, key, cell, photos, latitude_sum, longitude_sum, south, west, north, east, photo_id)"
+
+
+def _cell_widened(table: str, least: str, greatest: str) -> str:
+    """The upsert's SET: sums added, bounds widened, unless the row's bounds are unknown (kept so)."""
+    unknown = f"{table}photo_id IS NULL"
+    bounds = [("south", least), ("west", least), ("north", greatest), ("east", greatest), ("photo_id", greatest)]
+    return (
+        f"photos = {table}photos + excluded.photos, latitude_sum = {table}latitude_sum + excluded.latitude_sum, "
+        f"longitude_sum = {table}longitude_sum + excluded.longitude_sum, "
+        + ", ".join(f"{c} = CASE WHEN {unknown} THEN NULL ELSE {f}({table}{c}, excluded.{c}) END" for c, f in bounds)
+    )
+
+
+def _cell_add(facet: str, row: str, when: str, sqlite: bool) -> str:
+    lat, lon = f"{row}.gps_latitude", f"{row}.gps_longitude"
+    table = "" if sqlite else "photo_cell."
+    least, greatest = ("min", "max") if sqlite else ("LEAST", "GREATEST")
+    return (
+        f"{_CELL_INSERT} SELECT {row}.owner_id, '{facet}', {_cell_key(facet, row)}, {row}.geo_cell >> {KEPT_SHIFT}, 1, "
+        f"{lat}, {lon}, {lat}, {lon}, {lat}, {lon}, {row}.id WHERE {_in_cell_scope(facet, row)}{when} "
+        f"ON CONFLICT (owner_id, facet, key, cell) DO UPDATE SET {_cell_widened(table, least, greatest)}"
+    )
+
+
+def _cell_take(facet: str, row: str, when: str) -> list[str]:
+    lat, lon = f"{row}.gps_latitude", f"{row}.gps_longitude"
+    on_bounds = f"({row}.id >= photo_id OR {lat} <= south OR {lat} >= north OR {lon} <= west OR {lon} >= east)"
+    forget = ", ".join(f"{c} = CASE WHEN {on_bounds} THEN NULL ELSE {c} END" for c in ("south", "west", "north", "east", "photo_id"))
+    where = (
+        f"owner_id = {row}.owner_id AND facet = '{facet}' AND key = {_cell_key(facet, row)} "
+        f"AND cell = {row}.geo_cell >> {KEPT_SHIFT} AND {_in_cell_scope(facet, row)}{when}"
+    )
+    return [
+        f"UPDATE photo_cell SET photos = photos - 1, latitude_sum = latitude_sum - {lat}, longitude_sum = longitude_sum - {lon}, "
+        f"{forget} WHERE {where}",
+        f"DELETE FROM photo_cell WHERE {where} AND photos <= 0",
+    ]
+
+
+def _sqlite_cell_update() -> str:
+    statements = []
+    for facet in CELL_FACETS:
+        moved = " AND " + _cell_moved(facet, "old", "new", "IS NOT")
+        statements += [*_cell_take(facet, "old", moved), _cell_add(facet, "new", moved, True)]
+    return "; ".join(statements)
+
+
+_CELL_CHANGED = " OR ".join(f"old.{column} IS NOT new.{column}" for column in _CELL_COLUMNS)
+CELL_SQLITE_TRIGGERS = {
+    "photo_cells_after_insert": f"AFTER INSERT ON photo BEGIN {'; '.join(_cell_add(f, 'new', '', True) for f in CELL_FACETS)}; END",
+    "photo_cells_after_delete": (
+        f"AFTER DELETE ON photo WHEN {positioned('old')} BEGIN {'; '.join(s for f in CELL_FACETS for s in _cell_take(f, 'old', ''))}; END"
+    ),
+    "photo_cells_after_update": f"AFTER UPDATE OF {', '.join(_CELL_COLUMNS)} ON photo WHEN {_CELL_CHANGED} BEGIN {_sqlite_cell_update()}; END",
+}
+_CELL_ROWS = ", ".join(f"('{f}', CAST({_cell_key(f, 'n')} AS text), {_in_cell_scope(f, 'n')})" for f in CELL_FACETS)
+POSTGRES_CELLS_ADDED_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION photo_cells_added() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n"
+    f"  {_CELL_INSERT}\n"
+    f"  SELECT n.owner_id, f.facet, f.key, n.geo_cell >> {KEPT_SHIFT}, count(*), sum(n.gps_latitude), sum(n.gps_longitude),\n"
+    "    min(n.gps_latitude), min(n.gps_longitude), max(n.gps_latitude), max(n.gps_longitude), max(n.id)\n"
+    f"  FROM new_photos n CROSS JOIN LATERAL (VALUES {_CELL_ROWS}) AS f (facet, key, counted)\n"
+    "  WHERE f.counted GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4\n"
+    f"  ON CONFLICT (owner_id, facet, key, cell) DO UPDATE SET {_cell_widened('photo_cell.', 'LEAST', 'GREATEST')};\n"
+    "  RETURN NULL;\n"
+    "END $$"
+)
+
+
+def _postgres_cell_changes(row: str, statements: Callable[[str, str], list[str]]) -> str:
+    lines = []
+    for facet in CELL_FACETS:
+        moved = f"(TG_OP = 'DELETE' OR {_cell_moved(facet, 'OLD', 'NEW', 'IS DISTINCT FROM')})"
+        lines.append(f"    IF {moved} THEN\n" + "".join(f"      {s};\n" for s in statements(facet, row)) + "    END IF;\n")
+    return "".join(lines)
+
+
+POSTGRES_CELLS_CHANGED_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION photo_cells_changed() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "DECLARE r photo%ROWTYPE;\n"
+    "BEGIN\n"
+    "  r := OLD;\n"
+    + _postgres_cell_changes("r", lambda facet, row: _cell_take(facet, row, ""))
+    + "  IF TG_OP = 'UPDATE' THEN\n"
+    "    r := NEW;\n"
+    + _postgres_cell_changes("r", lambda facet, row: [_cell_add(facet, row, "", False)])
+    + "  END IF;\n"
+    "  RETURN NULL;\n"
+    "END $$"
+)
+CELL_POSTGRES_TRIGGERS = {
+    "photo_cells_after_insert": (
+        "AFTER INSERT ON photo REFERENCING NEW TABLE AS new_photos FOR EACH STATEMENT EXECUTE FUNCTION photo_cells_added()"
+    ),
+    "photo_cells_after_delete": f"AFTER DELETE ON photo FOR EACH ROW WHEN ({positioned('OLD')}) EXECUTE FUNCTION photo_cells_changed()",
+    "photo_cells_after_update": (
+        f"AFTER UPDATE OF {', '.join(_CELL_COLUMNS)} ON photo FOR EACH ROW WHEN ("
+        + " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in _CELL_COLUMNS)
+        + ") EXECUTE FUNCTION photo_cells_changed()"
+    ),
+}
+
+
+def create_cell_triggers(conn: Connection) -> None:
+    """(Re)create the triggers that keep ``photo_cell`` (and, on PostgreSQL, their functions)."""
     sqlite = conn.dialect.name == "sqlite"
+    if not sqlite:
+        conn.execute(text(POSTGRES_CELLS_ADDED_FUNCTION))
+        conn.execute(text(POSTGRES_CELLS_CHANGED_FUNCTION))
+    for name, definition in (CELL_SQLITE_TRIGGERS if sqlite else CELL_POSTGRES_TRIGGERS).items():
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else " ON photo")))
+        conn.execute(text(f"CREATE TRIGGER {name} {definition}"))
+
+
+def recount_cells(conn: Connection) -> None:
+    """Fill ``photo_cell`` afresh from the photos (grouped along the map's geo index)."""
+    conn.execute(text("DELETE FROM photo_cell"))
+    for facet in CELL_FACETS:
+        key = _cell_key(facet, "photo")
+        cell = f"photo.geo_cell >> {KEPT_SHIFT}"
+        groups = f"owner_id, {key}, {cell}" if facet else f"owner_id, {cell}"  # PostgreSQL refuses a constant
+        conn.execute(
+            text(
+                f"{_CELL_INSERT} SELECT owner_id, '{facet}', {key}, {cell}, count(*), sum(gps_latitude), sum(gps_longitude), "
+                "min(gps_latitude), min(gps_longitude), max(gps_latitude), max(gps_longitude), max(id) "
+                f"FROM photo WHERE {_in_cell_scope(facet, 'photo')} GROUP BY {groups}"
+            )
+        )
+
+
+def recount(conn: Connection) -> None:
+    """Count every owner's photos per day, per facet value and per map cell afresh (from the indexes)."""
+    sqlite = conn.dialect.name == "sqlite"
+    if _has_cells(conn):
+        recount_cells(conn)
     day = "substr(photo.taken_at, 1, 10)" if sqlite else "CAST(photo.taken_at AS DATE)"
     conn.execute(text("DELETE FROM photo_day"))
     conn.execute(
@@ -327,6 +496,13 @@ def create_postgres_functions(conn: Connection) -> None:
         conn.execute(text(function))
 
 
+def _has_cells(conn: Connection) -> bool:
+    """Whether the database has ``photo_cell`` (a database kept at a revision before it has not)."""
+    if conn.dialect.name == "sqlite":
+        return conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'photo_cell'")).scalar() == 1
+    return bool(conn.execute(text("SELECT to_regclass('photo_cell') IS NOT NULL")).scalar())
+
+
 def ensure_counts(conn: Connection) -> None:
     """Make sure the triggers that keep the counts exist; recount when one was missing."""
     sqlite = conn.dialect.name == "sqlite"
@@ -339,7 +515,7 @@ def ensure_counts(conn: Connection) -> None:
         return
     if sqlite:
         existing = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
-        triggers = SQLITE_TRIGGERS
+        triggers = dict(SQLITE_TRIGGERS)
     else:
         table_of = dict(
             conn.execute(
@@ -350,7 +526,10 @@ def ensure_counts(conn: Connection) -> None:
             ).all()
         )
         existing = set(table_of)
-        triggers = POSTGRES_TRIGGERS
+        triggers = dict(POSTGRES_TRIGGERS)
+    cells = _has_cells(conn)
+    if cells:
+        triggers.update(CELL_SQLITE_TRIGGERS if sqlite else CELL_POSTGRES_TRIGGERS)
     missing = [name for name in triggers if name not in existing]
     if not missing:
         return
@@ -359,6 +538,9 @@ def ensure_counts(conn: Connection) -> None:
             conn.execute(text(f"DROP TRIGGER {name}" + ("" if sqlite else f" ON {table_of[name]}")))
     if not sqlite:
         create_postgres_functions(conn)
+        if cells:
+            conn.execute(text(POSTGRES_CELLS_ADDED_FUNCTION))
+            conn.execute(text(POSTGRES_CELLS_CHANGED_FUNCTION))
     for name in missing:
         conn.execute(text(f"CREATE TRIGGER {name} {triggers[name]}"))
     recount(conn)

@@ -51,3 +51,14 @@ def cells_covering(south: float, west: float, north: float, east: float, level: 
     for row in range(first_row, last_row + 1):
         for column in range(first_column, last_column + 1):
             yield column, row, (_spread(column) | (_spread(row) << 1)) << shift
+
+
+KEPT_LEVEL = 8
+"""The level of the cells db/counts.py keeps counts for (``photo_cell``): 256 x 256 cells of 1.4
+degrees (about 156 km). The world map shows levels 2-7 up to zoom 5: each of its cells is a union
+of kept cells. Coarser kept cells would spill more photos into the border cells a box cuts
+(counted from the photos); finer ones would be more rows to read for the world (a few hundred at
+a million photos around 60 places)."""
+KEPT_SHIFT = 2 * (BITS - KEPT_LEVEL)
+"""``geo_cell >> KEPT_SHIFT`` is the kept cell holding a position."""
+

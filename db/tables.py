@@ -291,6 +291,36 @@ class PhotoFacet(SQLModel, table=True):
     photos: int
 
 
+class PhotoCell(SQLModel, table=True):
+    """An owner's positioned photos inside one map cell of ``geo.KEPT_LEVEL`` (db/counts.py): how
+    many, where on average, their bounds and the newest of them.
+
+    Kept by triggers on ``photo`` like ``photo_facet``, for the whole library (``facet`` and
+    ``key`` empty) and per camera make, model, lens and rating (``key`` as in ``photo_facet``):
+    the map of the world, or of a large part of it, under no filter or one of those, sums a few
+    hundred of these rows instead of reading every positioned photo (db/browse.py). Adding a
+    photo widens the bounds; taking one away that lay on them (or was the newest) leaves them
+    unknown (``photo_id`` null) and the cell is counted from the photos again when asked.
+    """
+
+    __tablename__ = "photo_cell"
+
+    owner_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    facet: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True)
+    cell: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    """``photo.geo_cell >> geo.KEPT_SHIFT``."""
+    photos: int
+    latitude_sum: float
+    longitude_sum: float
+    south: float | None = None
+    west: float | None = None
+    north: float | None = None
+    east: float | None = None
+    photo_id: int | None = None
+    """The newest photo (highest id); null with the bounds when a photo taken away may have set them."""
+
+
 class Image(SQLModel, table=True):
     """One file of a photo (the JPEG, the RAW), with its raw EXIF bytes exactly as received."""
 
@@ -363,4 +393,5 @@ auth_session_t = AuthSession.__table__
 api_token_t = ApiToken.__table__
 day_t = PhotoDay.__table__
 facet_t = PhotoFacet.__table__
+photo_cell_t = PhotoCell.__table__
 lookalike_t = PhotoLookalike.__table__

@@ -7,18 +7,27 @@ deletions and four importers at once, every kept count equals a count made here 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, text
 
-from imalink.db.counts import FACETS, GPS_SCOPE
+from imalink.db import geo
+from imalink.db.browse import map_level, plain_boxes
+from imalink.db.filters import BoundingBox
+from imalink.db.counts import CELL_FACETS, FACETS, GPS_SCOPE
 from tests.api.importing import group, import_concurrently, send
 from tests.support.graphql import data
 from tests.support.media import distinct_jpegs, exif_blob, sha256
 
 UPDATE = "mutation Edit($h: String!, $i: PhotoUpdateInput!) { updatePhoto(hothash: $h, input: $i) { hothash } }"
 DELETE = "mutation($h: String!) { deletePhoto(hothash: $h) }"
+MAP = """query($f: PhotoFilter, $b: BoundingBoxInput!, $z: Int!) {
+  photoMap(filter: $f, bbox: $b, zoom: $z) { clusters { count latitude longitude hothash bounds { south west north east } } }
+}"""
+WORLD = {"south": -90, "west": -180, "north": 90, "east": 180}
 
 
 def counted_from_rows(engine: Engine) -> tuple[Counter[Any], Counter[Any]]:
@@ -56,9 +65,79 @@ def kept(engine: Engine) -> tuple[Counter[Any], Counter[Any], list[Any]]:
     return days, Counter({(r.owner_id, r.facet, r.key): r.photos for r in rows}), rows
 
 
-def assert_exact(engine: Engine) -> None:
+def cells_from_rows(engine: Engine) -> dict[Any, list[Any]]:
+    """Per (owner, facet, key, kept map cell): [photos, latitude sum, longitude sum, south, west,
+    north, east, newest id] of the positioned photos, from the photos themselves."""
+    with engine.connect() as conn:
+        photos = conn.execute(
+            text("SELECT id, owner_id, geo_cell, gps_latitude AS lat, gps_longitude AS lon, camera_make, camera_model, lens_model, rating"
+                 " FROM photo WHERE geo_cell IS NOT NULL")
+        ).all()
+    cells: dict[Any, list[Any]] = {}
+    for p in photos:
+        for facet in CELL_FACETS:
+            value = getattr(p, facet) if facet else ""
+            if value is None:
+                continue
+            key = (p.owner_id, facet, str(value).lower(), p.geo_cell >> geo.KEPT_SHIFT)
+            found = cells.setdefault(key, [0, 0.0, 0.0, p.lat, p.lon, p.lat, p.lon, p.id])
+            found[0] += 1
+            found[1] += p.lat
+            found[2] += p.lon
+            found[3:] = min(found[3], p.lat), min(found[4], p.lon), max(found[5], p.lat), max(found[6], p.lon), max(found[7], p.id)
+    return cells
+
+
+def assert_cells_exact(engine: Engine) -> None:
+    """The kept map cells hold the photos' counts and sums; their bounds and newest photo too,
+    unless forgotten (null) after a photo on them was taken away."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM photo_cell")).all()
+    kept_cells = {(r.owner_id, r.facet, r.key, r.cell): r for r in rows}
+    counted = cells_from_rows(engine)
+    assert set(kept_cells) == set(counted)
+    for key, (photos, latitude_sum, longitude_sum, *bounds) in counted.items():
+        row = kept_cells[key]
+        assert (row.photos, row.latitude_sum, row.longitude_sum) == (photos, pytest.approx(latitude_sum), pytest.approx(longitude_sum))
+        known = [row.south, row.west, row.north, row.east, row.photo_id]
+        assert known == bounds or known == [None] * 5, key
+
+
+def assert_map_exact(gql: Any, engine: Engine) -> None:
+    """The map, read from the kept cells (their bounds known or not) and from the photos where a
+    box cuts one, equals the clusters made here from the photos."""
+    with engine.connect() as conn:
+        photos = conn.execute(
+            text("SELECT id, hothash, gps_latitude AS lat, gps_longitude AS lon, camera_make, rating FROM photo WHERE geo_cell IS NOT NULL")
+        ).all()
+    filters = {"none": ({}, lambda p: True), "canon": ({"cameraMake": "CANON"}, lambda p: (p.camera_make or "").lower() == "canon"),
+               "rating 3": ({"rating": {"min": 3, "max": 3}}, lambda p: p.rating == 3)}
+    cut = {"south": 59.5, "west": 10.0, "north": 61.0, "east": 11.9}  # cuts the kept cells around Oslo
+    for filter_, wanted in filters.values():
+        for box, zoom in ((WORLD, 0), (WORLD, 2), (cut, 4)):
+            side = geo.cell_degrees(map_level(zoom, plain_boxes(BoundingBox(**box))))
+            inside = [p for p in photos if wanted(p) and box["south"] <= p.lat <= box["north"] and box["west"] <= p.lon <= box["east"]]
+            expected: dict[Any, list[Any]] = {}
+            for p in inside:
+                expected.setdefault((math.floor((p.lon + 180) / side), math.floor((p.lat + 180) / side)), []).append(p)
+            clusters = data(gql.execute(MAP, {"f": filter_, "b": box, "z": zoom}))["photoMap"]["clusters"]
+            assert len(clusters) == len(expected), (filter_, box, zoom)
+            for cluster in clusters:
+                newest = max(next(m for m in expected.values() if any(p.hothash == cluster["hothash"] for p in m)), key=lambda p: p.id)
+                members = next(m for m in expected.values() if newest in m)
+                assert cluster["hothash"] == newest.hothash and cluster["count"] == len(members)
+                assert cluster["bounds"] == {"south": min(p.lat for p in members), "west": min(p.lon for p in members),
+                                             "north": max(p.lat for p in members), "east": max(p.lon for p in members)}
+                assert cluster["latitude"] == pytest.approx(sum(p.lat for p in members) / len(members))
+                assert cluster["longitude"] == pytest.approx(sum(p.lon for p in members) / len(members))
+
+
+def assert_exact(engine: Engine, gql: Any = None) -> None:
     days, facets, rows = kept(engine)
     assert (days, facets) == counted_from_rows(engine)
+    assert_cells_exact(engine)
+    if gql is not None:
+        assert_map_exact(gql, engine)
     assert all(row.photos > 0 for row in rows), "an emptied count leaves no row behind"
     assert all(row.value.lower() == row.key for row in rows if row.facet != GPS_SCOPE + "day"), "a key is its value, lower-cased"
 
@@ -72,7 +151,7 @@ def library_groups(previews: list[bytes], batch: int) -> list[dict[str, Any]]:
             make=make,
             model=f"{make} Model {i % 3}",
             taken=None if i % 5 == 4 else f"2021:06:0{1 + i % 3} 1{i % 10}:00:00",
-            gps=(59.9, 10.7) if i % 2 else None,
+            gps=(59.9 + i % 7 * 0.3, 10.7 + i % 5 * 0.5) if i % 2 else None,  # over a few kept map cells
             lens="EF 50mm" if i % 3 == 0 else None,
         )
         tags = [("Norway", "norway", "NORWAY")[i % 3], f"Batch {batch}"] if i % 4 != 3 else []
@@ -85,7 +164,7 @@ def test_kept_counts_equal_the_photos_after_batches_later_files_edits_and_deleti
     for batch in range(2):
         result = send(gql, library_groups(previews[batch * 20 : batch * 20 + 20], batch))
         assert result["photosCreated"] == 20 and not result["errors"]
-        assert_exact(engine)
+        assert_exact(engine, gql)
     with engine.connect() as conn:  # a count made by a statement of many photos is spelled as its first photo
         spelled = conn.execute(text("SELECT value FROM photo_facet WHERE facet = 'camera_make' AND key = 'canon'")).scalar_one()
     assert spelled == "Canon"
@@ -101,15 +180,20 @@ def test_kept_counts_equal_the_photos_after_batches_later_files_edits_and_deleti
     data(gql.execute(UPDATE, {"h": sha256(previews[1]), "i": {"rating": 5, "tags": ["Fjord", "norway"]}}))
     data(gql.execute(UPDATE, {"h": sha256(previews[3]), "i": {"tags": ["Summer"]}}))
     data(gql.execute(UPDATE, {"h": sha256(previews[5]), "i": {"tags": []}}))
-    assert_exact(engine)
+    assert_exact(engine, gql)
 
     for preview in previews[1:12:2] + [undated, previews[20]]:  # positioned, tagged, undated, the last batch's first
         assert data(gql.execute(DELETE, {"h": sha256(preview)}))["deletePhoto"] is True
-    assert_exact(engine)
+    assert_exact(engine, gql)
+    with engine.connect() as conn:  # the deletions took away photos on some cells' bounds, not on all
+        forgotten = conn.execute(text("SELECT count(*) FILTER (WHERE photo_id IS NULL), count(*) FROM photo_cell")).one()
+    assert 0 < forgotten[0] < forgotten[1]
 
     for preview in previews:  # everything: nothing kept
         gql.execute(DELETE, {"h": sha256(preview)})
     assert kept(engine)[:2] == (Counter(), Counter())
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM photo_cell")).scalar_one() == 0
 
 
 def test_kept_counts_equal_the_photos_after_four_importers_at_once(database_url, engine):
