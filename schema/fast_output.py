@@ -8,9 +8,13 @@ Measured with py-spy and cProfile (benchmarks/precheck_bench.py --profile): the 
 fields cost more than the database's index probes.
 
 This execution context takes a shortcut for an object whose selected fields are *all plain*:
-declared on a Strawberry type without a resolver, permission or field extension, without
-arguments, of a scalar or enum type or a list of those (or ``__typename``). Their values are read
-as attributes and serialized by the field's own type, exactly what the default path computes.
+declared on a Strawberry type without a permission or field extension, without arguments, with no
+resolver or one computed from the object alone (``def taken_at(self)``: not async, no ``info``),
+of a scalar or enum type or a list of those, or of an object type whose selection is plain in turn
+(or ``__typename``). Their values are read as attributes or from that resolver and serialized by
+the field's own type, exactly what the default path computes. A page of 100 photos as the web app
+asks for it (edges, cursor, node with ``takenAt`` and ``hotpreviewUrl``) is ~9,000 field
+executions the usual way: 36 -> 24 ms of CPU a request at 100,000 photos (cProfile, load ~10).
 Anything else (a resolver anywhere in the selection, ``@defer``/``@stream``, a null where the
 schema says non-null, so that the usual error is raised) goes the usual way.
 
@@ -26,6 +30,7 @@ loudly on a graphql-core or Strawberry upgrade that changes what this relies on.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from inspect import isawaitable
 from typing import Any
 
 from graphql import (
@@ -39,20 +44,42 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 _DEFINITION = "strawberry-definition"
 _SLOW = object()
-# (response key, attribute or None for __typename, serialize, non-null, list?, non-null items)
-Plan = tuple[tuple[str, str | None, Callable[[Any], Any] | str, bool, bool, bool], ...]
+_TYPENAME, _LEAF, _OBJECT = 0, 1, 2
+# (response key, kind, read: an attribute's name or a resolver taking the object alone,
+#  the type's name / the leaf's serialize / the object's own plan, non-null, list?, non-null items)
+Plan = tuple[tuple[str, int, Any, Any, bool, bool, bool], ...]
 
 
-def _plain_field(parent_type: GraphQLObjectType, response_name: str, details: Sequence[Any]) -> tuple[Any, ...] | None:
+def _reads_self_only(resolver: Any) -> bool:
+    """A resolver computed from the object alone (``def taken_at(self)``): no info, no arguments, not async."""
+    if resolver.is_async:
+        return False
+    parameters = list(resolver.signature.parameters.values())
+    return len(parameters) == 1 and parameters[0].name == "self" and callable(resolver.wrapped_func)
+
+
+def _plain_field(
+    parent_type: GraphQLObjectType,
+    response_name: str,
+    details: Sequence[Any],
+    object_plan: Callable[[GraphQLObjectType, Sequence[Any]], Plan | None],
+) -> tuple[Any, ...] | None:
     node = details[0].node
     name = node.name.value
     if name == "__typename":
-        return (response_name, None, parent_type.name, True, False, False)
+        return (response_name, _TYPENAME, None, parent_type.name, True, False, False)
     if node.arguments or len({d.node.name.value for d in details}) != 1:
         return None
     field = parent_type.fields.get(name)
     definition = field.extensions.get(_DEFINITION) if field is not None else None
-    if definition is None or definition.base_resolver is not None or definition.permission_classes or definition.extensions:
+    if definition is None or definition.permission_classes or definition.extensions:
+        return None
+    resolver = definition.base_resolver
+    if resolver is None:
+        read: Any = definition.python_name
+    elif _reads_self_only(resolver):
+        read = resolver.wrapped_func
+    else:
         return None
     type_, non_null = field.type, False
     if isinstance(type_, GraphQLNonNull):
@@ -62,9 +89,13 @@ def _plain_field(parent_type: GraphQLObjectType, response_name: str, details: Se
         listed, type_ = True, type_.of_type
         if isinstance(type_, GraphQLNonNull):
             type_, items_non_null = type_.of_type, True
-    if not is_leaf_type(type_):
+    if is_leaf_type(type_):
+        return (response_name, _LEAF, read, type_.serialize, non_null, listed, items_non_null)
+    if listed or not isinstance(type_, GraphQLObjectType) or type_.is_type_of is not None:
         return None
-    return (response_name, definition.python_name, type_.serialize, non_null, listed, items_non_null)
+    # An object of plain fields itself (a page's edge and its node): completed in the same pass.
+    inner = object_plan(type_, details)
+    return None if inner is None else (response_name, _OBJECT, read, inner, non_null, False, False)
 
 
 class FastOutputExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -82,7 +113,7 @@ class FastOutputExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return cached[1]
         fields = []
         for response_name, details in grouped_field_set.items():
-            plain = _plain_field(parent_type, response_name, details)
+            plain = _plain_field(parent_type, response_name, details, self._object_plan)
             if plain is None:
                 fields = None
                 break
@@ -90,6 +121,10 @@ class FastOutputExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plan = tuple(fields) if fields else None
         self._plans[key] = (grouped_field_set, plan)
         return plan
+
+    def _object_plan(self, object_type: GraphQLObjectType, field_details_list: Sequence[Any]) -> Plan | None:
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+        return None if new_defer_usages else self._plan(object_type, grouped_field_set)
 
     def execute_collected_subfields(
         self,
@@ -177,22 +212,35 @@ class FastOutputExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 def _complete(plan: Plan, source: Any) -> Any:
     result: dict[str, Any] = {}
-    for response_name, attribute, serialize, non_null, listed, items_non_null in plan:
-        if attribute is None:
-            result[response_name] = serialize  # __typename: the type's name
+    for response_name, kind, read, how, non_null, listed, items_non_null in plan:
+        if kind == _TYPENAME:
+            result[response_name] = how  # the type's name
             continue
-        try:
-            value = getattr(source, attribute)
-        except AttributeError:
-            return _SLOW  # the usual path reports it
+        if type(read) is str:
+            try:
+                value = getattr(source, read)
+            except AttributeError:
+                return _SLOW  # the usual path reports it
+        else:
+            try:
+                value = read(source)
+            except Exception:
+                return _SLOW  # the usual path calls it again and reports it
+            if isawaitable(value):
+                return _SLOW
         if value is None:
             if non_null:
                 return _SLOW  # the usual path raises the usual error
             result[response_name] = None
+        elif kind == _OBJECT:
+            completed = _complete(how, value)
+            if completed is _SLOW:
+                return _SLOW
+            result[response_name] = completed
         elif listed:
             if items_non_null and any(item is None for item in value):
                 return _SLOW
-            result[response_name] = [None if item is None else serialize(item) for item in value]  # type: ignore[operator]
+            result[response_name] = [None if item is None else how(item) for item in value]
         else:
-            result[response_name] = serialize(value)  # type: ignore[operator]
+            result[response_name] = how(value)
     return result
