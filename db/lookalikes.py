@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import simplejpeg
 from PIL import Image
-from sqlalchemy import Connection, Row, select, union_all
+from sqlalchemy import ARRAY, BigInteger, Connection, Row, any_, bindparam, cast, select, union_all
 
 from imalink.db.queries import chunks
 from imalink.db.tables import lookalike_t, phash_band, photo_t
@@ -133,7 +133,11 @@ def sharing_a_band(conn: Connection, owner_id: int, fingerprints: Iterable[int])
         parts = []
         for band, values in enumerate(wanted):
             if chunk := values[start : start + 500]:
-                part = select(c.id, c.phash).where(c.owner_id == owner_id, phash_band(c.phash, band).in_(chunk))
+                band_of = phash_band(c.phash, band)
+                # PostgreSQL: one array, not 100 placeholders per band to render, parse and plan.
+                asked = cast(bindparam(f"band{band}", list(chunk)), ARRAY(BigInteger))
+                match = band_of == any_(asked) if conn.dialect.name == "postgresql" else band_of.in_(chunk)
+                part = select(c.id, c.phash).where(c.owner_id == owner_id, match)
                 bounded = part.limit(CANDIDATES_PER_VALUE * len(chunk)).subquery()
                 parts.append(select(bounded.c.id, bounded.c.phash))
         for row in conn.execute(union_all(*parts)):
