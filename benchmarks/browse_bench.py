@@ -281,11 +281,13 @@ def ensure_library(url: str, photos: int, data: Path | None) -> dict[str, Any]:
     return result
 
 
-def measure(url: str, photos: int, repeat: int, data: Path, workdir: Path) -> dict[str, Any]:
+def measure(url: str, photos: int, repeat: int, data: Path, workdir: Path, only: list[str] | None = None) -> dict[str, Any]:
     built = ensure_library(url, photos, data)
     print(f"  library: {built}")
     with LocalGraphQL(settings=Settings(database_url=url)) as gql:
         found = cases(gql)
+    if only:
+        found = [c for c in found if any(part in f"{c.kind}: {c.name}" for part in only)]
     record_statements(url, found)
     bare, bare_cpu = bare_runner(url)
     with Server(url, workdir) as server:
@@ -388,6 +390,7 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--data", type=Path, default=Path("bench-data"), help="where SQLite libraries are kept and reused")
     parser.add_argument("--json", type=Path, help="write every figure here")
+    parser.add_argument("--only", nargs="+", metavar="TEXT", help='only the cases whose "kind: name" holds one of these, e.g. "buckets: months, iso"')
     parser.add_argument("--growth", type=Path, nargs="+", help="only print the figures table (Markdown) of --json files")
     args = parser.parse_args()
     if args.growth:
@@ -404,7 +407,7 @@ def main() -> None:
             backends.append(("postgresql", postgres_database(args.postgres, photos)))
         for backend, url in backends:
             print(f"{backend}, {photos:,} photos")
-            result = measure(url, photos, args.repeat, args.data, args.data)
+            result = measure(url, photos, args.repeat, args.data, args.data, args.only)
             results[f"{backend}-{photos}"] = result
             print_result(backend, photos, result)
             if args.json:

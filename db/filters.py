@@ -153,13 +153,16 @@ def filter_conditions(spec: PhotoFilterSpec, dialect: str) -> list[Condition]:
     return found
 
 
-def bbox_clauses(box: BoundingBox) -> tuple[ColumnElement[bool], ...]:
-    """Inside ``box``: latitude first (the index's order), a box across the 180th meridian as two ranges."""
+def bbox_clauses(box: BoundingBox, shifted: bool = False) -> tuple[ColumnElement[bool], ...]:
+    """Inside ``box``: latitude first (the index's order), a box across the 180th meridian as two
+    ranges. ``shifted`` tests the position + 0, which no index serves: for a query that reads
+    another index, where PostgreSQL's generic plan would read the box through the latitude index."""
     c = photo_t.c
-    latitude = c.gps_latitude.between(box.south, box.north)
+    lat, lon = (c.gps_latitude + 0, c.gps_longitude + 0) if shifted else (c.gps_latitude, c.gps_longitude)
+    latitude = lat.between(box.south, box.north)
     if box.west <= box.east:
-        return latitude, c.gps_longitude.between(box.west, box.east)
-    return latitude, or_(c.gps_longitude >= box.west, c.gps_longitude <= box.east)
+        return latitude, lon.between(box.west, box.east)
+    return latitude, or_(lon >= box.west, lon <= box.east)
 
 
 def _text_condition(terms: list[str], dialect: str) -> Condition:

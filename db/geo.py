@@ -15,6 +15,11 @@ from collections.abc import Iterator
 BITS = 20
 """Finest level: cells of 360/2^20 degrees, about 38 m at the equator."""
 CELLS = 1 << BITS
+REGION_LEVEL = 4
+"""Regions: cells of this level (22.5 degrees), each a stretch of ``ix_photo_owner_geo_region`` in
+timeline order, so a box's photos are counted per day region by region, as they stream."""
+REGION_SHIFT = 2 * (BITS - REGION_LEVEL)
+"""A finest cell's region is its number shifted right by this (its level-4 ancestor)."""
 
 
 def _spread(value: int) -> int:
@@ -33,6 +38,11 @@ def geo_cell(latitude: float | None, longitude: float | None) -> int | None:
     column = min(CELLS - 1, max(0, int((longitude + 180) / 360 * CELLS)))
     row = min(CELLS - 1, max(0, int((latitude + 180) / 360 * CELLS)))
     return _spread(column) | (_spread(row) << 1)
+
+
+def regions_covering(south: float, west: float, north: float, east: float) -> list[int]:
+    """The regions meeting the box (``west <= east``), in number order."""
+    return sorted(first >> REGION_SHIFT for _, _, first in cells_covering(south, west, north, east, REGION_LEVEL))
 
 
 def cell_degrees(level: int) -> float:

@@ -15,6 +15,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Field, SQLModel
 
 from imalink.db.enums import SessionStatus
+from imalink.db.geo import REGION_SHIFT
 
 
 class capture_day(FunctionElement[date]):
@@ -56,6 +57,20 @@ class phash_band(FunctionElement[int]):
 def _phash_band(element: phash_band, compiler: Any, **kw: Any) -> str:
     # Both SQLite and PostgreSQL shift a negative BIGINT arithmetically; the mask keeps 16 bits.
     return f"(({compiler.process(element.clauses, **kw)} >> {16 * (3 - element.band)}) & 65535)"
+
+
+class geo_region(FunctionElement[int]):
+    """The map region of a ``geo_cell`` (db/geo.py ``REGION_LEVEL``), rendered with a literal
+    shift so that a query's expression is its index's."""
+
+    type = Integer()
+    name = "geo_region"
+    inherit_cache = True
+
+
+@compiles(geo_region)
+def _geo_region(element: geo_region, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} >> {REGION_SHIFT})"
 
 
 def timeline_key() -> tuple[Any, ...]:
@@ -174,12 +189,21 @@ class Photo(SQLModel, table=True):
         Index("ix_photo_owner_rating", "owner_id", "rating", *timeline_key(), *carried("rating")),
         Index("ix_photo_owner_favorite", "owner_id", "favorite", *timeline_key(), *carried("favorite")),
         Index("ix_photo_owner_session", "owner_id", "import_session_id", *timeline_key()),
-        # Range filters: the few matches of a selective range are found here.
-        Index("ix_photo_owner_iso", "owner_id", "iso"),
+        # Range filters: the few matches of a selective range are found here. ISO values are few
+        # (standard stops): each value's photos are a stretch in timeline order, so a timeline
+        # under an ISO range is counted value by value as the entries stream (db/browse.py).
+        Index("ix_photo_owner_iso", "owner_id", "iso", *timeline_key()),
         Index("ix_photo_owner_aperture", "owner_id", "aperture"),
         Index("ix_photo_owner_focal_length", "owner_id", "focal_length"),
         # hasGps and bounding boxes (latitude range first).
         Index("ix_photo_owner_gps", "owner_id", "gps_latitude", "gps_longitude"),
+        # Timelines under a box: each region's positioned photos in timeline order, counted per
+        # day region by region as they stream (db/browse.py); a third of a library, so partial.
+        # The cell itself rides along: the region is computed from it in the index alone.
+        Index(
+            "ix_photo_owner_geo_region", "owner_id", geo_region(Column("geo_cell")), *timeline_key(), "gps_latitude", "gps_longitude",
+            "geo_cell", sqlite_where=text("geo_cell IS NOT NULL"), postgresql_where=text("geo_cell IS NOT NULL"),
+        ),
         # Map clusters: any map cell's photos are one range of geo_cell (db/geo.py), counted
         # under any filter but tags and text from the index alone.
         Index(

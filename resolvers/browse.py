@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -66,16 +67,22 @@ class Timeline:
     undated_cursor: str | None
 
 
+def bucket_counts(days: Iterable[tuple[date, int]], granularity: Granularity) -> dict[date, int]:
+    """Photos per day added up per bucket, by the bucket's first day."""
+    counts: dict[date, int] = {}
+    for day, count in days:
+        start = granularity.start(day)
+        counts[start] = counts.get(start, 0) + count
+    return counts
+
+
 def timeline(engine: Engine, spec: PhotoFilterSpec, granularity: Granularity, sort: PhotoSort) -> Timeline:
     """The non-empty buckets of matching photos in ``sort`` order, and the undated ones apart."""
     if sort is PhotoSort.CREATED_AT_DESC:
         raise UserError(ErrorCode.INVALID_ORDER, "The timeline follows capture time: order by TAKEN_AT_DESC or TAKEN_AT_ASC.")
     with engine.connect() as conn:
         days, undated = browse.day_counts(conn, spec)
-    counts: dict[date, int] = {}
-    for day, count in days:
-        start = granularity.start(day)
-        counts[start] = counts.get(start, 0) + count
+    counts = bucket_counts(days, granularity)
     descending = sort is PhotoSort.TAKEN_AT_DESC
     buckets = []
     for start, count in sorted(counts.items(), reverse=descending):
@@ -184,9 +191,7 @@ def year_facet(engine: Engine, spec: PhotoFilterSpec, reads: FacetReads | None =
     spec = spec.without("taken_after", "taken_before")
     shared = (reads or FacetReads()).counts(engine, spec)
     if shared is not None and shared.days is not None:
-        years: dict[int, int] = {}
-        for day, n in shared.days.items():
-            years[day.year] = years.get(day.year, 0) + n
-        return sorted(years.items(), reverse=True)
+        years = bucket_counts(shared.days.items(), Granularity.YEAR)
+        return [(start.year, n) for start, n in sorted(years.items(), reverse=True)]
     found = timeline(engine, spec, Granularity.YEAR, PhotoSort.TAKEN_AT_DESC)
     return [(bucket.start.year, bucket.count) for bucket in found.buckets]

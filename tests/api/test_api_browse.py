@@ -27,6 +27,8 @@ from tests.support.library import OTHER_OWNER, Reference, cell_of, library_datab
 LONELY = {"south": LONELY_BOX[0], "west": LONELY_BOX[1], "north": LONELY_BOX[2], "east": LONELY_BOX[3]}
 EUROPE = {"south": 35, "west": -10, "north": 71, "east": 40}
 ACROSS_180 = {"south": -30, "west": 170, "north": 70, "east": -170}
+PACIFIC = {"south": -80, "west": 0, "north": 80, "east": -60}
+"""Across the 180th meridian and holding many photos: its timeline is counted region by region."""
 
 FILTERS: list[dict[str, Any]] = [
     {},
@@ -44,6 +46,8 @@ FILTERS: list[dict[str, Any]] = [
     {"minRating": 5, "cameraMake": "Canon"},
     {"favorite": True},
     {"iso": {"min": 800, "max": 3200}},
+    {"iso": {"min": 400}},
+    {"bbox": PACIFIC, "hasGps": True},
     {"aperture": {"max": 2.0}},
     {"focalLength": {"min": 200}},
     {"search": RARE_WORD},
@@ -246,6 +250,7 @@ def test_map_clusters_hold_exactly_the_photos_inside_the_box(library, box, zoom,
 
 @pytest.mark.parametrize("filter_", [{}, {"cameraMake": "Canon"}, {"tags": ["family"]}, {"hasGps": True}, {"hasGps": True, "rating": {"min": 3}},
                                      {"takenAfter": "2020-01-01T00:00:00"}, {"search": "img_000"},
+                                     {"takenAfter": "2015-01-01T00:00:00", "takenBefore": "2016-01-01T00:00:00"}, {"hasTakenAt": False},
                                      # few matches: every facet counted from one read of them
                                      {"tags": [RARE_TAG]}, {"search": RARE_WORD, "rating": {"min": 1}},
                                      {"cameraModel": RARE_MODEL[1], "takenAfter": "2001-01-01T00:00:00"}],
