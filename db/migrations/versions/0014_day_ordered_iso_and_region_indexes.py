@@ -8,7 +8,7 @@ A timeline under "ISO 800-3200" or a box around Europe walked the whole timeline
 On SQLite the new indexes get their statistics here, as in 0013, when the library has any.
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-02 02:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0013"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
