@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            *media_routes(engine, graphql.settings, authenticator.viewer),
+            *media_routes(engine, graphql.settings, authenticator),
             Route("/healthz", healthz),
             *web_routes(),
         ],

@@ -55,7 +55,15 @@ def _refused(refusal: str) -> Viewer:
 
 
 class Authenticator:
-    """Turns a request into its viewer (one indexed look-up when it carries credentials)."""
+    """Turns a request into its viewer (one indexed look-up when it carries credentials).
+
+    Whether accounts exist is remembered only once it is true: no user is ever removed (nor loses
+    their password), so that answer cannot go stale. "No accounts" is never remembered: the first
+    user may be made by another process (``imalink user add``, another server worker) at any
+    moment, and from then on a request without credentials must be nobody. So while there are no
+    accounts every anonymous request asks the database; a hotpreview asks in the same connection
+    that reads it (``local_owner_unless_accounts``), the price of one small statement.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -65,6 +73,22 @@ class Authenticator:
         if not self._accounts_exist:
             self._accounts_exist = await to_thread.run_sync(has_accounts, self.engine)
         return self._accounts_exist
+
+    def accounts_seen(self) -> None:
+        """An account was found (by a caller that asked the database itself): from now on for good."""
+        self._accounts_exist = True
+
+    def local_owner_unless_accounts(self, connection: HTTPConnection) -> bool:
+        """Whether ``connection`` is the local owner exactly when no account exists: it carries no
+        credentials, names the server by a loopback address, and no account has been seen yet. The
+        caller must then ask whether accounts exist in the very transaction that serves it (and
+        refuse, through ``viewer``, when they do)."""
+        return (
+            not self._accounts_exist
+            and "authorization" not in connection.headers
+            and not connection.cookies.get(SESSION_COOKIE)
+            and is_loopback(_host_name(connection))
+        )
 
     async def viewer(self, connection: HTTPConnection) -> Viewer:
         authorization = connection.headers.get("authorization")

@@ -10,17 +10,16 @@ the bytes) and ``Cache-Control: immutable``: the bytes behind a URL never change
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
-
 from anyio import to_thread
 from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from imalink.auth import Authenticator
 from imalink.schema.context import SchemaSettings, Viewer
 from imalink.schema.enums import ErrorCode
-from imalink.schema.previews import coldpreview_of, hotpreview_of, preview_refusal
+from imalink.schema.previews import coldpreview_of, hotpreview_of, hotpreview_unless_accounts, preview_refusal
 
 ONE_YEAR = 31_536_000
 
@@ -44,16 +43,23 @@ def _refused(viewer: Viewer) -> Response | None:
     return Response(message, status_code=401 if code is ErrorCode.UNAUTHENTICATED else 403, media_type="text/plain")
 
 
-def media_routes(
-    engine: Engine, settings: SchemaSettings, viewer_of: Callable[[Request], Awaitable[Viewer]]
-) -> list[Route]:
-    """The preview routes; ``viewer_of`` tells whose library a request may see."""
+def media_routes(engine: Engine, settings: SchemaSettings, authenticator: Authenticator) -> list[Route]:
+    """The preview routes; ``authenticator`` tells whose library a request may see."""
+    viewer_of = authenticator.viewer
 
     async def hot(request: Request) -> Response:
+        hothash = request.path_params["hothash"]
+        if authenticator.local_owner_unless_accounts(request):
+            # A server without accounts (so far): whether one exists now is asked with the read, in
+            # one trip to a worker thread and one connection (a second trip cost ~10 % of a
+            # thumbnail's server time), and never remembered while the answer is no.
+            accounts_exist, data = await to_thread.run_sync(hotpreview_unless_accounts, engine, hothash)
+            if not accounts_exist:
+                return _jpeg(request, data, hothash.lower())
+            authenticator.accounts_seen()  # the request goes on as nobody: refused below
         viewer = await viewer_of(request)
         if (refused := _refused(viewer)) is not None:
             return refused
-        hothash = request.path_params["hothash"]
         data = await to_thread.run_sync(hotpreview_of, engine, viewer, hothash)
         return _jpeg(request, data, hothash.lower())  # the hothash is the SHA-256 of these very bytes
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from imalink.resolvers.accounts import Scope
-from imalink.resolvers.media import coldpreview, hotpreview
+from imalink.resolvers.media import coldpreview, hotpreview, local_owner_hotpreview
 from imalink.schema.context import SchemaSettings, Viewer
 from imalink.schema.enums import ErrorCode
 from imalink.schema.permissions import Access, refusal
@@ -25,9 +25,16 @@ def hotpreview_of(engine: Engine, viewer: Viewer, hothash: str) -> bytes | None:
     return hotpreview(engine, viewer.user_id, hothash)
 
 
+def hotpreview_unless_accounts(engine: Engine, hothash: str) -> tuple[bool, bytes | None]:
+    """For a request that is the local owner unless an account exists (``imalink/auth.py``):
+    (whether an account exists, and if none does, the local owner's hotpreview ``hothash`` or None).
+    The local owner may see previews (every scope), so no other rule applies."""
+    return local_owner_hotpreview(engine, hothash)
+
+
 def coldpreview_of(settings: SchemaSettings, viewer: Viewer, hothash: str) -> bytes | None:
     """The coldpreview JPEG of the viewer's photo ``hothash`` (any case), or None."""
     return coldpreview(settings.media, viewer.user_id, hothash)
 
 
-__all__ = ["SEES_PREVIEWS", "coldpreview_of", "hotpreview_of", "preview_refusal"]
+__all__ = ["SEES_PREVIEWS", "coldpreview_of", "hotpreview_of", "hotpreview_unless_accounts", "preview_refusal"]

@@ -104,3 +104,58 @@ def test_serving_beyond_loopback_needs_a_user_and_says_how_to_add_one(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_without_users_thumbnails_stop_for_anonymous_requests_the_moment_the_first_user_exists(tmp_path):
+    """A server without accounts answers loopback requests without credentials; from the first user
+    on it must refuse them at once, in whichever worker process answers (each asks the library)."""
+    from tests.api.importing import group, open_session, send
+    from tests.support.graphql import HttpGraphQL
+    from tests.support.media import distinct_jpegs, sha256
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = serve(["--port", str(port), "--workers", "2"], {"PYTHONPATH": os.getcwd()}, tmp_path)
+    try:
+        assert wait_for(f"{base}/healthz", process).status_code == 200
+        local = HttpGraphQL(base)
+        previews = distinct_jpegs(2, "first-user")
+        send(local, [group(previews[0], "A.JPG"), group(previews[1], "B.JPG")], open_session(local))
+        urls = [f"{base}/hotpreview/{sha256(p)}.jpg" for p in previews]
+
+        def statuses() -> set[int]:
+            # A new connection each time, so that both workers answer some of them.
+            return {httpx.get(urls[i % 2], headers={"Connection": "close"}).status_code for i in range(16)}
+
+        assert statuses() == {200}
+        assert httpx.get(urls[0], headers={"Host": "photos.example.org"}).status_code == 401  # not at loopback
+        created = local.execute('mutation { createUser(input: {username: "anna", password: "correct horse battery"}) { username } }')
+        assert created == {"data": {"createUser": {"username": "anna"}}}
+        assert statuses() == {401}
+        assert local.execute("{ photos { totalCount } }")["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_a_user_added_by_the_command_stops_anonymous_thumbnails_of_a_running_server(tmp_path):
+    from tests.api.importing import group, open_session, send
+    from tests.support.graphql import HttpGraphQL
+    from tests.support.media import distinct_jpegs, sha256
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = serve(["--port", str(port)], {"PYTHONPATH": os.getcwd()}, tmp_path)
+    try:
+        assert wait_for(f"{base}/healthz", process).status_code == 200
+        local = HttpGraphQL(base)
+        preview = distinct_jpegs(1, "cli-user")[0]
+        send(local, [group(preview, "A.JPG")], open_session(local))
+        url = f"{base}/hotpreview/{sha256(preview)}.jpg"
+        assert [httpx.get(url).status_code for _ in range(3)] == [200] * 3
+        added = _imalink(["user", "add", "anna"], tmp_path, stdin="correct horse battery\n")
+        assert added.returncode == 0, added.stderr
+        assert httpx.get(url).status_code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
