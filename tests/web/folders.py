@@ -76,7 +76,7 @@ def holiday_folder(root: Path) -> Path:
 def many_jpegs(root: Path, count: int, size: tuple[int, int] = (1600, 1200), quality: int = 92) -> Path:
     """``count`` JPEGs in one folder, a day apart from 1 January 2020 on (spread over months)."""
     base = root / "Many"
-    for i in range(count):
+    for i in range(first, first + count):
         day = i % 28 + 1
         month = (i // 28) % 12 + 1
         taken = f"{2020 + i // 336}:{month:02d}:{day:02d} 12:00:00"
@@ -111,9 +111,12 @@ def cli_view(folder: Path) -> list[ExpectedFile]:
     return out
 
 
-def seed_library(base_url: str, count: int, *, start_year: int = 2015, per_day: int = 3) -> list[str]:
+def seed_library(base_url: str, count: int, *, start_year: int = 2015, per_day: int = 3, days_apart: int = 1,
+                 first: int = 0) -> list[str]:
     """``count`` photos sent straight to the API (as any client would), a few per day over the
-    years from ``start_year``; a tenth of them without a date. Returns their hothashes."""
+    years from ``start_year`` (``per_day`` a day, every ``days_apart`` days; 336 days make a year
+    here); a tenth of them without a date. ``first`` numbers the photos of a second call after
+    the first call's, so that none repeats one. Returns their hothashes."""
     import base64
 
     from tests.support.graphql import HttpGraphQL, data
@@ -122,18 +125,18 @@ def seed_library(base_url: str, count: int, *, start_year: int = 2015, per_day: 
     session = data(gql.execute('mutation { createImportSession(input: {storageDirectory: "seed"}) { id } }'))["createImportSession"]["id"]
     hothashes: list[str] = []
     batch: list[dict[str, object]] = []
-    for i in range(count):
+    for i in range(first, first + count):
         buf = io.BytesIO()
         Image.new("RGB", (40, 30), ((i * 53) % 256, (i * 97) % 256, (i * 31) % 256)).save(buf, "JPEG", quality=80, comment=f"seed-{i}".encode())
         preview = buf.getvalue()
         hothashes.append(hashlib.sha256(preview).hexdigest())
-        day = i // per_day
+        day = (i - first) // per_day * days_apart
         taken = None if i % 10 == 9 else f"{start_year + day // 336}:{(day // 28) % 12 + 1:02d}:{day % 28 + 1:02d} {10 + i % 3}:{i % 60:02d}:00"
         model = ["EOS R5", "NIKON D850", "ILCE-7M3"][i % 3]
         exif = exif_blob(model=model, taken=taken, gps=(60 + i % 7, 10 + i % 11) if i % 4 == 0 else None)
         batch.append({"hotpreview": base64.b64encode(preview).decode(), "width": 4000, "height": 3000,
                       "images": [{"filename": f"IMG_{i:05d}.JPG", "exifData": base64.b64encode(exif).decode()}]})
-        if len(batch) == 500 or i == count - 1:
+        if len(batch) == 500 or i == first + count - 1:
             result = data(gql.execute("mutation($input: BatchImportInput!) { importBatch(input: $input) { photosCreated } }",
                                       {"input": {"importSessionId": session, "photoGroups": batch}}))
             assert result["importBatch"]["photosCreated"] == len(batch)

@@ -23,7 +23,7 @@ def test_timeline_is_virtualised_and_jumps_to_any_month(sqlite_server: str, page
     # the facet counts wait until the filters are reached for.
     photo_requests = [r for r in requests if "photos(" in r or "photoTimeline(" in r or "photoFacets(" in r]
     assert len(photo_requests) == 1 and "query Timeline" in photo_requests[0], photo_requests
-    page.hover("#f-camera")
+    page.hover(".more-filters summary")
     page.wait_for_selector("form.filters[data-facets]")
     assert page.locator(".summary").inner_text() == "3,000 photos"
     screenshot(page, "timeline-grid")
@@ -137,6 +137,8 @@ def test_filters_live_in_the_url(sqlite_server: str, page: Any) -> None:
     page.goto(f"{sqlite_server}/?camera=NIKON%20D850")
     page.wait_for_selector(".summary:has-text('10 photos')")
     assert page.input_value("#f-camera") == "NIKON D850"
+    assert page.locator(".more-filters summary").inner_text().startswith("Filters (1)")  # one filter of the panel set
+    page.locator(".more-filters summary").click()
     page.fill("#f-camera", "EOS R5")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_function("location.search.includes('camera=EOS+R5')")
@@ -177,3 +179,83 @@ def test_select_many_tag_undo_and_delete(sqlite_server: str, page: Any) -> None:
     page.wait_for_selector(".summary:has-text('7 photos')")
     assert [data(gql.execute(PHOTO, {"h": h}))["photo"] for h in chosen] == [None, None]
     assert len(hothashes) == 9
+
+
+def test_the_tools_take_one_line_and_the_filters_open_from_the_keyboard(sqlite_server: str, page: Any) -> None:
+    seed_library(sqlite_server, 30)
+    page.goto(f"{sqlite_server}/")
+    page.wait_for_selector(".summary:has-text('30 photos')")
+    # At 1280 x 860 the search, the filters' button, the count, the month menu and Select share
+    # one line, so the grid starts high enough for four rows of thumbnails.
+    tools = page.locator(".timeline-tools").bounding_box()
+    assert tools is not None and tools["height"] < 60, tools
+    assert not page.locator("#f-camera").is_visible()
+    view = page.evaluate("document.querySelector('.timeline-scroll').clientHeight")
+    cell = page.evaluate("document.querySelector('.thumb').getBoundingClientRect().height")
+    assert view >= 3.6 * cell, (view, cell)
+    screenshot(page, "timeline-tools")
+    # Keyboard: Tab from the search reaches the filters' button; Enter opens them over the grid
+    # (which does not move); Escape closes them and leaves the focus on the button.
+    page.focus("#f-q")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.matches('.more-filters summary')")
+    grid_top = page.locator(".timeline-scroll").bounding_box()["y"]
+    page.keyboard.press("Enter")
+    assert page.locator("#f-camera").is_visible() and page.get_by_label("Camera").is_visible()
+    assert page.locator(".timeline-scroll").bounding_box()["y"] == grid_top
+    screenshot(page, "timeline-filters-open")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "f-camera"
+    page.keyboard.press("Escape")
+    assert not page.locator("#f-camera").is_visible()
+    assert page.evaluate("document.activeElement.matches('.more-filters summary')")
+
+
+def test_the_scrubber_thins_its_year_labels_so_none_overlap(sqlite_server: str, page: Any) -> None:
+    seed_library(sqlite_server, 3000)  # 2015-2017, many photos a year
+    seed_library(sqlite_server, 5, start_year=2000, per_day=1, days_apart=336, first=3000)  # one photo a year, 2000-2004
+    page.goto(f"{sqlite_server}/")
+    page.wait_for_selector(".summary:has-text('3,005 photos')")
+    labels = page.evaluate("""[...document.querySelectorAll('.scrubber a')].map(a => {
+        const r = a.getBoundingClientRect(); return { text: a.textContent, top: r.top, bottom: r.bottom }; })""")
+    scrubber = page.locator(".scrubber").bounding_box()
+    texts = [label["text"] for label in labels]
+    assert texts[0] == "2017" and "2016" in texts and "2015" in texts, texts
+    assert len(texts) < 9, texts  # 2017-2015, 2004-2000 and the undated: some had to go
+    assert texts[-1] == "?", texts  # the undated photos (300) outrank the years of one photo
+    for above, below in zip(labels, labels[1:]):
+        assert above["bottom"] <= below["top"], (above, below)
+    assert all(scrubber["y"] <= label["top"] and label["bottom"] <= scrubber["y"] + scrubber["height"] + 0.5 for label in labels)
+    screenshot(page, "timeline-scrubber")
+    # A label still jumps to its year.
+    page.locator(".scrubber a", has_text="2016").click()
+    page.wait_for_selector("h2.month:has-text('2016')")
+
+
+def test_a_jump_shows_the_months_heading_and_its_photos(sqlite_server: str, page: Any) -> None:
+    seed_library(sqlite_server, 3000)
+    page.goto(f"{sqlite_server}/")
+    page.wait_for_selector(".summary:has-text('3,000 photos')")
+    months = page.locator("#jump-month option").all_inner_texts()[1:]
+    for label in (months[len(months) // 2], months[-2], months[1]):
+        name = label.rsplit(" (", 1)[0]  # "June 2016 (84)" -> "June 2016"
+        page.select_option("#jump-month", label=label)
+        heading = page.locator("h2.month", has_text=name)
+        heading.wait_for()
+        scroller = page.locator(".timeline-scroll").bounding_box()
+        box = heading.bounding_box()
+        assert scroller["y"] - 1 <= box["y"] and box["y"] + box["height"] <= scroller["y"] + scroller["height"], (name, box, scroller)
+        # The month's first row: its photos are loaded, drawn, and in view under the heading.
+        section = page.evaluate("(name) => [...document.querySelectorAll('h2.month')].find(h => h.textContent.startsWith(name)).id", name)
+        index = months.index(label)
+        first_row = f".row[data-section='{index}'][data-row='0'] img"
+        page.wait_for_function("(sel) => { const imgs = [...document.querySelectorAll(sel)];"
+                               " return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0); }", arg=first_row)
+        for img in page.locator(first_row).all():
+            r = img.bounding_box()
+            assert r is not None and r["y"] >= box["y"] + box["height"] - 1 and r["y"] + r["height"] <= scroller["y"] + scroller["height"] + 1, (name, r)
+        month, year = name.split()
+        number = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                  "November", "December"].index(month) + 1
+        assert section and page.evaluate("(sel) => document.querySelector(sel).alt", first_row).startswith(
+            f"Photo taken {year}-{number:02d}-")

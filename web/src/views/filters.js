@@ -16,7 +16,7 @@ let currentBbox = null;
 
 export function filterBar() {
   const form = h("form", { class: "filters", role: "search", "aria-label": "Filter photos" });
-  const q = h("input", { id: "f-q", name: "q", type: "search", placeholder: "Title, description, tag, file name" });
+  const q = h("input", { id: "f-q", name: "q", type: "search", placeholder: "Search title, description, tag, file" });
   const camera = h("input", { id: "f-camera", name: "camera", list: "f-camera-list", autocomplete: "off" });
   const lens = h("input", { id: "f-lens", name: "lens", list: "f-lens-list", autocomplete: "off" });
   const tag = h("input", { id: "f-tag", name: "tag", list: "f-tag-list", autocomplete: "off", placeholder: "comma-separated" });
@@ -30,12 +30,29 @@ export function filterBar() {
   const ranges = [["iso", "ISO", "100-800"], ["fnum", "Aperture (f/)", "1.4-2.8"], ["focal", "Focal length (mm)", "24-70"]].map(([name, label, example]) =>
     [name, h("input", { id: `f-${name}`, name, placeholder: example, size: 9, pattern: "[0-9.]*-?[0-9.]*", inputmode: "decimal" }), label]);
   const rangeFields = h("div", { class: "ranges" }, ...ranges.map(([name, input, label]) => field(`f-${name}`, label, input)));
-  const qField = field("f-q", "Search", q);
   const favField = h("div", { class: "field check" }, fav, h("label", { for: "f-fav" }, "Favourites"));
   const clear = h("button", { type: "button", class: "link", onclick: () => navigate("/") }, "Clear filters");
-  form.append(qField, field("f-camera", "Camera", camera), field("f-lens", "Lens", lens), field("f-tag", "Tags", tag),
-    field("f-from", "From", from), field("f-to", "To", to), field("f-rating", "Rating", rating), favField,
-    field("f-gps", "Position", gps), rangeFields, h("button", { type: "submit" }, "Apply"), clear, lists);
+  // One line above the grid: the search, a "Filters" disclosure (a native <details>: a button to
+  // keyboards and screen readers, Enter or Space opens it) whose fields open over the grid
+  // without moving it, Apply and Clear. Escape closes the panel.
+  const active = h("span", { class: "active-count" });
+  const more = h("details", { class: "more-filters" },
+    h("summary", {}, "Filters", active),
+    h("div", { class: "filter-panel", role: "group", "aria-label": "More filters" },
+      field("f-camera", "Camera", camera), field("f-lens", "Lens", lens), field("f-tag", "Tags", tag),
+      field("f-from", "From", from), field("f-to", "To", to), field("f-rating", "Rating", rating), favField,
+      field("f-gps", "Position", gps), rangeFields));
+  more.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && more.open) {
+      more.open = false;
+      more.querySelector("summary").focus();
+    }
+  });
+  document.addEventListener("pointerdown", (e) => {
+    if (more.open && !form.contains(e.target)) more.open = false; // a click beyond the filters closes them
+  });
+  form.append(h("label", { for: "f-q", class: "visually-hidden" }, "Search"), q, more,
+    h("button", { type: "submit" }, "Apply"), clear, lists);
 
   const apply = () => {
     const state = {
@@ -87,6 +104,10 @@ export function filterBar() {
       rating.value = state.rating ?? "";
       fav.checked = Boolean(state.fav);
       gps.value = state.gps ?? "";
+      // How many of the panel's filters are set, on its button (the search shows itself).
+      const set = ["camera", "lens", "tag", "from", "to", "rating", "fav", "gps", "iso", "fnum", "focal", "bbox"]
+        .filter((key) => [].concat(state[key] ?? []).length).length;
+      active.textContent = set ? ` (${set})` : "";
       // The counts cost the server more than the first screen of photos: asked for when the
       // filters are first reached for (pointer or focus), not on every load.
       pendingFilter = filter;

@@ -21,8 +21,41 @@ const MAX_CANVAS = 15_000_000;
 // Rows around the viewport are drawn a few per frame, within this many milliseconds, so a page of
 // photos arriving (or a jump) never holds a frame up; rows in view are drawn at once.
 const DRAW_BUDGET_MS = 6;
+// The rows around the viewport ask for their photos once the rows in view have theirs on screen
+// (or after this long): a jump's own thumbnails are not queued behind the months around it, at
+// the server or in the browser's six connections.
+const AROUND_WAIT_MS = 400;
+// Year labels of the scrubber closer than this (px, besides their own height) are thinned out.
+const LABEL_GAP = 2;
+
+/**
+ * Put `cells` into the row `el` once all their images are decoded (at once when they already
+ * are): the row is painted once, whole, instead of once for each image as it arrives (each
+ * paint of a row rasters its tiles again). Resolves when they are in. Until then the row shows
+ * its placeholders.
+ */
+function placeWhenDecoded(el, cells) {
+  el.pending = cells;
+  const images = cells.map((c) => c.firstChild).filter((img) => img && !img.complete);
+  const place = () => {
+    if (el.pending !== cells) return; // drawn again meanwhile
+    el.pending = null;
+    el.replaceChildren(...cells);
+  };
+  if (!images.length) {
+    place();
+    return Promise.resolve();
+  }
+  return Promise.all(images.map((img) => img.decode().catch(() => {}))).then(place); // a broken image shows as such
+}
 
 let state = null;
+
+// The grid's elements are copies of these: no style of their own (sizes come from the grid's
+// --cell), so every row and cell shares one computed style and the browser styles them cheaply.
+const ROW = h("div", { class: "row", role: "listitem" });
+const THUMB = h("a", { class: "thumb" }, h("img", { alt: "", decoding: "async", fetchpriority: "high" }));
+const PLACEHOLDER = h("div", { class: "thumb placeholder" });
 
 function layout(buckets, width) {
   const cols = Math.max(2, Math.floor(width / TARGET_CELL));
@@ -112,6 +145,7 @@ class Timeline {
     this.canvasHeight = Math.min(this.layout.height, MAX_CANVAS);
     this.base = 0;
     this.canvas.style.height = `${this.canvasHeight}px`;
+    this.canvas.style.setProperty("--cell", `${this.layout.cell}px`);
     for (const el of this.rows.values()) el.remove();
     this.rows.clear();
     this.drawScrubber();
@@ -120,18 +154,33 @@ class Timeline {
 
   drawScrubber() {
     const { sections, height } = this.layout;
-    const marks = [];
-    let lastYear = null;
+    const years = []; // {section, count}: where each year (and the undated photos) starts
     for (const s of sections) {
-      if (s.bucket.year !== lastYear) {
-        lastYear = s.bucket.year;
-        marks.push(h("a", {
-          href: `#${s.bucket.key}`, style: `top:${(100 * s.top) / Math.max(1, height)}%`,
-          onclick: (e) => { e.preventDefault(); this.jumpTo(s.bucket.key); },
-        }, s.bucket.year === null ? "?" : String(s.bucket.year)));
-      }
+      if (years.at(-1)?.section.bucket.year === s.bucket.year) years.at(-1).count += s.bucket.count;
+      else years.push({ section: s, count: s.bucket.count });
     }
-    this.scrubber.replaceChildren(...marks);
+    // A year's label sits where its photos start. Years of few photos (the early ones of a large
+    // library) would overlap, so labels are placed by rank (the newest year, the undated photos,
+    // then the years with more photos) and one that would touch a label already placed is left
+    // out: the month menu and dragging still reach that year.
+    const mark = (s, top) => h("a", {
+      href: `#${s.bucket.key}`, style: `top:${top}px`,
+      onclick: (e) => { e.preventDefault(); this.jumpTo(s.bucket.key); },
+    }, s.bucket.year === null ? "?" : String(s.bucket.year));
+    const probe = years.length ? mark(years[0].section, 0) : null;
+    this.scrubber.replaceChildren(...(probe ? [probe] : []));
+    const labelHeight = probe?.offsetHeight || 16;
+    const track = this.scrubber.clientHeight;
+    const ranked = years.map((y, i) => ({ ...y, rank: i === 0 ? 2 : y.section.bucket.year === null ? 1 : 0 }))
+      .sort((a, b) => b.rank - a.rank || b.count - a.count);
+    const placed = [];
+    for (const { section } of ranked) {
+      const top = Math.min((track * section.top) / Math.max(1, height), track - labelHeight);
+      if (placed.some((p) => Math.abs(p.top - top) < labelHeight + LABEL_GAP)) continue;
+      placed.push({ section, top });
+    }
+    placed.sort((a, b) => a.top - b.top);
+    this.scrubber.replaceChildren(...placed.map((p) => mark(p.section, p.top)));
     this.scrubber.onpointerdown = (e) => {
       if (e.target.closest("a")) return;
       const move = (ev) => {
@@ -173,20 +222,28 @@ class Timeline {
 
   queueDraw(draw) {
     (this.draws ??= []).push(draw);
-    this.drawFrame ||= requestAnimationFrame(() => this.drainDraws());
+    this.requestFrame();
   }
 
-  drainDraws() {
-    this.drawFrame = 0;
-    const until = performance.now() + DRAW_BUDGET_MS;
-    while (this.draws.length && performance.now() < until) this.draws.shift()();
-    if (this.draws.length) this.drawFrame = requestAnimationFrame(() => this.drainDraws());
-  }
-
+  /** After a scroll: the rows are placed in the next frame. */
   schedule() {
+    this.scrolled = true;
+    this.requestFrame();
+  }
+
+  // One callback a frame: the rows for the new scroll position first (reading the scroll position
+  // before anything in the page changes, so no layout is forced), then queued rows drawn within
+  // the budget.
+  requestFrame() {
     this.frame ||= requestAnimationFrame(() => {
       this.frame = 0;
-      this.render();
+      if (this.scrolled) {
+        this.scrolled = false;
+        this.render();
+      }
+      const until = performance.now() + DRAW_BUDGET_MS;
+      while (this.draws?.length && performance.now() < until) this.draws.shift()();
+      if (this.draws?.length) this.requestFrame();
     });
   }
 
@@ -221,7 +278,10 @@ class Timeline {
         const key = `${i}:${r}`;
         wanted.add(key);
         if (!this.rows.has(key)) {
-          const el = h("div", { class: "row", role: "listitem", style: `height:${cell}px` });
+          // An empty row shows its cells' placeholders by CSS (no elements until its photos come).
+          const inRow = Math.min(cols, s.bucket.count - r * cols);
+          const el = ROW.cloneNode(false);
+          if (inRow < cols) el.style.cssText = `right:auto;width:${inRow * (cell + GAP) - GAP}px`;
           el.gridTop = s.top + HEADER + r * (cell + GAP);
           el.dataset.section = i;
           el.dataset.row = r;
@@ -233,8 +293,10 @@ class Timeline {
         }
       }
     }
-    const loads = inView.map((fill) => fill(null)).filter(Boolean);
-    const wait = loads.length ? Promise.allSettled(loads) : null;
+    const shown = inView.map((fill) => fill(null)).filter(Boolean);
+    const wait = shown.length
+      ? Promise.race([Promise.allSettled(shown), new Promise((resolve) => { setTimeout(resolve, AROUND_WAIT_MS); })])
+      : null;
     for (const fill of around) fill(wait);
     for (const [key, el] of this.rows) {
       if (!wanted.has(key)) {
@@ -247,39 +309,51 @@ class Timeline {
     }
   }
 
-  /** Draw a row from the loaded photos; when some are missing, load them and draw again. */
+  /**
+   * Draw a row from the loaded photos, loading them first when some are missing. A row in view
+   * is drawn at once and returns a promise of its thumbnails loaded; a row around the viewport
+   * waits for `wait` (the rows in view), then is drawn within a frame's budget.
+   */
   fillRow(el, section, r, cols, cell, visible, wait) {
     const bp = this.photos.get(section.bucket.key);
     const start = r * cols;
     const end = Math.min(section.bucket.count, start + cols);
     const drawNow = () => {
-      if (!el.isConnected) return; // scrolled away before its turn
+      if (!el.isConnected) return null; // scrolled away before its turn
       const cells = [];
+      const search = location.search;
       for (let k = start; k < end; k++) {
         const p = bp.photos[k];
-        cells.push(p ? this.thumb(p, cell, visible) : h("div", { class: "thumb placeholder", style: `width:${cell}px;height:${cell}px` }));
+        cells.push(p ? this.thumb(p, visible, search) : PLACEHOLDER.cloneNode(false));
       }
-      el.replaceChildren(...cells);
+      return placeWhenDecoded(el, cells);
     };
-    const draw = visible ? drawNow : () => this.queueDraw(drawNow);
-    if (bp.has(start, end)) {
-      draw();
-      return null;
+    const failed = (err) => toast(`Photos could not be loaded: ${err.message}`);
+    if (visible) {
+      if (bp.has(start, end)) return drawNow();
+      return bp.ensure(start, end).then(drawNow, failed);
     }
-    draw(); // placeholders until the photos come
-    const load = () => el.isConnected // else scrolled away while it waited its turn
-      && bp.ensure(start, end).then(() => { if (el.isConnected) draw(); }, (err) => toast(`Photos could not be loaded: ${err.message}`));
-    return wait ? wait.then(load) : load();
+    const fill = () => {
+      if (!el.isConnected) return; // scrolled away while it waited its turn
+      if (bp.has(start, end)) this.queueDraw(drawNow);
+      else bp.ensure(start, end).then(() => { if (el.isConnected) this.queueDraw(drawNow); }, failed);
+    };
+    if (wait) wait.then(fill);
+    else fill();
+    return null;
   }
 
-  thumb(p, cell, visible = true) {
-    const label = p.title || (p.takenAt ? `Photo taken ${p.takenAt.replace("T", " ")}` : "Photo without a date");
-    const a = h("a", {
-      class: "thumb", href: `/photo/${p.hothash}${location.search}`, style: `width:${cell}px;height:${cell}px`,
-      "aria-selected": this.selecting ? String(this.selected.has(p.hothash)) : null,
-    }, h("img", { src: p.hotpreviewUrl, alt: label, decoding: "async", fetchpriority: visible ? "high" : "low", width: cell, height: cell }));
+  /** A photo's cell: a copy of THUMB, its size set by the grid's CSS (--cell), never by itself. */
+  thumb(p, visible = true, search = location.search) {
+    const a = THUMB.cloneNode(true);
+    const img = a.firstChild;
+    a.href = `/photo/${p.hothash}${search}`;
     a.dataset.hothash = p.hothash;
+    img.alt = p.title || (p.takenAt ? `Photo taken ${p.takenAt.replace("T", " ")}` : "Photo without a date");
+    if (!visible) img.fetchPriority = "low";
+    img.src = p.hotpreviewUrl;
     if (this.selecting) {
+      a.setAttribute("aria-selected", String(this.selected.has(p.hothash)));
       a.addEventListener("click", (e) => {
         e.preventDefault();
         if (this.selected.has(p.hothash)) this.selected.delete(p.hothash);
@@ -359,7 +433,6 @@ class Timeline {
   destroy() {
     this.resizeObserver.disconnect();
     cancelAnimationFrame(this.frame);
-    cancelAnimationFrame(this.drawFrame);
   }
 }
 
