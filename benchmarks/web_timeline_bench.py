@@ -14,7 +14,11 @@ Playwright's own round trips are not counted):
   (requestAnimationFrame) and long tasks (PerformanceObserver "longtask", Chromium's > 50 ms
   main-thread tasks), against the same scroll over a static page of the same height.
 
-    .venv/bin/python benchmarks/web_timeline_bench.py [--photos 1000000] [--data /work/benchdata-web] [--probe page|playwright]
+- with ``--trace DIR``: Chromium performance traces of a jump and of the scroll (DIR/jump.json,
+  DIR/scroll.json, for the DevTools' Performance panel) and the CPU each kind of Chromium thread
+  spent in them (thread time: main thread, compositor, raster and decoding, display).
+
+    .venv/bin/python benchmarks/web_timeline_bench.py [--photos 1000000] [--data /work/benchdata-web] [--probe page|playwright] [--trace DIR]
 """
 
 from __future__ import annotations
@@ -109,6 +113,32 @@ LOAD_BREAKDOWN = """() => {
 }"""
 
 
+TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "toplevel", "loading", "blink.user_timing"]
+THREAD_KINDS = {"CrRendererMain": "main thread", "Compositor": "compositor", "VizCompositorThread": "display (viz)",
+                "CrBrowserMain": "browser"}
+
+
+def trace_cpu(path: Path) -> dict[str, float]:
+    """CPU milliseconds (thread time, so a busy machine does not inflate it) per kind of Chromium
+    thread in a performance trace; raster and image decoding run on the pool's workers."""
+    events = json.loads(path.read_text())
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    names = {(e["pid"], e["tid"]): e["args"]["name"] for e in events if e.get("ph") == "M" and e.get("name") == "thread_name"}
+    tasks = sorted((e for e in events if e.get("ph") == "X" and e.get("name") in ("ThreadControllerImpl::RunTask", "RunTask", "TaskGraphRunner::RunTask")),
+                   key=lambda e: (e["pid"], e["tid"], e["ts"]))
+    cpu: dict[str, float] = {}
+    ends: dict[tuple[int, int], int] = {}
+    for e in tasks:
+        thread = (e["pid"], e["tid"])
+        if e["ts"] < ends.get(thread, 0):
+            continue  # inside a task already counted
+        ends[thread] = e["ts"] + e.get("dur", 0)
+        name = names.get(thread, "?")
+        kind = THREAD_KINDS.get(name, "raster and decoding" if "Worker" in name else "other")
+        cpu[kind] = cpu.get(kind, 0.0) + e.get("tdur", 0) / 1000
+    return cpu
+
+
 def ms(values: list[float]) -> str:
     return f"median {statistics.median(values):.0f} ms, worst {max(values):.0f} ms"
 
@@ -136,6 +166,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="first loads measured")
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--screenshot", type=Path, help="save the first grid of the last load here (PNG)")
+    parser.add_argument("--trace", type=Path, help="save Chromium performance traces of a jump and of the scroll in this folder "
+                        "(open them in the DevTools' Performance panel) and print the CPU each kind of thread spent")
     parser.add_argument("--probe", choices=("page", "playwright"), default="page",
                         help="how the first grid is seen: a check in the page (default) or Playwright's wait_for_function")
     args = parser.parse_args()
@@ -218,8 +250,24 @@ def main() -> int:
             height = page.evaluate("document.querySelector('.timeline-canvas').offsetHeight")
             bare_page.set_content(f'<div class="timeline-scroll" style="height:800px;overflow-y:auto"><div style="height:{height}px;background:linear-gradient(#abc,#cba)"></div></div>')
             scrolls = {}
+            if args.trace:
+                args.trace.mkdir(parents=True, exist_ok=True)
+                browser.start_tracing(page=page, path=str(args.trace / "jump.json"), categories=TRACE_CATEGORIES)
+                traced = page.evaluate(JUMP, [options[len(options) * 2 // 3], len(options) * 2 // 3])
+                browser.stop_tracing()
+                page.evaluate(JUMP, [options[len(options) // 2], len(options) // 2])
+                page.wait_for_timeout(500)
+                cpu = trace_cpu(args.trace / "jump.json")
+                print(f"  traced jump ({traced:.0f} ms), CPU by thread: " + ", ".join(f"{k} {v:.0f} ms" for k, v in sorted(cpu.items())))
             for name, p in (("bare page", bare_page), ("timeline", page)):
+                if args.trace and name == "timeline":
+                    browser.start_tracing(page=page, path=str(args.trace / "scroll.json"), categories=TRACE_CATEGORIES)
                 result = p.evaluate(SCROLL, ".timeline-scroll")
+                if args.trace and name == "timeline":
+                    browser.stop_tracing()
+                    cpu = trace_cpu(args.trace / "scroll.json")
+                    print("  traced scroll, CPU by thread over the 4 s: " + ", ".join(f"{k} {v:.0f} ms" for k, v in sorted(cpu.items()))
+                          + f"; main thread per frame {cpu.get('main thread', 0) / max(1, len(result['frames'])):.1f} ms")
                 frames = sorted(result["frames"][1:])
                 scrolls[name] = {"fps": len(frames) / 4, "p50": statistics.median(frames), "p95": frames[int(len(frames) * 0.95)],
                                  "worst": frames[-1], "long_tasks": [round(x) for x in result["longTasks"]]}
