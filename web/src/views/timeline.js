@@ -160,9 +160,9 @@ class Timeline {
       else years.push({ section: s, count: s.bucket.count });
     }
     // A year's label sits where its photos start. Years of few photos (the early ones of a large
-    // library) would overlap, so labels are placed by rank (the newest year, the undated photos,
-    // then the years with more photos) and one that would touch a label already placed is left
-    // out: the month menu and dragging still reach that year.
+    // library, or a newest year just begun) would overlap, so labels are placed by rank (the
+    // undated photos, then the years with more photos) and one that would touch a label already
+    // placed is left out: the month menu and dragging still reach that year.
     const mark = (s, top) => h("a", {
       href: `#${s.bucket.key}`, style: `top:${top}px`,
       onclick: (e) => { e.preventDefault(); this.jumpTo(s.bucket.key); },
@@ -171,7 +171,7 @@ class Timeline {
     this.scrubber.replaceChildren(...(probe ? [probe] : []));
     const labelHeight = probe?.offsetHeight || 16;
     const track = this.scrubber.clientHeight;
-    const ranked = years.map((y, i) => ({ ...y, rank: i === 0 ? 2 : y.section.bucket.year === null ? 1 : 0 }))
+    const ranked = years.map((y) => ({ ...y, rank: y.section.bucket.year === null ? 1 : 0 }))
       .sort((a, b) => b.rank - a.rank || b.count - a.count);
     const placed = [];
     for (const { section } of ranked) {
