@@ -364,15 +364,22 @@ def test_facets_under_a_filter_with_few_matches_read_them_once(library, name):
             assert not read.startswith("SCAN photo"), read
 
 
+def pre_check_asked(engine: Engine, look_up: str, unknown: int) -> list[str]:
+    """Five hashes the library knows (files' for files_by_content_hash, else photos'), then ``unknown`` it does not."""
+    column, table = ("content_hash", "image") if look_up == "files_by_content_hash" else ("hothash", "photo")
+    with engine.connect() as conn:
+        known = list(conn.execute(text_clause(
+            f"SELECT {column} FROM {table} WHERE owner_id = :o AND {column} IS NOT NULL ORDER BY id LIMIT 5"), {"o": OWNER}).scalars())
+    assert len(known) == 5
+    return known + [f"{i:064x}" for i in range(unknown)]
+
+
 @pytest.mark.parametrize("look_up", ["existing_hothashes", "filenames_by_hothash", "files_by_content_hash"])
 def test_the_pre_check_probes_its_keys_and_reads_no_table_whole(sqlite_library, look_up):
     """existingHothashes / existingPhotos / existingFiles: each asked hash one probe of the owner's
     key, each found row read by key; never a scan of photos or files, whatever the number asked."""
     engine = sqlite_library
-    with engine.connect() as conn:
-        known = list(conn.execute(text_clause("SELECT hothash FROM photo WHERE owner_id = :o LIMIT 5"), {"o": OWNER}).scalars())
-        files = list(conn.execute(text_clause("SELECT content_hash FROM image WHERE owner_id = :o AND content_hash IS NOT NULL LIMIT 5"), {"o": OWNER}).scalars())
-    asked = (files if look_up == "files_by_content_hash" else known) + [f"{i:064x}" for i in range(2000)]
+    asked = pre_check_asked(engine, look_up, unknown=2000)
     sent = statements(engine, lambda conn: getattr(queries, look_up)(conn, OWNER, asked))
     assert len(sent) == 1  # one statement for 2,005 hashes
     plan = explain(engine, *sent[0])
@@ -399,10 +406,7 @@ def test_the_pre_check_is_answered_from_indexes_alone(library, look_up):
     Few hashes: PostgreSQL rightly reads a table of 3,000 narrow rows whole for a few hundred;
     with few it probes, as it does for 10,000 at 100,000 photos (benchmarks/precheck_bench.py)."""
     engine = library
-    with engine.connect() as conn:
-        known = list(conn.execute(text_clause("SELECT hothash FROM photo WHERE owner_id = :o ORDER BY id LIMIT 5"), {"o": OWNER}).scalars())
-        files = list(conn.execute(text_clause("SELECT content_hash FROM image WHERE owner_id = :o AND content_hash IS NOT NULL ORDER BY id LIMIT 5"), {"o": OWNER}).scalars())
-    asked = (files if look_up == "files_by_content_hash" else known) + [f"{i:064x}" for i in range(5)]
+    asked = pre_check_asked(engine, look_up, unknown=5)
     sent = statements(engine, lambda conn: getattr(queries, look_up)(conn, OWNER, asked))
     assert len(sent) == 1
     plan = explain(engine, *sent[0])
