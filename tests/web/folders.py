@@ -76,7 +76,7 @@ def holiday_folder(root: Path) -> Path:
 def many_jpegs(root: Path, count: int, size: tuple[int, int] = (1600, 1200), quality: int = 92) -> Path:
     """``count`` JPEGs in one folder, a day apart from 1 January 2020 on (spread over months)."""
     base = root / "Many"
-    for i in range(first, first + count):
+    for i in range(count):
         day = i % 28 + 1
         month = (i // 28) % 12 + 1
         taken = f"{2020 + i // 336}:{month:02d}:{day:02d} 12:00:00"
