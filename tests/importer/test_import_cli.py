@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -159,6 +160,9 @@ def test_ctrl_c_exits_130_with_a_short_message(tmp_path: Path, make_jpeg, capsys
         while not stop.wait(0.15):
             _thread.interrupt_main()
 
+    # Ctrl-C at a terminal reaches Python's own handler; a test process started in the background
+    # (or after a test that left SIGINT ignored) has none, and then interrupt_main does nothing.
+    found = signal.signal(signal.SIGINT, signal.default_int_handler)
     presser = threading.Thread(target=keep_pressing_ctrl_c, daemon=True)
     presser.start()
     try:
@@ -170,8 +174,9 @@ def test_ctrl_c_exits_130_with_a_short_message(tmp_path: Path, make_jpeg, capsys
             time.sleep(0.05)  # one sent just before the stop lands here, not in the asserts
         except KeyboardInterrupt:
             pass
+        signal.signal(signal.SIGINT, found)
     captured = capsys.readouterr()
-    assert code == 130, "the run ended before Ctrl-C arrived"
+    assert code == 130, f"the run ended before Ctrl-C arrived (SIGINT handler found: {found!r})"
     assert "Interrupted." in captured.err and "run the same command again" in captured.err
     assert json.loads(captured.out)["interrupted"] is True
 
