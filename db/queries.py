@@ -11,10 +11,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import json
+import orjson
+from sqlalchemy import ARRAY, ColumnElement, Connection, Join, Row, Select, String, any_, bindparam, func, select
 
-from sqlalchemy import ARRAY, ColumnElement, Connection, Row, Select, String, any_, bindparam, func, select
-
+from imalink.db.engine import OuterLoopJoin
 from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range, filter_clauses
 from imalink.db.plans import PHOTO_COLUMNS, PageKey, PhotoPage, PhotoSort
 from imalink.db.tables import image_t, photo_t, session_t, tag_t
@@ -42,16 +42,19 @@ def among(conn: Connection, column_: Any, values: Sequence[str]) -> ColumnElemen
     return column_.in_(select(asked_table(conn, values).c.value).scalar_subquery())
 
 
-def only_asked(conn: Connection, query: Select[Any], column_: Any, values: Sequence[str]) -> Select[Any]:
-    """``query`` narrowed to the rows whose ``column_`` is one of ``values`` (distinct, 10,000 at a
-    time), each value one probe of ``column_``'s index.
+def only_asked(conn: Connection, query: Select[Any], from_: Any, column_: Any, values: Sequence[str]) -> Select[Any]:
+    """``query`` read from ``from_`` (a table, or a join starting at ``column_``'s table), narrowed
+    to the rows whose ``column_`` is one of ``values`` (10,000 at a time), each value one probe
+    of ``column_``'s index.
 
-    SQLite: :func:`among`, ``IN (SELECT value FROM asked)``, never a join to the asked table. A
-    join leaves the loop order to the planner, and without statistics (a library under
-    ``maintenance.MIN_ROWS`` photos is never analyzed) SQLite put the JSON list inside the loop,
-    read once per file: 10,000 content hashes at 900 photos took 8.4 s, as ``IN`` 98 ms. ``IN`` is
-    always the probes, in key order: SQLite sorts the list into a temporary index first, so each
-    probe finds the pages the one before read still cached.
+    SQLite: the distinct values sorted, as the outer loop of a ``CROSS JOIN`` (SQLite keeps a
+    cross join's left side outside), so each probe finds the pages the one before read still
+    cached. Never a plain join: it leaves the loop order to the planner, and without statistics
+    (a library under ``maintenance.MIN_ROWS`` photos is never analyzed) SQLite put the JSON list
+    inside the loop, read once per file (10,000 content hashes at 900 photos: 8.4 s). Sorted here
+    rather than by ``IN (SELECT value FROM json_each(?))``, which sorts them into a temporary
+    index first: 10,000 hashes at 100,000 photos 24 -> 12 ms (existingHothashes), 47 -> 26 ms
+    (existingPhotos) of CPU for the statement (benchmarks/precheck_bench.py).
 
     PostgreSQL: a join, as the array's length tells it how many are asked and it chooses between
     probes and merging the sorted hashes with the owner's key (at 100,000 photos, cheaper). Of an
@@ -60,8 +63,16 @@ def only_asked(conn: Connection, query: Select[Any], column_: Any, values: Seque
     """
     if conn.dialect.name == "postgresql":
         asked = asked_table(conn, values)
-        return query.join(asked, column_ == asked.c.value)
-    return query.where(among(conn, column_, values))
+        return query.select_from(from_.join(asked, column_ == asked.c.value))
+    asked = asked_table(conn, sorted(set(values)))  # str order is SQLite's BINARY order for hex
+    return query.select_from(_asked_first(asked, from_, column_ == asked.c.value))
+
+
+def _asked_first(asked: Any, from_: Any, onclause: ColumnElement[bool]) -> Any:
+    """``asked CROSS JOIN`` the first table of ``from_``, then ``from_``'s own joins in their order."""
+    if isinstance(from_, Join):
+        return Join(_asked_first(asked, from_.left, onclause), from_.right, from_.onclause, isouter=from_.isouter)
+    return OuterLoopJoin(asked, from_, onclause)
 
 
 def asked_table(conn: Connection, values: Sequence[str]) -> Any:
@@ -72,7 +83,8 @@ def asked_table(conn: Connection, values: Sequence[str]) -> Any:
     if conn.dialect.name == "postgresql":
         array = func.unnest(bindparam("asked", list(values), type_=ARRAY(String)))
         return array.table_valued("value").render_derived(name="asked")
-    return func.json_each(bindparam("asked", json.dumps(list(values)))).table_valued("value").alias("asked")
+    # orjson: 10,000 hashes in 0.05 ms against json's 1.8 (text, as SQLite reads a blob as JSONB).
+    return func.json_each(bindparam("asked", orjson.dumps(list(values)).decode())).table_valued("value").alias("asked")
 
 
 def photos_by_ids(conn: Connection, owner_id: int, ids: Sequence[int]) -> dict[int, Row[Any]]:
@@ -97,7 +109,8 @@ def existing_hothashes(conn: Connection, owner_id: int, hothashes: Sequence[str]
     """The subset of ``hothashes`` the owner's library has (from the key (owner, hothash) alone)."""
     if not hothashes:
         return set()
-    query = only_asked(conn, select(photo_t.c.hothash).where(photo_t.c.owner_id == owner_id), photo_t.c.hothash, hothashes)
+    query = select(photo_t.c.hothash).where(photo_t.c.owner_id == owner_id)
+    query = only_asked(conn, query, photo_t, photo_t.c.hothash, hothashes)
     return set(conn.execute(query).scalars())
 
 
@@ -142,25 +155,30 @@ def filenames_by_hothash(conn: Connection, owner_id: int, hothashes: Sequence[st
     """The owner's photos among ``hothashes`` with the names of their files, in the order they arrived.
 
     From indexes alone: the key (owner, hothash) gives the photo's id (SQLite's key holds the
-    row id; PostgreSQL's carries it), ``ix_image_photo_files`` its files' names in order.
+    row id; PostgreSQL's carries it), ``ix_image_photo_files`` its files' ids and names. A photo's
+    files are put in order here: an ``ORDER BY`` sorted all 7,500 rows of 10,000 hashes asked.
     """
     if not hothashes:
         return {}
     query = (
-        select(photo_t.c.hothash, image_t.c.filename)
-        .select_from(photo_t)
-        .outerjoin(image_t, image_t.c.photo_id == photo_t.c.id)
+        select(photo_t.c.hothash, image_t.c.id, image_t.c.filename)
         .where(photo_t.c.owner_id == owner_id)
-        .order_by(image_t.c.id)
         # SQLite otherwise weighs the unique name key (photo_id, filename_key) the same and may
         # read each file's row (among its EXIF bytes) for the name.
         .with_hint(image_t, "INDEXED BY ix_image_photo_files", "sqlite")
     )
-    found: dict[str, list[str]] = {}
-    for hothash, filename in conn.execute(only_asked(conn, query, photo_t.c.hothash, hothashes)):
-        names = found.setdefault(hothash, [])
+    files: dict[str, list[tuple[int, str]]] = {}
+    files_of_photo = photo_t.outerjoin(image_t, image_t.c.photo_id == photo_t.c.id)
+    query = only_asked(conn, query, files_of_photo, photo_t.c.hothash, hothashes)
+    for hothash, image_id, filename in conn.execute(query):
+        arrived = files.setdefault(hothash, [])
         if filename is not None:
-            names.append(filename)
+            arrived.append((image_id, filename))
+    found: dict[str, list[str]] = {}
+    for hothash, arrived in files.items():
+        if len(arrived) > 1:
+            arrived.sort()
+        found[hothash] = [filename for _, filename in arrived]
     return found
 
 
@@ -203,8 +221,6 @@ def files_by_content_hash(conn: Connection, owner_id: int, content_hashes: Seque
     # A content hash is unique per owner, so each is found at most once.
     query = (
         select(image_t.c.content_hash, image_t.c.filename, image_t.c.photo_id, photo_t.c.hothash)
-        .select_from(image_t)
-        .join(photo_t, photo_t.c.id == image_t.c.photo_id)
         .where(image_t.c.owner_id == owner_id)
         # SQLite would read the photo's row by its id (the table's own key, among hotpreviews)
         # rather than the index carrying the hothash, and might probe the unique key, not the
@@ -212,7 +228,8 @@ def files_by_content_hash(conn: Connection, owner_id: int, content_hashes: Seque
         .with_hint(image_t, "INDEXED BY ix_image_owner_content_hash_file", "sqlite")
         .with_hint(photo_t, "INDEXED BY ix_photo_id_hothash", "sqlite")
     )
-    query = only_asked(conn, query, image_t.c.content_hash, content_hashes)
+    file_and_photo = image_t.join(photo_t, photo_t.c.id == image_t.c.photo_id)
+    query = only_asked(conn, query, file_and_photo, image_t.c.content_hash, content_hashes)
     # Plain tuples: a Row's attribute look-up costs more than the index probe that found it.
     return {row[0]: FileFound(*row) for row in conn.execute(query)}
 

@@ -238,7 +238,7 @@ def _complete(plan: Plan, source: Any) -> Any:
                 return _SLOW
             result[response_name] = completed
         elif listed:
-            if items_non_null and any(item is None for item in value):
+            if items_non_null and None in value:  # list.__contains__: in C, a generator cost 0.4 µs a list
                 return _SLOW
             result[response_name] = [None if item is None else how(item) for item in value]
         else:

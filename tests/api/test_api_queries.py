@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from sqlalchemy import event
+
+from imalink.resolvers.imports.checks import canonical_sha256, canonical_sha256s
 
 from tests.api.importing import group, open_session, send
 from tests.support.graphql import data
@@ -156,6 +159,35 @@ def test_existing_hothashes_answers_ten_thousand_in_one_round_trip(gql):
     assert found["existingHothashes"] == []
     response = gql.execute("query($h: [String!]!) { existingHothashes(hothashes: $h) }", {"h": asked + ["f" * 64]})
     assert response["errors"][0]["extensions"]["code"] == "TOO_MANY_HOTHASHES"
+
+
+def test_existing_hothashes_all_canonical_and_mixed_answer_alike(gql):
+    """A list of canonical hashes only is checked in one pass (resolvers/imports/checks.py); one
+    odd value among them sends the whole list the per-value way. Both answer the same, in the
+    order asked, duplicates once."""
+    previews = distinct_jpegs(3, prefix="canonical")
+    send(gql, [group(p, "C.JPG") for p in previews[:2]])
+    known = [sha256(p) for p in previews[:2]]
+    unknown = [f"{n:064x}" for n in range(50)]
+    canonical = [unknown[0], known[1], *unknown[1:], known[0], known[1]]
+    query = "query($h: [String!]!) { existingHothashes(hothashes: $h) }"
+    assert data(gql.execute(query, {"h": canonical}))["existingHothashes"] == [known[1], known[0]]
+    for odd in (known[0].upper(), f" {known[0]}", known[0][:63], known[0] + "0", known[0][:62] + "+0", known[0][:62] + "0\n",
+                "٠" * 64, "ｆ" * 64, "g" * 64, "_" * 64, ""):
+        found = data(gql.execute(query, {"h": [*canonical, odd]}))["existingHothashes"]
+        expected = [known[1], known[0]] + ([odd] if odd.strip().lower() == known[0] and odd != known[0] else [])
+        assert found == expected, odd
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet="0123456789abcdefABCDEF \n", min_size=62, max_size=66), st.text(max_size=70),
+                          st.sampled_from(["a" * 64, "0" * 64, "٠" * 64])), max_size=20))
+def test_canonical_hashes_in_one_pass_are_those_of_one_at_a_time(values):
+    """The one-pass check of a list of canonical hashes agrees with the per-hash rule, whatever the list."""
+    one_at_a_time = {v: c for v in dict.fromkeys(values) if (c := canonical_sha256(v)) is not None}
+    assert canonical_sha256s(values) == one_at_a_time
+    canonical = [v for v in values if canonical_sha256(v) == v]
+    assert canonical_sha256s(canonical) == dict(zip(canonical, canonical))
 
 
 def test_update_and_delete_photo(gql):
