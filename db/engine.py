@@ -131,8 +131,3 @@ def writing(engine: Engine) -> Iterator[Connection]:
         conn.execution_options(**SQLITE_WRITE)
         with conn.begin():
             yield conn
-
-
-def is_sqlite(engine: Engine) -> bool:
-    """True for the embedded SQLite backend."""
-    return engine.dialect.name == "sqlite"

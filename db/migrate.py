@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
 from imalink.db.counts import ensure_counts
-from imalink.db.engine import SQLITE_WRITE
+from imalink.db.engine import SQLITE_WRITE, make_engine
 from imalink.db.search import ensure_search_index, kept_outside_metadata
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -62,3 +64,14 @@ def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
         finally:
             if sqlite:
                 connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+
+
+@contextmanager
+def open_library(database_url: str) -> Iterator[Engine]:
+    """An engine on the library at ``database_url``, brought to the newest schema, disposed after."""
+    engine = make_engine(database_url)
+    try:
+        upgrade_to_head(engine)
+        yield engine
+    finally:
+        engine.dispose()

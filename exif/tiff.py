@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from .containers import (
     EXIF_HEADER,
-    MAX_IFD_ENTRIES,
     TIFF_MAGIC,
     TYPE_SIZES,
     BytesSource,
@@ -25,15 +24,12 @@ from .containers import (
     tiff_header,
 )
 
-EXIF_PREFIX = EXIF_HEADER
-MAX_ENTRIES = MAX_IFD_ENTRIES
-
 # Pointer tags: where the sub-directories live.
 EXIF_POINTER = 0x8769
 GPS_POINTER = 0x8825
 INTEROP_POINTER = 0xA005
 
-__all__ = ["EXIF_POINTER", "EXIF_PREFIX", "GPS_POINTER", "INTEROP_POINTER", "TYPE_SIZES", "Entry", "Ifd", "Tiff", "TiffError", "parse_header"]
+__all__ = ["EXIF_POINTER", "GPS_POINTER", "INTEROP_POINTER", "TYPE_SIZES", "Entry", "Ifd", "Tiff", "TiffError", "parse_header"]
 
 
 class TiffError(ValueError):
@@ -74,7 +70,7 @@ class Tiff:
 
 def parse_header(data: bytes) -> Tiff:
     """Validate the header of an EXIF blob (``Exif\\0\\0`` optional) or raise :class:`TiffError`."""
-    buf = data[6:] if data[:6] == EXIF_PREFIX else data
+    buf = data[6:] if data[:6] == EXIF_HEADER else data
     if len(buf) < 8:
         if not data:
             raise TiffError("The data is empty.")

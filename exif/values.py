@@ -50,7 +50,11 @@ def text(ifd: Ifd | None, tag: int) -> str | None:
 
 def ints(ifd: Ifd, entry: Entry, limit: int | None = None) -> tuple[int, ...]:
     """Integer values of an integer-typed entry (at most ``limit``), else ``()``."""
-    fmt = _INT_FORMATS.get(entry.type)
+    return _numbers(ifd, entry, _INT_FORMATS, limit)
+
+
+def _numbers(ifd: Ifd, entry: Entry, formats: dict[int, str], limit: int | None) -> tuple:
+    fmt = formats.get(entry.type)
     if fmt is None:
         return ()
     n = entry.count if limit is None else min(entry.count, limit)
@@ -75,14 +79,7 @@ def rationals(ifd: Ifd, entry: Entry, limit: int | None = None) -> tuple[tuple[i
 
 def floats(ifd: Ifd, entry: Entry, limit: int | None = None) -> tuple[float, ...]:
     """Values of a FLOAT/DOUBLE entry (at most ``limit``), else ``()``."""
-    fmt = _FLOAT_FORMATS.get(entry.type)
-    if fmt is None:
-        return ()
-    n = entry.count if limit is None else min(entry.count, limit)
-    data = ifd.value(entry, n * TYPE_SIZES[entry.type])
-    if len(data) < n * TYPE_SIZES[entry.type]:
-        return ()
-    return struct.unpack_from(f"{ifd.order}{n}{fmt}", data)
+    return _numbers(ifd, entry, _FLOAT_FORMATS, limit)
 
 
 def first_int(ifd: Ifd | None, tag: int) -> int | None:

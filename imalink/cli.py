@@ -27,12 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     add_user_arguments(user)
 
     importer = commands.add_parser("import", help="Import folders of photos into a library.")
-    try:
-        from imalink.importer.cli import add_arguments, run
-    except ImportError:  # pragma: no cover - the importer ships with the package
-        add_arguments = run = None  # type: ignore[assignment]
-    if add_arguments is not None:
-        add_arguments(importer)
+    from imalink.importer.cli import add_arguments, run
+
+    add_arguments(importer)
 
     fingerprints = commands.add_parser("fingerprints", help="Near-duplicate fingerprints of the library's photos.")
     fingerprint_commands = fingerprints.add_subparsers(dest="action", required=True)
@@ -53,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         from imalink.users import run as run_user
 
         return run_user(args)
-    return run(args)  # type: ignore[misc]
+    return run(args)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -77,30 +74,28 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     # Worker processes build their app from the environment; migrate once here, before they start.
     os.environ.update({f"IMALINK_{name.upper()}": str(value) for name, value in overrides.items()})
-    _migrate(settings.database_url)
+    from imalink.db.migrate import open_library
+
+    with open_library(settings.database_url):
+        pass
     uvicorn.run("imalink.app:create_app", factory=True, workers=settings.workers, **uvicorn_options(settings))
     return 0
 
 
 def _backfill_fingerprints(args: argparse.Namespace) -> int:
-    from imalink.db.engine import make_engine
     from imalink.db.maintenance import backfill_fingerprints
-    from imalink.db.migrate import upgrade_to_head
+    from imalink.db.migrate import open_library
 
     settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
     if args.batch_size < 1:
         print("imalink: --batch-size must be at least 1", file=sys.stderr)
         return 2
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade_to_head(engine)
 
-        def report(done: int, failed: int) -> None:
-            print(f"\rimalink: {done} photos fingerprinted, {failed} hotpreviews undecodable", end="", file=sys.stderr)
+    def report(done: int, failed: int) -> None:
+        print(f"\rimalink: {done} photos fingerprinted, {failed} hotpreviews undecodable", end="", file=sys.stderr)
 
+    with open_library(settings.database_url) as engine:
         done, failed = backfill_fingerprints(engine, args.batch_size, report)
-    finally:
-        engine.dispose()
     print(f"\rimalink: {done} photos fingerprinted, {failed} hotpreviews undecodable; look-alikes recorded.", file=sys.stderr)
     return 0
 
@@ -108,19 +103,14 @@ def _backfill_fingerprints(args: argparse.Namespace) -> int:
 def _serving_refusal(settings: Settings) -> str | None:
     """Why the server must not start as configured: no accounts on an address others can reach."""
     from imalink.auth import is_loopback
-    from imalink.db.engine import make_engine
-    from imalink.db.migrate import upgrade_to_head
+    from imalink.db.migrate import open_library
     from imalink.users import accounts_exist
 
     if is_loopback(settings.host):
         return None
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade_to_head(engine)
+    with open_library(settings.database_url) as engine:
         if accounts_exist(engine):
             return None
-    finally:
-        engine.dispose()
     return (
         f"refusing to listen on {settings.host}: this library has no users, so anyone who can reach the "
         "address could read and delete every photo. Add a user first (imalink user add NAME; the password "
@@ -135,15 +125,6 @@ def _announce_web_app(settings: Settings) -> None:
         print(f"imalink: the web app at http://{settings.host}:{settings.port}/", file=sys.stderr)
     else:
         print(f"imalink: {missing_message(WEB_DIST)}", file=sys.stderr)
-
-
-def _migrate(database_url: str) -> None:
-    from imalink.db.engine import make_engine
-    from imalink.db.migrate import upgrade_to_head
-
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    engine.dispose()
 
 
 if __name__ == "__main__":

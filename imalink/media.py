@@ -17,11 +17,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from imalink.auth import Authenticator
+from imalink.web import ONE_YEAR
 from imalink.schema.context import SchemaSettings, Viewer
 from imalink.schema.enums import ErrorCode
+from imalink.schema.photos.types import COLDPREVIEW_ROUTE, HOTPREVIEW_ROUTE
 from imalink.schema.previews import coldpreview_of, hotpreview_of, hotpreview_unless_accounts, preview_refusal
-
-ONE_YEAR = 31_536_000
 
 
 def _jpeg(request: Request, data: bytes | None, etag: str | None = None) -> Response:
@@ -70,6 +70,6 @@ def media_routes(engine: Engine, settings: SchemaSettings, authenticator: Authen
         return _jpeg(request, await to_thread.run_sync(coldpreview_of, settings, viewer, request.path_params["hothash"]))
 
     return [
-        Route("/hotpreview/{hothash}.jpg", hot, methods=["GET", "HEAD"]),
-        Route("/coldpreview/{hothash}.jpg", cold, methods=["GET", "HEAD"]),
+        Route(HOTPREVIEW_ROUTE, hot, methods=["GET", "HEAD"]),
+        Route(COLDPREVIEW_ROUTE, cold, methods=["GET", "HEAD"]),
     ]

@@ -13,6 +13,9 @@ from sqlalchemy.engine import make_url
 from imalink.schema.context import ImportLimits, SchemaSettings
 from imalink.schema.limits import QueryLimits
 
+# The defaults of each limit are the layers' own (one place each); Settings only exposes them.
+_QUERY, _SCHEMA = QueryLimits(), SchemaSettings()
+_IMPORT = _SCHEMA.limits
 
 class Settings(BaseSettings):
     """Everything an operator can set; each field reads ``IMALINK_<NAME>`` from the environment."""
@@ -27,25 +30,25 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1, description="Server processes; more use more cores.")
-    max_groups_per_batch: int = Field(default=1000, ge=1)
-    max_images_per_group: int = Field(default=32, ge=1)
-    max_hotpreview_bytes: int = Field(default=1024 * 1024, ge=1)
-    max_coldpreview_bytes: int = Field(default=4 * 1024 * 1024, ge=1)
+    max_groups_per_batch: int = Field(default=_IMPORT.max_groups_per_batch, ge=1)
+    max_images_per_group: int = Field(default=_IMPORT.max_images_per_group, ge=1)
+    max_hotpreview_bytes: int = Field(default=_IMPORT.max_hotpreview_bytes, ge=1)
+    max_coldpreview_bytes: int = Field(default=_IMPORT.max_coldpreview_bytes, ge=1)
     media_dir: Path | None = Field(
         default=None,
         description="Where coldpreviews are kept; default: beside the SQLite file (imalink.db -> imalink-media), "
         "else ./imalink-media.",
     )
     max_request_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
-    max_existing_hothashes: int = Field(default=10_000, ge=1)
+    max_existing_hothashes: int = Field(default=_SCHEMA.max_existing_hothashes, ge=1)
     log_level: str = "info"
 
     # What one GraphQL document may ask for (schema/limits.py).
-    max_query_bytes: int = Field(default=32 * 1024, ge=1024, description="Query text, apart from its variables.")
-    max_query_tokens: int = Field(default=1000, ge=100)
-    max_query_depth: int = Field(default=10, ge=3)
-    max_query_aliases: int = Field(default=50, ge=0)
-    max_query_cost: int = Field(default=50_000, ge=100, description="Fields resolved, lists multiplied out.")
+    max_query_bytes: int = Field(default=_QUERY.max_query_bytes, ge=1024, description="Query text, apart from its variables.")
+    max_query_tokens: int = Field(default=_QUERY.max_tokens, ge=100)
+    max_query_depth: int = Field(default=_QUERY.max_depth, ge=3)
+    max_query_aliases: int = Field(default=_QUERY.max_aliases, ge=0)
+    max_query_cost: int = Field(default=_QUERY.max_cost, ge=100, description="Fields resolved, lists multiplied out.")
     introspection: bool = Field(default=True, description="Schema introspection and GraphiQL (codegen needs it).")
 
     # How long a client may take (imalink/guard.py, imalink/serving.py).

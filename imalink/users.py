@@ -13,8 +13,7 @@ import sys
 
 from sqlalchemy import Engine
 
-from imalink.db.engine import make_engine
-from imalink.db.migrate import upgrade_to_head
+from imalink.db.migrate import open_library
 from imalink.schema.accounts import service
 from imalink.schema.accounts.service import UserError
 from imalink.settings import Settings
@@ -36,33 +35,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade_to_head(engine)
-        if args.action == "list":
-            for user in service.users(engine):
-                print(f"{user.username}{'  (admin)' if user.is_admin else ''}")
+    with open_library(settings.database_url) as engine:
+        try:
+            if args.action == "list":
+                for user in service.users(engine):
+                    print(f"{user.username}{'  (admin)' if user.is_admin else ''}")
+                return 0
+            password = _read_password()
+            if password is None:
+                return 1
+            if args.action == "add":
+                first = not service.has_accounts(engine)
+                user = service.add_user(engine, args.username, password, admin=args.admin)
+                role = "an admin" if user.is_admin else "a user"
+                owns = " It owns every photo imported so far." if first else ""
+                print(f"imalink: added {user.username}, {role}.{owns} Signing in is now required.", file=sys.stderr)
+                return 0
+            if not service.set_password(engine, args.username, password):
+                print(f"imalink: there is no user {args.username!r}.", file=sys.stderr)
+                return 1
+            print(f"imalink: new password set for {args.username}; their sessions have ended.", file=sys.stderr)
             return 0
-        password = _read_password()
-        if password is None:
+        except UserError as error:
+            print(f"imalink: {error.message}", file=sys.stderr)
             return 1
-        if args.action == "add":
-            first = not service.has_accounts(engine)
-            user = service.add_user(engine, args.username, password, admin=args.admin)
-            role = "an admin" if user.is_admin else "a user"
-            owns = " It owns every photo imported so far." if first else ""
-            print(f"imalink: added {user.username}, {role}.{owns} Signing in is now required.", file=sys.stderr)
-            return 0
-        if not service.set_password(engine, args.username, password):
-            print(f"imalink: there is no user {args.username!r}.", file=sys.stderr)
-            return 1
-        print(f"imalink: new password set for {args.username}; their sessions have ended.", file=sys.stderr)
-        return 0
-    except UserError as error:
-        print(f"imalink: {error.message}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
 
 
 def _read_password() -> str | None:

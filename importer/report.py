@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from rich.console import Console
@@ -52,16 +52,16 @@ class Summary:
     """Groups answered DUPLICATE."""
     groups_failed: int = 0
     """Groups that could not be sent, or that the server answered FAILED."""
+    import_session_id: int | None = None
+    elapsed_seconds: float = 0.0
+    interrupted: bool = False
+    preview_sources: dict[str, int] = field(default_factory=dict)
+    """How the hotpreviews were made: ``decoded``, ``thumbnail``, ``embedded``, ``heic-thumbnail``."""
     failures: list[Problem] = field(default_factory=list)
     """Every error, with the file it concerns: failed groups, unreadable files and folders."""
     skipped: list[Problem] = field(default_factory=list)
     """Entries with nothing to import: empty files, dangling or looping symbolic links."""
     warnings: list[Problem] = field(default_factory=list)
-    preview_sources: dict[str, int] = field(default_factory=dict)
-    """How the hotpreviews were made: ``decoded``, ``thumbnail``, ``embedded``, ``heic-thumbnail``."""
-    import_session_id: int | None = None
-    elapsed_seconds: float = 0.0
-    interrupted: bool = False
 
     def add_problems(self, problems: list[Problem]) -> None:
         """File each problem under :attr:`skipped` or :attr:`failures` by its code."""
@@ -76,32 +76,19 @@ class Summary:
         return 1 if self.failures or self.groups_failed else 0
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (camelCase, like the API)."""
-        def problems(items: list[Problem]) -> list[dict[str, Any]]:
-            return [{"code": p.code, "message": p.message, "filename": api_name(p.filename) if p.filename else None} for p in items]
-
-        return {
-            "dryRun": self.dry_run,
-            "filesFound": self.files_found,
-            "groupsFound": self.groups_found,
-            "groupsReady": self.groups_ready,
-            "filesReady": self.files_ready,
-            "alreadyInLibrary": self.already_in_library,
-            "filesAlreadyInLibrary": self.files_already_in_library,
-            "groupsSent": self.groups_sent,
-            "photosCreated": self.photos_created,
-            "filesAttached": self.files_attached,
-            "imagesAdded": self.images_added,
-            "duplicates": self.duplicates,
-            "groupsFailed": self.groups_failed,
-            "importSessionId": self.import_session_id,
-            "elapsedSeconds": round(self.elapsed_seconds, 3),
-            "interrupted": self.interrupted,
-            "previewSources": dict(sorted(self.preview_sources.items())),
-            "failures": problems(self.failures),
-            "skipped": problems(self.skipped),
-            "warnings": problems(self.warnings),
-        }
+        """JSON-ready form: each field in camelCase (like the API), problems with their API file names."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, list):
+                value = [{"code": p.code, "message": p.message, "filename": api_name(p.filename) if p.filename else None} for p in value]
+            elif isinstance(value, dict):
+                value = dict(sorted(value.items()))
+            elif isinstance(value, float):
+                value = round(value, 3)
+            head, *rest = f.name.split("_")
+            out[head + "".join(word.title() for word in rest)] = value
+        return out
 
     def to_json(self) -> str:
         """The summary as one JSON document."""

@@ -35,7 +35,6 @@ HEIC_EXTENSIONS = frozenset({".heic", ".heif", ".hif"})
 RAW_EXTENSIONS = frozenset(
     {".cr2", ".cr3", ".nef", ".nrw", ".arw", ".dng", ".orf", ".rw2", ".raf", ".pef", ".srw"}
 )
-PHOTO_EXTENSIONS = JPEG_EXTENSIONS | HEIC_EXTENSIONS | RAW_EXTENSIONS
 
 
 def file_kind(name: str) -> str | None:

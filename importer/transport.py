@@ -70,16 +70,12 @@ class LocalTransport:
     """
 
     def __init__(self, database_url: str | None = None) -> None:
-        try:
-            from imalink.local import LocalGraphQL
-        except ImportError as exc:
-            raise TransportError(f"local mode is not available in this installation: {exc}") from exc
+        from imalink.local import LocalGraphQL  # the whole server: imported only for a local import
+
         self._graphql = LocalGraphQL(database_url)
 
     def execute(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         return self._graphql.execute(query, variables)
 
     def close(self) -> None:
-        close = getattr(self._graphql, "close", None)
-        if callable(close):
-            close()
+        self._graphql.close()

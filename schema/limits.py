@@ -37,7 +37,6 @@ from graphql import (
     GraphQLError,
     GraphQLList,
     GraphQLNamedType,
-    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     ListValueNode,
@@ -54,7 +53,7 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, Typ
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from imalink.resolvers.errors import ErrorCode
+from imalink.resolvers.errors import ErrorCode, UserError
 from imalink.resolvers.photos import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 
@@ -105,12 +104,7 @@ INTROSPECTION_LISTS = frozenset(
 )
 
 
-class LimitExceeded(Exception):
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
+class LimitExceeded(UserError):
     def error(self, nodes: list[Node] | None = None) -> GraphQLError:
         return GraphQLError(self.message, nodes=nodes, extensions={"code": self.code.value})
 

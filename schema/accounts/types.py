@@ -10,6 +10,7 @@ import strawberry
 from imalink.schema.enums import Scope
 from imalink.resolvers.accounts.scopes import ordered
 from imalink.resolvers.accounts.service import token_scopes
+from imalink.schema.rows import object_from_row
 
 
 @strawberry.type(description="Someone with a library on this server.")
@@ -21,7 +22,7 @@ class User:
 
     @classmethod
     def from_row(cls, row: Any) -> User:
-        return cls(id=row.id, username=row.username, is_admin=row.is_admin, created_at=row.created_at)
+        return object_from_row(cls, row)
 
 
 @strawberry.type(description="The user this request acts for, and what its credential allows.")
@@ -51,14 +52,7 @@ class ApiToken:
 
     @classmethod
     def from_row(cls, row: Any) -> ApiToken:
-        return cls(
-            id=row.id,
-            name=row.name,
-            scopes=ordered(token_scopes(row)),
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-            last_used_at=row.last_used_at,
-        )
+        return object_from_row(cls, row, scopes=ordered(token_scopes(row)))
 
 
 @strawberry.type(description="A token just made, with its secret.")

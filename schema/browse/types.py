@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from anyio import to_thread
@@ -112,6 +112,17 @@ FacetSize = Annotated[
 ]
 
 
+def _column_facet(column: str, description: str) -> Any:
+    """The resolver of the facet of one photo column (the camera and lens facets differ only in it)."""
+
+    @strawberry.field(description=description)
+    async def resolve(self: PhotoFacets, info: strawberry.Info, first: FacetSize = None) -> list[FacetValue]:
+        found = await to_thread.run_sync(browse.column_facet, info.context.engine, self.spec, column, first, self.reads)
+        return [FacetValue(value=value, count=count) for value, count in found]
+
+    return resolve
+
+
 @strawberry.type(
     description="What the filter menus offer: the values present among the matching photos, with counts. "
     "Each facet ignores its own selection (the cameras facet counts as if no camera were chosen), so a menu "
@@ -122,20 +133,9 @@ class PhotoFacets:
     spec: strawberry.Private[PhotoFilterSpec]
     reads: strawberry.Private[FacetReads] = dataclasses.field(default_factory=FacetReads)
 
-    @strawberry.field(description="Camera makes, most common first.")
-    async def camera_makes(self, info: strawberry.Info, first: FacetSize = None) -> list[FacetValue]:
-        found = await to_thread.run_sync(browse.column_facet, info.context.engine, self.spec, "camera_make", first, self.reads)
-        return [FacetValue(value=value, count=count) for value, count in found]
-
-    @strawberry.field(description="Camera models, most common first.")
-    async def camera_models(self, info: strawberry.Info, first: FacetSize = None) -> list[FacetValue]:
-        found = await to_thread.run_sync(browse.column_facet, info.context.engine, self.spec, "camera_model", first, self.reads)
-        return [FacetValue(value=value, count=count) for value, count in found]
-
-    @strawberry.field(description="Lens models, most common first.")
-    async def lens_models(self, info: strawberry.Info, first: FacetSize = None) -> list[FacetValue]:
-        found = await to_thread.run_sync(browse.column_facet, info.context.engine, self.spec, "lens_model", first, self.reads)
-        return [FacetValue(value=value, count=count) for value, count in found]
+    camera_makes = _column_facet("camera_make", "Camera makes, most common first.")
+    camera_models = _column_facet("camera_model", "Camera models, most common first.")
+    lens_models = _column_facet("lens_model", "Lens models, most common first.")
 
     @strawberry.field(description="Tags, most common first.")
     async def tags(self, info: strawberry.Info, first: FacetSize = None) -> list[FacetValue]:

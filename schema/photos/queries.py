@@ -21,7 +21,6 @@ from imalink.schema.photos.types import (
     Photo,
     PhotoConnection,
 )
-from imalink.schema.photos.types import ExistingFile, ExistingPhoto, Photo, PhotoConnection
 from imalink.resolvers.accounts import Scope
 from imalink.schema.permissions import needs
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import Row
@@ -22,13 +22,12 @@ from imalink.resolvers.lookalikes import (
 from imalink.resolvers.pagination import page_request
 from imalink.resolvers.photos import decoded_exif
 from imalink.schema.enums import SessionStatus
+from imalink.schema.rows import object_from_row
 from imalink.schema.pagination import After, Before, Connection, First, Last
 from imalink.schema.scalars import BigInt, LocalDateTime, UtcOffset
 
 HOTPREVIEW_ROUTE = "/hotpreview/{hothash}.jpg"
 COLDPREVIEW_ROUTE = "/coldpreview/{hothash}.jpg"
-
-T = TypeVar("T")
 
 MaxDistance = Annotated[
     int,
@@ -48,16 +47,6 @@ def taken_at_text(taken_at: datetime | None, subsec: str | None) -> str | None:
     if subsec and subsec.isdigit():
         text += "." + subsec[:3].ljust(3, "0")
     return text
-
-
-def _from_row(cls: type[T], row: Row[Any], **values: Any) -> T:
-    """An API object whose plain fields are the row's columns of the same names; ``values`` sets the rest."""
-    names = cls.__dict__.get("_columns")
-    if names is None:
-        fields = cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
-        names = [f.python_name for f in fields if f.base_resolver is None and f.python_name not in values]
-        cls._columns = names  # type: ignore[attr-defined]
-    return cls(**{name: getattr(row, name) for name in names}, **values)
 
 
 @strawberry.type(description="A photograph, identified by its hothash; its files are its images.")
@@ -114,7 +103,7 @@ class Photo:
         tags: dict[int, list[str]] | None = None,
     ) -> Photo:
         """The API's view of a photo row, with its images, session and tags when a page fetched them."""
-        return _from_row(
+        return object_from_row(
             cls,
             row,
             taken_at_value=row.taken_at,
@@ -241,7 +230,7 @@ class Image:
     @classmethod
     def from_row(cls, row: Row[Any]) -> Image:
         """The API's view of an image row."""
-        return _from_row(cls, row, photo_id=row.photo_id, import_session_id=row.import_session_id)
+        return object_from_row(cls, row, photo_id=row.photo_id, import_session_id=row.import_session_id)
 
     @strawberry.field(description="The raw EXIF bytes exactly as received, base64.")
     async def exif_data(self, info: strawberry.Info) -> str | None:
@@ -289,7 +278,7 @@ class ImportSession:
     @classmethod
     def from_row(cls, row: Row[Any]) -> ImportSession:
         """The API's view of a session row."""
-        return _from_row(cls, row, status=SessionStatus(row.status))
+        return object_from_row(cls, row, status=SessionStatus(row.status))
 
     @strawberry.field(description="Photos this session created, newest capture first, undated last.")
     async def photos(
