@@ -34,6 +34,7 @@ from sqlalchemy import Connection, Engine, bindparam, select, text, update
 
 from imalink.db import lookalikes, writes
 from imalink.db.engine import writing
+from imalink.db.filters import TIMELINE_INDEX
 from imalink.db.tables import photo_t
 
 GROWTH_FACTOR = 2.0
@@ -42,7 +43,6 @@ MIN_ROWS = 1000
 INTERVAL_SECONDS = 600.0
 SQLITE_ANALYSIS_LIMIT = 2000
 TABLES = ("photo", "image", "photo_tag")
-TIMELINE_INDEX = "ix_photo_owner_timeline"
 
 log = logging.getLogger(__name__)
 

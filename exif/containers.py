@@ -200,6 +200,12 @@ def jpeg_exif_segment(src: Source, start: int = 0, end: int | None = None) -> Se
 
 # --- TIFF -----------------------------------------------------------------------------------------
 
+# Tags both the EXIF engine and the import client look for, named once.
+TAG_MAKE, TAG_MODEL, TAG_ORIENTATION, TAG_SOFTWARE, TAG_DATETIME = 0x010F, 0x0110, 0x0112, 0x0131, 0x0132
+TAG_EXIF_IFD, TAG_GPS_IFD, TAG_INTEROP_IFD = 0x8769, 0x8825, 0xA005
+TAG_JPEG_OFFSET, TAG_JPEG_LENGTH, TAG_DATETIME_ORIGINAL, TAG_PIXEL_X, TAG_PIXEL_Y = 0x0201, 0x0202, 0x9003, 0xA002, 0xA003
+TAG_PANASONIC_JPG_FROM_RAW = 0x002E  # RW2's embedded preview JPEG (IFD0), whose EXIF has what the RAW's lacks
+
 # Classic TIFF plus the RAW variants that keep the TIFF layout but change the magic number.
 TIFF_MAGIC: dict[bytes, str] = {
     b"II*\x00": "<",

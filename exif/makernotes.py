@@ -23,11 +23,10 @@ import math
 import struct
 
 from . import values
-from .containers import Ifd, Source, Window, read_ifd
+from .containers import TAG_MAKE, Ifd, Source, Window, read_ifd
 from .tiff import Tiff
 
 MAKER_NOTE = 0x927C
-_MAKE = 0x010F
 
 _CANON_CAMERA_SETTINGS, _CANON_SHOT_INFO = 0x0001, 0x0004
 _CANON_ISO_CODES = {16: 50, 17: 100, 18: 200, 19: 400, 20: 800}
@@ -38,7 +37,7 @@ _MAX_NOTE_ENTRIES = 256  # Canon and Casio notes hold 10-100 entries
 
 def maker_note_iso(tiff: Tiff, ifd0: Ifd | None, exif: Ifd | None) -> int | None:
     """The ISO a Canon or Casio maker note records, or None (other makers, no note, damage)."""
-    make = (values.text(ifd0, _MAKE) or "").strip().upper()
+    make = (values.text(ifd0, TAG_MAKE) or "").strip().upper()
     note = exif.get(MAKER_NOTE) if exif is not None else None
     if note is None or note.type not in (1, 7) or note.count < 14:
         return None

@@ -7,16 +7,12 @@ from dataclasses import fields, replace
 from . import policy, values
 from .jpeg import find_exif_segment
 from .makernotes import maker_note_iso
-from .tiff import EXIF_POINTER, GPS_POINTER, Ifd, TiffError, parse_header
+from .containers import TAG_EXIF_IFD, TAG_GPS_IFD, TAG_MAKE, TAG_MODEL, TAG_ORIENTATION, TAG_PANASONIC_JPG_FROM_RAW, TAG_PIXEL_X, TAG_PIXEL_Y
+from .tiff import Ifd, TiffError, parse_header
 from .types import GROUPED_FIELDS, ExifMetadata, ExifReading
 
-# Tags (IFD0)
-_IMAGE_WIDTH, _IMAGE_LENGTH, _MAKE, _MODEL, _ORIENTATION = 0x0100, 0x0101, 0x010F, 0x0110, 0x0112
 _PANASONIC_ISO = 0x0017  # RW2 (magic IIU) keeps ISO in IFD0
-_PANASONIC_JPG_FROM_RAW = 0x002E  # RW2 embedded preview JPEG, whose EXIF has the pixel size
-# Tags (Exif IFD)
-_EXPOSURE_TIME, _F_NUMBER, _ISO, _FOCAL_LENGTH = 0x829A, 0x829D, 0x8827, 0x920A
-_PIXEL_X, _PIXEL_Y, _LENS_MODEL = 0xA002, 0xA003, 0xA434
+_EXPOSURE_TIME, _F_NUMBER, _ISO, _FOCAL_LENGTH, _LENS_MODEL = 0x829A, 0x829D, 0x8827, 0x920A, 0xA434  # Exif IFD
 
 _GROUPS = GROUPED_FIELDS + tuple(
     (f.name,) for f in fields(ExifMetadata) if not any(f.name in group for group in GROUPED_FIELDS)
@@ -54,9 +50,9 @@ def _read(data: bytes) -> ExifReading:
         raise TiffError(f"The first directory is unreadable ({warning}).")
     note("IFD0", warning)
     # Each sub-directory is read on its own: a broken one costs only its own fields.
-    exif, warning = tiff.sub_ifd(ifd0, EXIF_POINTER)
+    exif, warning = tiff.sub_ifd(ifd0, TAG_EXIF_IFD)
     note("Exif", warning)
-    gps, warning = tiff.sub_ifd(ifd0, GPS_POINTER)
+    gps, warning = tiff.sub_ifd(ifd0, TAG_GPS_IFD)
     note("GPS", warning)
 
     when = policy.capture_time(ifd0, exif)
@@ -72,7 +68,7 @@ def _read(data: bytes) -> ExifReading:
             iso = maker_note_iso(tiff, ifd0, exif)
         except Exception:  # noqa: BLE001 - a damaged maker note costs only its own ISO
             warnings.append("MakerNote: unreadable")
-    orientation = values.first_int(ifd0, _ORIENTATION)
+    orientation = values.first_int(ifd0, TAG_ORIENTATION)
 
     metadata = ExifMetadata(
         taken_at=when.taken_at if when else None,
@@ -82,8 +78,8 @@ def _read(data: bytes) -> ExifReading:
         gps_latitude=where.latitude if where else None,
         gps_longitude=where.longitude if where else None,
         gps_altitude=where.altitude if where else None,
-        camera_make=values.text(ifd0, _MAKE),
-        camera_model=values.text(ifd0, _MODEL),
+        camera_make=values.text(ifd0, TAG_MAKE),
+        camera_model=values.text(ifd0, TAG_MODEL),
         lens_model=values.text(exif, _LENS_MODEL),
         focal_length=values.positive_float(exif, _FOCAL_LENGTH),
         aperture=values.positive_float(exif, _F_NUMBER),
@@ -91,8 +87,8 @@ def _read(data: bytes) -> ExifReading:
         exposure_time=exposure,
         exposure_time_text=policy.exposure_text(exposure) if exposure is not None else None,
         orientation=orientation if orientation is not None and 1 <= orientation <= 8 else None,
-        pixel_width=_dimension(exif, _PIXEL_X),
-        pixel_height=_dimension(exif, _PIXEL_Y),
+        pixel_width=_dimension(exif, TAG_PIXEL_X),
+        pixel_height=_dimension(exif, TAG_PIXEL_Y),
     )
     if tiff.magic == b"IIU\x00":
         metadata = _fill_from_preview(metadata, ifd0)
@@ -101,7 +97,7 @@ def _read(data: bytes) -> ExifReading:
 
 def _fill_from_preview(metadata: ExifMetadata, ifd0: Ifd) -> ExifMetadata:
     """Panasonic RW2 splits its EXIF: fill what the RAW's own directories lack from the preview."""
-    entry = ifd0.get(_PANASONIC_JPG_FROM_RAW)
+    entry = ifd0.get(TAG_PANASONIC_JPG_FROM_RAW)
     segment = find_exif_segment(values.raw(ifd0, entry)) if entry is not None and entry.type == 7 else None
     if segment is None:
         return metadata

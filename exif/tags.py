@@ -24,7 +24,8 @@ from typing import Any
 from piexif import TAGS
 
 from . import values
-from .tiff import EXIF_POINTER, Entry, GPS_POINTER, INTEROP_POINTER, Ifd, TiffError, parse_header
+from .containers import TAG_EXIF_IFD, TAG_GPS_IFD, TAG_INTEROP_IFD
+from .tiff import Entry, Ifd, TiffError, parse_header
 
 _MAX_VALUES = 256
 _MAX_HEX_BYTES = 64
@@ -38,7 +39,7 @@ _PRINTABLE = bytes(range(32, 127))
 # Codecs load lazily from disk on first use; load them now so a call never touches the filesystem.
 for _codec in ("utf-16", "utf-16-be", "latin-1", "utf-8"):
     codecs.lookup(_codec)
-_POINTERS = {EXIF_POINTER, GPS_POINTER, INTEROP_POINTER}
+_POINTERS = {TAG_EXIF_IFD, TAG_GPS_IFD, TAG_INTEROP_IFD}
 _NAMES: dict[str, dict[int, str]] = {
     directory: {tag: info["name"] for tag, info in TAGS[table].items()}
     for directory, table in (("0th", "Image"), ("Exif", "Exif"), ("GPS", "GPS"), ("Interop", "Interop"), ("1st", "Image"))
@@ -62,12 +63,12 @@ def _tags(data: bytes) -> dict[str, dict[str, Any]]:
     except TiffError:
         return {}
     ifd0, _ = tiff.ifd(tiff.ifd0_offset)
-    exif, _ = tiff.sub_ifd(ifd0, EXIF_POINTER)
+    exif, _ = tiff.sub_ifd(ifd0, TAG_EXIF_IFD)
     directories: dict[str, Ifd | None] = {
         "0th": ifd0,
         "Exif": exif,
-        "GPS": tiff.sub_ifd(ifd0, GPS_POINTER)[0],
-        "Interop": tiff.sub_ifd(exif, INTEROP_POINTER)[0],
+        "GPS": tiff.sub_ifd(ifd0, TAG_GPS_IFD)[0],
+        "Interop": tiff.sub_ifd(exif, TAG_INTEROP_IFD)[0],
         "1st": tiff.ifd(ifd0.next_offset)[0] if ifd0 is not None and ifd0.next_offset else None,
     }
     result: dict[str, dict[str, Any]] = {}

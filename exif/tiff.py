@@ -24,12 +24,7 @@ from .containers import (
     tiff_header,
 )
 
-# Pointer tags: where the sub-directories live.
-EXIF_POINTER = 0x8769
-GPS_POINTER = 0x8825
-INTEROP_POINTER = 0xA005
-
-__all__ = ["EXIF_POINTER", "GPS_POINTER", "INTEROP_POINTER", "TYPE_SIZES", "Entry", "Ifd", "Tiff", "TiffError", "parse_header"]
+__all__ = ["TYPE_SIZES", "Entry", "Ifd", "Tiff", "TiffError", "parse_header"]
 
 
 class TiffError(ValueError):

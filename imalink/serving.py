@@ -15,10 +15,7 @@ from typing import Any
 
 from imalink.settings import Settings
 
-try:
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _BaseProtocol
-except ImportError:  # pragma: no cover - uvicorn[standard] brings httptools
-    from uvicorn.protocols.http.h11_impl import H11Protocol as _BaseProtocol  # type: ignore[assignment]
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol  # uvicorn[standard] brings httptools
 
 MAX_HEADER_BYTES = 64 * 1024
 """Request line and headers together; a request past it gets 431."""
@@ -27,7 +24,7 @@ _TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: cl
 _TOO_LARGE = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 
 
-class HeaderDeadline(_BaseProtocol):  # type: ignore[misc, valid-type]
+class HeaderDeadline(HttpToolsProtocol):  # type: ignore[misc]
     """uvicorn's HTTP protocol, closing connections whose request headers take too long or too much."""
 
     def __init__(self, *args: Any, header_timeout: float, max_header_bytes: int = MAX_HEADER_BYTES, **kwargs: Any):

@@ -66,6 +66,9 @@ from imalink.exif.containers import (
     read_ifd,
     tiff_header,
 )
+from imalink.exif.containers import TAG_DATETIME, TAG_DATETIME_ORIGINAL, TAG_EXIF_IFD, TAG_JPEG_LENGTH, TAG_JPEG_OFFSET
+from imalink.exif.containers import TAG_MAKE, TAG_MODEL, TAG_ORIENTATION, TAG_PIXEL_X, TAG_PIXEL_Y, TAG_SOFTWARE
+from imalink.importer.preview import displayed
 
 MIN_SIDE = 150  # the hotpreview's long side: a smaller source would have to be enlarged
 BASELINE_SOF = frozenset({0xC0, 0xC1})
@@ -78,10 +81,6 @@ EDITORS = (
     "preview", "imagemagick", "graphicsmagick", "pillow", "python", "gthumb", "photo editor",
     "dxo", "on1", "aperture", "iphoto", "skylum", "corel", "paintshop", "canva", "vsco", "picsart",
 )
-
-TAG_ORIENTATION, TAG_SOFTWARE, TAG_DATETIME, TAG_MAKE, TAG_MODEL = 0x0112, 0x0131, 0x0132, 0x010F, 0x0110
-TAG_EXIF_IFD, TAG_DATETIME_ORIGINAL, TAG_PIXEL_X, TAG_PIXEL_Y = 0x8769, 0x9003, 0xA002, 0xA003
-TAG_JPEG_OFFSET, TAG_JPEG_LENGTH = 0x0201, 0x0202
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,8 +233,7 @@ def heic_thumbnail_rule(facts: ExifFacts | None, shown: tuple[int, int]) -> str 
         return None  # no EXIF: nothing says it was edited (libheif writes thumbnails on every save)
     # PixelX/YDimension describe the picture as stored, which the EXIF orientation turns (an
     # iPhone's 4032x3024 with orientation 6 is shown 3024x4032; its irot repeats the orientation).
-    frame = (shown[1], shown[0]) if facts.orientation >= 5 else shown
-    return edit_hint(facts, frame)
+    return edit_hint(facts, displayed(shown, facts.orientation))
 
 
 def _close(a: tuple[int, int], b: tuple[int, int]) -> bool:

@@ -32,6 +32,7 @@ from imalink.exif.containers import (
     read_ifd,
     tiff_header,
 )
+from imalink.exif.containers import TAG_EXIF_IFD, TAG_GPS_IFD, TAG_INTEROP_IFD
 
 # A RAW's metadata (maker notes included) is tens of kilobytes; an IFD or value that lies
 # beyond this is left out rather than dragging megabytes of image data into the payload.
@@ -40,10 +41,6 @@ MAX_RAW_EXIF_BYTES = 1024 * 1024
 # Blobs that are not EXIF fields (XMP, IPTC, Photoshop, ICC, DNGPrivateData): DNG writers often
 # put them after the image data, megabytes into the file. Those are left out without a warning.
 BULK_TAGS = frozenset({0x02BC, 0x83BB, 0x8649, 0x8773, 0xC634})
-
-TAG_EXIF_IFD = 0x8769
-TAG_GPS_IFD = 0x8825
-TAG_INTEROP_IFD = 0xA005
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,15 +155,15 @@ def finish(
 ) -> Hotpreview:
     """Steps 3-5 of the recipe on a decoded image: crop, orient, shrink, encode."""
     img = decoded.image.crop(decoded.box(crop)) if crop is not None else decoded.image
-    width, height = decoded.width, decoded.height
     if orientation is None:
         orientation = decoded.orientation
-    img = orient(img, orientation)
-    if orientation >= 5:
-        width, height = height, width
-    if size is not None:
-        width, height = size
-    return Hotpreview(_encode(img), width, height, label, tuple(decoded.notes))
+    width, height = size if size is not None else displayed((decoded.width, decoded.height), orientation)
+    return Hotpreview(_encode(orient(img, orientation)), width, height, label, tuple(decoded.notes))
+
+
+def displayed(size: tuple[int, int], orientation: int | None) -> tuple[int, int]:
+    """Width and height as displayed (or, of a displayed size, as stored): EXIF orientations 5-8 swap them."""
+    return (size[1], size[0]) if orientation and orientation >= 5 else size
 
 
 def orient(img: Image.Image, orientation: int) -> Image.Image:

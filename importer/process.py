@@ -30,7 +30,7 @@ from PIL import Image
 
 from imalink.importer.embedded import STRIP_HEIGHT, bands_are_dark, camera_key, heic_thumbnail_rule, same_picture, same_strip
 from imalink.importer.grouping import FileGroup, source_order
-from imalink.importer.preview import Hotpreview, PreviewError, clean_message, decode_small, decode_top, finish, orient, render_heic
+from imalink.importer.preview import Hotpreview, PreviewError, clean_message, decode_small, decode_top, displayed, finish, orient, render_heic
 from imalink.importer.problems import Problem
 from imalink.importer.reading import FileFacts, FileProblem, PreviewPlan, read_file, read_span
 
@@ -171,10 +171,7 @@ def _preview(plan: PreviewPlan) -> Hotpreview:
 
 def _shown(plan: PreviewPlan) -> tuple[int, int] | None:
     """The picture's size as displayed, when the plan knows it better than the decoded JPEG."""
-    if plan.frame is None:
-        return None
-    w, h = plan.frame
-    return (h, w) if plan.orientation >= 5 else (w, h)
+    return displayed(plan.frame, plan.orientation) if plan.frame is not None else None
 
 
 def _from_thumbnail(plan: PreviewPlan) -> Hotpreview | None:

@@ -28,6 +28,7 @@ from imalink.exif.containers import (
     read_ifd,
     tiff_header,
 )
+from imalink.exif.containers import TAG_JPEG_LENGTH, TAG_JPEG_OFFSET, TAG_ORIENTATION, TAG_PANASONIC_JPG_FROM_RAW
 from imalink.importer.embedded import ExifFacts, Thumbnail, choose_embedded, exif_facts, jpeg_candidates, jpeg_thumbnail
 from imalink.importer.exif_extract import RawExif, exif_of
 from imalink.importer.problems import Problem, reason
@@ -43,14 +44,10 @@ MAX_EMBEDDED_JPEG_BYTES = 64 * 1024 * 1024
 SCAN_WINDOW_BYTES = 16 * 1024 * 1024
 MAX_SCAN_CANDIDATES = 64
 
-TAG_ORIENTATION = 0x0112
 TAG_COMPRESSION = 0x0103
 TAG_STRIP_OFFSETS = 0x0111
 TAG_STRIP_BYTE_COUNTS = 0x0117
 TAG_SUB_IFDS = 0x014A
-TAG_JPEG_OFFSET = 0x0201
-TAG_JPEG_LENGTH = 0x0202
-TAG_PANASONIC_JPG_FROM_RAW = 0x002E
 
 
 class FileProblem(Exception):

@@ -35,18 +35,12 @@ HEIC_EXTENSIONS = frozenset({".heic", ".heif", ".hif"})
 RAW_EXTENSIONS = frozenset(
     {".cr2", ".cr3", ".nef", ".nrw", ".arw", ".dng", ".orf", ".rw2", ".raf", ".pef", ".srw"}
 )
+_KINDS = {ext: kind for kind, exts in (("jpeg", JPEG_EXTENSIONS), ("heic", HEIC_EXTENSIONS), ("raw", RAW_EXTENSIONS)) for ext in exts}
 
 
 def file_kind(name: str) -> str | None:
     """``"jpeg"``, ``"heic"`` or ``"raw"`` for a photo file name (case-insensitive), else None."""
-    ext = os.path.splitext(name)[1].lower()
-    if ext in JPEG_EXTENSIONS:
-        return "jpeg"
-    if ext in HEIC_EXTENSIONS:
-        return "heic"
-    if ext in RAW_EXTENSIONS:
-        return "raw"
-    return None
+    return _KINDS.get(os.path.splitext(name)[1].lower())
 
 
 def is_hidden(name: str) -> bool:

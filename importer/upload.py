@@ -208,15 +208,18 @@ class ImportRun:
 
     def _check(self, groups: list[InspectedGroup]) -> Mapping[str, KnownFile]:
         """The known files among the content hashes of ``groups``: the library's, and this run's queue."""
-        assert self.transport is not None
         hashes = sorted({f.content_hash for g in groups for f in g.files})
         known = {h: self._queued[h] for h in hashes if h in self._queued}
         ask = [h for h in hashes if h not in known]
-        for i in range(0, len(ask), EXISTING_CHUNK):
-            chunk = ask[i : i + EXISTING_CHUNK]
-            for item in _data(self.transport.execute(EXISTING_FILES, {"contentHashes": chunk}), "existingFiles"):
-                known[item["contentHash"]] = KnownFile(item["hothash"], item["filename"])
+        for item in self._ask(EXISTING_FILES, "contentHashes", ask, "existingFiles"):
+            known[item["contentHash"]] = KnownFile(item["hothash"], item["filename"])
         return known
+
+    def _ask(self, query: str, variable: str, values: list[str], field: str) -> Iterator[Any]:
+        """The items a look-up answers for ``values``, asked ``EXISTING_CHUNK`` at a time (the server's limit)."""
+        assert self.transport is not None
+        for i in range(0, len(values), EXISTING_CHUNK):
+            yield from _data(self.transport.execute(query, {variable: values[i : i + EXISTING_CHUNK]}), field)
 
     def _take(self, pg: ProcessedGroup) -> None:
         s = self.summary
@@ -287,13 +290,9 @@ class ImportRun:
 
     def _existing(self, hothashes: set[str]) -> dict[str, set[str]]:
         """The known photos among ``hothashes``: hothash -> file name keys attached to it."""
-        assert self.transport is not None
-        ordered = sorted(hothashes)
         found: dict[str, set[str]] = {}
-        for i in range(0, len(ordered), EXISTING_CHUNK):
-            chunk = ordered[i : i + EXISTING_CHUNK]
-            for photo in _data(self.transport.execute(EXISTING_PHOTOS, {"hothashes": chunk}), "existingPhotos"):
-                found.setdefault(photo["hothash"], set()).update(filename_key(n) for n in photo["filenames"])
+        for photo in self._ask(EXISTING_PHOTOS, "hothashes", sorted(hothashes), "existingPhotos"):
+            found.setdefault(photo["hothash"], set()).update(filename_key(n) for n in photo["filenames"])
         return found
 
     def _session_id(self) -> int:

@@ -39,16 +39,14 @@ from graphql import (
     GraphQLNamedType,
     GraphQLSchema,
     InlineFragmentNode,
-    ListValueNode,
     Node,
-    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    VariableNode,
     get_named_type,
     get_nullable_type,
-    IntValueNode,
+    value_from_ast_untyped,
 )
+from graphql.pyutils import Undefined
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -314,15 +312,8 @@ class DocumentMeter:
         return max((_longest(self._value(argument.value)) for argument in node.arguments or ()), default=0)
 
     def _value(self, value: Any) -> Any:
-        if isinstance(value, VariableNode):
-            return self.variables.get(value.name.value)
-        if isinstance(value, IntValueNode):
-            return int(value.value)
-        if isinstance(value, ListValueNode):
-            return [self._value(item) for item in value.values]
-        if isinstance(value, ObjectValueNode):
-            return {item.name.value: self._value(item.value) for item in value.fields}
-        return getattr(value, "value", None)
+        found = value_from_ast_untyped(value, self.variables)
+        return None if found is Undefined else found  # a variable not given
 
     def _variable_defaults(self, operation: OperationDefinitionNode) -> None:
         for definition in operation.variable_definitions or ():

@@ -1,4 +1,4 @@
-"""API objects made from database rows."""
+"""API objects made from database rows, or from the resolvers' values of the same shape."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from sqlalchemy import Row
 T = TypeVar("T")
 
 
-def object_from_row(cls: type[T], row: Row[Any], **values: Any) -> T:
-    """An API object whose plain fields are the row's columns of the same names; ``values`` sets the rest."""
+def object_from_row(cls: type[T], row: Row[Any] | Any, **values: Any) -> T:
+    """An API object whose plain fields are the row's columns (or attributes) of the same names;
+    ``values`` sets the rest."""
     names = cls.__dict__.get("_columns")
     if names is None:
         fields = cls.__strawberry_definition__.fields  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from imalink.schema.browse.types import (
 from imalink.schema.photos.inputs import BoundingBoxInput, PhotoFilter, PhotoOrder
 from imalink.resolvers.accounts import Scope
 from imalink.schema.permissions import needs
+from imalink.schema.rows import object_from_row
 
 FilterArgument = Annotated[PhotoFilter | None, strawberry.argument(description="Only photos meeting these conditions.")]
 
@@ -51,12 +52,8 @@ class BrowseQueries:
         found = await to_thread.run_sync(
             browse.timeline, info.context.engine, spec, Granularity(granularity.value), sort
         )
-        buckets = [
-            TimelineBucket(label=b.label, start=b.start, end=b.end, count=b.count, cursor=b.cursor) for b in found.buckets
-        ]
-        return PhotoTimeline(
-            granularity=granularity, buckets=buckets, undated_count=found.undated_count, undated_cursor=found.undated_cursor
-        )
+        buckets = [object_from_row(TimelineBucket, bucket) for bucket in found.buckets]
+        return object_from_row(PhotoTimeline, found, granularity=granularity, buckets=buckets)
 
     @strawberry.field(
         metadata=needs(Scope.READ),
@@ -73,15 +70,7 @@ class BrowseQueries:
         spec = (filter or PhotoFilter()).to_spec(info.context.owner_id)
         found = await to_thread.run_sync(browse.photo_map, info.context.engine, spec, bbox.to_box(), zoom)
         clusters = [
-            PhotoCluster(
-                count=c.count,
-                latitude=c.latitude,
-                longitude=c.longitude,
-                bounds=GeoBounds(south=c.bounds.south, west=c.bounds.west, north=c.bounds.north, east=c.bounds.east),
-                hothash=c.hothash,
-                photo_id=c.photo_id,
-            )
-            for c in found
+            object_from_row(PhotoCluster, c, bounds=object_from_row(GeoBounds, c.bounds), photo_id=c.photo_id) for c in found
         ]
         return PhotoMap(zoom=zoom, clusters=clusters)
 
