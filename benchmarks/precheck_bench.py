@@ -56,12 +56,12 @@ QUERIES = {
     "existingPhotos": "query Q($h: [String!]!) { existingPhotos(hothashes: $h) { hothash filenames } }",
     "existingHothashes": "query Q($h: [String!]!) { existingHothashes(hothashes: $h) }",
 }
-BARE_SQL = {  # the server's statements (db/queries.py) on PostgreSQL: the hashes asked joined as {asked_join}
+BARE_SQL = {  # the server's statements (db/queries.py) on PostgreSQL: a probe per hash asked
     "existingFiles": "SELECT i.content_hash, i.filename, i.photo_id, p.hothash FROM image i JOIN photo p"
-                     " ON p.id = i.photo_id {asked_join} WHERE i.owner_id = {owner}",
-    "existingPhotos": "SELECT p.hothash, i.id, i.filename FROM photo p LEFT JOIN image i ON i.photo_id = p.id {asked_join}"
-                      " WHERE p.owner_id = {owner}",
-    "existingHothashes": "SELECT p.hothash FROM photo p {asked_join} WHERE p.owner_id = {owner}",
+                     " ON p.id = i.photo_id WHERE i.owner_id = {owner} AND i.content_hash = asked.value",
+    "existingPhotos": "SELECT p.hothash, i.id, i.filename FROM photo p LEFT JOIN image i ON i.photo_id = p.id"
+                      " WHERE p.owner_id = {owner} AND p.hothash = asked.value",
+    "existingHothashes": "SELECT p.hothash FROM photo p WHERE p.owner_id = {owner} AND p.hothash = asked.value",
 }
 BARE_SQLITE = {  # and on SQLite: the sorted hashes' json_each as the outer loop, the indexes named
     "existingFiles": "SELECT i.content_hash, i.filename, i.photo_id, p.hothash FROM json_each(?) AS asked"
@@ -72,15 +72,15 @@ BARE_SQLITE = {  # and on SQLite: the sorted hashes' json_each as the outer loop
     "existingHothashes": "SELECT p.hothash FROM json_each(?) AS asked CROSS JOIN photo p ON p.hothash = asked.value"
                          " WHERE p.owner_id = {owner}",
 }
-ASKED_KEY = {"existingFiles": "i.content_hash", "existingPhotos": "p.hothash", "existingHothashes": "p.hothash"}
 
 
 def bare_sql(kind: str, postgres: bool) -> str:
-    """The case's statement as db/queries.only_asked narrows it: a join to the hashes' ``unnest`` on
-    PostgreSQL; on SQLite the sorted JSON list's ``json_each``, cross joined first."""
+    """The case's statement as db/queries.only_asked narrows it: on PostgreSQL a probe per element of
+    the hashes' ``unnest`` (a LATERAL subquery behind OFFSET 0); on SQLite the sorted JSON list's
+    ``json_each``, cross joined first."""
     if postgres:
-        return BARE_SQL[kind].format(owner=LOCAL_OWNER_ID,
-                                     asked_join=f"JOIN unnest(%s::text[]) AS asked(value) ON {ASKED_KEY[kind]} = asked.value")
+        probe = BARE_SQL[kind].format(owner=LOCAL_OWNER_ID)
+        return f"SELECT found.* FROM unnest(%s::text[]) AS asked(value) JOIN LATERAL ({probe} OFFSET 0) AS found ON true"
     return BARE_SQLITE[kind].format(owner=LOCAL_OWNER_ID)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, Row
 
@@ -129,12 +129,12 @@ def existing_photo_files(engine: Engine, owner_id: int, hothashes: list[str], li
     asked = _asked_hashes(hothashes, limit)
     with engine.connect() as conn:
         found = queries.filenames_by_hothash(conn, owner_id, list(dict.fromkeys(asked.values())))
-    return [(h, found[c]) for h, c in asked.items() if c in found]
+    return [(h, names) for h, c in asked.items() if (names := found.get(c)) is not None]
 
 
-@dataclass(frozen=True, slots=True)
-class KnownFile:
-    """A file the library has: its content hash (as asked), its name and its photo's hothash."""
+class KnownFile(NamedTuple):
+    """A file the library has: its content hash (as asked), its name and its photo's hothash.
+    A named tuple: 5,000 of them a request, made at half a frozen dataclass's cost."""
 
     content_hash: str
     filename: str
@@ -146,9 +146,7 @@ def existing_files(engine: Engine, owner_id: int, content_hashes: list[str], lim
     asked = _asked_hashes(content_hashes, limit, "content hashes")
     with engine.connect() as conn:
         found = queries.files_by_content_hash(conn, owner_id, list(dict.fromkeys(asked.values())))
-    return [
-        KnownFile(h, found[c].filename, found[c].hothash) for h, c in asked.items() if c in found
-    ]
+    return [KnownFile(h, f.filename, f.hothash) for h, c in asked.items() if (f := found.get(c)) is not None]
 
 
 EDITABLE = ("title", "description", "tags", "rating", "favorite", "user_rotation")
