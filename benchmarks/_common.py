@@ -160,9 +160,17 @@ def batch_body(groups: list[dict[str, Any]], session_id: int) -> bytes:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port: the first free one of ``IMALINK_BENCH_PORTS`` (e.g. ``8630-8639``) when set, else any."""
+    wanted = os.environ.get("IMALINK_BENCH_PORTS")
+    first, _, last = (wanted or "0").partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    sys.exit(f"no free port in IMALINK_BENCH_PORTS={wanted}")
 
 
 def reset_postgres(url: str) -> None:
