@@ -198,6 +198,13 @@ def jpeg_exif_segment(src: Source, start: int = 0, end: int | None = None) -> Se
     return None
 
 
+def jpeg_exif(data: bytes | BinaryIO | Source) -> bytes | None:
+    """The ``Exif\\0\\0`` APP1 payload of the JPEG in ``data``, or None when it has none."""
+    src = as_source(data)
+    segment = jpeg_exif_segment(src)
+    return src.read_exact(segment.offset, segment.length) if segment is not None else None
+
+
 # --- TIFF -----------------------------------------------------------------------------------------
 
 # Tags both the EXIF engine and the import client look for, named once.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import fields, replace
 
 from . import policy, values
-from .jpeg import find_exif_segment
 from .makernotes import maker_note_iso
+from .containers import ContainerError, jpeg_exif
 from .containers import TAG_EXIF_IFD, TAG_GPS_IFD, TAG_MAKE, TAG_MODEL, TAG_ORIENTATION, TAG_PANASONIC_JPG_FROM_RAW, TAG_PIXEL_X, TAG_PIXEL_Y
 from .tiff import Ifd, TiffError, parse_header
 from .types import GROUPED_FIELDS, ExifMetadata, ExifReading
@@ -98,7 +98,10 @@ def _read(data: bytes) -> ExifReading:
 def _fill_from_preview(metadata: ExifMetadata, ifd0: Ifd) -> ExifMetadata:
     """Panasonic RW2 splits its EXIF: fill what the RAW's own directories lack from the preview."""
     entry = ifd0.get(TAG_PANASONIC_JPG_FROM_RAW)
-    segment = find_exif_segment(values.raw(ifd0, entry)) if entry is not None and entry.type == 7 else None
+    try:
+        segment = jpeg_exif(values.raw(ifd0, entry)) if entry is not None and entry.type == 7 else None
+    except ContainerError:
+        segment = None
     if segment is None:
         return metadata
     try:

@@ -28,7 +28,7 @@ from imalink.exif.containers import (
     TiffHeader,
     as_source,
     heif_exif,
-    jpeg_exif_segment,
+    jpeg_exif,
     read_ifd,
     tiff_header,
 )
@@ -77,13 +77,6 @@ def exif_of(data: bytes | BinaryIO | Source, kind: str) -> RawExif:
         return tiff_exif(src, header)
     except ContainerError as exc:
         return RawExif(None, "EXIF_UNREADABLE", str(exc))
-
-
-def jpeg_exif(src: Source | BinaryIO) -> bytes | None:
-    """The ``Exif\\0\\0`` APP1 payload of the JPEG in ``src``, or None when it has none."""
-    src = as_source(src)
-    segment = jpeg_exif_segment(src)
-    return src.read_exact(segment.offset, segment.length) if segment is not None else None
 
 
 def tiff_exif(src: Source | BinaryIO, header: TiffHeader | None = None) -> RawExif:

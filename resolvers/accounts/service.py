@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -156,15 +156,24 @@ def sign_out(engine: Engine, session_id: int) -> bool:
 
 def viewer_of_session(engine: Engine, secret: str) -> Viewer | None:
     """The signed-in user of a session cookie's secret, or None (unknown or expired)."""
-    now = _now()
-    with engine.connect() as conn:
-        found = accounts.session_holder(conn, secret_hash(secret), now)
+    found = _holder(engine, secret, accounts.session_holder, accounts.touch_session, "session_id")
     if found is None:
         return None
-    if now - _aware(found.last_used_at) > TOUCH_INTERVAL:
-        with writing(engine) as conn:
-            accounts.touch_session(conn, found.session_id, now)
     return Viewer(found.id, scopes_of_user(found.is_admin), found.username, session_id=found.session_id)
+
+
+def _holder(
+    engine: Engine, secret: str, look_up: Callable[..., Row[Any] | None], touch: Callable[..., None], key: str
+) -> Row[Any] | None:
+    """The holder of an unexpired credential's ``secret``; its last use is written at most once a
+    ``TOUCH_INTERVAL``, so a busy client does not write per request."""
+    now = _now()
+    with engine.connect() as conn:
+        found = look_up(conn, secret_hash(secret), now)
+    if found is not None and (found.last_used_at is None or now - _aware(found.last_used_at) > TOUCH_INTERVAL):
+        with writing(engine) as conn:
+            touch(conn, getattr(found, key), now)
+    return found
 
 
 # API tokens ---------------------------------------------------------------------------------
@@ -175,14 +184,9 @@ def viewer_of_token(engine: Engine, secret: str) -> Viewer | None:
 
     The scopes are the token's, less any its user no longer has (an admin made an ordinary user).
     """
-    now = _now()
-    with engine.connect() as conn:
-        found = accounts.token_holder(conn, secret_hash(secret), now)
+    found = _holder(engine, secret, accounts.token_holder, accounts.touch_token, "token_id")
     if found is None:
         return None
-    if found.last_used_at is None or now - _aware(found.last_used_at) > TOUCH_INTERVAL:
-        with writing(engine) as conn:
-            accounts.touch_token(conn, found.token_id, now)
     scopes = parsed(found.scopes) & scopes_of_user(found.is_admin)
     return Viewer(found.id, scopes, found.username, token_id=found.token_id)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from enum import Enum
 from typing import Any
 
 import strawberry
 
 from imalink.resolvers.errors import ErrorCode, UserError
-from imalink.resolvers.photos import BoundingBox, PhotoFilterSpec, PhotoSort, Range
+from imalink.resolvers.photos import EDITABLE, BoundingBox, PhotoFilterSpec, PhotoSort, Range
 from imalink.schema.scalars import LocalDateTime
 
 MAX_SEARCH_LENGTH = 200
@@ -107,25 +108,19 @@ class PhotoFilter:
         search = self.search.strip() if self.search else None
         if search and len(search) > MAX_SEARCH_LENGTH:
             raise UserError(ErrorCode.INVALID_FILTER, f"search takes at most {MAX_SEARCH_LENGTH} characters, not {len(search)}.")
-        return PhotoFilterSpec(
-            owner_id=owner_id,
-            taken_after=self.taken_after,
-            taken_before=self.taken_before,
-            has_taken_at=self.has_taken_at,
-            camera_make=self.camera_make,
-            camera_model=self.camera_model,
-            lens_model=self.lens_model,
-            has_gps=self.has_gps,
-            bbox=self.bbox.to_box() if self.bbox is not None else None,
-            tags=tuple(self.tags or ()),
-            rating=rating,
-            favorite=self.favorite,
-            iso=_range("iso", self.iso),
-            aperture=_range("aperture", self.aperture),
-            focal_length=_range("focalLength", self.focal_length),
-            text=search or None,
-            import_session_id=self.import_session_id,
-        )
+        checked = {
+            "owner_id": owner_id,
+            "bbox": self.bbox.to_box() if self.bbox is not None else None,
+            "tags": tuple(self.tags or ()),
+            "rating": rating,
+            "iso": _range("iso", self.iso),
+            "aperture": _range("aperture", self.aperture),
+            "focal_length": _range("focalLength", self.focal_length),
+            "text": search or None,
+        }
+        # Every other condition is this input's field of the same name, as given.
+        same = {f.name: getattr(self, f.name) for f in fields(PhotoFilterSpec) if f.name not in checked}
+        return PhotoFilterSpec(**same, **checked)
 
 
 @strawberry.input(description="Changes to a photo; fields left out stay as they are, null clears.")
@@ -141,5 +136,4 @@ class PhotoUpdateInput:
 
     def changes(self) -> dict[str, Any]:
         """Only the fields the client sent."""
-        names = ("title", "description", "tags", "rating", "favorite", "user_rotation")
-        return {name: getattr(self, name) for name in names if getattr(self, name) is not strawberry.UNSET}
+        return {name: getattr(self, name) for name in EDITABLE if getattr(self, name) is not strawberry.UNSET}

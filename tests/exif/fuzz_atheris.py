@@ -17,7 +17,6 @@ import atheris  # noqa: E402
 
 with atheris.instrument_imports():
     import imalink.exif.containers  # noqa: F401
-    import imalink.exif.jpeg  # noqa: F401
     import imalink.exif.makernotes  # noqa: F401
     import imalink.exif.policy  # noqa: F401
     import imalink.exif.reader  # noqa: F401
