@@ -85,6 +85,16 @@ SINGLE = {
     "a year": {"takenAfter": "2015-01-01T00:00:00", "takenBefore": "2016-01-01T00:00:00"},
     "undated": {"hasTakenAt": False},
     "import session": {"importSessionId": 7},
+    "iso = 800": {"iso": {"min": 800, "max": 800}},
+    "aperture = 2.8": {"aperture": {"min": 2.8, "max": 2.8}},
+    "focal = 50": {"focalLength": {"min": 50, "max": 50}},
+}
+RANGES = {"iso": SINGLE["iso 800-3200"], "aperture": SINGLE["aperture <= 2"], "focal": SINGLE["focal >= 200"]}
+"""Each range filter with each other kind of filter: a range's own index carries no other filter's columns."""
+RANGE_PARTNERS = {
+    "Canon": SINGLE["camera (common)"], "rare camera": SINGLE["camera, 10 in the library"],
+    "common tag": SINGLE["tag (commonest)"], "Europe": SINGLE["bbox Europe"],
+    "a year": SINGLE["a year"], "favourites": SINGLE["favourites"],
 }
 PAIRS = {
     "rating 5 + Canon": {"minRating": 5, "cameraMake": "Canon"},
@@ -95,6 +105,7 @@ PAIRS = {
     "iso + aperture": {"iso": {"min": 800, "max": 3200}, "aperture": {"max": 2.0}},
     "Canon + Europe": {"cameraMake": "Canon", "bbox": EUROPE},
     "rare camera + favourites": {"cameraModel": RARE_MODEL[1], "favorite": True},
+    **{f"{r} + {p}": {**RANGES[r], **f} for r in RANGES for p, f in RANGE_PARTNERS.items()},
 }
 
 
@@ -356,20 +367,24 @@ def print_growth(results: dict[str, Any], sizes: list[int], markdown: bool = Fal
         return
     label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
     header = ["case", *(f"{label[b]} {n:,}" for b, n in columns), "CPU growth", "worst at the largest", "target"]
-    first = results[f"{columns[0][0]}-{columns[0][1]}"]["cases"]
+    # Cases by name: runs of different versions of this file hold different cases; a case a run
+    # lacks is left out of its column.
+    by_name = {(b, n): {(c["kind"], c["name"]): c for c in results[f"{b}-{n}"]["cases"]} for b, n in columns}
+    names = list(dict.fromkeys(name for cases_ in by_name.values() for name in cases_))
     rows = []
-    for k, case in enumerate(first):
-        figures = {(b, n): results[f"{b}-{n}"]["cases"][k] for b, n in columns}
+    for name in names:
+        case = {"kind": name[0], "name": name[1]}
+        figures = {column: by_name[column].get(name) for column in columns}
         growth, worst = [], []
         for backend in ("sqlite", "postgresql"):
-            mine = [figures[(b, n)] for b, n in columns if b == backend]
+            mine = [figures[(b, n)] for b, n in columns if b == backend and figures[(b, n)]]
             if len(mine) > 1 and mine[0]["http_cpu"] > 0 and mine[-1]["http_cpu"] > 0:
                 growth.append(f"x{mine[-1]['http_cpu'] / mine[0]['http_cpu']:.1f}")
             elif len(mine) > 1:
                 growth.append("n/a")
             if mine:
                 worst.append(str(mine[-1]["http_worst"]))
-        cells = [f"{f['http_median']} ({f['http_cpu'] if f['http_cpu'] >= 0 else 'n/a'})" for f in figures.values()]
+        cells = [f"{f['http_median']} ({f['http_cpu'] if f['http_cpu'] >= 0 else 'n/a'})" if f else "" for f in figures.values()]
         rows.append([f"{case['kind']}: {case['name']}", *cells, " / ".join(growth), " / ".join(worst), f"< {TARGETS[case['kind']]}"])
     rows.append(["server peak RSS, MiB", *(results[f"{b}-{n}"]["rss_mib"] for b, n in columns), "", "", "< 400"])
     rows.append(["library built in, s", *(results[f"{b}-{n}"]["library"]["seconds"] for b, n in columns), "", "", ""])
@@ -395,8 +410,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.growth:
         merged: dict[str, Any] = {}
-        for path in args.growth:  # later files win: a re-run of one backend and size replaces it
-            merged.update(json.loads(path.read_text()))
+        for path in args.growth:  # later files win: a re-run (--only) of cases replaces those cases
+            for key, result in json.loads(path.read_text()).items():
+                if isinstance(result, dict) and key in merged:
+                    cases_ = {(c["kind"], c["name"]): c for c in merged[key]["cases"]}
+                    cases_.update({(c["kind"], c["name"]): c for c in result["cases"]})
+                    result = {**merged[key], **result, "cases": list(cases_.values())}
+                merged[key] = result
         print_growth(merged, args.photos, markdown=True)
         return
     args.data.mkdir(parents=True, exist_ok=True)

@@ -124,17 +124,23 @@ def filter_conditions(spec: PhotoFilterSpec, dialect: str) -> list[Condition]:
     if spec.import_session_id is not None:
         clause = c.import_session_id == spec.import_session_id
         found.append(Condition("import_session_id", spec.import_session_id, (clause,), index="ix_photo_owner_session", ordered=True))
-    for name, index in (("rating", "ix_photo_owner_rating"), ("iso", "ix_photo_owner_iso"),
-                        ("aperture", "ix_photo_owner_aperture"), ("focal_length", "ix_photo_owner_focal_length")):
+    # (name, its index, whether the index holds each value's photos in timeline order)
+    for name, index, by_time in (("rating", "ix_photo_owner_rating", True), ("iso", "ix_photo_owner_iso", True),
+                                 ("aperture", "ix_photo_owner_aperture", False), ("focal_length", "ix_photo_owner_focal_length", False)):
         bounds: Range | None = getattr(spec, name)
         if bounds is not None and (bounds.min is not None or bounds.max is not None):
             clauses = []
-            if bounds.min is not None:
-                clauses.append(c[name] >= bounds.min)
-            if bounds.max is not None:
-                clauses.append(c[name] <= bounds.max)
             single = bounds.min is not None and bounds.min == bounds.max
-            found.append(Condition(name, (bounds.min, bounds.max), tuple(clauses), index=index, ordered=single))
+            if single:
+                # One value as an equality: SQLite walks "iso = 800" in the index's timeline order,
+                # but sorted every match of "iso >= 800 AND iso <= 800" (90,000 at 100,000 photos).
+                clauses.append(c[name] == bounds.min)
+            else:
+                if bounds.min is not None:
+                    clauses.append(c[name] >= bounds.min)
+                if bounds.max is not None:
+                    clauses.append(c[name] <= bounds.max)
+            found.append(Condition(name, (bounds.min, bounds.max), tuple(clauses), index=index, ordered=single and by_time))
     if spec.has_gps is not None:
         # A range rather than IS NOT NULL: planners use the index for a range.
         clause = c.gps_latitude.between(-90, 90) if spec.has_gps else c.gps_latitude.is_(None)

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, Select, func, select, tuple_
 
 from imalink.db.filters import DAY, TIMELINE_INDEX, Condition, PhotoFilterSpec, filter_conditions
-from imalink.db.tables import facet_t, photo_t
+from imalink.db.tables import BY_ID_INDEX, CARRYING_INDEXES, facet_t, photo_t
 
 COUNT_BOUND = 20_000
 """Counting a condition's matches stops here: a condition with more never drives a find."""
@@ -147,6 +147,9 @@ class Plan:
     walk_index: str = TIMELINE_INDEX
     matches_at_most: int | None = None
     """The driver's count: no more photos than this can match."""
+    by_id: bool = False
+    """The driver's matches are checked and sorted on ``BY_ID_INDEX`` (SQLite): its own index or
+    side table holds their ids, not their capture time and what the other conditions test."""
 
     def may_hold(self, phase: Phase) -> bool:
         """Whether a stretch can hold matches: a date range or ``hasTakenAt`` rules one out."""
@@ -168,6 +171,8 @@ class Plan:
     @property
     def index(self) -> str | None:
         """The index the plan reads (``None``: rowid look-ups from a side table; "": the table)."""
+        if self.by_id:
+            return BY_ID_INDEX
         return self.driver.index if self.driver is not None else self.walk_index
 
     def where(self, but: tuple[str, ...] = ()) -> list[ColumnElement[bool]]:
@@ -176,6 +181,11 @@ class Plan:
         clauses: list[ColumnElement[bool]] = [photo_t.c.owner_id == self.owner_id]
         for condition in self.conditions:
             if condition.name in but:
+                continue
+            if condition is self.driver and self.by_id and condition.index is not None:
+                # The ids from the driver's own index, each then found in BY_ID_INDEX.
+                ids = hinted(select(photo_t.c.id), "sqlite", condition.index).where(photo_t.c.owner_id == self.owner_id, *condition.finding)
+                clauses.append(photo_t.c.id.in_(ids.correlate(None)))
                 continue
             reads_index = condition is self.driver or (self.driver is None and condition.index == self.walk_index)
             clauses.extend(condition.finding if reads_index else condition.test)
@@ -225,7 +235,8 @@ def make_plan(
         if any(c is not rarest for c in ordered):
             walk_rows = min(walk_rows, min(n for n, _, c in counts if c in ordered))
         if count <= walk_rows:
-            return Plan(spec.owner_id, conditions, driver=rarest, matches_at_most=count)
+            by_id = conn.dialect.name == "sqlite" and rarest.index not in CARRYING_INDEXES
+            return Plan(spec.owner_id, conditions, driver=rarest, matches_at_most=count, by_id=by_id)
     walk = min(((n, k, c) for n, k, c in counts if c in ordered), default=None)
     return Plan(spec.owner_id, conditions, walk_index=(walk[2].index or default_walk) if walk else default_walk)
 

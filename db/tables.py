@@ -88,6 +88,16 @@ photo row is a page or more (its hotpreview), so one read of a row costs what a 
 entries do: at 1,000,000 photos the facets under ``hasGps`` took 8.5 s reading rows."""
 
 
+BY_ID_INDEX = "ix_photo_id_carried"
+"""Photos by id with their owner, capture time and ``CARRIED``."""
+CARRYING_INDEXES = frozenset({
+    "ix_photo_owner_timeline", "ix_photo_owner_camera_make_lower", "ix_photo_owner_camera_model_lower",
+    "ix_photo_owner_lens_model_lower", "ix_photo_owner_rating", "ix_photo_owner_favorite", BY_ID_INDEX,
+})
+"""The indexes that hold the capture time and ``CARRIED``: a query reading one tests any filter
+and sorts by time without reading photo rows."""
+
+
 def carried(*leading: str) -> tuple[str, ...]:
     """``CARRIED`` without the columns an index already leads with."""
     return tuple(name for name in CARRIED if name not in leading)
@@ -216,6 +226,9 @@ class Photo(SQLModel, table=True):
         # A photo's hothash by id from the index alone: existingFiles names each found file's photo
         # by hothash without reading photo rows, which sit among hotpreviews (db/queries.py).
         Index("ix_photo_id_hothash", "id", "hothash"),
+        # What filters test, by id: the matches a tag or a text search finds (by id) are checked
+        # against the other conditions and sorted by time without reading their rows (db/plans.py).
+        Index(BY_ID_INDEX, "id", "owner_id", "taken_at", *CARRIED),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -60,6 +60,13 @@ FILTERS: list[dict[str, Any]] = [
     {"tags": ["family"], "bbox": EUROPE},
     {"importSessionId": 3},
     {"iso": {"min": 100, "max": 100}, "aperture": {"min": 2.8, "max": 2.8}, "rating": {"min": 1, "max": 3}},
+    # A range with each other kind of filter (a single value is an equality, walked in order).
+    {"iso": {"min": 800, "max": 800}},
+    {"iso": {"min": 800, "max": 3200}, "cameraMake": "Canon"},
+    {"iso": {"min": 800, "max": 3200}, "bbox": LONELY},
+    {"aperture": {"max": 2.0}, "tags": ["family"]},
+    {"focalLength": {"min": 50, "max": 50}, "favorite": True},
+    {"focalLength": {"min": 200}, "takenAfter": "2015-01-01T00:00:00", "takenBefore": "2016-01-01T00:00:00"},
 ]
 
 PAGE = """

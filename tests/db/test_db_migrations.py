@@ -278,3 +278,42 @@ def test_downgrade_below_the_counts_leaves_no_count_trigger_or_function(database
     upgrade_to_head(engine)  # and the library comes back up with its counts
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM photo_day")).scalar_one() == 0
+
+
+def test_filters_by_id_migration_keeps_the_library_and_finds_a_tag_in_a_box(database):
+    """0017 adds the by-id index of what filters test (db/tables.py ``BY_ID_INDEX``) to a library
+    that has photos: every photo stays, the index holds each, and a tag inside a box is answered
+    through it; its downgrade drops it again."""
+    from alembic import command
+
+    from benchmarks.library import LibrarySpec, build
+    from imalink.db.filters import BoundingBox, PhotoFilterSpec
+    from imalink.db.plans import PhotoSort, make_plan, page_photos
+
+    url, engine = _fresh_at(database, "0014")
+    build(engine, LibrarySpec(photos=400, seed=3, photos_per_session=100))
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT id, hothash, taken_at, gps_latitude FROM photo ORDER BY id")).all()
+    upgrade_to_head(engine)
+    spec = PhotoFilterSpec(1, tags=("family",), bbox=BoundingBox(-90, -180, 90, 180))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id, hothash, taken_at, gps_latitude FROM photo ORDER BY id")).all() == before
+        hint = " INDEXED BY ix_photo_id_carried" if engine.dialect.name == "sqlite" else ""
+        assert conn.execute(text(f"SELECT count(*) FROM photo{hint} WHERE id > 0")).scalar_one() == len(before)
+        plan = make_plan(conn, spec, PhotoSort.TAKEN_AT_DESC, 100)
+        found = {row.id for row in page_photos(conn, plan, PhotoSort.TAKEN_AT_DESC, None, 100).rows}
+        tagged = set(conn.execute(text(
+            "SELECT p.id FROM photo p JOIN photo_tag t ON t.photo_id = p.id WHERE t.tag_key = 'family' AND p.gps_latitude IS NOT NULL"
+        )).scalars())
+    assert found == tagged and found, (found, tagged)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0014")
+    catalogue = (
+        "SELECT name FROM sqlite_master WHERE type = 'index'" if engine.dialect.name == "sqlite"
+        else "SELECT indexname FROM pg_indexes WHERE tablename = 'photo'"
+    )
+    with engine.connect() as conn:
+        assert "ix_photo_id_carried" not in set(conn.execute(text(catalogue)).scalars())
+        assert conn.execute(text("SELECT count(*) FROM photo")).scalar_one() == len(before)

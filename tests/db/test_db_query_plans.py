@@ -9,14 +9,15 @@ from datetime import datetime
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy import text as text_clause
 
 from benchmarks.library import LONELY_BOX, RARE_MODEL, RARE_TAG, RARE_WORD, LibrarySpec, build
 from imalink.db import browse, lookalikes, plans, queries
 from imalink.db.engine import make_engine
 from imalink.db.migrate import upgrade_to_head
-from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range
+from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range, filter_clauses
+from imalink.db.tables import photo_t
 from imalink.db.plans import PhotoSort
 from imalink.resolvers import browse as resolvers_browse
 from tests.support.databases import backends
@@ -29,7 +30,14 @@ SELECTIVE = {
     "box holding three photos": (PhotoFilterSpec(OWNER, bbox=BoundingBox(*LONELY_BOX)), "bbox"),
     "rare word": (PhotoFilterSpec(OWNER, text=RARE_WORD), "text"),
     "rare camera and rating": (PhotoFilterSpec(OWNER, camera_model=RARE_MODEL[1], rating=Range(0, 5)), "camera_model"),
+    "common tag and a box": (PhotoFilterSpec(OWNER, tags=("family",), bbox=BoundingBox(35, -10, 71, 40)), "tags"),
+    "common tag and an aperture range": (PhotoFilterSpec(OWNER, tags=("family",), aperture=Range(None, 2.0)), "tags"),
+    "box holding three photos and an ISO range": (PhotoFilterSpec(OWNER, bbox=BoundingBox(*LONELY_BOX), iso=Range(100, 3200)), "bbox"),
+    "rare camera and a focal length range": (PhotoFilterSpec(OWNER, camera_model=RARE_MODEL[1], focal_length=Range(50, None)), "camera_model"),
 }
+FOUND_BY_ID = ("common tag and a box", "common tag and an aperture range", "box holding three photos and an ISO range")
+"""Matches found by id (a tag's photos) or through an index that carries nothing else (a box's
+latitudes): the other conditions are checked, and the capture time read, from the by-id index."""
 
 
 @pytest.fixture(scope="module", params=backends())
@@ -111,6 +119,54 @@ def test_selective_filters_find_their_matches_and_never_walk_the_timeline(librar
         for read in reads:
             assert "SCAN" not in read.upper().replace("INDEX ONLY SCAN", "").replace("INDEX SCAN", "").replace("BITMAP HEAP SCAN", ""), (name, read)
             assert "ix_photo_owner_timeline" not in read, (name, read)
+
+
+@pytest.mark.parametrize("name", FOUND_BY_ID)
+def test_matches_found_by_id_are_checked_without_reading_photo_rows(sqlite_library, name):
+    """SQLite: a row is a page or more (its hotpreview). The matches' other conditions and capture
+    times come from the by-id index alone; only the page's own rows are read."""
+    engine = sqlite_library
+    spec, driver = SELECTIVE[name]
+    with engine.connect() as conn:
+        plan = plans.make_plan(conn, spec, PhotoSort.TAKEN_AT_DESC, 100)
+    assert plan.driver is not None and plan.driver.name == driver and plan.by_id, plan
+    sent = statements(engine, lambda conn: plans.page_photos(conn, plan, PhotoSort.TAKEN_AT_DESC, None, 100))
+    pages = [(s, p) for s, p in sent if "ORDER BY" in s]
+    assert pages
+    for statement, parameters in pages:
+        reads = photo_reads(engine, explain(engine, statement, parameters))
+        finding = [read for read in reads if "ix_photo_id_carried" in read]
+        assert finding and all("COVERING INDEX" in read for read in finding), reads
+        # The page's own rows by key; anything else the index of the driver alone.
+        others = [read for read in reads if read not in finding]
+        assert all("INTEGER PRIMARY KEY" in read or ("COVERING INDEX" in read and plan.driver.index in read) for read in others), reads
+    with engine.connect() as conn:
+        counted = plans.count_photos(conn, plan)
+        # Every condition tested on the rows themselves, read whole.
+        reference = conn.execute(
+            select(func.count()).select_from(photo_t).with_hint(photo_t, "NOT INDEXED").where(*filter_clauses(spec, "sqlite"))
+        ).scalar_one()
+    assert counted == reference and counted > 0
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [PhotoFilterSpec(OWNER, iso=Range(800, 800)), PhotoFilterSpec(OWNER, rating=Range(3, 3))],
+    ids=["one ISO value", "one rating"],
+)
+def test_one_value_of_a_range_walks_its_index_in_timeline_order(library, spec):
+    """"ISO 800" is an equality: its index holds its photos in timeline order, so a page reads
+    100 of them in order. As a range (>= 800 AND <= 800) SQLite sorted every one of them."""
+    engine = library
+    with engine.connect() as conn:
+        plan = plans.make_plan(conn, spec, PhotoSort.TAKEN_AT_DESC, 100)
+    index = "ix_photo_owner_iso" if spec.iso else "ix_photo_owner_rating"
+    assert plan.driver is None and plan.index == index, plan
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL's planner is free to choose for a small table; SQLite is told
+    sent = statements(engine, lambda conn: plans.page_photos(conn, plan, PhotoSort.TAKEN_AT_DESC, None, 100))
+    text = explain(engine, *sent[0])
+    assert index in text and "TEMP B-TREE" not in text, text
 
 
 def test_common_filters_walk_in_timeline_order_without_sorting(library):
