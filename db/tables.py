@@ -90,12 +90,6 @@ entries do: at 1,000,000 photos the facets under ``hasGps`` took 8.5 s reading r
 
 BY_ID_INDEX = "ix_photo_id_carried"
 """Photos by id with their owner, capture time and ``CARRIED``."""
-CARRYING_INDEXES = frozenset({
-    "ix_photo_owner_timeline", "ix_photo_owner_camera_make_lower", "ix_photo_owner_camera_model_lower",
-    "ix_photo_owner_lens_model_lower", "ix_photo_owner_rating", "ix_photo_owner_favorite", BY_ID_INDEX,
-})
-"""The indexes that hold the capture time and ``CARRIED``: a query reading one tests any filter
-and sorts by time without reading photo rows."""
 
 
 def carried(*leading: str) -> tuple[str, ...]:
@@ -432,3 +426,9 @@ day_t = PhotoDay.__table__
 facet_t = PhotoFacet.__table__
 photo_cell_t = PhotoCell.__table__
 lookalike_t = PhotoLookalike.__table__
+
+CARRYING_INDEXES = frozenset(
+    index.name for index in photo_t.indexes if {"owner_id", "taken_at", *CARRIED} <= {column.name for column in index.columns}
+)
+"""The photo indexes that hold the owner, capture time and ``CARRIED``: a query reading one tests
+any filter and sorts by time without reading photo rows."""
