@@ -93,13 +93,11 @@ class Phase:
     dated: bool | None
     descending: bool
 
-    def clauses(self, seek: bool = True) -> list[ColumnElement[bool]]:
-        """The stretch's rows: on the day, which timeline indexes seek by, or (``seek`` false, for
-        matches found elsewhere) on taken_at, which no index should be chosen for."""
+    def clauses(self) -> list[ColumnElement[bool]]:
+        """The stretch's rows, on the day, which timeline indexes seek by (matches found elsewhere:
+        :meth:`found`)."""
         if self.dated is None:
             return []
-        if not seek:
-            return [photo_t.c.taken_at.is_not(None) if self.dated else photo_t.c.taken_at.is_(None)]
         return [DAY.is_not(None)] if self.dated else [DAY.is_(None), photo_t.c.taken_at.is_(None)]
 
     def order(self, source: Any = photo_t, by_day: bool = True, dialect: str = "sqlite") -> list[Any]:
@@ -320,7 +318,8 @@ def page_photos(
         start = next(k for k, phase in enumerate(phases) if phase.holds(key))
     rows: list[Row[Any]] = []
     if plan.driver is not None:
-        rows = _found_rows(conn, plan, [p for p in phases[start:] if plan.may_hold(p)], key, limit + 1)
+        stretches = [(phase, key if k == 0 else None) for k, phase in enumerate(phases[start:]) if plan.may_hold(phase)]
+        rows = _found_rows(conn, plan, stretches, limit + 1)
     else:
         for k, phase in enumerate(phases[start:]):
             keyset = phase.after(key) if key is not None and k == 0 else []
@@ -351,19 +350,19 @@ def _walked_rows(conn: Connection, plan: Plan, phase: Phase, keyset: list[Column
     return list(conn.execute(query).all())
 
 
-def _found_rows(conn: Connection, plan: Plan, phases: list[Phase], key: PageKey | None, limit: int) -> list[Row[Any]]:
+def _found_rows(conn: Connection, plan: Plan, stretches: list[tuple[Phase, PageKey | None]], limit: int) -> list[Row[Any]]:
     """Find and sort: the driver's matches found once (a fence the planner cannot turn into a
     walk) and the first ``limit`` of each stretch taken from them in one statement, then the
     page's rows by primary key. A stretch per statement found the matches again for each: a
     file-name search on PostgreSQL is a trigram search of 15 ms at a million photos, whose
     few matches left the dated stretch short and were searched again for the undated one."""
-    if not phases:
+    if not stretches:
         return []
     found = plan.source(select(photo_t.c.id, photo_t.c.taken_at), conn.dialect.name).where(*plan.where())
     matches = found.cte("matches").prefix_with("MATERIALIZED")
     parts = []
-    for n, phase in enumerate(phases):
-        where = phase.found(matches, key if n == 0 else None)
+    for n, (phase, key) in enumerate(stretches):
+        where = phase.found(matches, key)
         ordered = select(matches.c.id, literal(n).label("part")).where(*where).order_by(*phase.order(matches, by_day=False)).limit(limit)
         part = ordered.subquery(f"part{n}")
         parts.append(select(part.c.id, part.c.part))
@@ -372,8 +371,9 @@ def _found_rows(conn: Connection, plan: Plan, phases: list[Phase], key: PageKey 
     # Stretch after stretch, each in its own order: by id (undated photos: no time to tie), or
     # by time and id; every stretch of one walk goes the same way.
     c = photo_t.c
-    columns = [c.id] if phases[0].dated is None else [c.taken_at, c.id]
-    query = query.order_by(top.c.part, *(col.desc() if phases[0].descending else col.asc() for col in columns))
+    first = stretches[0][0]
+    columns = [c.id] if first.dated is None else [c.taken_at, c.id]
+    query = query.order_by(top.c.part, *(col.desc() if first.descending else col.asc() for col in columns))
     return list(conn.execute(query).all())[:limit]
 
 
