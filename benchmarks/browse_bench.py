@@ -123,7 +123,7 @@ class Case:
     bare_cpu: list[float] = field(default_factory=list)
 
 
-def cases(gql: LocalGraphQL) -> list[Case]:
+def cases(gql: LocalGraphQL, every_filter: bool = False) -> list[Case]:
     found: list[Case] = []
 
     def add(kind: str, name: str, query: str, variables: dict[str, Any]) -> None:
@@ -151,6 +151,16 @@ def cases(gql: LocalGraphQL) -> list[Case]:
     add("map", "3-photo box, zoom 10", MAP, {"b": LONELY, "z": 10})
     for name in ("none", "camera (common)", "favourites", "hasGps", "search rare word", "tag (commonest)", "a year"):
         add("facets", f"all six, {name}", FACETS, {"f": SINGLE[name]})
+    if every_filter:  # buckets, the world's map and facets under every filter and pair the pages try
+        named = {(c.kind, c.name) for c in found}
+        for name, f in {**SINGLE, **PAIRS}.items():
+            for kind, label, query, variables in (
+                ("buckets", f"months, {name}", TIMELINE, {"g": "MONTH", "f": f}),
+                ("map", f"world, zoom 2, {name}", MAP, {"b": WORLD, "z": 2, "f": f}),
+                ("facets", f"all six, {name}", FACETS, {"f": f}),
+            ):
+                if f and (kind, label) not in named:
+                    add(kind, label, query, variables)
     return found
 
 
@@ -292,11 +302,12 @@ def ensure_library(url: str, photos: int, data: Path | None) -> dict[str, Any]:
     return result
 
 
-def measure(url: str, photos: int, repeat: int, data: Path, workdir: Path, only: list[str] | None = None) -> dict[str, Any]:
+def measure(url: str, photos: int, repeat: int, data: Path, workdir: Path, only: list[str] | None = None,
+            every_filter: bool = False) -> dict[str, Any]:
     built = ensure_library(url, photos, data)
     print(f"  library: {built}")
     with LocalGraphQL(settings=Settings(database_url=url)) as gql:
-        found = cases(gql)
+        found = cases(gql, every_filter)
     if only:
         found = [c for c in found if any(part in f"{c.kind}: {c.name}" for part in only)]
     record_statements(url, found)
@@ -406,6 +417,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("bench-data"), help="where SQLite libraries are kept and reused")
     parser.add_argument("--json", type=Path, help="write every figure here")
     parser.add_argument("--only", nargs="+", metavar="TEXT", help='only the cases whose "kind: name" holds one of these, e.g. "buckets: months, iso"')
+    parser.add_argument("--every-filter", action="store_true",
+                        help="also buckets, the world's map (zoom 2) and facets under every filter and pair the pages try")
     parser.add_argument("--growth", type=Path, nargs="+", help="only print the figures table (Markdown) of --json files")
     args = parser.parse_args()
     if args.growth:
@@ -427,7 +440,7 @@ def main() -> None:
             backends.append(("postgresql", postgres_database(args.postgres, photos)))
         for backend, url in backends:
             print(f"{backend}, {photos:,} photos")
-            result = measure(url, photos, args.repeat, args.data, args.data, args.only)
+            result = measure(url, photos, args.repeat, args.data, args.data, args.only, args.every_filter)
             results[f"{backend}-{photos}"] = result
             print_result(backend, photos, result)
             if args.json:
