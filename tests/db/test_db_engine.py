@@ -1,0 +1,40 @@
+"""SQLite libraries: a new file gets the engine's page size; a file made before keeps its own and works."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import text
+
+from imalink.db.engine import SQLITE_PAGE_SIZE, make_engine
+from imalink.db.migrate import upgrade_to_head
+
+
+def _page_size(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("PRAGMA page_size").fetchone()[0]
+
+
+def test_a_new_library_has_the_engines_page_size(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_to_head(engine)
+    engine.dispose()
+    assert SQLITE_PAGE_SIZE != 4096  # SQLite's own default: the test would pass without the setting
+    assert _page_size(path) == SQLITE_PAGE_SIZE
+
+
+def test_a_library_made_with_other_pages_keeps_them_and_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA page_size=4096")
+        conn.execute("CREATE TABLE kept (id INTEGER PRIMARY KEY, value TEXT)")
+        conn.executemany("INSERT INTO kept (value) VALUES (?)", [(f"row {i}",) for i in range(1000)])
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_to_head(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*), min(value) FROM kept")).one() == (1000, "row 0")
+        assert conn.execute(text("SELECT count(*) FROM photo")).scalar_one() == 0
+    engine.dispose()
+    assert _page_size(path) == 4096
