@@ -185,6 +185,9 @@ def test_the_tools_take_one_line_and_the_filters_open_from_the_keyboard(sqlite_s
     seed_library(sqlite_server, 30)
     page.goto(f"{sqlite_server}/")
     page.wait_for_selector(".summary:has-text('30 photos')")
+    # The count comes with the buckets; the first row's thumbnails come with the page after it
+    # (a CI run once measured before any was drawn).
+    page.wait_for_selector(".thumb")
     # At 1280 x 860 the search, the filters' button, the count, the month menu and Select share
     # one line, so the grid starts high enough for four rows of thumbnails.
     tools = page.locator(".timeline-tools").bounding_box()
