@@ -39,7 +39,7 @@ class Settings(BaseSettings):
         description="Where coldpreviews are kept; default: beside the SQLite file (imalink.db -> imalink-media), "
         "else ./imalink-media.",
     )
-    max_request_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    max_request_bytes: int = Field(default=_SCHEMA.max_request_bytes, ge=1024)
     max_existing_hothashes: int = Field(default=_SCHEMA.max_existing_hothashes, ge=1)
     log_level: str = "info"
 
@@ -82,7 +82,11 @@ class Settings(BaseSettings):
             self.max_groups_per_batch, self.max_images_per_group, self.max_hotpreview_bytes, self.max_coldpreview_bytes
         )
         return SchemaSettings(
-            limits, self.max_existing_hothashes, self.media_directory(), timedelta(seconds=self.session_lifetime)
+            limits,
+            self.max_existing_hothashes,
+            self.max_request_bytes,
+            self.media_directory(),
+            timedelta(seconds=self.session_lifetime),
         )
 
     def media_directory(self) -> Path:

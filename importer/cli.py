@@ -26,7 +26,7 @@ from imalink.importer.problems import Problem
 from imalink.importer.report import Summary, print_summary
 from imalink.importer.scan import count_files
 from imalink.importer.transport import HttpTransport, LocalTransport, Transport, TransportError
-from imalink.importer.upload import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, ApiError, ImportRun
+from imalink.importer.upload import DEFAULT_BATCH_SIZE, ApiError, ImportRun
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 128 + 13
@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", metavar="TOKEN", default=os.environ.get("IMALINK_TOKEN"), help="API token with the import scope, sent to --server (default: IMALINK_TOKEN)")
     parser.add_argument("--database-url", metavar="URL", help="SQLAlchemy URL of the local database (default: IMALINK_DATABASE_URL, else sqlite:///imalink.db); not with --server")
     parser.add_argument("--storage-directory", metavar="NAME", help="storage directory name recorded on the import session (default: the first PATH's folder name)")
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N", help=f"photo groups per request, 1-{MAX_BATCH_SIZE} (default: {DEFAULT_BATCH_SIZE})")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N", help=f"photo groups per request, at most the server's limit (default: {DEFAULT_BATCH_SIZE})")
     parser.add_argument("--dry-run", action="store_true", help="scan, group, make hotpreviews and hashes; send nothing")
     parser.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout, no progress bar")
     parser.add_argument("--workers", type=int, default=None, metavar="N", help="decoding processes (default: one per CPU)")
@@ -146,8 +146,8 @@ def _run_with_progress(importer: ImportRun, paths: list[str], console: Console) 
 
 
 def _usage_problem(args: argparse.Namespace) -> str | None:
-    if not 1 <= args.batch_size <= MAX_BATCH_SIZE:
-        return f"--batch-size must be between 1 and {MAX_BATCH_SIZE}"
+    if args.batch_size < 1:
+        return "--batch-size must be at least 1"
     if args.server and args.database_url:
         return "--server and --database-url exclude each other"
     if args.workers is not None and args.workers < 1:

@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
+from dataclasses import dataclass
 from typing import Any
 
 from imalink.importer.grouping import FileGroup, group_folder
@@ -58,13 +59,31 @@ mutation ImportBatch($input: BatchImportInput!) {
   }
 }"""
 
+IMPORT_LIMITS = """
+query ImportLimits {
+  importLimits { maxGroupsPerBatch maxHashesPerLookup maxRequestBytes }
+}"""
+
 DEFAULT_BATCH_SIZE = 100
-MAX_BATCH_SIZE = 1000
-"""The server's default limit of groups per importBatch."""
-EXISTING_CHUNK = 10_000
-"""The most hashes asked about in one existingPhotos/existingFiles query (the server's limit)."""
-MAX_REQUEST_BYTES = 32 * 1024 * 1024
-"""Half the server's 64 MiB body limit: a batch is cut early when its files carry large EXIF."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLimits:
+    """What one request to the server may carry: asked of the server (``importLimits``), whose
+    administrator may have changed its defaults, never copied from them."""
+
+    groups_per_batch: int
+    hashes_per_lookup: int
+    request_bytes: int
+
+    @property
+    def batch_bytes(self) -> int:
+        """Where a batch is cut: half the body limit, since its size is an estimate (EXIF can be large)."""
+        return self.request_bytes // 2
+
+
+OLDER_SERVER = ServerLimits(groups_per_batch=1000, hashes_per_lookup=10_000, request_bytes=64 * 1024 * 1024)
+"""A server from before ``importLimits``: the limits every such server had."""
 
 
 class ApiError(Exception):
@@ -156,8 +175,8 @@ class ImportRun:
         workers: int | None = None,
         on_group: Callable[[ProcessedGroup], None] | None = None,
     ) -> None:
-        if not 1 <= batch_size <= MAX_BATCH_SIZE:
-            raise ValueError(f"batch size must be 1-{MAX_BATCH_SIZE}")
+        if batch_size < 1:
+            raise ValueError("batch size must be at least 1")
         self.paths = list(paths)
         self.transport = None if dry_run else transport
         self.batch_size = batch_size
@@ -167,6 +186,8 @@ class ImportRun:
         self.summary = Summary(dry_run=self.transport is None)
         self.by_content_hash: bool | None = None
         """Whether the server knows files by content hash (``existingFiles``); None until asked."""
+        self.limits = OLDER_SERVER
+        """The server's limits, asked when the run starts."""
         self._pending: list[ProcessedGroup] = []
         # Content hashes of the groups waiting in _pending: a copy of a file met again before its
         # batch went out joins that group's photo instead of making a second one.
@@ -176,6 +197,7 @@ class ImportRun:
         """Process and send everything; completes the session. Ctrl-C propagates (see cli)."""
         started = time.perf_counter()
         try:
+            self._ask_limits()
             check = self._check if self._server_knows_content_hashes() else None
             groups = self._groups(iter_folders(self.paths))
             # closing(): on Ctrl-C or an API error the worker pool is shut down right away.
@@ -197,6 +219,19 @@ class ImportRun:
             self.summary.add_problems(folder.problems)
             yield from group_folder(folder)
 
+    def _ask_limits(self) -> None:
+        """The server's limits (an older server keeps ``OLDER_SERVER``); a batch size past them is refused."""
+        if self.transport is None:
+            return
+        asked = (self.transport.execute(IMPORT_LIMITS, {}).get("data") or {}).get("importLimits")
+        if isinstance(asked, dict):
+            self.limits = ServerLimits(asked["maxGroupsPerBatch"], asked["maxHashesPerLookup"], asked["maxRequestBytes"])
+        if self.batch_size > self.limits.groups_per_batch:
+            raise ApiError(
+                f"this server takes at most {self.limits.groups_per_batch} photo groups per batch: "
+                f"--batch-size {self.limits.groups_per_batch} or less"
+            )
+
     def _server_knows_content_hashes(self) -> bool:
         """Ask once whether the server has ``existingFiles`` (and so takes ``contentHash``)."""
         if self.by_content_hash is None:
@@ -216,10 +251,11 @@ class ImportRun:
         return known
 
     def _ask(self, query: str, variable: str, values: list[str], field: str) -> Iterator[Any]:
-        """The items a look-up answers for ``values``, asked ``EXISTING_CHUNK`` at a time (the server's limit)."""
+        """The items a look-up answers for ``values``, asked as many at a time as the server takes."""
         assert self.transport is not None
-        for i in range(0, len(values), EXISTING_CHUNK):
-            yield from _data(self.transport.execute(query, {variable: values[i : i + EXISTING_CHUNK]}), field)
+        chunk = self.limits.hashes_per_lookup
+        for i in range(0, len(values), chunk):
+            yield from _data(self.transport.execute(query, {variable: values[i : i + chunk]}), field)
 
     def _take(self, pg: ProcessedGroup) -> None:
         s = self.summary
@@ -261,7 +297,7 @@ class ImportRun:
         size = 0
         for pg in to_send:
             pg_size = _request_size(pg)
-            if batch and size + pg_size > MAX_REQUEST_BYTES:
+            if batch and size + pg_size > self.limits.batch_bytes:
                 self._send(batch)
                 batch, size = [], 0
             batch.append(pg)

@@ -20,6 +20,9 @@ class SchemaSettings:
 
     limits: ImportLimits = ImportLimits()
     max_existing_hothashes: int = 10_000
+    max_request_bytes: int = 64 * 1024 * 1024
+    """The largest request body the app reads (``Settings.max_request_bytes``, enforced by
+    imalink/guard.py); published in ``importLimits`` so clients size their batches by it."""
     media_dir: Path = Path("imalink-media")
     """Where coldpreviews are kept (see ``Settings.media_dir``)."""
     session_lifetime: timedelta = timedelta(days=30)

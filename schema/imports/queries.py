@@ -16,8 +16,36 @@ from imalink.resolvers.accounts import Scope
 from imalink.schema.permissions import needs
 
 
+@strawberry.type(
+    description="What one request of an import may carry on this server. Clients size their batches and "
+    "look-ups by it instead of copying the server's defaults, which an administrator may change."
+)
+class ImportLimits:
+    max_groups_per_batch: int = strawberry.field(description="Photo groups in one importBatch.")
+    max_images_per_group: int = strawberry.field(description="Files in one photo group.")
+    max_hotpreview_bytes: int = strawberry.field(description="Bytes of one hotpreview, decoded from base64.")
+    max_coldpreview_bytes: int = strawberry.field(description="Bytes of one coldpreview, decoded from base64.")
+    max_hashes_per_lookup: int = strawberry.field(
+        description="Hashes in one existingFiles, existingPhotos or existingHothashes query."
+    )
+    max_request_bytes: int = strawberry.field(description="Bytes of one request body, as sent (JSON, base64 inside).")
+
+
 @strawberry.type
 class ImportQueries:
+    @strawberry.field(metadata=needs(Scope.READ, Scope.IMPORT), description="This server's limits on what an import sends.")
+    def import_limits(self, info: strawberry.Info) -> ImportLimits:
+        settings = info.context.settings
+        limits = settings.limits
+        return ImportLimits(
+            max_groups_per_batch=limits.max_groups_per_batch,
+            max_images_per_group=limits.max_images_per_group,
+            max_hotpreview_bytes=limits.max_hotpreview_bytes,
+            max_coldpreview_bytes=limits.max_coldpreview_bytes,
+            max_hashes_per_lookup=settings.max_existing_hothashes,
+            max_request_bytes=settings.max_request_bytes,
+        )
+
     @strawberry.field(metadata=needs(Scope.READ, Scope.IMPORT), description="One import session by id, or null.")
     async def import_session(
         self, info: strawberry.Info, id: Annotated[int, strawberry.argument(description="The session's id.")]

@@ -104,22 +104,36 @@ class RunningServer:
 
 
 @pytest.fixture
-def imalink_server(tmp_path: Path) -> Iterator[RunningServer]:
-    """The lead's app (``imalink.app.create_app``) served by uvicorn in a thread, over real HTTP."""
+def serve_imalink(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
+    """Starts the app (``imalink.app.create_app``) with these settings, served by uvicorn in a
+    thread over real HTTP; every server started is stopped after the test."""
     app_module = pytest.importorskip("imalink.app")
     settings_module = pytest.importorskip("imalink.settings")
     uvicorn = pytest.importorskip("uvicorn")
-    database_url = f"sqlite:///{tmp_path / 'server.db'}"
-    app = app_module.create_app(settings_module.Settings(database_url=database_url))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the imalink server did not start")
-        time.sleep(0.02)
-    yield RunningServer(f"http://127.0.0.1:{port}", database_url)
-    server.should_exit = True
-    thread.join(timeout=10)
+    running: list[tuple[Any, threading.Thread]] = []
+
+    def serve(**settings: Any) -> RunningServer:
+        database_url = f"sqlite:///{tmp_path / f'server{len(running)}.db'}"
+        app = app_module.create_app(settings_module.Settings(database_url=database_url, **settings))
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                pytest.fail("the imalink server did not start")
+            time.sleep(0.02)
+        return RunningServer(f"http://127.0.0.1:{port}", database_url)
+
+    yield serve
+    for server, thread in running:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def imalink_server(serve_imalink: Callable[..., RunningServer]) -> RunningServer:
+    """The lead's app with its default settings, over real HTTP."""
+    return serve_imalink()

@@ -63,7 +63,6 @@ def test_human_summary_names_failures_and_warnings(photo_tree, tmp_path: Path, c
     "argv",
     [
         ["--batch-size", "0"],
-        ["--batch-size", "1001"],
         ["--server", "http://x", "--database-url", "sqlite://"],
         ["--workers", "0"],
     ],

@@ -216,3 +216,23 @@ def test_server_takes_the_root_or_the_graphql_url(tmp_path: Path, make_jpeg, ima
     make_jpeg(tmp_path / "shots" / "IMG_1.JPG")
     code, summary = _import(capsys, str(tmp_path / "shots"), "--server", imalink_server.url + suffix, "--workers", "1")
     assert code == 0 and summary["photosCreated"] + summary["alreadyInLibrary"] == 1
+
+
+def test_the_importer_follows_the_servers_own_limits(tmp_path: Path, make_jpeg, serve_imalink, capsys) -> None:
+    """An administrator's smaller limits: the importer asks them (importLimits) and cuts its
+    look-ups and batches by them; a batch size past them is refused before anything is read."""
+    server = serve_imalink(max_groups_per_batch=2, max_existing_hothashes=3)
+    shots = tmp_path / "shots"
+    for i in range(7):
+        make_jpeg(shots / f"IMG_{i}.JPG", (200 + 20 * i, 200))
+    code, summary = _import(capsys, str(shots), "--server", server.url, "--batch-size", "2", "--workers", "1")
+    assert code == 0 and summary["photosCreated"] == 7, summary
+    assert _library(server.database_url)["photos"]["totalCount"] == 7
+
+    # Seven files known: their check takes three look-ups of at most three hashes; nothing is sent.
+    code, again = _import(capsys, str(shots), "--server", server.url, "--batch-size", "2", "--workers", "1")
+    assert code == 0 and again["alreadyInLibrary"] == 7 and again["groupsSent"] == 0, again
+
+    code = main([str(shots), "--server", server.url, "--batch-size", "3", "--workers", "1"])
+    assert code == 2
+    assert "at most 2 photo groups per batch" in capsys.readouterr().err

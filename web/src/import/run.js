@@ -12,9 +12,13 @@ const CHECK_CHUNK = 100;
 const FLUSH_MS = 2000;
 // ... or when its previews reach this size (coldpreviews are ~200 KB each).
 const FLUSH_BYTES = 8 * 1024 * 1024;
-const EXISTING_CHUNK = 10_000;
-// A request stays under half the server's 64 MiB body limit.
-const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+
+// What one request may carry is the server's to say (its administrator may change it): asked
+// when a run starts, never copied here. A batch is cut at half the body limit, since its size
+// is counted before the JSON around it.
+const IMPORT_LIMITS = `query ImportLimits {
+  importLimits { maxGroupsPerBatch maxHashesPerLookup maxRequestBytes }
+}`;
 
 const EXISTING_FILES = `query ExistingFiles($contentHashes: [String!]!) {
   existingFiles(contentHashes: $contentHashes) { contentHash hothash filename }
@@ -103,7 +107,7 @@ function emptyStats() {
  */
 export class ImportRun extends EventTarget {
   constructor(entries, { storageDirectory = null, batchSize = DEFAULT_BATCH_SIZE, workers, coldpreviews = true } = {}) {
-    if (!(batchSize >= 1 && batchSize <= 1000)) throw new RangeError("batch size must be 1-1000");
+    if (!(batchSize >= 1)) throw new RangeError("batch size must be at least 1");
     super();
     this.groups = groupFiles(entries);
     this.groups.forEach((g, i) => { g.index = i; });
@@ -150,6 +154,8 @@ export class ImportRun extends EventTarget {
     this.readyBytes = 0;
     this.lastFlush = performance.now();
     try {
+      this.limits = (await gql(IMPORT_LIMITS)).importLimits;
+      this.batchSize = Math.min(this.batchSize, this.limits.maxGroupsPerBatch);
       // The workers prepare the next chunk while the server stores this one; at most one chunk
       // waits for the server besides the one being sent (what the tab holds stays bounded).
       let sending = Promise.resolve();
@@ -278,8 +284,9 @@ export class ImportRun extends EventTarget {
   async existingFiles(hashes) {
     const known = new Map();
     const started = performance.now();
-    for (let i = 0; i < hashes.length; i += EXISTING_CHUNK) {
-      const data = await gql(EXISTING_FILES, { contentHashes: hashes.slice(i, i + EXISTING_CHUNK) });
+    const chunk = this.limits.maxHashesPerLookup;
+    for (let i = 0; i < hashes.length; i += chunk) {
+      const data = await gql(EXISTING_FILES, { contentHashes: hashes.slice(i, i + chunk) });
       for (const f of data.existingFiles) known.set(f.contentHash, f);
     }
     this.stats.busyMs.existingFiles += performance.now() - started;
@@ -328,7 +335,7 @@ export class ImportRun extends EventTarget {
     };
     for (const p of prepared) {
       const size = JSON.stringify(p.input).length;
-      if (chunk.length && bytes + size > MAX_REQUEST_BYTES) await flush();
+      if (chunk.length && bytes + size > this.limits.maxRequestBytes / 2) await flush();
       chunk.push(p);
       bytes += size;
     }
