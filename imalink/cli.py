@@ -59,9 +59,8 @@ def _serve(args: argparse.Namespace) -> int:
     from imalink.app import create_app
     from imalink.serving import uvicorn_options
 
-    names = ("host", "port", "database_url", "workers")
-    overrides = {k: v for k, v in vars(args).items() if k in names and v is not None}
-    settings = Settings(**overrides)
+    overrides = {"host": args.host, "port": args.port, "database_url": args.database_url, "workers": args.workers}
+    settings = Settings.with_overrides(**overrides)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     refusal = _serving_refusal(settings)
     if refusal is not None:
@@ -73,7 +72,7 @@ def _serve(args: argparse.Namespace) -> int:
         uvicorn.run(create_app(settings), **uvicorn_options(settings))
         return 0
     # Worker processes build their app from the environment; migrate once here, before they start.
-    os.environ.update({f"IMALINK_{name.upper()}": str(value) for name, value in overrides.items()})
+    os.environ.update({f"IMALINK_{name.upper()}": str(value) for name, value in overrides.items() if value is not None})
     from imalink.db.migrate import open_library
 
     with open_library(settings.database_url):
@@ -86,7 +85,7 @@ def _backfill_fingerprints(args: argparse.Namespace) -> int:
     from imalink.db.maintenance import backfill_fingerprints
     from imalink.db.migrate import open_library
 
-    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    settings = Settings.with_overrides(database_url=args.database_url)
     if args.batch_size < 1:
         print("imalink: --batch-size must be at least 1", file=sys.stderr)
         return 2

@@ -24,7 +24,7 @@ class LocalGraphQL:
     def __init__(
         self, database_url: str | None = None, settings: Settings | None = None, viewer: Viewer = LOCAL_OWNER
     ) -> None:
-        self.settings = settings or Settings(**({"database_url": database_url} if database_url else {}))
+        self.settings = settings or Settings.with_overrides(database_url=database_url)
         self.viewer = viewer
         self.engine: Engine = make_engine(self.settings.database_url)
         upgrade_to_head(self.engine)

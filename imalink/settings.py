@@ -76,6 +76,11 @@ class Settings(BaseSettings):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
         return value
 
+    @classmethod
+    def with_overrides(cls, **overrides: object) -> Settings:
+        """The environment's settings, with the options a command line gave (``None``: not given)."""
+        return cls(**{name: value for name, value in overrides.items() if value is not None})
+
     def schema_settings(self) -> SchemaSettings:
         """The part of the configuration the GraphQL layer needs."""
         limits = ImportLimits(

@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    settings = Settings.with_overrides(database_url=args.database_url)
     with open_library(settings.database_url) as engine:
         try:
             if args.action == "list":

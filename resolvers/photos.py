@@ -14,7 +14,9 @@ from imalink.db.media import MediaStore
 # BoundingBox, PhotoFilterSpec, PhotoSort and Range are also the values the schema maps its filter inputs onto.
 from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range  # noqa: F401
 from imalink.db.plans import PageKey, PhotoSort
+from imalink.db.search import MAX_TERMS as MAX_SEARCH_TERMS  # noqa: F401 (the search filter's description)
 from imalink.exif import TagMapping, exif_tags
+from imalink.exif import parse_offset as parse_utc_offset  # noqa: F401 (the UtcOffset scalar's rule)
 from imalink.resolvers.errors import ErrorCode, UserError
 from imalink.resolvers.imports.checks import canonical_sha256, canonical_sha256s, clean_tags, rating_problem, rotation_problem
 from imalink.resolvers.pagination import (  # noqa: F401 (page sizes: also what schema/limits.py counts by)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -21,15 +22,22 @@ from imalink.resolvers.errors import ErrorCode, UserError
 logger = logging.getLogger("imalink.errors")
 
 
+def coded_error(
+    code: ErrorCode, message: str, *, nodes: Any = None, path: Any = None, **extensions: Any
+) -> GraphQLError:
+    """A GraphQL error a client can switch on: ``extensions.code`` is an ``ErrorCode`` value. The
+    one builder of such errors (scalars, limits, permissions, resolvers' refusals), so they all
+    carry their code the same way."""
+    return GraphQLError(message, nodes=nodes, path=path, extensions={"code": code.value, **extensions})
+
+
 def client_error(error: GraphQLError) -> GraphQLError:
     """The form of ``error`` a client may see."""
     original = error.original_error
     if original is None:
         return error  # a syntax, validation or input error: the message is written for clients
     if isinstance(original, UserError):
-        return GraphQLError(
-            original.message, nodes=error.nodes, path=error.path, extensions={"code": original.code}
-        )
+        return coded_error(original.code, original.message, nodes=error.nodes, path=error.path)
     if isinstance(original, GraphQLError):
         # graphql-core refused an input value (a scalar's parser said why): a client's mistake.
         # Keep the code the scalar gave on the error that wraps it.
@@ -39,14 +47,15 @@ def client_error(error: GraphQLError) -> GraphQLError:
     scope = interrupts.current()
     if isinstance(original, interrupts.WorkCancelled) or (scope is not None and scope.cancelled):
         # The request was stopped (time limit, client gone, shutdown): its statements failed on purpose.
-        return GraphQLError("The request was stopped.", nodes=error.nodes, path=error.path, extensions={"code": ErrorCode.REQUEST_CANCELLED})
+        return coded_error(ErrorCode.REQUEST_CANCELLED, "The request was stopped.", nodes=error.nodes, path=error.path)
     error_id = uuid.uuid4().hex[:12]
     logger.error("Unexpected error %s at %s", error_id, error.path, exc_info=original)
-    return GraphQLError(
+    return coded_error(
+        ErrorCode.INTERNAL_ERROR,
         f"Internal server error (error id {error_id}); the server log has the details.",
         nodes=error.nodes,
         path=error.path,
-        extensions={"code": ErrorCode.INTERNAL_ERROR, "errorId": error_id},
+        errorId=error_id,
     )
 
 

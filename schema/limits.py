@@ -51,6 +51,7 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, Typ
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from imalink.schema.errors import coded_error
 from imalink.resolvers.errors import ErrorCode, UserError
 from imalink.resolvers.photos import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -104,7 +105,7 @@ INTROSPECTION_LISTS = frozenset(
 
 class LimitExceeded(UserError):
     def error(self, nodes: list[Node] | None = None) -> GraphQLError:
-        return GraphQLError(self.message, nodes=nodes, extensions={"code": self.code.value})
+        return coded_error(self.code, self.message, nodes=nodes)
 
 
 @dataclass(slots=True)

@@ -31,6 +31,7 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 from imalink.resolvers.accounts import Scope, Viewer
+from imalink.schema.errors import coded_error
 from imalink.resolvers.errors import ErrorCode
 
 logger = logging.getLogger("imalink.permissions")
@@ -148,5 +149,5 @@ class PermissionCheck(SchemaExtension):
             found = refusal(viewer, name, access_of(root, name) if root is not None else None)
             if found is not None:
                 code, message = found
-                return GraphQLError(message, nodes=[node], extensions={"code": code.value})
+                return coded_error(code, message, nodes=[node])
         return None

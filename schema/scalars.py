@@ -6,7 +6,6 @@ type per meaning instead of a bare ``String`` (a wall-clock time is not an insta
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import NewType
 
@@ -14,7 +13,9 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types.scalar import ScalarDefinition
 
+from imalink.schema.errors import coded_error
 from imalink.resolvers.errors import ErrorCode
+from imalink.resolvers.photos import parse_utc_offset
 
 MAX_SAFE_INTEGER = 2**53 - 1
 """The largest integer a JSON number carries exactly in every client (JavaScript's Number)."""
@@ -23,13 +24,11 @@ BigInt = NewType("BigInt", int)
 LocalDateTime = NewType("LocalDateTime", datetime)
 UtcOffset = NewType("UtcOffset", str)
 
-_UTC_OFFSET = re.compile(r"[+-](0\d|1[0-4]):[0-5]\d")
-
 
 def _invalid(message: str, code: ErrorCode = ErrorCode.INVALID_FILTER) -> GraphQLError:
     # A code clients can switch on; ClientSafeErrors keeps it on the error the client sees. The
     # date scalars are inputs of filters only, hence their code.
-    return GraphQLError(message, extensions={"code": code})
+    return coded_error(code, message)
 
 
 def _parse_big_int(value: object) -> int:
@@ -78,7 +77,8 @@ def _parse_instant(value: object) -> datetime:
 
 
 def _parse_offset(value: object) -> str:
-    if not isinstance(value, str) or not _UTC_OFFSET.fullmatch(value) or value[1:] > "14:00":
+    # EXIF's rule (exif/policy.py), so what the API takes is what an import stores.
+    if not isinstance(value, str) or parse_utc_offset(value) != value:
         raise _invalid("A UtcOffset reads +HH:MM or -HH:MM, within ±14:00.")
     return value
 

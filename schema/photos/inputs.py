@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 
 from imalink.resolvers.errors import ErrorCode, UserError
-from imalink.resolvers.photos import EDITABLE, BoundingBox, PhotoFilterSpec, PhotoSort, Range
+from imalink.resolvers.photos import EDITABLE, MAX_SEARCH_TERMS, BoundingBox, PhotoFilterSpec, PhotoSort, Range
 from imalink.schema.scalars import LocalDateTime
 
 MAX_SEARCH_LENGTH = 200
@@ -93,7 +93,7 @@ class PhotoFilter:
         default=None,
         description="Text search over titles, descriptions, tags and file names: every word (or \"quoted phrase\") "
         "must occur, anywhere in a word, in any case (\"ice\" finds Iceland and IMG_ICE.JPG). "
-        f"At most {MAX_SEARCH_LENGTH} characters, 8 words.",
+        f"At most {MAX_SEARCH_LENGTH} characters; words past the first {MAX_SEARCH_TERMS} are ignored.",
     )
     import_session_id: int | None = strawberry.field(default=None, description="Only photos created by this session.")
 
