@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 import strawberry
@@ -36,12 +37,8 @@ class ImportQueries:
     @strawberry.field(metadata=needs(Scope.READ, Scope.IMPORT), description="This server's limits on what an import sends.")
     def import_limits(self, info: strawberry.Info) -> ImportLimits:
         settings = info.context.settings
-        limits = settings.limits
         return ImportLimits(
-            max_groups_per_batch=limits.max_groups_per_batch,
-            max_images_per_group=limits.max_images_per_group,
-            max_hotpreview_bytes=limits.max_hotpreview_bytes,
-            max_coldpreview_bytes=limits.max_coldpreview_bytes,
+            **asdict(settings.limits),
             max_hashes_per_lookup=settings.max_existing_hothashes,
             max_request_bytes=settings.max_request_bytes,
         )

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 pytest.importorskip("imalink.local")
@@ -221,7 +222,13 @@ def test_server_takes_the_root_or_the_graphql_url(tmp_path: Path, make_jpeg, ima
 def test_the_importer_follows_the_servers_own_limits(tmp_path: Path, make_jpeg, serve_imalink, capsys) -> None:
     """An administrator's smaller limits: the importer asks them (importLimits) and cuts its
     look-ups and batches by them; a batch size past them is refused before anything is read."""
-    server = serve_imalink(max_groups_per_batch=2, max_existing_hothashes=3)
+    server = serve_imalink(max_groups_per_batch=2, max_existing_hothashes=3, max_hotpreview_bytes=50_000, max_request_bytes=5_000_000)
+    fields = "maxGroupsPerBatch maxImagesPerGroup maxHotpreviewBytes maxColdpreviewBytes maxHashesPerLookup maxRequestBytes"
+    answer = httpx.post(server.url + "/graphql", json={"query": f"{{ importLimits {{ {fields} }} }}"}).json()
+    assert answer["data"]["importLimits"] == {
+        "maxGroupsPerBatch": 2, "maxImagesPerGroup": 32, "maxHotpreviewBytes": 50_000,
+        "maxColdpreviewBytes": 4 * 1024 * 1024, "maxHashesPerLookup": 3, "maxRequestBytes": 5_000_000,
+    }
     shots = tmp_path / "shots"
     for i in range(7):
         make_jpeg(shots / f"IMG_{i}.JPG", (200 + 20 * i, 200))
