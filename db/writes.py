@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, case, cast, delete, func, insert, literal_column, select, text, update
+from psycopg.postgres import types as postgres_types
+from sqlalchemy import Column, Connection, Table, bindparam, case, cast, delete, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from imalink.db import interrupts
 from imalink.db.enums import SessionStatus
 from imalink.db.geo import geo_cell
 from imalink.db.queries import chunks
@@ -86,14 +88,64 @@ def insert_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str,
     """Insert photos (one owner's, hothashes it does not have); returns ``{hothash: id}``."""
     if not rows:
         return {}
-    inserted = insert_rows(conn, photo_t, [with_geo_cell(row) for row in rows], returning=("id", "hothash"))
+    rows = [with_geo_cell(row) for row in rows]
+    if conn.dialect.name == "postgresql":
+        # Their ids first, so that the rows can be copied (COPY returns nothing): one more round
+        # trip, and the server's CPU for a batch's 100 photos 11.4 -> 9.5 ms, ours 6.0 -> 2.2 ms
+        # (benchmarks/import_phases.py on PostgreSQL, 1,500 groups, load 7-8).
+        ids = new_ids(conn, photo_t, len(rows))
+        copy_rows(conn, photo_t, [{"id": photo_id, **row} for photo_id, row in zip(ids, rows, strict=True)])
+        return {row["hothash"]: photo_id for photo_id, row in zip(ids, rows, strict=True)}
+    inserted = insert_rows(conn, photo_t, rows, returning=("id", "hothash"))
     return {row.hothash: row.id for row in inserted}
+
+
+def new_ids(conn: Connection, table: Table, count: int) -> list[int]:
+    """``count`` new ids from the sequence of ``table``'s ``id`` (PostgreSQL), ascending."""
+    sequence = func.nextval(func.pg_get_serial_sequence(table.name, "id"))
+    return sorted(conn.execute(select(sequence).select_from(func.generate_series(1, count))).scalars())
 
 
 def insert_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert images (files their photos and owner do not have yet)."""
-    if rows:
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        copy_rows(conn, image_t, rows)
+    else:
         insert_rows(conn, image_t, rows)
+
+
+def copy_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) by ``COPY ... FROM STDIN`` in binary (PostgreSQL).
+
+    For a batch's files, whose EXIF blobs are most of the import's bytes: as one ``unnest`` of
+    arrays, the server received the 3.8 MB of a batch's 200 blobs as one message, copied them
+    into an array, and planned each execution with the array folded in as a constant, copied
+    again. COPY streams them row by row into the table: the server's CPU for the insert
+    21 -> 14.5 ms per batch, ours 2.6 -> 1.7 ms (200 files of ~18 KiB, in turns). Unique keys and
+    foreign keys hold as for an INSERT; a violation fails the transaction.
+    """
+    interrupts.raise_if_cancelled()  # COPY runs on the driver's cursor, past the engine's events
+    columns = list(rows[0])
+    names = ", ".join(conn.dialect.identifier_preparer.quote(name) for name in columns)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([_postgres_type(table.c[name]) for name in columns])
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
+    finally:
+        cursor.close()
+
+
+def _postgres_type(column: Column[Any]) -> int:
+    """The PostgreSQL type id of ``column`` (a built-in type), as binary COPY must be told."""
+    name = column.type.compile(dialect=postgresql.dialect()).lower().split("(")[0]
+    info = postgres_types.get({"float": "float8"}.get(name, name))
+    if info is None:
+        raise TypeError(f"no binary COPY type for {column} ({name})")
+    return info.oid
 
 
 def learn_content_hashes(conn: Connection, hashes_by_image_id: dict[int, str]) -> None:
