@@ -217,15 +217,21 @@ def hinted(query: Select[Any], dialect: str, index: str | None) -> Select[Any]:
 
 
 def make_plan(
-    conn: Connection, spec: PhotoFilterSpec, sort: PhotoSort = PhotoSort.TAKEN_AT_DESC, limit: int | None = 100
+    conn: Connection,
+    spec: PhotoFilterSpec,
+    sort: PhotoSort = PhotoSort.TAKEN_AT_DESC,
+    limit: int | None = 100,
+    in_timeline_order: bool = True,
 ) -> Plan:
     """Count each condition's matches (up to ``COUNT_BOUND``) and choose how to run ``spec``.
 
     ``limit`` is the page size; ``None`` plans an aggregate, which reads every match anyway: a walk
     then costs the whole index (an entry of a covering index is far cheaper than a row found by key).
+    ``in_timeline_order=False``: the caller walks an index of its own (the map's, by place), so an
+    equality filter's keyset index is no walk for it, only a way to find few matches.
     """
     conditions = tuple(filter_conditions(spec, conn.dialect.name))
-    by_time = sort is not PhotoSort.CREATED_AT_DESC
+    by_time = in_timeline_order and sort is not PhotoSort.CREATED_AT_DESC
     default_walk = TIMELINE_INDEX if by_time else PRIMARY_KEY
     ordered = [c for c in conditions if c.ordered] if by_time else []
     if not conditions:

@@ -231,7 +231,9 @@ BOXES = [
 @pytest.mark.parametrize(("box", "zoom"), BOXES, ids=lambda v: str(v))
 @pytest.mark.parametrize("filter_", [{}, {"favorite": True}, {"cameraMake": "canon", "rating": {"min": 2}},
                                      # counts kept per cell (db/counts.py): the whole library, one facet value
-                                     {"cameraMake": "CANON"}, {"rating": {"min": 3, "max": 3}}, {"hasGps": True}],
+                                     {"cameraMake": "CANON"}, {"rating": {"min": 3, "max": 3}}, {"hasGps": True},
+                                     # conditions the geo index does not carry
+                                     {"importSessionId": 3}, {"search": "img"}],
                          ids=lambda f: ",".join(f) or "none")
 def test_map_clusters_hold_exactly_the_photos_inside_the_box(library, box, zoom, filter_):
     gql, ref = library
