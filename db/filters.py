@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, any_, exists, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, any_, exists, func, not_, or_, select, text
 
 from imalink.db.search import TRIGRAM, fts_phrase, like_pattern, search_terms
 from imalink.db.tables import capture_day, photo_t, tag_t
@@ -171,19 +171,42 @@ def bbox_clauses(box: BoundingBox, shifted: bool = False) -> tuple[ColumnElement
     return latitude, or_(lon >= box.west, lon <= box.east)
 
 
+def _text_tests(terms: list[str]) -> tuple[ColumnElement[bool], ...]:
+    return tuple(photo_t.c.search_text.like(like_pattern(term), escape="\\") for term in terms)
+
+
+def _fts_matches(terms: list[str]) -> Select:
+    """SQLite: the rowids FTS5 finds for every term (each a quoted string: implicit AND)."""
+    query = " ".join(fts_phrase(term) for term in terms)
+    return select(text("rowid")).select_from(text("photo_search")).where(text("photo_search MATCH :q").bindparams(q=query))
+
+
 def _text_condition(terms: list[str], dialect: str) -> Condition:
     c = photo_t.c
-    test = tuple(c.search_text.like(like_pattern(term), escape="\\") for term in terms)
+    test = _text_tests(terms)
     if dialect != "sqlite":
         return Condition("text", tuple(terms), test)  # the trigram GIN index serves LIKE itself
     indexed = [term for term in terms if len(term) >= TRIGRAM]
     if not indexed:
         return Condition("text", tuple(terms), test)
-    # FTS5 trigram: every indexed term as a quoted string (implicit AND), short terms checked per row.
-    query = " ".join(fts_phrase(term) for term in indexed)
-    matches = select(text("rowid")).select_from(text("photo_search")).where(text("photo_search MATCH :q").bindparams(q=query))
+    # FTS5 trigram for the indexed terms, short terms checked per row.
+    matches = _fts_matches(indexed)
     short = tuple(clause for term, clause in zip(terms, test, strict=True) if len(term) < TRIGRAM)
     return Condition("text", tuple(terms), test, find=(c.id.in_(matches), *short), count=matches)
+
+
+def text_misses(spec: PhotoFilterSpec, dialect: str) -> ColumnElement[bool] | None:
+    """The photos the filter's text search does not match, as one clause that reads no photo row
+    on SQLite (the id against FTS5's rowids); ``None`` without a search, or on SQLite when a term
+    is shorter than a trigram (only the row's text can tell)."""
+    terms = search_terms(spec.text) if spec.text is not None else []
+    if not terms:
+        return None
+    if dialect != "sqlite":
+        return or_(photo_t.c.search_text.is_(None), not_(and_(*_text_tests(terms))))
+    if any(len(term) < TRIGRAM for term in terms):
+        return None
+    return photo_t.c.id.not_in(_fts_matches(terms))
 
 
 def filter_clauses(spec: PhotoFilterSpec, dialect: str = "sqlite") -> list[ColumnElement[bool]]:

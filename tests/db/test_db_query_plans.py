@@ -484,6 +484,58 @@ def test_facets_under_a_filter_with_few_matches_read_them_once(library, name):
             assert not read.startswith("SCAN photo"), read
 
 
+@pytest.mark.parametrize("spec", [PhotoFilterSpec(OWNER, text="img"), PhotoFilterSpec(OWNER, text="img", has_gps=True)], ids=["alone", "with hasGps"])
+def test_a_search_matching_nearly_every_photo_reads_only_its_misses(library, spec):
+    """The facets and timeline of a search that matches nearly every photo are the kept counts less
+    those of the photos it misses: one bounded read of the misses for every facet, no GROUP BY over
+    photos; on SQLite from the by-id index and FTS5 alone (no photo row read for its text)."""
+    engine = library
+    reads = resolvers_browse.FacetReads()
+    seen: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for column in browse.COLUMN_FACETS:
+            resolvers_browse.column_facet(engine, spec, column, 20, reads)
+        resolvers_browse.rating_facet(engine, spec, reads)
+        resolvers_browse.year_facet(engine, spec, reads)
+        resolvers_browse.tag_facet(engine, spec, 20, reads)
+        resolvers_browse.timeline(engine, spec, resolvers_browse.Granularity.MONTH, PhotoSort.TAKEN_AT_DESC)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    misses = [(s, p) for s, p in seen if "search_text" in s or "photo_search" in s]
+    counts = [(s, p) for s, p in misses if "LIMIT" in s and "count(" in s]  # the plan's bounded count of the matches
+    assert len(misses) - len(counts) == 2, [s for s, _ in misses]  # the facets' one read, the timeline's one
+    for statement, parameters in seen:
+        text = explain(engine, statement, parameters)
+        if "GROUP BY" in statement:
+            assert not photo_reads(engine, text), statement
+        if engine.dialect.name == "sqlite":
+            assert all("COVERING INDEX" in read or "PRIMARY KEY" in read for read in photo_reads(engine, text)), text
+
+
+def test_the_map_of_a_search_matching_nearly_every_photo_is_the_kept_cells_less_its_misses(library):
+    """The world's map under a search that matches nearly every photo: the kept cells, and the cells
+    that hold a photo the search misses counted from the geo index without those photos; the
+    search itself read once (on SQLite no photo row read for its text)."""
+    engine = library
+    world = BoundingBox(-90, -180, 90, 180)
+    sent = statements(engine, lambda conn: browse.map_clusters(conn, PhotoFilterSpec(OWNER, text="img"), world, 2))
+    searched = [s for s, _ in sent if ("search_text" in s or "photo_search" in s) and not ("LIMIT" in s and "count(" in s)]
+    assert len(searched) == 1, searched
+    texts = [explain(engine, *statement) for statement in sent]
+    assert any(photo_reads(engine, text, "photo_cell") for text in texts), texts
+    cells = [text for (statement, _), text in zip(sent, texts, strict=True) if "geo_cell" in statement]
+    assert cells and all("ix_photo_owner_geo" in text for text in cells), cells
+    if engine.dialect.name == "sqlite":
+        for text in texts:
+            assert all("COVERING INDEX" in read or "PRIMARY KEY" in read for read in photo_reads(engine, text)), text
+
+
 def pre_check_asked(engine: Engine, look_up: str, unknown: int) -> list[str]:
     """Five hashes the library knows (files' for files_by_content_hash, else photos'), then ``unknown`` it does not."""
     column, table = ("content_hash", "image") if look_up == "files_by_content_hash" else ("hothash", "photo")
