@@ -263,6 +263,8 @@ def test_map_clusters_hold_exactly_the_photos_inside_the_box(library, box, zoom,
 @pytest.mark.parametrize("filter_", [{}, {"cameraMake": "Canon"}, {"tags": ["family"]}, {"hasGps": True}, {"hasGps": True, "rating": {"min": 3}},
                                      {"takenAfter": "2020-01-01T00:00:00"}, {"search": "img_000"}, {"search": "img"},
                                      {"search": "img", "hasGps": True}, {"search": "img", "cameraMake": "Canon"},
+                                     # kept counts: the whole library's less the positioned photos'
+                                     {"hasGps": False},
                                      {"takenAfter": "2015-01-01T00:00:00", "takenBefore": "2016-01-01T00:00:00"}, {"hasTakenAt": False},
                                      # few matches: every facet counted from one read of them
                                      {"tags": [RARE_TAG]}, {"search": RARE_WORD, "rating": {"min": 1}},
