@@ -13,7 +13,9 @@ already has them in order:
   are contiguous in the geo index, so nothing is sorted.
 - **facets**: the whole library's counts per camera, lens and rating, and those of its
   positioned photos (``hasGps: true``, with their days), are kept by triggers (db/counts.py),
-  and those of the photos without a position are the first less the second;
+  and those of the photos without a position are the first less the second; under one range
+  of ISO, aperture, focal length or rating they are sums of counts kept per value
+  (db/range_counts.py);
   under a filter with few matches (the plan finds them through a driver) they are read once for
   every facet of a request (:func:`match_counts`); under any other filter each is counted through
   the plan's index.
@@ -32,12 +34,12 @@ from typing import Any
 import orjson
 from sqlalchemy import ARRAY, BigInteger, ColumnElement, Integer, type_coerce, Connection, Select, String, bindparam, cast, func, literal, null, or_, select, text, true, union_all
 
-from imalink.db import geo
+from imalink.db import geo, range_counts
 from imalink.db.counts import GPS_SCOPE
 from imalink.db.filters import DAY, BoundingBox, PhotoFilterSpec, Range, bbox_clauses, filter_conditions, text_misses
 from imalink.db.plans import COUNT_BOUND, Plan, hinted, library_size, make_plan
 from imalink.db.queries import chunks
-from imalink.db.tables import BY_ID_INDEX, day_t, facet_t, geo_region, photo_cell_t, photo_t, tag_t
+from imalink.db.tables import BY_ID_INDEX, day_t, facet_t, geo_region, photo_cell_t, photo_t, range_facet_t, tag_t
 
 MAP_CELLS_PER_TILE_LEVELS = 2
 """A map cell is a quarter of a 256-pixel tile's width: clusters about 64 pixels apart on screen."""
@@ -87,6 +89,44 @@ def _kept_less_positioned(conn: Connection, owner_id: int, facet: str) -> dict[s
     return {key: (value, n) for key, (value, n) in left.items() if n > 0}
 
 
+def kept_range(conn: Connection, spec: PhotoFilterSpec) -> tuple[str, Range[Any]] | None:
+    """(column, bounds) when the filter is one range of a column db/range_counts.py keeps the
+    facets per value of (ISO, aperture, focal length, rating), else ``None``."""
+    conditions = filter_conditions(spec, conn.dialect.name)
+    if len(conditions) != 1 or conditions[0].name not in range_counts.RANGES:
+        return None
+    return conditions[0].name, getattr(spec, conditions[0].name)
+
+
+def _range_sums(conn: Connection, spec: PhotoFilterSpec, facet: str) -> dict[str, tuple[str, int]] | None:
+    """Per key of ``facet``: a spelling and the matches of the filter's one kept range, summed
+    over the range's values (db/range_counts.py); ``None`` when the filter is not such a range."""
+    ranged = kept_range(conn, spec)
+    if ranged is None:
+        return None
+    column, bounds = ranged
+    r = range_facet_t.c
+    where = [r.owner_id == spec.owner_id, r.by_column == column, r.facet == facet]
+    if bounds.min is not None:
+        where.append(r.at_value >= bounds.min)
+    if bounds.max is not None:
+        where.append(r.at_value <= bounds.max)
+    query = select(r.key, func.min(r.value), func.sum(r.photos)).where(*where).group_by(r.key)
+    return {key: (value, int(n)) for key, value, n in conn.execute(query) if n}
+
+
+def range_years(conn: Connection, spec: PhotoFilterSpec) -> list[tuple[int, int]] | None:
+    """Photos per capture year (newest first) under one kept range, or ``None`` (see ``_range_sums``)."""
+    days = _range_sums(conn, spec, range_counts.DAY)
+    if days is None:
+        return None
+    years: dict[int, int] = {}
+    for day, (_, n) in days.items():
+        if day:  # "": the undated
+            years[int(day[:4])] = years.get(int(day[:4]), 0) + n
+    return sorted(years.items(), reverse=True)
+
+
 def _kept(owner_id: int, facet: str) -> Select[Any]:
     f = facet_t.c
     return select(f.key, f.value, f.photos).where(f.owner_id == owner_id, f.facet == facet)
@@ -100,6 +140,9 @@ def day_counts(conn: Connection, spec: PhotoFilterSpec) -> tuple[list[tuple[date
         return days, undated.photos if undated else 0
     if unpositioned_kept(conn, spec):
         return _unpositioned_day_counts(conn, spec)
+    if (ranged := _range_sums(conn, spec, range_counts.DAY)) is not None:  # kept per value (db/range_counts.py)
+        undated = ranged.pop("", ("", 0))[1]
+        return sorted((date.fromisoformat(day), n) for day, (_, n) in ranged.items()), undated
     plan = make_plan(conn, spec, limit=None)
     dialect = conn.dialect.name
     missed = _missed(conn, spec, plan)
@@ -120,8 +163,6 @@ def day_counts(conn: Connection, spec: PhotoFilterSpec) -> tuple[list[tuple[date
         if spec.rating is not None:
             return _day_counts_per_rating(conn, spec, plan)
         names = {condition.name for condition in plan.conditions}
-        if names == {"iso"}:
-            return _day_counts_per_iso(conn, spec, plan)
         if "bbox" in names and names <= {"bbox", "has_gps"}:
             return _day_counts_per_region(conn, spec, plan)
     query = plan.source(select(DAY, func.count()), dialect).where(*plan.where(), DAY.is_not(None)).group_by(DAY).order_by(DAY)
@@ -157,16 +198,6 @@ def _day_counts_per_rating(conn: Connection, spec: PhotoFilterSpec, plan: Plan) 
     assert bounds is not None
     wanted = [r for r in present if (bounds.min is None or r >= bounds.min) and (bounds.max is None or r <= bounds.max)]
     return _day_counts_per_value(conn, plan, ("rating",), "ix_photo_owner_rating", photo_t.c.rating, wanted)
-
-
-def _day_counts_per_iso(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> tuple[list[tuple[date, int]], int]:
-    """Day counts under an ISO range alone, which would walk the whole timeline index: each ISO value present in the range is one stretch of the ISO index in day
-    order, as for ratings. ISO values are few (standard stops; a phone's own values number in
-    the tens): they are found by skipping from one to the next through the same index. At a
-    million photos "ISO 800-3200" walked a million timeline entries (340 ms) for 270,000 matches."""
-    bounds = spec.iso
-    assert bounds is not None
-    return _day_counts_per_value(conn, plan, ("iso",), "ix_photo_owner_iso", photo_t.c.iso, _values_in(conn, spec.owner_id, "iso", bounds))
 
 
 def _day_counts_per_region(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> tuple[list[tuple[date, int]], int]:
@@ -211,22 +242,6 @@ def _day_counts_per_value(
             days[day] = days.get(day, 0) + n
     undated = days.pop(None, 0)
     return sorted((_as_date(day), n) for day, n in days.items()), undated  # type: ignore[misc]
-
-
-def _values_in(conn: Connection, owner_id: int, column: str, bounds: Range[Any]) -> list[Any]:
-    """The distinct values of ``column`` within ``bounds`` among the owner's photos, found through
-    its index one seek each (a recursive skip from each value to the next), not by reading them all."""
-    hint = f" INDEXED BY ix_photo_owner_{column}" if conn.dialect.name == "sqlite" else ""
-    upper = f" AND {column} <= :high" if bounds.max is not None else ""
-    lower = f" AND {column} >= :low" if bounds.min is not None else ""
-    statement = text(
-        f"WITH RECURSIVE present(value) AS ("
-        f"SELECT (SELECT min({column}) FROM photo{hint} WHERE owner_id = :owner{lower}{upper}) "
-        f"UNION ALL SELECT (SELECT min({column}) FROM photo{hint} WHERE owner_id = :owner AND {column} > present.value{upper}) "
-        f"FROM present WHERE present.value IS NOT NULL) SELECT value FROM present WHERE value IS NOT NULL"
-    )
-    parameters = {"owner": owner_id, **({"low": bounds.min} if bounds.min is not None else {}), **({"high": bounds.max} if bounds.max is not None else {})}
-    return list(conn.execute(statement, parameters).scalars())
 
 
 def _as_date(value: Any) -> date | None:
@@ -495,6 +510,8 @@ def column_facet(conn: Connection, spec: PhotoFilterSpec, column: str, limit: in
     if scope is not None:  # kept by triggers (db/counts.py)
         kept = _kept(spec.owner_id, scope + column).order_by(facet_t.c.photos.desc(), facet_t.c.key).limit(limit)
         return [(value, n) for _, value, n in conn.execute(kept)]
+    if (ranged := _range_sums(conn, spec, column)) is not None:
+        return [(ranged[key][0], n) for key, n in most_common({key: n for key, (_, n) in ranged.items()}, limit)]
     if unpositioned_kept(conn, spec):
         left = _kept_less_positioned(conn, spec.owner_id, column)
         return [(left[key][0], n) for key, n in most_common({key: n for key, (_, n) in left.items()}, limit)]
@@ -561,6 +578,8 @@ def rating_facet(conn: Connection, spec: PhotoFilterSpec) -> list[tuple[int, int
     scope = kept_scope(conn, spec)
     if scope is not None:  # kept by triggers (db/counts.py)
         return sorted((int(key), n) for key, _, n in conn.execute(_kept(spec.owner_id, scope + "rating")))
+    if (ranged := _range_sums(conn, spec, "rating")) is not None:
+        return sorted((int(key), n) for key, (_, n) in ranged.items())
     if unpositioned_kept(conn, spec):
         return sorted((int(key), n) for key, (_, n) in _kept_less_positioned(conn, spec.owner_id, "rating").items())
     if _only_days(conn, spec):
@@ -580,6 +599,8 @@ def tag_facet(conn: Connection, spec: PhotoFilterSpec, limit: int) -> list[tuple
     if kept_scope(conn, spec) == GPS_SCOPE:  # kept by triggers (db/counts.py)
         kept = _kept(spec.owner_id, GPS_SCOPE + "tag").order_by(facet_t.c.photos.desc(), facet_t.c.key).limit(limit)
         return [(value, n) for _, value, n in conn.execute(kept)]
+    if (ranged := _range_sums(conn, spec, range_counts.TAG)) is not None:
+        return [(ranged[key][0], n) for key, n in most_common({key: n for key, (_, n) in ranged.items()}, limit)]
     t, c = tag_t.c, photo_t.c
     count = func.count().label("count")
     query = select(t.tag_key, func.min(t.tag), count).where(t.owner_id == spec.owner_id)
@@ -721,7 +742,7 @@ def match_counts(conn: Connection, spec: PhotoFilterSpec) -> MatchCounts | None:
     each read those photos again: five reads of a row per match (under the commonest tag of a
     million photos, 11,500 rows at about 40 ms a read on SQLite). ``None``: the matches are many
     (each facet streams its own index, no row read) or kept by triggers."""
-    if kept_scope(conn, spec) is not None:
+    if kept_scope(conn, spec) is not None or kept_range(conn, spec) is not None:
         return None
     plan = make_plan(conn, spec, limit=None)
     if plan.driver is None:
@@ -794,6 +815,7 @@ __all__ = [
     "match_counts",
     "most_common",
     "plain_boxes",
+    "range_years",
     "spelled_column_facet",
     "rating_facet",
     "tag_facet",

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from imalink.db import range_counts
 from imalink.db.geo import KEPT_SHIFT
 
 FACETS = ("camera_make", "camera_model", "lens_model", "rating")
@@ -457,10 +458,12 @@ def recount_cells(conn: Connection) -> None:
 
 
 def recount(conn: Connection) -> None:
-    """Count every owner's photos per day, per facet value and per map cell afresh (from the indexes)."""
+    """Count every owner's photos per day, per facet value, per map cell and per range value afresh (from the indexes)."""
     sqlite = conn.dialect.name == "sqlite"
     if _has_cells(conn):
         recount_cells(conn)
+    if range_counts.has_table(conn):
+        range_counts.recount(conn)
     day = "substr(photo.taken_at, 1, 10)" if sqlite else "CAST(photo.taken_at AS DATE)"
     conn.execute(text("DELETE FROM photo_day"))
     conn.execute(
@@ -530,6 +533,9 @@ def ensure_counts(conn: Connection) -> None:
     cells = _has_cells(conn)
     if cells:
         triggers.update(CELL_SQLITE_TRIGGERS if sqlite else CELL_POSTGRES_TRIGGERS)
+    ranges = range_counts.has_table(conn)
+    if ranges:
+        triggers.update(range_counts.triggers(sqlite))
     missing = [name for name in triggers if name not in existing]
     if not missing:
         return
@@ -541,6 +547,9 @@ def ensure_counts(conn: Connection) -> None:
         if cells:
             conn.execute(text(POSTGRES_CELLS_ADDED_FUNCTION))
             conn.execute(text(POSTGRES_CELLS_CHANGED_FUNCTION))
+        if ranges:
+            for function in range_counts.POSTGRES_FUNCTIONS.values():
+                conn.execute(text(function))
     for name in missing:
         conn.execute(text(f"CREATE TRIGGER {name} {triggers[name]}"))
     recount(conn)

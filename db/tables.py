@@ -194,8 +194,9 @@ class Photo(SQLModel, table=True):
         Index("ix_photo_owner_favorite", "owner_id", "favorite", *timeline_key(), *carried("favorite")),
         Index("ix_photo_owner_session", "owner_id", "import_session_id", *timeline_key()),
         # Range filters: the few matches of a selective range are found here. ISO values are few
-        # (standard stops): each value's photos are a stretch in timeline order, so a timeline
-        # under an ISO range is counted value by value as the entries stream (db/browse.py).
+        # (standard stops): each value's photos are a stretch in timeline order, which a page
+        # under one ISO value walks (the timeline and facets under a range are kept per value,
+        # db/range_counts.py).
         Index("ix_photo_owner_iso", "owner_id", "iso", *timeline_key()),
         Index("ix_photo_owner_aperture", "owner_id", "aperture"),
         Index("ix_photo_owner_focal_length", "owner_id", "focal_length"),
@@ -322,6 +323,25 @@ class PhotoFacet(SQLModel, table=True):
     photos: int
 
 
+class PhotoRangeFacet(SQLModel, table=True):
+    """How many of an owner's photos with one value of a range filter's column (ISO, aperture,
+    focal length, rating) have one camera make, model, lens, rating, capture year or tag
+    (db/range_counts.py): the filter menus under a range are sums of these rows.
+
+    Kept by triggers on ``photo`` and ``photo_tag`` like ``photo_facet``; ``key`` and ``value`` as there.
+    """
+
+    __tablename__ = "photo_range_facet"
+
+    owner_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    by_column: str = Field(primary_key=True, max_length=16)
+    facet: str = Field(primary_key=True, max_length=16)
+    at_value: float = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    value: str
+    photos: int
+
+
 class PhotoCell(SQLModel, table=True):
     """An owner's positioned photos inside one map cell of ``geo.KEPT_LEVEL`` (db/counts.py): how
     many, where on average, their bounds and the newest of them.
@@ -424,6 +444,7 @@ auth_session_t = AuthSession.__table__
 api_token_t = ApiToken.__table__
 day_t = PhotoDay.__table__
 facet_t = PhotoFacet.__table__
+range_facet_t = PhotoRangeFacet.__table__
 photo_cell_t = PhotoCell.__table__
 lookalike_t = PhotoLookalike.__table__
 

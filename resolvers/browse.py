@@ -193,5 +193,9 @@ def year_facet(engine: Engine, spec: PhotoFilterSpec, reads: FacetReads | None =
     if shared is not None and shared.days is not None:
         years = bucket_counts(shared.days.items(), Granularity.YEAR)
         return [(start.year, n) for start, n in sorted(years.items(), reverse=True)]
+    with engine.connect() as conn:
+        kept = browse.range_years(conn, spec)
+    if kept is not None:
+        return kept
     found = timeline(engine, spec, Granularity.YEAR, PhotoSort.TAKEN_AT_DESC)
     return [(bucket.start.year, bucket.count) for bucket in found.buckets]

@@ -265,6 +265,9 @@ def test_map_clusters_hold_exactly_the_photos_inside_the_box(library, box, zoom,
                                      {"search": "img", "hasGps": True}, {"search": "img", "cameraMake": "Canon"},
                                      # kept counts: the whole library's less the positioned photos'
                                      {"hasGps": False},
+                                     # kept counts per value of a range's column, summed
+                                     {"iso": {"min": 800, "max": 3200}}, {"iso": {"min": 800, "max": 800}}, {"aperture": {"max": 2.0}},
+                                     {"focalLength": {"min": 200}}, {"rating": {"min": 4}}, {"iso": {"min": 400}, "tags": ["family"]},
                                      {"takenAfter": "2015-01-01T00:00:00", "takenBefore": "2016-01-01T00:00:00"}, {"hasTakenAt": False},
                                      # few matches: every facet counted from one read of them
                                      {"tags": [RARE_TAG]}, {"search": RARE_WORD, "rating": {"min": 1}},

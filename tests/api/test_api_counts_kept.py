@@ -18,6 +18,7 @@ from imalink.db import geo
 from imalink.db.browse import map_level, plain_boxes
 from imalink.db.filters import BoundingBox
 from imalink.db.counts import CELL_FACETS, FACETS, GPS_SCOPE
+from imalink.db.range_counts import DAY, PHOTO_FACETS, RANGES, TAG
 from tests.api.importing import group, import_concurrently, send
 from tests.support.graphql import data
 from tests.support.media import distinct_jpegs, exif_blob, sha256
@@ -132,9 +133,45 @@ def assert_map_exact(gql: Any, engine: Engine) -> None:
                 assert cluster["longitude"] == pytest.approx(sum(p.lon for p in members) / len(members))
 
 
+def ranges_from_rows(engine: Engine) -> Counter[Any]:
+    """Photos per (owner, range column, value, facet, key), counted from the photos and tags themselves."""
+    with engine.connect() as conn:
+        photos = conn.execute(
+            text("SELECT id, owner_id, taken_at, camera_make, camera_model, lens_model, rating, iso, aperture, focal_length FROM photo")
+        ).all()
+        tags = conn.execute(text("SELECT photo_id, owner_id, tag_key FROM photo_tag")).all()
+    counted: Counter[Any] = Counter()
+    by_id = {p.id: p for p in photos}
+    for p in photos:
+        for column in RANGES:
+            at = getattr(p, column)
+            if at is None:
+                continue
+            for facet in PHOTO_FACETS:
+                # the day as the timeline counts it, "" for the undated
+                value = (str(p.taken_at)[:10] if p.taken_at is not None else "") if facet == DAY else getattr(p, facet)
+                if facet != column and value is not None:
+                    counted[(p.owner_id, column, float(at), facet, str(value).lower())] += 1
+    for t in tags:
+        p = by_id[t.photo_id]
+        for column in RANGES:
+            if getattr(p, column) is not None:
+                counted[(t.owner_id, column, float(getattr(p, column)), TAG, t.tag_key)] += 1
+    return counted
+
+
+def kept_ranges(engine: Engine) -> Counter[Any]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT owner_id, by_column, at_value, facet, key, value, photos FROM photo_range_facet")).all()
+    assert all(row.photos > 0 for row in rows), "an emptied count leaves no row behind"
+    assert all(row.value.lower() == row.key for row in rows), "a key is its value, lower-cased"
+    return Counter({(r.owner_id, r.by_column, r.at_value, r.facet, r.key): r.photos for r in rows})
+
+
 def assert_exact(engine: Engine, gql: Any = None) -> None:
     days, facets, rows = kept(engine)
     assert (days, facets) == counted_from_rows(engine)
+    assert kept_ranges(engine) == ranges_from_rows(engine)
     assert_cells_exact(engine)
     if gql is not None:
         assert_map_exact(gql, engine)
@@ -165,6 +202,10 @@ def test_kept_counts_equal_the_photos_after_batches_later_files_edits_and_deleti
         result = send(gql, library_groups(previews[batch * 20 : batch * 20 + 20], batch))
         assert result["photosCreated"] == 20 and not result["errors"]
         assert_exact(engine, gql)
+    # Range values as any writer may set them (a script, a later file): some photos get each.
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE photo SET iso = 100 * (1 + id % 4), aperture = 1.8 + id % 3, focal_length = 50 WHERE id % 5 <> 0"))
+    assert_exact(engine, gql)
     with engine.connect() as conn:  # a count made by a statement of many photos is spelled as its first photo
         spelled = conn.execute(text("SELECT value FROM photo_facet WHERE facet = 'camera_make' AND key = 'canon'")).scalar_one()
     assert spelled == "Canon"
@@ -192,6 +233,7 @@ def test_kept_counts_equal_the_photos_after_batches_later_files_edits_and_deleti
     for preview in previews:  # everything: nothing kept
         gql.execute(DELETE, {"h": sha256(preview)})
     assert kept(engine)[:2] == (Counter(), Counter())
+    assert kept_ranges(engine) == Counter()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM photo_cell")).scalar_one() == 0
 
@@ -211,7 +253,7 @@ def test_kept_counts_equal_the_photos_after_four_importers_at_once(database_url,
     assert_exact(engine)
 
 
-FACETS = """query($f: PhotoFilter) { photoFacets(filter: $f) {
+FACETS_QUERY = """query($f: PhotoFilter) { photoFacets(filter: $f) {
   cameraMakes(first: 500) { value count } cameraModels(first: 500) { value count } lensModels(first: 500) { value count }
   tags(first: 500) { value count } years { year count } ratings { rating count } } }"""
 TIMELINE = "query($f: PhotoFilter) { photoTimeline(filter: $f, granularity: DAY) { undatedCount buckets { start count } } }"
@@ -228,7 +270,7 @@ def assert_facets_exact(gql: Any, engine: Engine, filters: dict[str, tuple[dict[
     for name, (filter_, wanted) in filters.items():
         matching = [p for p in photos if wanted(p)]
         ids = {p.id for p in matching}
-        facets = data(gql.execute(FACETS, {"f": filter_}))["photoFacets"]
+        facets = data(gql.execute(FACETS_QUERY, {"f": filter_}))["photoFacets"]
         for field, column in (("cameraMakes", "camera_make"), ("cameraModels", "camera_model"), ("lensModels", "lens_model")):
             expected = Counter(getattr(p, column).lower() for p in matching if getattr(p, column) is not None)
             assert {v["value"].lower(): v["count"] for v in facets[field]} == expected, (name, field)
@@ -253,4 +295,19 @@ def test_facets_without_a_position_are_the_library_less_the_positioned_photos(gq
     assert_facets_exact(gql, engine, filters)
     with engine.begin() as conn:
         conn.execute(text("UPDATE photo SET gps_latitude = NULL, gps_longitude = NULL, geo_cell = NULL WHERE gps_latitude = 95"))
+    assert_facets_exact(gql, engine, filters)
+
+
+def test_facets_under_a_range_are_sums_of_the_counts_kept_per_value(gql, engine):
+    previews = distinct_jpegs(24, "kept-ranges")
+    assert send(gql, library_groups(previews, 0))["photosCreated"] == 24
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE photo SET iso = 100 * (1 + id % 4), aperture = 1.4 + id % 3, focal_length = 24 * (1 + id % 2) WHERE id % 5 <> 0"))
+    filters = {
+        "iso 200-300": ({"iso": {"min": 200, "max": 300}}, lambda p: p.iso is not None and 200 <= p.iso <= 300),
+        "iso = 400": ({"iso": {"min": 400, "max": 400}}, lambda p: p.iso == 400),
+        "aperture <= 2.4": ({"aperture": {"max": 2.4}}, lambda p: p.aperture is not None and p.aperture <= 2.4),
+        "focal >= 48": ({"focalLength": {"min": 48}}, lambda p: p.focal_length is not None and p.focal_length >= 48),
+        "rating >= 3": ({"rating": {"min": 3}}, lambda p: p.rating >= 3),
+    }
     assert_facets_exact(gql, engine, filters)
