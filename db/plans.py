@@ -305,7 +305,7 @@ def bounded_count(conn: Connection, owner_id: int, condition: Condition, bound: 
 
     def count() -> int:
         if condition.name == "bbox":
-            kept = _kept_cells_bound(conn, owner_id, condition.key)
+            kept = kept_cells_bound(conn, owner_id, condition.key)
             if kept < bound:
                 return kept
         return conn.execute(counted).scalar_one()
@@ -314,7 +314,7 @@ def bounded_count(conn: Connection, owner_id: int, condition: Condition, bound: 
     return _remember(key, count)
 
 
-def _kept_cells_bound(conn: Connection, owner_id: int, box: BoundingBox) -> int:
+def kept_cells_bound(conn: Connection, owner_id: int, box: BoundingBox) -> int:
     """At most how many photos lie inside ``box``: the photos of the map cells kept by triggers
     (db/counts.py ``photo_cell``, a few hundred rows) whose photos' bounds meet it (or are unknown).
     The box's count through the latitude index reads the box's whole band of latitudes: across the

@@ -271,7 +271,12 @@ def test_map_clusters_hold_exactly_the_photos_inside_the_box(library, box, zoom,
                                      {"takenAfter": "2015-01-01T00:00:00", "takenBefore": "2016-01-01T00:00:00"}, {"hasTakenAt": False},
                                      # few matches: every facet counted from one read of them
                                      {"tags": [RARE_TAG]}, {"search": RARE_WORD, "rating": {"min": 1}},
-                                     {"cameraModel": RARE_MODEL[1], "takenAfter": "2001-01-01T00:00:00"}],
+                                     {"cameraModel": RARE_MODEL[1], "takenAfter": "2001-01-01T00:00:00"},
+                                     # a box alone: the kept map cells inside it and the photos of those it cuts
+                                     {"bbox": EUROPE}, {"bbox": PACIFIC}, {"bbox": ACROSS_180},
+                                     # a box and another condition: the box's stretches of the geo index read once
+                                     {"iso": {"min": 800, "max": 3200}, "bbox": EUROPE}, {"aperture": {"max": 2.0}, "bbox": PACIFIC},
+                                     {"rating": {"min": 1}, "hasGps": True, "bbox": EUROPE}, {"cameraMake": "Canon", "bbox": PACIFIC}],
                          ids=lambda f: ",".join(f) or "none")
 def test_facets_equal_brute_force_counts_each_ignoring_its_own_selection(library, filter_):
     gql, ref = library

@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from imalink.db import geo
+from imalink.db import browse
 from imalink.db.browse import map_level, plain_boxes
-from imalink.db.filters import BoundingBox
+from imalink.db.filters import BoundingBox, PhotoFilterSpec
 from imalink.db.counts import CELL_FACETS, FACETS, GPS_SCOPE
 from imalink.db.range_counts import DAY, PHOTO_FACETS, RANGES, TAG
 from tests.api.importing import group, import_concurrently, send
@@ -131,6 +132,31 @@ def assert_map_exact(gql: Any, engine: Engine) -> None:
                                              "north": max(p.lat for p in members), "east": max(p.lon for p in members)}
                 assert cluster["latitude"] == pytest.approx(sum(p.lat for p in members) / len(members))
                 assert cluster["longitude"] == pytest.approx(sum(p.lon for p in members) / len(members))
+    assert_box_facets_exact(engine)
+
+
+def assert_box_facets_exact(engine: Engine) -> None:
+    """Facets under a map box alone, summed from the kept cells inside it (bounds known or not) and
+    counted from the photos of those it cuts, equal those counted here from the photos."""
+    with engine.connect() as conn:
+        photos = conn.execute(
+            text("SELECT owner_id, gps_latitude AS lat, gps_longitude AS lon, camera_make, camera_model, lens_model, rating FROM photo "
+                 "WHERE gps_latitude IS NOT NULL")
+        ).all()
+        owners = {p.owner_id for p in photos}
+        boxes = [WORLD, {"south": 59.5, "west": 10.0, "north": 61.0, "east": 11.9},  # cuts the kept cells around Oslo
+                 {"south": -40, "west": 150, "north": 60.5, "east": 11}]  # across the 180th meridian: Sydney whole, Oslo cut
+        for owner in owners:
+            for box in boxes:
+                crosses = box["west"] > box["east"]
+                inside = [p for p in photos if p.owner_id == owner and box["south"] <= p.lat <= box["north"]
+                          and ((p.lon >= box["west"] or p.lon <= box["east"]) if crosses else box["west"] <= p.lon <= box["east"])]
+                spec = PhotoFilterSpec(owner, bbox=BoundingBox(**box))
+                for column in ("camera_make", "camera_model", "lens_model"):
+                    expected = Counter(getattr(p, column).lower() for p in inside if getattr(p, column) is not None)
+                    got = {value.lower(): n for value, n in browse.column_facet(conn, spec, column, 500)}
+                    assert got == dict(expected), (box, column)
+                assert browse.rating_facet(conn, spec) == sorted(Counter(p.rating for p in inside).items()), box
 
 
 def ranges_from_rows(engine: Engine) -> Counter[Any]:

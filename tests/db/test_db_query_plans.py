@@ -655,3 +655,30 @@ def test_the_pre_check_probes_its_keys_in_a_library_never_analyzed(tmp_path):
             if step.startswith("SEARCH"):
                 assert "COVERING INDEX" in step and not step.endswith("(owner_id=?)"), plan
     engine.dispose()
+
+
+BOXED = {
+    "Europe and an ISO range": PhotoFilterSpec(OWNER, bbox=BoundingBox(35, -10, 71, 40), iso=Range(800, 3200)),
+    "across the 180th meridian and an aperture range": PhotoFilterSpec(OWNER, bbox=BoundingBox(-80, 0, 80, -60), aperture=Range(None, 2.0)),
+}
+
+
+@pytest.mark.parametrize("name", BOXED)
+def test_facets_under_a_box_and_a_range_read_the_box_once_from_the_geo_index(library, name):
+    """A map box with another condition and many matches: every facet counted from one read of
+    the box's stretches of the geo index (checked from the index alone), not each facet streaming
+    a whole index of its own."""
+    engine = library
+    spec = BOXED[name]
+    with engine.connect() as conn:
+        plan = plans.make_plan(conn, spec, limit=None)
+    assert plan.driver is None and not plan.seeks, plan  # the library holds too many matches to find them one by one
+    found: list[browse.MatchCounts | None] = []
+    sent = statements(engine, lambda conn: found.append(browse.match_counts(conn, spec)))
+    assert found[0] is not None and found[0].tags is not None
+    (read,) = [(s, p) for s, p in sent if "matches" in s]
+    text = explain(engine, *read)
+    reads = photo_reads(engine, text)
+    assert reads and all("ix_photo_owner_geo" in r and "region" not in r for r in reads), reads
+    if engine.dialect.name == "sqlite":
+        assert all("COVERING INDEX" in r for r in reads), reads
