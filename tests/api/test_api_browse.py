@@ -276,7 +276,9 @@ def test_map_clusters_hold_exactly_the_photos_inside_the_box(library, box, zoom,
                                      {"bbox": EUROPE}, {"bbox": PACIFIC}, {"bbox": ACROSS_180},
                                      # a box and another condition: the box's stretches of the geo index read once
                                      {"iso": {"min": 800, "max": 3200}, "bbox": EUROPE}, {"aperture": {"max": 2.0}, "bbox": PACIFIC},
-                                     {"rating": {"min": 1}, "hasGps": True, "bbox": EUROPE}, {"cameraMake": "Canon", "bbox": PACIFIC}],
+                                     {"rating": {"min": 1}, "hasGps": True, "bbox": EUROPE}, {"cameraMake": "Canon", "bbox": PACIFIC},
+                                     # a range with at most a third of the library and another condition: read once
+                                     {"iso": {"min": 800, "max": 3200}, "aperture": {"max": 2.0}}, {"focalLength": {"min": 200}, "hasGps": False}],
                          ids=lambda f: ",".join(f) or "none")
 def test_facets_equal_brute_force_counts_each_ignoring_its_own_selection(library, filter_):
     gql, ref = library

@@ -682,3 +682,17 @@ def test_facets_under_a_box_and_a_range_read_the_box_once_from_the_geo_index(lib
     assert reads and all("ix_photo_owner_geo" in r and "region" not in r for r in reads), reads
     if engine.dialect.name == "sqlite":
         assert all("COVERING INDEX" in r for r in reads), reads
+
+
+def test_facets_under_a_kept_range_and_another_condition_read_the_matches_once(library):
+    """A range whose kept counts (db/range_counts.py) hold at most a third of the library, with
+    another condition: every facet counted from one read of the matches, a statement in all."""
+    engine = library
+    spec = PhotoFilterSpec(OWNER, iso=Range(800, 3200), aperture=Range(None, 2.0))
+    with engine.connect() as conn:
+        plan = plans.make_plan(conn, spec, limit=None)
+    assert plan.driver is None, plan  # too many matches to find them one by one
+    found: list[browse.MatchCounts | None] = []
+    sent = statements(engine, lambda conn: found.append(browse.match_counts(conn, spec)))
+    assert found[0] is not None and found[0].tags is not None and found[0].days is not None
+    assert len([s for s, _ in sent if "matches" in s]) == 1
