@@ -16,9 +16,12 @@ already has them in order:
   and those of the photos without a position are the first less the second; under one range
   of ISO, aperture, focal length or rating they are sums of counts kept per value
   (db/range_counts.py);
-  under a filter with few matches (the plan finds them through a driver) they are read once for
-  every facet of a request (:func:`match_counts`); under any other filter each is counted through
-  the plan's index.
+  under a map box alone the camera, lens and rating facets are sums of the kept map cells inside
+  it (``photo_cell``) and the photos of those its edge cuts; under a filter with few matches (the
+  plan finds them through a driver), a box with another condition (its stretches of the geo
+  index) or a kept range with another condition holding at most a third of the library, the
+  matches are read once for every facet of a request (:func:`match_counts`); under any other
+  filter each is counted through the plan's index.
 - **a text search matching nearly every photo** (alone or with ``hasGps: true``): its timeline,
   facets and map are the kept counts less those of the few photos it misses, read once
   (:func:`missed_counts`): counted from its matches, each read a million photo rows for their text.
@@ -866,14 +869,19 @@ def match_counts(conn: Connection, spec: PhotoFilterSpec) -> MatchCounts | None:
     """Every facet counted under ``spec``, from one read of its matches, when they are few (the
     plan finds them through a driver: at most ``COUNT_BOUND``). Counted one facet at a time,
     each read those photos again: five reads of a row per match (under the commonest tag of a
-    million photos, 11,500 rows at about 40 ms a read on SQLite). ``None``: the matches are many
-    (each facet streams its own index, no row read) or kept by triggers."""
+    million photos, 11,500 rows at about 40 ms a read on SQLite). So too a map box with another
+    condition (its stretches of the geo index, ``_box_stretches``) and a kept range holding at
+    most a third of the library with another condition (``_few_in_range``): each facet streamed a
+    whole index of its own for them. ``None``: the matches are many (each facet streams its own
+    index, no row read) or kept by triggers."""
     if kept_scope(conn, spec) is not None or kept_range(conn, spec) is not None:
         return None
     plan = make_plan(conn, spec, limit=None)
     box = _box_stretches(conn, spec, plan)
-    if plan.driver is None and box is None and not _few_in_range(conn, spec, plan):
-        return missed_counts(conn, spec, plan)
+    if plan.driver is None and box is None:
+        missed = missed_counts(conn, spec, plan)
+        if missed is not None or not _few_in_range(conn, spec, plan):
+            return missed
     c = photo_t.c
     columns = [name for name in COLUMN_FACETS if getattr(spec, name) is None]
     rating = spec.rating is None
