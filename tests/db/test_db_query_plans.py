@@ -73,6 +73,23 @@ def statements(engine: Engine, run) -> list[tuple[str, object]]:  # type: ignore
     return seen
 
 
+def facet_statements(engine: Engine, spec: PhotoFilterSpec, *, timeline: bool = False) -> list[tuple[str, object]]:
+    """The queries one request's six facets send (sharing their reads, as the schema's do), and its
+    month timeline's when asked."""
+    reads = resolvers_browse.FacetReads()
+
+    def run(conn):  # type: ignore[no-untyped-def]
+        for column in browse.COLUMN_FACETS:
+            resolvers_browse.column_facet(engine, spec, column, 20, reads)
+        resolvers_browse.rating_facet(engine, spec, reads)
+        resolvers_browse.year_facet(engine, spec, reads)
+        resolvers_browse.tag_facet(engine, spec, 20, reads)
+        if timeline:
+            resolvers_browse.timeline(engine, spec, resolvers_browse.Granularity.MONTH, PhotoSort.TAKEN_AT_DESC)
+
+    return statements(engine, run)
+
+
 def explain(engine: Engine, statement: str, parameters: object) -> str:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
@@ -498,21 +515,7 @@ def test_facets_under_a_filter_with_few_matches_read_them_once(library, name):
     ignores the tag filter, reads the whole library's tags apart."""
     engine = library
     spec = SELECTIVE[name][0]
-    reads = resolvers_browse.FacetReads()
-    seen: list[tuple[str, object]] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        for column in browse.COLUMN_FACETS:
-            resolvers_browse.column_facet(engine, spec, column, 20, reads)
-        resolvers_browse.rating_facet(engine, spec, reads)
-        resolvers_browse.year_facet(engine, spec, reads)
-        resolvers_browse.tag_facet(engine, spec, 20, reads)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    seen = facet_statements(engine, spec)
     shared = [(s, p) for s, p in seen if "matches AS MATERIALIZED" in s]
     assert len(shared) == 1, [s for s, _ in seen]  # a rare word's tags are counted in the same read
     assert not any("GROUP BY" in s and "matches" not in s and "photo_tag" not in s for s, _ in seen), [s for s, _ in seen]
@@ -528,23 +531,7 @@ def test_a_search_matching_nearly_every_photo_reads_only_its_misses(library, spe
     those of the photos it misses: one bounded read of the misses for every facet, no GROUP BY over
     photos; on SQLite from the by-id index and FTS5 alone (no photo row read for its text)."""
     engine = library
-    reads = resolvers_browse.FacetReads()
-    seen: list[tuple[str, object]] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        for column in browse.COLUMN_FACETS:
-            resolvers_browse.column_facet(engine, spec, column, 20, reads)
-        resolvers_browse.rating_facet(engine, spec, reads)
-        resolvers_browse.year_facet(engine, spec, reads)
-        resolvers_browse.tag_facet(engine, spec, 20, reads)
-        resolvers_browse.timeline(engine, spec, resolvers_browse.Granularity.MONTH, PhotoSort.TAKEN_AT_DESC)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    seen = facet_statements(engine, spec, timeline=True)
     misses = [(s, p) for s, p in seen if "search_text" in s or "photo_search" in s]
     counts = [(s, p) for s, p in misses if "LIMIT" in s and "count(" in s]  # the plan's bounded count of the matches
     assert len(misses) - len(counts) == 2, [s for s, _ in misses]  # the facets' one read, the timeline's one
