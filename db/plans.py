@@ -157,8 +157,6 @@ class Plan:
     driver: Condition | None = None
     """Find through this condition; ``None``: walk ``walk_index``."""
     walk_index: str = TIMELINE_INDEX
-    matches_at_most: int | None = None
-    """The driver's count: no more photos than this can match."""
     by_id: bool = False
     """The driver's matches are checked and sorted on ``BY_ID_INDEX`` (SQLite): its own index or
     side table holds their ids, not their capture time and what the other conditions test."""
@@ -254,7 +252,7 @@ def make_plan(
             walk_rows = min(walk_rows, min(n for n, _, c in counts if c in ordered))
         if count <= walk_rows:
             by_id = conn.dialect.name == "sqlite" and rarest.index not in CARRYING_INDEXES
-            return Plan(spec.owner_id, conditions, driver=rarest, matches_at_most=count, by_id=by_id)
+            return Plan(spec.owner_id, conditions, driver=rarest, by_id=by_id)
     walk = min(((n, k, c) for n, k, c in counts if c in ordered), default=None)
     return Plan(spec.owner_id, conditions, walk_index=(walk[2].index or default_walk) if walk else default_walk)
 
