@@ -85,10 +85,19 @@ def unpositioned_kept(conn: Connection, spec: PhotoFilterSpec) -> bool:
 def _kept_less_positioned(conn: Connection, owner_id: int, facet: str) -> dict[str, tuple[str, int]]:
     """Per key of a kept facet: a spelling and the photos without a position (the whole library's
     count less the positioned photos'), keys left with none dropped."""
-    left = {key: (value, n) for key, value, n in conn.execute(_kept(owner_id, facet))}
+    whole = {key: (value, n) for key, value, n in conn.execute(_kept(owner_id, facet))}
+    return _less_positioned(conn, owner_id, facet, whole)
+
+
+def _less_positioned(
+    conn: Connection, owner_id: int, facet: str, whole: dict[str, tuple[str, int]]
+) -> dict[str, tuple[str, int]]:
+    """``whole`` (per key: a spelling, the whole library's photos) less the positioned photos'
+    kept counts of ``facet``, keys left with none dropped."""
+    left = dict(whole)
     for key, _, n in conn.execute(_kept(owner_id, GPS_SCOPE + facet)):
-        value, whole = left[key]
-        left[key] = (value, whole - n)
+        value, photos = left[key]
+        left[key] = (value, photos - n)
     return {key: (value, n) for key, (value, n) in left.items() if n > 0}
 
 
@@ -109,13 +118,20 @@ def _range_sums(conn: Connection, spec: PhotoFilterSpec, facet: str) -> dict[str
         return None
     column, bounds = ranged
     r = range_facet_t.c
-    where = [r.owner_id == spec.owner_id, r.by_column == column, r.facet == facet]
+    where = _kept_range_rows(spec.owner_id, column, bounds, facet)
+    query = select(r.key, func.min(r.value), func.sum(r.photos)).where(*where).group_by(r.key)
+    return {key: (value, int(n)) for key, value, n in conn.execute(query) if n}
+
+
+def _kept_range_rows(owner_id: int, column: str, bounds: Range[Any], facet: str) -> list[ColumnElement[bool]]:
+    """The rows of ``photo_range_facet`` that hold ``facet``'s counts for the values of ``column`` within ``bounds``."""
+    r = range_facet_t.c
+    where = [r.owner_id == owner_id, r.by_column == column, r.facet == facet]
     if bounds.min is not None:
         where.append(r.at_value >= bounds.min)
     if bounds.max is not None:
         where.append(r.at_value <= bounds.max)
-    query = select(r.key, func.min(r.value), func.sum(r.photos)).where(*where).group_by(r.key)
-    return {key: (value, int(n)) for key, value, n in conn.execute(query) if n}
+    return where
 
 
 def range_years(conn: Connection, spec: PhotoFilterSpec) -> list[tuple[int, int]] | None:
@@ -351,6 +367,16 @@ def kept_cells(conn: Connection, spec: PhotoFilterSpec) -> tuple[str, str] | Non
     return None
 
 
+def _apart(part: BoundingBox, south: float, west: float, north: float, east: float) -> bool:
+    """Whether a kept cell's photos' bounds lie wholly outside ``part`` (one not crossing 180)."""
+    return north < part.south or south > part.north or east < part.west or west > part.east
+
+
+def _within(part: BoundingBox, south: float, west: float, north: float, east: float) -> bool:
+    """Whether a kept cell's photos' bounds lie wholly inside ``part``: its kept counts are the box's."""
+    return part.south <= south and north <= part.north and part.west <= west and east <= part.east
+
+
 def _clusters_of_kept_cells(
     conn: Connection, plan: Plan, scope: tuple[str, str], boxes: list[BoundingBox], level: int,
     excluded: dict[int, list[tuple[int, float, float]]] | None = None, but: tuple[str, ...] = (),
@@ -388,9 +414,9 @@ def _clusters_of_kept_cells(
     cut: dict[int, list[int]] = {}  # per box part: the kept cells counted from the photos
     for cell, photos, latitude_sum, longitude_sum, south, west, north, east, photo_id in conn.execute(kept):
         for part_number, part in enumerate(boxes):
-            if north is not None and (north < part.south or south > part.north or east < part.west or west > part.east):
+            if north is not None and _apart(part, south, west, north, east):
                 continue
-            if photo_id is not None and part.south <= south and north <= part.north and part.west <= west and east <= part.east:
+            if photo_id is not None and _within(part, south, west, north, east):
                 left = excluded.get(cell, ())
                 if not any(i == photo_id or lat in (south, north) or lon in (west, east) for i, lat, lon in left):
                     latitude_sum -= sum(lat for _, lat, _ in left)
@@ -512,9 +538,9 @@ def _box_cell_sums(conn: Connection, spec: PhotoFilterSpec, facet: str) -> dict[
     cut: list[int] = []
     cells = select(k.cell, k.south, k.west, k.north, k.east, k.photo_id).where(k.owner_id == spec.owner_id, k.facet == "", k.key == "")
     for cell, south, west, north, east, photo_id in conn.execute(cells):
-        if north is not None and all(north < p.south or south > p.north or east < p.west or west > p.east for p in parts):
+        if north is not None and all(_apart(p, south, west, north, east) for p in parts):
             continue
-        if photo_id is not None and any(p.south <= south and north <= p.north and p.west <= west and east <= p.east for p in parts):
+        if photo_id is not None and any(_within(p, south, west, north, east) for p in parts):
             whole.append(cell)
         else:
             cut.append(cell)
@@ -660,11 +686,9 @@ def tag_facet(conn: Connection, spec: PhotoFilterSpec, limit: int) -> list[tuple
     if unpositioned_kept(conn, spec):
         # Every tag counted (one streamed group of the tag index, as under no filter) less the
         # positioned photos' kept counts; each spelled as the whole library spells it.
-        left = {key: (spelled, n) for key, spelled, n in conn.execute(query.group_by(t.tag_key))}
-        for key, _, n in conn.execute(_kept(spec.owner_id, GPS_SCOPE + "tag")):
-            spelled, whole = left[key]
-            left[key] = (spelled, whole - n)
-        counted = most_common({key: n for key, (_, n) in left.items() if n > 0}, limit)
+        whole = {key: (spelled, n) for key, spelled, n in conn.execute(query.group_by(t.tag_key))}
+        left = _less_positioned(conn, spec.owner_id, "tag", whole)
+        counted = most_common({key: n for key, (_, n) in left.items()}, limit)
         return [(left[key][0], n) for key, n in counted]
     plan = make_plan(conn, spec, limit=None)
     names = {condition.name for condition in plan.conditions}
@@ -854,12 +878,7 @@ def _few_in_range(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> bool:
     r = range_facet_t.c
     bound = library_size(conn, spec.owner_id) // BOX_READ_SHARE
     for column in ranged:
-        bounds = getattr(spec, column)
-        where = [r.owner_id == spec.owner_id, r.by_column == column, r.facet == "rating"]
-        if bounds.min is not None:
-            where.append(r.at_value >= bounds.min)
-        if bounds.max is not None:
-            where.append(r.at_value <= bounds.max)
+        where = _kept_range_rows(spec.owner_id, column, getattr(spec, column), "rating")
         if conn.execute(select(func.coalesce(func.sum(r.photos), 0)).where(*where)).scalar_one() <= bound:
             return True
     return False
