@@ -5,6 +5,7 @@ Every function takes an open connection inside the caller's transaction.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -139,6 +140,7 @@ def copy_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) ->
         cursor.close()
 
 
+@functools.cache  # the same few columns for every batch: compiled once each
 def _postgres_type(column: Column[Any]) -> int:
     """The PostgreSQL type id of ``column`` (a built-in type), as binary COPY must be told."""
     name = column.type.compile(dialect=postgresql.dialect()).lower().split("(")[0]
