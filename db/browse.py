@@ -739,14 +739,15 @@ def _missed(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> tuple[str, l
     if plan.driver is not None or spec.text is None:
         return None
     scope = kept_scope(conn, spec.without("text"))
-    misses = text_misses(spec, conn.dialect.name)
+    c = photo_t.c
+    where = plan.where(but=("text",))
+    misses = text_misses(spec, conn.dialect.name, hinted(select(c.id), conn.dialect.name, BY_ID_INDEX).where(*where))
     if scope is None or misses is None:
         return None
-    c = photo_t.c
     # Read by position below: (id, make, model, lens, rating, day, latitude, longitude).
     read = [c.id, *(func.lower(c[name]) for name in COLUMN_FACETS), c.rating, DAY, c.gps_latitude, c.gps_longitude]
     bound = max(COUNT_BOUND, library_size(conn, spec.owner_id) // MISSES_SHARE)
-    query = hinted(select(*read), conn.dialect.name, BY_ID_INDEX).where(*plan.where(but=("text",)), misses).limit(bound + 1)
+    query = hinted(select(*read), conn.dialect.name, BY_ID_INDEX).where(*where, misses).limit(bound + 1)
     missed = conn.execute(query).all()
     return None if len(missed) > bound else (scope, missed)
 
