@@ -39,10 +39,10 @@ from sqlalchemy import ARRAY, BigInteger, ColumnElement, Integer, type_coerce, C
 
 from imalink.db import geo, range_counts
 from imalink.db.counts import GPS_SCOPE
-from imalink.db.filters import DAY, BoundingBox, PhotoFilterSpec, Range, bbox_clauses, filter_conditions, text_misses
+from imalink.db.filters import DAY, BoundingBox, Condition, PhotoFilterSpec, Range, bbox_clauses, filter_conditions, text_misses
 from imalink.db.plans import COUNT_BOUND, Plan, hinted, kept_cells_bound, library_size, make_plan
 from imalink.db.queries import chunks
-from imalink.db.tables import BY_ID_INDEX, CARRIED, day_t, facet_t, geo_region, photo_cell_t, photo_t, range_facet_t, tag_t
+from imalink.db.tables import BY_ID_INDEX, CARRIED, CARRYING_INDEXES, day_t, facet_t, geo_region, photo_cell_t, photo_t, range_facet_t, tag_t
 
 MAP_CELLS_PER_TILE_LEVELS = 2
 """A map cell is a quarter of a 256-pixel tile's width: clusters about 64 pixels apart on screen."""
@@ -179,8 +179,8 @@ def day_counts(conn: Connection, spec: PhotoFilterSpec) -> tuple[list[tuple[date
         undated = days.pop(None, 0)
         return sorted(days.items()), undated  # type: ignore[arg-type]
     if not plan.seeks:  # the walk would read the whole timeline index: read a filter's stretches instead
-        if spec.rating is not None:
-            return _day_counts_per_rating(conn, spec, plan)
+        if (ranged := _carrying_range(plan)) is not None:
+            return _day_counts_per_value(conn, plan, (ranged.name,), ranged.index, photo_t.c[ranged.name], _kept_values(conn, spec, ranged.name))
         names = {condition.name for condition in plan.conditions}
         if "bbox" in names and names <= {"bbox", "has_gps"}:
             return _day_counts_per_region(conn, spec, plan)
@@ -207,16 +207,25 @@ def _unpositioned_day_counts(conn: Connection, spec: PhotoFilterSpec) -> tuple[l
     return sorted((day, n) for day, n in days.items() if n > 0), undated
 
 
-def _day_counts_per_rating(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> tuple[list[tuple[date, int]], int]:
-    """Day counts under a range of ratings that would walk the whole timeline index: each rating
-    in the range is one stretch of the rating index in day order (grouped as it streams, no
-    sort), so only the matches' entries are read. Ratings are few (0-5; those present are kept
-    by triggers). At a million photos, rating >= 4 read a million entries (150 ms of CPU)."""
-    present = sorted(int(key) for key, _, _ in conn.execute(_kept(spec.owner_id, "rating")))
-    bounds = spec.rating
-    assert bounds is not None
-    wanted = [r for r in present if (bounds.min is None or r >= bounds.min) and (bounds.max is None or r <= bounds.max)]
-    return _day_counts_per_value(conn, plan, ("rating",), "ix_photo_owner_rating", photo_t.c.rating, wanted)
+def _carrying_range(plan: Plan) -> Condition | None:
+    """A range condition whose own index carries what filters test (rating, ISO: ``CARRYING_INDEXES``):
+    each of its values' photos are one stretch of it in day order, checked from the index alone.
+    Under a range of them that would walk the whole timeline index, only the range's entries are
+    read: at a million photos rating >= 4 read a million entries (150 ms of CPU), ISO 800-3200 with
+    aperture <= 2 a million for 273,000."""
+    return next((c for c in plan.conditions if c.name in range_counts.RANGES and c.index in CARRYING_INDEXES), None)
+
+
+def _kept_values(conn: Connection, spec: PhotoFilterSpec, column: str) -> list[Any]:
+    """The values of a range's column within the filter's bounds that photos hold, as the triggers
+    keep them (ratings: db/counts.py; others: each value's ratings, db/range_counts.py; every photo has a rating)."""
+    bounds = getattr(spec, column)
+    if column == "rating":
+        present: Any = (int(key) for key, _, _ in conn.execute(_kept(spec.owner_id, "rating")))
+        return sorted(v for v in present if (bounds.min is None or v >= bounds.min) and (bounds.max is None or v <= bounds.max))
+    r = range_facet_t.c
+    present = conn.execute(select(r.at_value).where(*_kept_range_rows(spec.owner_id, column, bounds, "rating")).distinct()).scalars()
+    return sorted(photo_t.c[column].type.python_type(v) for v in present)
 
 
 def _day_counts_per_region(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> tuple[list[tuple[date, int]], int]:
@@ -867,22 +876,24 @@ def _stretches(box: BoundingBox) -> list[tuple[ColumnElement[bool], ...]]:
     return clauses
 
 
-def _few_in_range(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> bool:
-    """Whether a filter with several conditions, one a range db/range_counts.py keeps counts per
-    value of, matches at most a ``BOX_READ_SHARE``-th of the library by that range's kept counts
-    (every photo has a rating): its matches are then read once for every facet through the plan's
-    index (ISO 800-3200 and aperture <= 2 at a million photos: 273,000 by the ISO range, 90,000
-    matches), each facet streaming that whole index for its own count otherwise."""
-    ranged = [condition.name for condition in plan.conditions if condition.name in range_counts.RANGES]
-    if len(plan.conditions) < 2 or not ranged:
-        return False
+def _few_in_range(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> str | None:
+    """For a filter with several conditions, one a range db/range_counts.py keeps counts per value
+    of that holds at most a ``BOX_READ_SHARE``-th of the library by those counts (every photo has a
+    rating): the index its matches are read through once for every facet (the range's own when it
+    carries what filters test, as ISO's does, else the plan's), each facet streaming that
+    whole index for its own count otherwise (ISO 800-3200 and aperture <= 2 at a million photos:
+    273,000 by the ISO range, 90,000 matches). ``None``: no such range."""
+    if len(plan.conditions) < 2:
+        return None
     r = range_facet_t.c
     bound = library_size(conn, spec.owner_id) // BOX_READ_SHARE
-    for column in ranged:
-        where = _kept_range_rows(spec.owner_id, column, getattr(spec, column), "rating")
+    for condition in plan.conditions:
+        if condition.name not in range_counts.RANGES:
+            continue
+        where = _kept_range_rows(spec.owner_id, condition.name, getattr(spec, condition.name), "rating")
         if conn.execute(select(func.coalesce(func.sum(r.photos), 0)).where(*where)).scalar_one() <= bound:
-            return True
-    return False
+            return condition.index if condition.index in CARRYING_INDEXES else plan.index
+    return None
 
 
 def match_counts(conn: Connection, spec: PhotoFilterSpec) -> MatchCounts | None:
@@ -898,9 +909,10 @@ def match_counts(conn: Connection, spec: PhotoFilterSpec) -> MatchCounts | None:
         return None
     plan = make_plan(conn, spec, limit=None)
     box = _box_stretches(conn, spec, plan)
+    index = plan.index
     if plan.driver is None and box is None:
         missed = missed_counts(conn, spec, plan)
-        if missed is not None or not _few_in_range(conn, spec, plan):
+        if missed is not None or (index := _few_in_range(conn, spec, plan)) is None:
             return missed
     c = photo_t.c
     columns = [name for name in COLUMN_FACETS if getattr(spec, name) is None]
@@ -912,7 +924,7 @@ def match_counts(conn: Connection, spec: PhotoFilterSpec) -> MatchCounts | None:
         reads = [hinted(select(*read), conn.dialect.name, "ix_photo_owner_geo").where(*plan.where(), *clause) for clause in box]
         matches = (union_all(*reads) if len(reads) > 1 else reads[0]).cte("matches").prefix_with("MATERIALIZED")
     else:
-        matches = plan.source(select(*read), conn.dialect.name).where(*plan.where()).cte("matches").prefix_with("MATERIALIZED")
+        matches = hinted(select(*read), conn.dialect.name, index).where(*plan.where()).cte("matches").prefix_with("MATERIALIZED")
 
     def counted(facet: str, key: ColumnElement[Any]) -> Select[Any]:
         row = (literal(facet).label("facet"), cast(key, String).label("key"), cast(null(), String).label("spelled"), func.count().label("n"))

@@ -67,6 +67,8 @@ FILTERS: list[dict[str, Any]] = [
     {"iso": {"min": 800, "max": 800}},
     {"iso": {"min": 800, "max": 3200}, "cameraMake": "Canon"},
     {"iso": {"min": 800, "max": 3200}, "bbox": LONELY},
+    {"iso": {"min": 800, "max": 3200}, "aperture": {"max": 2.0}},
+    {"iso": {"min": 400}, "focalLength": {"min": 200}, "hasGps": False},
     {"aperture": {"max": 2.0}, "tags": ["family"]},
     {"focalLength": {"min": 50, "max": 50}, "favorite": True},
     {"focalLength": {"min": 200}, "takenAfter": "2015-01-01T00:00:00", "takenBefore": "2016-01-01T00:00:00"},

@@ -337,3 +337,21 @@ def test_facets_under_a_range_are_sums_of_the_counts_kept_per_value(gql, engine)
         "rating >= 3": ({"rating": {"min": 3}}, lambda p: p.rating >= 3),
     }
     assert_facets_exact(gql, engine, filters)
+    # Two ranges: the ISO range's values (kept) each read as a stretch of the ISO index, checked
+    # there; a photo moved to an ISO value no other holds, and one deleted, change which.
+    pairs = {
+        "iso 100-150 + aperture <= 2.4": (
+            {"iso": {"min": 100, "max": 150}, "aperture": {"max": 2.4}},
+            lambda p: p.iso is not None and 100 <= p.iso <= 150 and p.aperture is not None and p.aperture <= 2.4,
+        ),
+        "iso >= 200 + focal >= 48": (
+            {"iso": {"min": 200}, "focalLength": {"min": 48}},
+            lambda p: p.iso is not None and p.iso >= 200 and p.focal_length is not None and p.focal_length >= 48,
+        ),
+    }
+    assert_facets_exact(gql, engine, pairs)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE photo SET iso = 120 WHERE id = (SELECT min(id) FROM photo WHERE aperture <= 2.4 AND iso = 200)"))
+        conn.execute(text("UPDATE photo SET iso = 250, focal_length = 48 WHERE id = (SELECT max(id) FROM photo WHERE iso = 300)"))
+        conn.execute(text("DELETE FROM photo WHERE id = (SELECT min(id) FROM photo WHERE iso = 100 AND aperture <= 2.4)"))
+    assert_facets_exact(gql, engine, pairs)

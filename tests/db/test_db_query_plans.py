@@ -309,6 +309,7 @@ def test_timeline_buckets_are_counted_from_an_index_alone(library, spec):
 
 
 BOUNDED = {
+    "ISO and aperture ranges": (PhotoFilterSpec(OWNER, iso=Range(800, 3200), aperture=Range(None, 2.0)), "ix_photo_owner_iso"),
     "box": (PhotoFilterSpec(OWNER, bbox=BoundingBox(35, -10, 71, 40)), "ix_photo_owner_geo_region"),
     "box across the 180th meridian, positioned": (
         PhotoFilterSpec(OWNER, bbox=BoundingBox(-80, 0, 80, -60), has_gps=True), "ix_photo_owner_geo_region"),
@@ -675,7 +676,8 @@ def test_facets_under_a_box_and_a_range_read_the_box_once_from_the_geo_index(lib
 
 def test_facets_under_a_kept_range_and_another_condition_read_the_matches_once(library):
     """A range whose kept counts (db/range_counts.py) hold at most a third of the library, with
-    another condition: every facet counted from one read of the matches, a statement in all."""
+    another condition: every facet counted from one read of the matches, a statement in all; an
+    ISO range's from its own stretch of the ISO index alone, not the whole timeline index."""
     engine = library
     spec = PhotoFilterSpec(OWNER, iso=Range(800, 3200), aperture=Range(None, 2.0))
     with engine.connect() as conn:
@@ -684,4 +686,9 @@ def test_facets_under_a_kept_range_and_another_condition_read_the_matches_once(l
     found: list[browse.MatchCounts | None] = []
     sent = statements(engine, lambda conn: found.append(browse.match_counts(conn, spec)))
     assert found[0] is not None and found[0].tags is not None and found[0].days is not None
-    assert len([s for s, _ in sent if "matches" in s]) == 1
+    (read,) = [(s, p) for s, p in sent if "matches" in s]
+    text = explain(engine, *read)
+    reads = photo_reads(engine, text)
+    assert reads and all("ix_photo_owner_iso" in r for r in reads), reads
+    if engine.dialect.name == "sqlite":
+        assert all("COVERING INDEX" in r and "iso>? AND iso<?" in r for r in reads), reads
