@@ -86,8 +86,8 @@ class PhotoQueries:
         self, info: strawberry.Info, hothashes: Annotated[list[str], strawberry.argument(description=_HOTHASHES)]
     ) -> list[ExistingPhoto]:
         limit = info.context.settings.max_existing_hothashes
-        found = await to_thread.run_sync(photos.existing_photo_files, info.context.engine, info.context.owner_id, hothashes, limit)
-        return [ExistingPhoto(hothash=hothash, filenames=names) for hothash, names in found]
+        # The resolver's named tuples answer for ExistingPhoto (same attributes): 5,000 objects less to make.
+        return await to_thread.run_sync(photos.existing_photo_files, info.context.engine, info.context.owner_id, hothashes, limit)
 
     @strawberry.field(
         metadata=needs(Scope.READ, Scope.IMPORT),
@@ -103,10 +103,7 @@ class PhotoQueries:
         ],
     ) -> list[ExistingFile]:
         limit = info.context.settings.max_existing_hothashes
-        found = await to_thread.run_sync(
-            photos.existing_files, info.context.engine, info.context.owner_id, content_hashes, limit
-        )
-        return [ExistingFile(content_hash=f.content_hash, filename=f.filename, hothash=f.hothash) for f in found]
+        return await to_thread.run_sync(photos.existing_files, info.context.engine, info.context.owner_id, content_hashes, limit)
 
     @strawberry.field(
         metadata=needs(Scope.READ),

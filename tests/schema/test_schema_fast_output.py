@@ -35,6 +35,7 @@ DOCUMENTS = {
     ),
     "a list of strings": "query Q($h: [String!]!) { existingPhotos(hothashes: $h) { hothash filenames } }",
     "a list of scalars": "query Q($h: [String!]!) { existingHothashes(hothashes: $h) }",
+    "strings, some null (the RAWs' content hashes)": "{ photos(first: 10) { edges { node { images { filename contentHash } } } } }",
     "enums, custom scalars, resolvers beside plain fields": (
         "{ photos(first: 10) { edges { cursor node { __typename hothash takenAt takenAtOffset fileless: width height"
         " rating favorite iso exposureTime importSession { status storageDirectory photosCreated startedAt }"
