@@ -66,8 +66,10 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         # No parallel workers: a request reads a few hundred to a few hundred thousand index
         # entries, and starting workers costs more than that on a small machine. At a million
         # photos PostgreSQL gave the page "ISO 800-3200 and the commonest tag" two workers:
-        # 34-42 ms, against 10-24 in one process (two cores, load 5-8).
-        connect_args = {"options": "-c max_parallel_workers_per_gather=0", **kwargs.pop("connect_args", {})}
+        # 34-42 ms, against 10-24 in one process (two cores, load 5-8). No JIT either: it compiled
+        # every statement estimated above 100,000 (the pre-check's existingFiles and existingPhotos
+        # at a million photos: 10-19 ms of compiling each, for statements of ~100 ms).
+        connect_args = {"options": "-c max_parallel_workers_per_gather=0 -c jit=off", **kwargs.pop("connect_args", {})}
         engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
         @event.listens_for(engine, "connect")
