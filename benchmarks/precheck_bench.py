@@ -57,16 +57,16 @@ QUERIES = {
     "existingHothashes": "query Q($h: [String!]!) { existingHothashes(hothashes: $h) }",
 }
 BARE_SQL = {  # the server's statements (db/queries.py) on PostgreSQL: a probe per hash asked
-    "existingFiles": "SELECT i.content_hash, i.filename, i.photo_id, p.hothash FROM image i JOIN photo p"
-                     " ON p.id = i.photo_id WHERE i.owner_id = {owner} AND i.content_hash = asked.value",
+    "existingFiles": "SELECT i.content_hash, i.filename, i.photo_id, (SELECT p.hothash FROM photo p WHERE p.id = i.photo_id"
+                     " ORDER BY p.hothash LIMIT 1) FROM image i WHERE i.owner_id = {owner} AND i.content_hash = asked.value",
     "existingPhotos": "SELECT p.hothash, i.id, i.filename FROM photo p LEFT JOIN image i ON i.photo_id = p.id"
                       " WHERE p.owner_id = {owner} AND p.hothash = asked.value",
     "existingHothashes": "SELECT p.hothash FROM photo p WHERE p.owner_id = {owner} AND p.hothash = asked.value",
 }
 BARE_SQLITE = {  # and on SQLite: the sorted hashes' json_each as the outer loop, the indexes named
-    "existingFiles": "SELECT i.content_hash, i.filename, i.photo_id, p.hothash FROM json_each(?) AS asked"
-                     " CROSS JOIN image i INDEXED BY ix_image_owner_content_hash_file ON i.content_hash = asked.value"
-                     " JOIN photo p INDEXED BY ix_photo_id_hothash ON p.id = i.photo_id WHERE i.owner_id = {owner}",
+    "existingFiles": "SELECT i.content_hash, i.filename, i.photo_id, (SELECT p.hothash FROM photo p INDEXED BY ix_photo_id_hothash"
+                     " WHERE p.id = i.photo_id ORDER BY p.hothash LIMIT 1) FROM json_each(?) AS asked CROSS JOIN image i"
+                     " INDEXED BY ix_image_owner_content_hash_file ON i.content_hash = asked.value WHERE i.owner_id = {owner}",
     "existingPhotos": "SELECT p.hothash, i.id, i.filename FROM json_each(?) AS asked CROSS JOIN photo p ON p.hothash = asked.value"
                       " LEFT JOIN image i INDEXED BY ix_image_photo_files ON i.photo_id = p.id WHERE p.owner_id = {owner}",
     "existingHothashes": "SELECT p.hothash FROM json_each(?) AS asked CROSS JOIN photo p ON p.hothash = asked.value"
@@ -113,7 +113,7 @@ def bare_runner(url: str) -> tuple[Callable[[str, list[str]], int], Callable[[],
         return run_sqlite, lambda: cpu_seconds_fine(own)
     import psycopg
 
-    pg = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+    pg = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True, options="-c jit=off")  # as the server
     backend = pg.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
 
     def run_pg(kind: str, hashes: list[str]) -> int:
