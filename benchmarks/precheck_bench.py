@@ -56,6 +56,7 @@ QUERIES = {
     "existingPhotos": "query Q($h: [String!]!) { existingPhotos(hothashes: $h) { hothash filenames } }",
     "existingHothashes": "query Q($h: [String!]!) { existingHothashes(hothashes: $h) }",
 }
+# existingFiles: the same probes as the server's two statements (the files, then their photos by id), in one.
 BARE_SQL = {  # the server's statements (db/queries.py) on PostgreSQL: a probe per hash asked
     "existingFiles": "SELECT i.content_hash, i.filename, i.photo_id, (SELECT p.hothash FROM photo p WHERE p.id = i.photo_id"
                      " ORDER BY p.hothash LIMIT 1) FROM image i WHERE i.owner_id = {owner} AND i.content_hash = asked.value",
