@@ -226,18 +226,14 @@ def _complete_strings(plan: Plan, items: list[Any]) -> list[dict[str, Any]] | No
     if any(hasattr(kind, "__await__") for kind in set(map(type, items))):
         return None
     try:
-        rows = list(map(attrgetter(*(read for _, _, read, *_ in plan)), items))
+        columns = [list(map(attrgetter(read), items)) for _, _, read, *_ in plan]
     except Exception:
         return None  # a null item, an object without the attribute: the usual path reports it
-    if len(plan) == 1:
-        rows = [(value,) for value in rows]
-    for (*_, listed, _), column in zip(plan, zip(*rows)):
-        if set(map(type, column)) != ({list} if listed else {str}):
-            return None
-        if listed and not set(map(type, chain.from_iterable(column))) <= {str}:
+    for (*_, listed, _), column in zip(plan, columns):
+        if set(map(type, column)) != ({list} if listed else {str}) or listed and set(map(type, chain(*column))) - {str}:
             return None
     keys = [name for name, *_ in plan]
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row)) for row in zip(*columns)]
 
 
 def _complete(plan: Plan, source: Any) -> Any:
