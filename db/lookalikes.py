@@ -25,6 +25,7 @@ photo's look-alikes and the library's clusters read only those pairs.
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -116,7 +117,7 @@ def _small_grey_by_pillow(jpeg: bytes) -> Image.Image | None:
 
 def bands(value: int) -> tuple[int, ...]:
     """The fingerprint's four 16-bit bands (what ``tables.phash_band`` computes in SQL)."""
-    return tuple((value >> (16 * (BANDS - 1 - band))) & 0xFFFF for band in range(BANDS))
+    return struct.unpack(">4H", value.to_bytes(8, "big", signed=True))  # its 64 bits, highest band first
 
 
 def distance(a: int, b: int) -> int:
@@ -126,7 +127,7 @@ def distance(a: int, b: int) -> int:
 
 def sharing_a_band(conn: Connection, owner_id: int, fingerprints: Iterable[int]) -> list[Row[Any]]:
     """``(id, phash)`` of the owner's photos sharing a band with any of ``fingerprints`` (one index range each)."""
-    wanted = [sorted({bands(value)[band] for value in fingerprints}) for band in range(BANDS)]
+    wanted = [sorted(set(values)) for values in zip(*map(bands, fingerprints))]
     found: dict[int, Row[Any]] = {}
     c = photo_t.c
     for start in range(0, max(map(len, wanted), default=0), 500):
