@@ -880,7 +880,7 @@ def _few_in_range(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> str | 
     """For a filter with several conditions, one a range db/range_counts.py keeps counts per value
     of that holds at most a ``BOX_READ_SHARE``-th of the library by those counts (every photo has a
     rating): the index its matches are read through once for every facet (the range's own when it
-    carries what filters test, as ISO's does, else the plan's), each facet streaming that
+    carries what filters test, as ISO's does, and the plan reads a whole index; else the plan's), each facet streaming that
     whole index for its own count otherwise (ISO 800-3200 and aperture <= 2 at a million photos:
     273,000 by the ISO range, 90,000 matches). ``None``: no such range."""
     if len(plan.conditions) < 2:
@@ -892,7 +892,7 @@ def _few_in_range(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> str | 
             continue
         where = _kept_range_rows(spec.owner_id, condition.name, getattr(spec, condition.name), "rating")
         if conn.execute(select(func.coalesce(func.sum(r.photos), 0)).where(*where)).scalar_one() <= bound:
-            return condition.index if condition.index in CARRYING_INDEXES else plan.index
+            return condition.index if condition.index in CARRYING_INDEXES and not plan.seeks else plan.index
     return None
 
 
