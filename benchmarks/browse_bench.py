@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -270,6 +270,13 @@ def ensure_library(url: str, photos: int, data: Path | None) -> dict[str, Any]:
     else:
         present = Path(url.split("///", 1)[1]).exists()
     marker = (data / f"{Path(url.split('/')[-1]).stem}.{photos}.json") if data else None
+    if present and not (marker and marker.exists()):
+        # A library without its marker may be someone else's (another --data folder, a shared
+        # database): a rebuild would drop it, so it is left to a person to delete.
+        with engine.connect() as conn:
+            held = conn.execute(text("SELECT count(*) FROM photo")).scalar_one() if inspect(conn).has_table("photo") else 0
+        if held:
+            sys.exit(f"{url} holds {held:,} photos but {marker} is missing: not rebuilding it; delete it yourself to rebuild")
     if present and marker and marker.exists():
         upgrade_to_head(engine)
         with engine.connect() as conn:
