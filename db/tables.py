@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Integer, LargeBinary, SmallInteger, UniqueConstraint, func, text
+from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Integer, LargeBinary, SmallInteger, String, UniqueConstraint, func, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Field, SQLModel
@@ -95,6 +95,16 @@ BY_ID_INDEX = "ix_photo_id_carried"
 def carried(*leading: str) -> tuple[str, ...]:
     """``CARRIED`` without the columns an index already leads with."""
     return tuple(name for name in CARRIED if name not in leading)
+
+def sha256_hex_type() -> String:
+    """A lowercase hex SHA-256 (hothash, content hash): compared byte by byte on both databases.
+    PostgreSQL's database collation (C.UTF-8 here; en_US elsewhere) compares text through strcoll,
+    a copy of both strings per comparison; "C" is a memcmp, in the same order for hex digits. The
+    pre-check probes 10,000 of them at a time (at 100,000 photos, in the backend, fastest of 15:
+    existingFiles' probes 60 -> 43 ms, existingHothashes' 63 -> 36; migration 0020). SQLite's
+    BINARY already is."""
+    return String(64).with_variant(String(64, collation="C"), "postgresql")
+
 
 LOCAL_OWNER_ID = 1
 """The user every library starts with (created by the migrations, without a password): on a
@@ -230,7 +240,7 @@ class Photo(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="app_user.id")
-    hothash: str = Field(max_length=64)
+    hothash: str = Field(sa_column=Column(sha256_hex_type(), nullable=False))
     width: int | None = None
     height: int | None = None
     taken_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=False)))
@@ -410,7 +420,7 @@ class Image(SQLModel, table=True):
     filename_key: str
     """``filename`` lowercased: the identity of a file within its photo."""
     file_size: int | None = Field(default=None, sa_column=Column(BigInteger))
-    content_hash: str | None = Field(default=None, max_length=64)
+    content_hash: str | None = Field(default=None, sa_column=Column(sha256_hex_type(), nullable=True))
     """Lowercase hex SHA-256 of the file's bytes, when the client sent it."""
     exif_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     import_session_id: int | None = Field(default=None, foreign_key="import_session.id")
