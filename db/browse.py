@@ -25,19 +25,23 @@ already has them in order:
 - **a text search matching nearly every photo** (alone or with ``hasGps: true``): its timeline,
   facets and map are the kept counts less those of the few photos it misses, read once
   (:func:`missed_counts`): counted from its matches, each read a million photo rows for their text.
+  The misses are kept between requests until the library's version changes (db/changes.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, Integer, type_coerce, Connection, Select, String, bindparam, cast, func, literal, null, or_, select, text, true, union_all
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Engine, Integer, type_coerce, Connection, Select, String, bindparam, cast, func, literal, null, or_, select, text, true, union_all
 
-from imalink.db import geo, range_counts
+from imalink.db import changes, geo, range_counts
 from imalink.db.counts import GPS_SCOPE
 from imalink.db.filters import DAY, BoundingBox, Condition, PhotoFilterSpec, Range, bbox_clauses, filter_conditions, text_misses
 from imalink.db.plans import COUNT_BOUND, Plan, hinted, kept_cells_bound, library_size, make_plan
@@ -166,7 +170,7 @@ def day_counts(conn: Connection, spec: PhotoFilterSpec) -> tuple[list[tuple[date
     dialect = conn.dialect.name
     missed = _missed(conn, spec, plan)
     if missed is not None:  # a search matching nearly every photo: the kept days less its misses
-        days, undated = _days_less(*day_counts(conn, spec.without("text")), missed[1])
+        days, undated = _days_less(*day_counts(conn, spec.without("text")), missed.days)
         return sorted(days.items()), undated
     if not plan.conditions:  # the whole library: kept per day by triggers (db/counts.py)
         kept = select(day_t.c.day, day_t.c.photos).where(day_t.c.owner_id == spec.owner_id).order_by(day_t.c.day)
@@ -344,13 +348,7 @@ def map_clusters(conn: Connection, spec: PhotoFilterSpec, box: BoundingBox, zoom
         return _clusters_of_few(conn, plan, boxes, level)
     missed = _missed(conn, rest, plan) if level <= geo.KEPT_LEVEL else None
     if missed is not None:  # a search matching nearly every photo: the kept cells less its misses
-        excluded: dict[int, list[tuple[int, float, float]]] = {}
-        for photo_id, *_, latitude, longitude in missed[1]:
-            # Only photos the kept cells hold (db/counts.py ``positioned``).
-            if latitude is not None and longitude is not None and -90 <= latitude <= 90 and -180 <= longitude <= 180:
-                cell = geo.geo_cell(latitude, longitude)
-                excluded.setdefault(cell >> geo.KEPT_SHIFT, []).append((photo_id, latitude, longitude))  # type: ignore[operator]
-        return _clusters_of_kept_cells(conn, plan, ("", ""), boxes, level, excluded, but=("text",))
+        return _clusters_of_kept_cells(conn, plan, ("", ""), boxes, level, missed.cells, but=("text",))
     # Per cell, one range of the geo index aggregated in order (a GROUP BY over the whole box
     # would sort its photos); the filter is checked on the columns the index carries.
     span = 1 << (2 * (geo.BITS - level))
@@ -739,12 +737,78 @@ class MatchCounts:
     undated: int = 0
 
 
-def _missed(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> tuple[str, list[Any]] | None:
+@dataclass(slots=True)
+class Misses:
+    """The photos of a kept scope that a text search matching nearly every photo misses, summed
+    for what is taken from the kept counts: per facet key, per day, per kept map cell."""
+
+    scope: str
+    """The kept counts' prefix the matches are taken from ("" or ``GPS_SCOPE``)."""
+    ids: list[int]
+    columns: dict[str, dict[str, int]]
+    """Per column of ``COLUMN_FACETS``: photos per lowercased value."""
+    ratings: dict[int, int]
+    days: dict[Any, int]
+    """Photos per day as ``DAY`` reads it; ``None``: undated."""
+    cells: dict[int, list[tuple[int, float, float]]]
+    """Per kept map cell (db/counts.py ``positioned``): each photo's (id, latitude, longitude)."""
+    tags: dict[str, int] | None = None
+    """Photos per tag key, read when the tag facet first needs them."""
+
+
+MISSES_KEPT = 8
+"""Searches whose misses each database keeps between requests (a few MB each at a million photos)."""
+
+
+class _KeptMisses:
+    """The misses of recent searches per database, each with its library's version when read
+    (db/changes.py): used only while the version is unchanged. A search's timeline, map and facets
+    are asked together; they read the misses once, not three times (300-600 ms each at a million
+    photos), and a search asked again reads none."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_engine: weakref.WeakKeyDictionary[Engine, OrderedDict[PhotoFilterSpec, tuple[int, Misses | None]]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._reading: dict[tuple[int, PhotoFilterSpec], threading.Lock] = {}
+
+    def get(self, conn: Connection, spec: PhotoFilterSpec, read: Callable[[], Misses | None]) -> Misses | None:
+        """The misses kept for ``spec`` at the library's version now, else ``read()`` kept at it.
+
+        ``conn`` has written nothing (the browse resolvers' own connections): misses read after a
+        write that is then rolled back would be kept at a version the next write takes again."""
+        # The version first: misses read after it are as new as it or newer, never older.
+        version = changes.version(conn, spec.owner_id)
+        engine = conn.engine
+        with self._lock:
+            kept = self._by_engine.setdefault(engine, OrderedDict())
+            reading = self._reading.setdefault((id(engine), spec), threading.Lock())
+        with reading:  # the same search asked by several requests at once is read once
+            with self._lock:
+                found = kept.get(spec)
+                if found is not None and found[0] == version:
+                    kept.move_to_end(spec)
+                    return found[1]
+            misses = read()
+            with self._lock:
+                kept[spec] = (version, misses)
+                kept.move_to_end(spec)
+                while len(kept) > MISSES_KEPT:
+                    kept.popitem(last=False)
+                self._reading.pop((id(engine), spec), None)
+            return misses
+
+
+_kept_misses = _KeptMisses()
+
+
+def _missed(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> Misses | None:
     """For a text search that matches nearly every photo (alone, or with ``hasGps: true``): the
-    kept scope its matches are taken from, and the few photos of that scope it misses (id, the
-    facets' keys, rating, day), read in one walk of the by-id index that reads no photo row
-    (SQLite: the ids against FTS5's rowids). ``None``: not such a search, or it misses more than
-    ``COUNT_BOUND`` photos and a ``MISSES_SHARE``-th of the library."""
+    photos of the kept scope its matches are taken from that it misses, summed (:class:`Misses`),
+    as kept since the library last changed or read in one walk of the by-id index that reads no
+    photo row (SQLite: the ids against FTS5's rowids). ``None``: not such a search, or it misses
+    more than ``COUNT_BOUND`` photos and a ``MISSES_SHARE``-th of the library."""
     if plan.driver is not None or spec.text is None:
         return None
     scope = kept_scope(conn, spec.without("text"))
@@ -757,14 +821,34 @@ def _missed(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> tuple[str, l
     read = [c.id, *(func.lower(c[name]) for name in COLUMN_FACETS), c.rating, DAY, c.gps_latitude, c.gps_longitude]
     bound = max(COUNT_BOUND, library_size(conn, spec.owner_id) // MISSES_SHARE)
     query = hinted(select(*read), conn.dialect.name, BY_ID_INDEX).where(*where, misses).limit(bound + 1)
-    missed = conn.execute(query).all()
-    return None if len(missed) > bound else (scope, missed)
+
+    def summed() -> Misses | None:
+        missed = conn.execute(query).all()
+        if len(missed) > bound:
+            return None
+        found = Misses(scope, [], {name: {} for name in COLUMN_FACETS}, {}, {}, {})
+        makes, models, lenses = (found.columns[name] for name in COLUMN_FACETS)
+        for photo_id, make, model, lens, rating, day, latitude, longitude in missed:  # by position: 40,000 photos
+            found.ids.append(photo_id)
+            if make is not None:
+                makes[make] = makes.get(make, 0) + 1
+            if model is not None:
+                models[model] = models.get(model, 0) + 1
+            if lens is not None:
+                lenses[lens] = lenses.get(lens, 0) + 1
+            found.ratings[rating] = found.ratings.get(rating, 0) + 1
+            found.days[day] = found.days.get(day, 0) + 1
+            # Only photos the kept cells hold (db/counts.py ``positioned``).
+            if latitude is not None and longitude is not None and -90 <= latitude <= 90 and -180 <= longitude <= 180:
+                cell = geo.geo_cell(latitude, longitude) >> geo.KEPT_SHIFT  # type: ignore[operator]
+                found.cells.setdefault(cell, []).append((photo_id, latitude, longitude))
+        return found
+
+    return _kept_misses.get(conn, spec, summed)
 
 
-def _days_less(days: list[tuple[date, int]], undated: int, missed: list[Any]) -> tuple[dict[date, int], int]:
-    by_day: dict[Any, int] = {}
-    for row in missed:
-        by_day[row[5]] = by_day.get(row[5], 0) + 1
+def _days_less(days: list[tuple[date, int]], undated: int, missed: dict[Any, int]) -> tuple[dict[date, int], int]:
+    by_day = dict(missed)
     undated -= by_day.pop(None, 0)
     counted = dict(days)
     for day, n in by_day.items():
@@ -777,30 +861,27 @@ def missed_counts(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> MatchC
     library (or its positioned photos) less those of the few photos it misses (:func:`_missed`).
     Counted from the matches, "img" (every file name but a camera's "DSC_") read a million photo
     rows per facet: 11.8 s for the six at a million photos."""
-    found = _missed(conn, spec, plan)
-    if found is None:
+    missed = _missed(conn, spec, plan)
+    if missed is None:
         return None
-    scope, missed = found
-    owner = spec.owner_id
+    owner, scope = spec.owner_id, missed.scope
     columns = {name: {key: n for key, _, n in conn.execute(_kept(owner, scope + name))} for name in COLUMN_FACETS}
     ratings = {int(key): n for key, _, n in conn.execute(_kept(owner, scope + "rating"))}
     tags = _kept_tags(conn, owner, scope)
-    makes, models, lenses = (columns[name] for name in COLUMN_FACETS)
-    for _, make, model, lens, rating, *_ in missed:  # by position: 40,000 photos, attributes cost 0.1 s
-        if make is not None:
-            makes[make] -= 1
-        if model is not None:
-            models[model] -= 1
-        if lens is not None:
-            lenses[lens] -= 1
-        ratings[rating] -= 1
-    t = tag_t.c
-    ids = _id_table(conn, [row[0] for row in missed])
-    tagged = select(t.tag_key, func.count()).where(t.owner_id == owner, t.photo_id.in_(select(ids.c.value))).group_by(t.tag_key)
-    for key, n in conn.execute(tagged):
+    for name, counts in columns.items():
+        for key, n in missed.columns[name].items():
+            counts[key] -= n
+    for rating, n in missed.ratings.items():
+        ratings[rating] -= n
+    if missed.tags is None:  # the same for every request while the version holds: read once
+        t = tag_t.c
+        ids = _id_table(conn, missed.ids)
+        tagged = select(t.tag_key, func.count()).where(t.owner_id == owner, t.photo_id.in_(select(ids.c.value))).group_by(t.tag_key)
+        missed.tags = dict(conn.execute(tagged).all())  # type: ignore[arg-type]
+    for key, n in missed.tags.items():
         spelled, had = tags[key]
         tags[key] = (spelled, had - n)
-    days, undated = _days_less(*day_counts(conn, spec.without("text")), missed)
+    days, undated = _days_less(*day_counts(conn, spec.without("text")), missed.days)
     return MatchCounts(
         columns={name: {key: n for key, n in counts.items() if n} for name, counts in columns.items()},
         tags={key: value for key, value in tags.items() if value[1]},

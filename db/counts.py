@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from imalink.db import range_counts
+from imalink.db import changes, range_counts
 from imalink.db.geo import KEPT_SHIFT
 
 FACETS = ("camera_make", "camera_model", "lens_model", "rating")
@@ -458,8 +458,12 @@ def recount_cells(conn: Connection) -> None:
 
 
 def recount(conn: Connection) -> None:
-    """Count every owner's photos per day, per facet value, per map cell and per range value afresh (from the indexes)."""
+    """Count every owner's photos per day, per facet value, per map cell and per range value afresh
+    (from the indexes), and raise every library's version (db/changes.py): what was kept may
+    predate writes made without the triggers."""
     sqlite = conn.dialect.name == "sqlite"
+    if changes.has_table(conn):
+        changes.raise_all(conn)
     if _has_cells(conn):
         recount_cells(conn)
     if range_counts.has_table(conn):
@@ -536,6 +540,9 @@ def ensure_counts(conn: Connection) -> None:
     ranges = range_counts.has_table(conn)
     if ranges:
         triggers.update(range_counts.triggers(sqlite))
+    versions = changes.has_table(conn)
+    if versions:
+        triggers.update(changes.triggers(sqlite))
     missing = [name for name in triggers if name not in existing]
     if not missing:
         return
@@ -549,6 +556,9 @@ def ensure_counts(conn: Connection) -> None:
             conn.execute(text(POSTGRES_CELLS_CHANGED_FUNCTION))
         if ranges:
             for function in range_counts.POSTGRES_FUNCTIONS.values():
+                conn.execute(text(function))
+        if versions:
+            for function in changes.POSTGRES_FUNCTIONS.values():
                 conn.execute(text(function))
     for name in missing:
         conn.execute(text(f"CREATE TRIGGER {name} {triggers[name]}"))

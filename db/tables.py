@@ -384,6 +384,16 @@ class PhotoCell(SQLModel, table=True):
     """The newest photo (highest id); null with the bounds when a photo taken away may have set them."""
 
 
+class LibraryVersion(SQLModel, table=True):
+    """A number raised by triggers on every write to an owner's photos or tags (db/changes.py):
+    what is kept between requests is used only while its library's version is unchanged."""
+
+    __tablename__ = "library_version"
+
+    owner_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
 class Image(SQLModel, table=True):
     """One file of a photo (the JPEG, the RAW), with its raw EXIF bytes exactly as received."""
 
@@ -458,6 +468,7 @@ day_t = PhotoDay.__table__
 facet_t = PhotoFacet.__table__
 range_facet_t = PhotoRangeFacet.__table__
 photo_cell_t = PhotoCell.__table__
+library_version_t = LibraryVersion.__table__
 lookalike_t = PhotoLookalike.__table__
 
 CARRYING_INDEXES = frozenset(

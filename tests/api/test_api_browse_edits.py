@@ -3,8 +3,10 @@ write (import, files added later, edit, delete), inside the write's own transact
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, event, text
 
 from tests.api.importing import group, send
 from tests.support.graphql import data
@@ -272,3 +274,88 @@ def test_the_positioned_photos_menus_and_timeline_follow_positions_found_later_e
         ("gps:camera_make", "canon", 1), ("gps:camera_model", "canon eos 40d", 1), ("gps:rating", "2", 1), ("gps:tag", "norway", 1),
         ("gps:undated", "", 1),
     ]
+
+
+NEARLY_ALL = """query($f: PhotoFilter) {
+  photoTimeline(filter: $f, granularity: DAY) { totalCount undatedCount buckets { label count } }
+  photoMap(filter: $f, bbox: {south: -90, west: -180, north: 90, east: 180}, zoom: 2) { totalCount clusters { count } }
+  photoFacets(filter: $f) { cameraMakes { value count } tags { value count } ratings { rating count } years { year count } }
+  photos(filter: $f, first: 100) { edges { node { takenAt gpsLatitude cameraMake rating tags } } }
+}"""
+
+
+def searched(gql, query: str) -> tuple[dict, dict]:
+    """A search's timeline, map and facets as the server counts them, and as counted here from its listing."""
+    found = data(gql.execute(NEARLY_ALL, {"f": {"search": query}}))
+    nodes = [edge["node"] for edge in found["photos"]["edges"]]
+    days, makes, tags, ratings, years = Counter(), Counter(), Counter(), Counter(), Counter()
+    for node in nodes:
+        if node["takenAt"]:
+            days[node["takenAt"][:10]] += 1
+            years[int(node["takenAt"][:4])] += 1
+        if node["cameraMake"]:
+            makes[node["cameraMake"].lower()] += 1
+        tags.update({tag.lower() for tag in node["tags"]})
+        ratings[node["rating"]] += 1
+    facets = found["photoFacets"]
+    served = {
+        "total": found["photoTimeline"]["totalCount"], "undated": found["photoTimeline"]["undatedCount"],
+        "days": {b["label"]: b["count"] for b in found["photoTimeline"]["buckets"]},
+        "positioned": found["photoMap"]["totalCount"], "clustered": sum(c["count"] for c in found["photoMap"]["clusters"]),
+        "makes": {f["value"].lower(): f["count"] for f in facets["cameraMakes"]}, "tags": {f["value"].lower(): f["count"] for f in facets["tags"]},
+        "ratings": {f["rating"]: f["count"] for f in facets["ratings"]}, "years": {f["year"]: f["count"] for f in facets["years"]},
+    }
+    positioned = sum(1 for node in nodes if node["gpsLatitude"] is not None)
+    counted = {
+        "total": len(nodes), "undated": sum(1 for node in nodes if not node["takenAt"]), "days": dict(days),
+        "positioned": positioned, "clustered": positioned,
+        "makes": dict(makes), "tags": dict(tags), "ratings": dict(ratings), "years": dict(years),
+    }
+    return served, counted
+
+
+def test_a_search_matching_nearly_every_photo_follows_every_write(gql):
+    """"img" finds every photo but one: its timeline, map and facets are the kept counts less the
+    photos it misses, kept between requests until the library changes. Each write below changes
+    what it finds or counts right after the same search was asked (and its misses kept)."""
+    a, b, c, d, e, f = distinct_jpegs(6, "nearly")
+    send(gql, [
+        group(a, "IMG_1.JPG", rating=2, exif={"IMG_1.JPG": exif_blob(make="Canon", gps=(59.9, 10.7))}),
+        group(b, "IMG_2.JPG", tags=["Harbour"], exif={"IMG_2.JPG": exif_blob(make="Nikon", taken="2020:01:02 10:00:00")}),
+        group(c, "IMG_3.JPG", exif={"IMG_3.JPG": exif_blob(make="Canon", taken=None)}),
+        group(d, "DSC_4.JPG", rating=4, tags=["Boat"], exif={"DSC_4.JPG": exif_blob(make="SONY", gps=(-33.9, 151.2))}),
+        group(e, "IMG_5.JPG", exif={"IMG_5.JPG": exif_blob(make="Canon", gps=(48.8, 2.3))}),
+    ])
+    delete = 'mutation($h: String!) { deletePhoto(hothash: $h) }'
+    writes = [
+        lambda: data(gql.execute(UPDATE, {"h": sha256(d), "i": {"title": "An img of a harbour"}})),  # a title: D is found
+        lambda: data(gql.execute(UPDATE, {"h": sha256(d), "i": {"title": None, "tags": ["imgur", "Boat"]}})),  # a tag: still found
+        lambda: data(gql.execute(UPDATE, {"h": sha256(d), "i": {"tags": ["Boat"]}})),  # missed again
+        lambda: data(gql.execute(UPDATE, {"h": sha256(d), "i": {"rating": 5}})),  # a missed photo's rating
+        lambda: data(gql.execute(UPDATE, {"h": sha256(b), "i": {"tags": ["Harbour", "Dusk"]}})),  # a found photo's tags
+        lambda: send(gql, [group(d, "DSC_4.JPG", "IMG_4.CR2")]),  # a file name added later: D is found
+        lambda: data(gql.execute(delete, {"h": sha256(a)})),
+        lambda: send(gql, [group(f, "DSC_6.JPG", exif={"DSC_6.JPG": exif_blob(make="SONY", gps=(1.0, 1.0))})]),  # one more missed
+        lambda: data(gql.execute(delete, {"h": sha256(d)})),
+    ]
+    misses_read: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "EXCEPT" in statement or "search_text IS NULL" in statement:  # the misses (db/filters.py text_misses)
+            misses_read.append(statement)
+
+    history = []
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        for write in [lambda: None, *writes]:
+            write()
+            misses_read.clear()
+            served, counted = searched(gql, "img")
+            assert served == counted
+            assert len(misses_read) == 1  # the timeline, map and facets read the misses once
+            assert searched(gql, "img") == (served, counted)  # asked again: the kept misses
+            assert len(misses_read) == 1
+            history.append(served["total"])
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert history == [4, 5, 5, 4, 4, 4, 5, 4, 4, 3]
