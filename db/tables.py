@@ -390,7 +390,8 @@ class LibraryVersion(SQLModel, table=True):
 
     __tablename__ = "library_version"
 
-    owner_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    owner_id: int = Field(foreign_key="app_user.id", primary_key=True, ondelete="CASCADE")
+    """Goes with its owner: it outlives the photos, whose deletion raised it."""
     version: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 

@@ -29,7 +29,7 @@ def upgrade() -> None:
         "library_version",
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("version", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(["owner_id"], ["app_user.id"]),
+        sa.ForeignKeyConstraint(["owner_id"], ["app_user.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("owner_id"),
     )
     changes.create_triggers(op.get_bind())
