@@ -6,8 +6,8 @@ finding them reads every id of the library against the search index (958,000 of 
 requests with the library's version (db/browse.py), which these triggers raise on every insert,
 update or delete of a photo or tag (db/changes.py).
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-02 18:00:00
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 from imalink.db import changes
 
-revision: str = "0020"
-down_revision: str | None = "0019"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
