@@ -177,8 +177,9 @@ POSTGRES_ADDED_FUNCTION = (
     "  GROUP BY 1, 2 ORDER BY 1, 2\n"  # in key order, like every other write: writers never wait on each other in turn
     "  ON CONFLICT (owner_id, day) DO UPDATE SET photos = photo_day.photos + excluded.photos;\n"
     "  INSERT INTO photo_facet (owner_id, facet, key, value, photos)\n"
-    "  SELECT n.owner_id, f.facet, f.key, (array_agg(f.value ORDER BY n.id))[1], count(*)\n"
-    f"  FROM new_photos n CROSS JOIN LATERAL (VALUES {_FACET_ROWS}) AS f (facet, key, value, counted)\n"
+    "  SELECT n.owner_id, f.facet, f.key, (array_agg(f.value ORDER BY n.id))[1], sum(n.photos)\n"
+    f"  FROM {range_counts.alike_new_photos(('owner_id', *FACETS), gps_condition('new_photos'))} n\n"
+    f"  CROSS JOIN LATERAL (VALUES {_FACET_ROWS}) AS f (facet, key, value, counted)\n"
     "  WHERE f.counted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3\n"
     "  ON CONFLICT (owner_id, facet, key) DO UPDATE SET photos = photo_facet.photos + excluded.photos;\n"
     "  RETURN NULL;\n"

@@ -355,3 +355,31 @@ def test_facets_under_a_range_are_sums_of_the_counts_kept_per_value(gql, engine)
         conn.execute(text("UPDATE photo SET iso = 250, focal_length = 48 WHERE id = (SELECT max(id) FROM photo WHERE iso = 300)"))
         conn.execute(text("DELETE FROM photo WHERE id = (SELECT min(id) FROM photo WHERE iso = 100 AND aperture <= 2.4)"))
     assert_facets_exact(gql, engine, pairs)
+
+
+def test_photos_alike_in_one_statement_are_counted_each_and_spelled_as_the_first(gql, engine):
+    """One statement of photos alike in what the counts read (PostgreSQL groups them before
+    counting): each still counts once everywhere, at its own time of day and on its own side of the
+    position test (none, beyond the poles, on the map), and a new count row takes the spelling of
+    the first photo it counts, not the least one."""
+    photos = [  # make, taken at, latitude: all of one day, one ISO, one rating
+        ("nikon", "2022-03-04 08:00:00", None), ("Nikon", "2022-03-04 09:30:00", 60.0), ("nikon", "2022-03-04 23:59:59", 95.0),
+        ("Nikon", "2022-03-04 00:00:00", -89.9), ("Nikon", None, 60.0), ("nikon", None, None), ("Nikon", "2022-03-05 00:00:01", 95.0),
+        ("nikon", "2022-03-04 12:00:00", None),  # alike the first: their first, not their last, spells a new count
+    ]
+    rows = ", ".join(
+        f"(1, '{n:064x}', :make{n}, :taken{n}, :lat{n}, :lon{n}, 400, 2.8, 35, 3, false, 0, '2024-05-01', '2024-05-01')" for n in range(len(photos))
+    )
+    values: dict[str, Any] = {}
+    for n, (make, taken, latitude) in enumerate(photos):
+        values.update({f"make{n}": make, f"taken{n}": taken, f"lat{n}": latitude, f"lon{n}": None if latitude is None else 10.7})
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO photo (owner_id, hothash, camera_make, taken_at, gps_latitude, gps_longitude, iso, aperture, focal_length, "
+            f"rating, favorite, user_rotation, created_at, updated_at) VALUES {rows}"), values)
+    assert_exact(engine)
+    with engine.connect() as conn:
+        facets = dict(conn.execute(text("SELECT facet, value FROM photo_facet WHERE key = 'nikon'")).all())
+        ranged = set(conn.execute(text("SELECT value FROM photo_range_facet WHERE key = 'nikon'")).scalars())
+    # Each count row as its first photo spells it: the first positioned photo is "Nikon".
+    assert (facets, ranged) == ({"camera_make": "nikon", "gps:camera_make": "Nikon"}, {"nikon"})
