@@ -42,10 +42,10 @@ from imalink.resolvers.imports import checks, service  # noqa: E402
 CREATE_SESSION = 'mutation { createImportSession(input: {storageDirectory: "/photos/benchmark"}) { id } }'
 # (module, function, shown as): in the order a batch runs them.
 PHASES = [
-    (service, "check_group", "checks (all)"),
+    (service, "check_groups", "checks (all)"),
     (checks, "_b64", "  base64"),
     (checks, "read_exif", "  EXIF reading"),
-    (checks, "fingerprint", "  fingerprint"),
+    (checks, "fingerprints", "  fingerprints"),
     (writes, "lock_library", "library lock"),
     (service, "look_up", "look-up"),
     (service, "resolve", "resolve"),

@@ -65,18 +65,29 @@ def fingerprint(jpeg: bytes) -> int | None:
 
     Never raises: a hotpreview comes from strangers.
     """
-    try:
-        grey = _small_grey(jpeg)
-    except Exception:  # noqa: BLE001 - any undecodable image just has no fingerprint
-        return None
-    if grey is None:
-        return None
-    pixels = np.frombuffer(grey.tobytes(), dtype=np.uint8).reshape(_N, _N).astype(np.float64)
-    coefficients = (_DCT @ pixels @ _DCT.T).ravel()[_FREQUENCY_ORDER]
+    return fingerprints([jpeg])[0]
+
+
+def fingerprints(jpegs: Sequence[bytes]) -> list[int | None]:
+    """:func:`fingerprint` of each JPEG, the DCTs and medians of all of them in one pass: per
+    hotpreview, numpy's calls cost more than their arithmetic (a batch's 100: 15-24 -> 10-12 ms of
+    CPU, decoding 8-10 of it). The same values as one at a time (tests/db/test_db_fingerprint.py)."""
+    greys: list[Image.Image | None] = []
+    for jpeg in jpegs:
+        try:
+            greys.append(_small_grey(jpeg))
+        except Exception:  # noqa: BLE001 - any undecodable image just has no fingerprint
+            greys.append(None)
+    decoded = [grey.tobytes() for grey in greys if grey is not None]
+    if not decoded:
+        return [None] * len(greys)
+    pixels = np.frombuffer(b"".join(decoded), dtype=np.uint8).reshape(-1, _N, _N).astype(np.float64)
+    coefficients = (_DCT @ pixels @ _DCT.T).reshape(-1, 64)[:, _FREQUENCY_ORDER]
     # The median of 64 values as np.median takes it (the mean of the middle two), without its overhead.
-    ordered = np.sort(coefficients)
-    bits = coefficients > (ordered[31] + ordered[32]) / 2
-    return int.from_bytes(np.packbits(bits).tobytes(), "big", signed=True)
+    ordered = np.sort(coefficients, axis=1)
+    bits = coefficients > ((ordered[:, 31] + ordered[:, 32]) / 2)[:, None]
+    values = iter(np.ascontiguousarray(np.packbits(bits, axis=1)).view(">i8").ravel().tolist())  # 64 bits each, signed
+    return [next(values) if grey is not None else None for grey in greys]
 
 
 def _small_grey(jpeg: bytes) -> Image.Image | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import pybase64
 
-from imalink.db.lookalikes import fingerprint
+from imalink.db.lookalikes import fingerprints
 from imalink.exif import ExifMetadata, read_exif
 from imalink.resolvers.imports.limits import ImportLimits
 from imalink.resolvers.imports.metadata import merge_metadata, photo_values
@@ -138,10 +138,19 @@ def check_group(group: PhotoGroupSubmission, batch_session_id: int | None, limit
         description=group.description,
         rating=group.rating or 0,
         user_rotation=group.user_rotation or 0,
-        # Here, before the library is locked: the photo's perceptual fingerprint, kept with its hotpreview.
-        phash=fingerprint(plan.hotpreview) if plan.hotpreview is not None else None,
+        phash=None,  # check_groups: the batch's fingerprints together
     )
     return plan
+
+
+def check_groups(groups: list[PhotoGroupSubmission], batch_session_id: int | None, limits: ImportLimits) -> list[GroupPlan]:
+    """:func:`check_group` of each group, then, before the library is locked, the perceptual
+    fingerprints of the hotpreviews of those that passed, computed together (kept with the hotpreview)."""
+    plans = [check_group(group, batch_session_id, limits) for group in groups]
+    taken = [plan for plan in plans if not plan.errors and plan.hotpreview is not None]
+    for plan, value in zip(taken, fingerprints([plan.hotpreview for plan in taken]), strict=True):  # type: ignore[misc]
+        plan.photo["phash"] = value
+    return plans
 
 
 def rating_problem(rating: int | None) -> ImportProblem | None:

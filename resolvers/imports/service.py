@@ -17,7 +17,7 @@ from imalink.db.engine import writing
 from imalink.db.media import MediaStore
 from imalink.resolvers.errors import ErrorCode, UserError
 from imalink.resolvers.imports.apply import apply_plan
-from imalink.resolvers.imports.checks import check_group
+from imalink.resolvers.imports.checks import check_groups
 from imalink.resolvers.imports.limits import ImportLimits
 from imalink.resolvers.imports.outcome import GroupStatus
 from imalink.resolvers.imports.plan import BatchOutcome, look_up, resolve
@@ -38,7 +38,7 @@ def import_batch(
             f"A batch may carry at most {limits.max_groups_per_batch} photo groups; "
             f"this one has {len(batch.photo_groups)}. Send it in smaller batches.",
         )
-    plans = [check_group(group, batch.import_session_id, limits) for group in batch.photo_groups]
+    plans = check_groups(batch.photo_groups, batch.import_session_id, limits)
     with writing(engine) as conn:
         writes.lock_library(conn, owner_id)
         library = look_up(conn, owner_id, plans, batch.import_session_id)

@@ -101,3 +101,15 @@ def test_what_the_fast_decode_refuses_pillow_still_reads_as_before():
     with pytest.raises(ValueError):
         simplejpeg.decode_jpeg(cut_short, colorspace="GRAY")  # so the fallback did read it
     assert lookalikes.fingerprint(cmyk) is not None and lookalikes.fingerprint(uniform) is not None
+
+
+def test_a_batch_fingerprinted_together_gets_each_ones_reference_fingerprint():
+    """``fingerprints`` (a batch's hotpreviews in one numpy pass) gives each JPEG the value of the
+    recipe, in order, with ``None`` where one cannot be decoded, whichever decoder read it."""
+    jpegs = [encoded(picture(seed, size), **OPTIONS[seed % len(OPTIONS)]) for seed, size in enumerate(SIZES * 3)]
+    jpegs[3:3] = [b"", b"\xff\xd8\xff\xe0 garbage", encoded(picture(5, (150, 100)).convert("CMYK"), quality=85)]
+    jpegs.append(jpegs[0][:200])  # truncated
+    expected = [reference_fingerprint(jpeg) for jpeg in jpegs]
+    assert lookalikes.fingerprints(jpegs) == expected
+    assert expected.count(None) == 3 and len(set(expected)) == len(jpegs) - 2
+    assert lookalikes.fingerprints([]) == [] and lookalikes.fingerprints([b""]) == [None]
