@@ -32,14 +32,14 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, Engine, Integer, type_coerce, Connection, Select, String, bindparam, cast, func, literal, null, or_, select, text, true, union_all
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Engine, case, Integer, type_coerce, Connection, Select, String, bindparam, cast, func, literal, null, or_, select, text, true, union_all
 
 from imalink.db import changes, geo, range_counts
 from imalink.db.counts import GPS_SCOPE
@@ -1013,52 +1013,95 @@ def match_counts(conn: Connection, spec: PhotoFilterSpec) -> MatchCounts | None:
         missed = missed_counts(conn, spec, plan)
         if missed is not None or (index := _few_in_range(conn, spec, plan)) is None:
             return missed
-    c = photo_t.c
     columns = [name for name in COLUMN_FACETS if getattr(spec, name) is None]
-    rating = spec.rating is None
-    days = spec.taken_after is None and spec.taken_before is None
-    tags = not spec.tags
-    read = [c.id, *(func.lower(c[name]).label(name) for name in columns), c.rating, DAY.label("day")]
+    found = MatchCounts(
+        columns={name: {} for name in columns},
+        tags={} if not spec.tags else None,
+        ratings={} if spec.rating is None else None,
+        days={} if spec.taken_after is None and spec.taken_before is None else None,
+    )
+    c = photo_t.c
+    read = [c.id, *(c[name] for name in columns), c.rating, DAY.label("day")]
     if box is not None:  # each stretch checked against the box and the filter from the index alone
         reads = [hinted(select(*read), conn.dialect.name, "ix_photo_owner_geo").where(*plan.where(), *clause) for clause in box]
-        matches = (union_all(*reads) if len(reads) > 1 else reads[0]).cte("matches").prefix_with("MATERIALIZED")
+        matches = union_all(*reads) if len(reads) > 1 else reads[0]
     else:
-        matches = hinted(select(*read), conn.dialect.name, index).where(*plan.where()).cte("matches").prefix_with("MATERIALIZED")
+        matches = hinted(select(*read), conn.dialect.name, index).where(*plan.where())
+    if conn.dialect.name == "sqlite":
+        _count_matches_sqlite(conn, spec.owner_id, matches.subquery("matches"), found)
+    else:
+        _count_matches_postgres(conn, spec.owner_id, matches, plan.driver is not None or box is not None, found)
+    return found
 
-    def counted(facet: str, key: ColumnElement[Any]) -> Select[Any]:
-        row = (literal(facet).label("facet"), cast(key, String).label("key"), cast(null(), String).label("spelled"), func.count().label("n"))
-        return select(*row).select_from(matches).group_by(key)
 
-    parts = [counted(name, matches.c[name]).where(matches.c[name].is_not(None)) for name in columns]
-    if rating:
-        parts.append(counted("rating", matches.c.rating))
-    if days:
-        parts.append(counted("day", matches.c.day))
-    if tags:
+def _facet_keys(found: MatchCounts) -> list[str]:
+    """The columns of the matches ``found`` counts per value: the text facets, rating, day."""
+    return [*found.columns, *(["rating"] if found.ratings is not None else []), *(["day"] if found.days is not None else [])]
+
+
+def _add_count(found: MatchCounts, name: str, key: Any, n: int) -> None:
+    """``n`` matches with ``key`` (a text facet's lowercased value, a rating, a "YYYY-MM-DD" day)."""
+    if name == "rating":
+        found.ratings[int(key)] = n  # type: ignore[index]
+    elif name == "day":
+        if key is None:
+            found.undated = n
+        else:
+            found.days[date.fromisoformat(key)] = n  # type: ignore[index]
+    elif key is not None:  # spellings of one key add up
+        counts = found.columns[name]
+        counts[key] = counts.get(key, 0) + n
+
+
+def _count_matches_sqlite(conn: Connection, owner_id: int, matches: Any, found: MatchCounts) -> None:
+    """SQLite: each facet's values over the matches as one JSON array, counted here (``Counter``),
+    and the tags of the matches' ids (passed back as JSON, no photo read again). Grouped in SQL,
+    the matches were written to a temporary table and sorted again for each facet: 58 -> 35 ms of
+    CPU for ISO 800-3200 + aperture <= 2 at 100,000 photos (9,000 matches)."""
+    m = matches.c
+    names = _facet_keys(found)
+    arrays = [func.json_group_array(func.lower(m[name]) if name in found.columns else m[name]) for name in names]
+    *values, ids = conn.execute(select(*arrays, func.json_group_array(m.id))).one()
+    for name, listed in zip(names, values, strict=True):
+        for key, n in Counter(orjson.loads(listed)).items():
+            _add_count(found, name, key, n)
+    if found.tags is not None:
         t = tag_t.c
-        parts.append(
-            select(literal("tag"), t.tag_key, func.min(t.tag), func.count())
-            .where(t.owner_id == spec.owner_id, t.photo_id.in_(select(matches.c.id)))
-            .group_by(t.tag_key)
-        )
-    found = MatchCounts(
-        columns={name: {} for name in columns}, tags={} if tags else None, ratings={} if rating else None, days={} if days else None
-    )
+        matched = func.json_each(bindparam("ids", ids)).table_valued("value").alias("listed")
+        query = select(t.tag_key, func.min(t.tag), func.count()).where(t.owner_id == owner_id, t.photo_id.in_(select(matched.c.value)))
+        found.tags = {key: (spelled, n) for key, spelled, n in conn.execute(query.group_by(t.tag_key))}
+
+
+def _count_matches_postgres(conn: Connection, owner_id: int, matches: Select[Any], driven: bool, found: MatchCounts) -> None:
+    """PostgreSQL: every facet from one pass over the matches (``GROUPING SETS``: a hash table per
+    facet), grouped on the stored spellings and lowercased per group, and the tags of the same
+    matches, in one statement. Read by an aggregate per facet from a CTE, lowercasing each match,
+    cost 2-3x the CPU (ISO 800-3200 + aperture <= 2: 50 -> 16 ms at 100,000 photos, 850 -> 450
+    at a million on a loaded machine). A driver's few matches (a text search, a tag) are found
+    once, in a materialized CTE, and so are a box's stretches (a union of many reads, planned
+    once); an index's many matches are read twice, which costs less than writing them to a CTE."""
+    source = matches.cte("matches").prefix_with("MATERIALIZED") if driven else matches.subquery("matches")
+    m = source.c
+    names = _facet_keys(found)
+    parts: list[Select[Any]] = []
+    if names:
+        keys = [m[name] for name in names]
+        texts = [func.lower(m[name]) if name in found.columns else cast(m[name], String) for name in names]
+        which = case(*((func.grouping(key) == 0, k) for k, key in enumerate(keys)))
+        key = case(*((func.grouping(key) == 0, spelled) for key, spelled in zip(keys, texts, strict=True)))
+        parts.append(select(which, key, cast(null(), String), func.count()).select_from(source).group_by(func.grouping_sets(*keys)))
+    if found.tags is not None:
+        t = tag_t.c
+        ids = select(source.c.id) if driven else select(matches.subquery("matched").c.id)
+        tagged = select(literal(-1), t.tag_key, func.min(t.tag), func.count()).where(t.owner_id == owner_id, t.photo_id.in_(ids))
+        parts.append(tagged.group_by(t.tag_key))
     if not parts:
-        return found
-    for facet, key, spelled, n in conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
-        if facet == "rating":
-            found.ratings[int(key)] = n  # type: ignore[index]
-        elif facet == "day":
-            if key is None:
-                found.undated = n
-            else:
-                found.days[date.fromisoformat(key)] = n  # type: ignore[index]
-        elif facet == "tag":
+        return
+    for k, key, spelled, n in conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+        if k == -1:
             found.tags[key] = (spelled, n)  # type: ignore[index]
         else:
-            found.columns[facet][key] = n
-    return found
+            _add_count(found, names[k], key, n)
 
 
 def most_common(counts: dict[str, int], limit: int) -> list[tuple[str, int]]:
