@@ -70,6 +70,9 @@ FILTERS: list[dict[str, Any]] = [
     {"iso": {"min": 800, "max": 3200}, "aperture": {"max": 2.0}},
     {"iso": {"min": 400}, "focalLength": {"min": 200}, "hasGps": False},
     {"aperture": {"max": 2.0}, "tags": ["family"]},
+    # a box with a range its own index does not carry: the box's stretches of the geo index
+    {"aperture": {"max": 2.0}, "bbox": PACIFIC},
+    {"focalLength": {"min": 200}, "bbox": EUROPE},
     {"focalLength": {"min": 50, "max": 50}, "favorite": True},
     {"focalLength": {"min": 200}, "takenAfter": "2015-01-01T00:00:00", "takenBefore": "2016-01-01T00:00:00"},
 ]

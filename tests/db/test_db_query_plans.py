@@ -698,6 +698,26 @@ def test_facets_under_a_box_and_a_range_read_the_box_once_from_the_geo_index(lib
         assert all("COVERING INDEX" in r for r in reads), reads
 
 
+def test_buckets_under_a_box_and_a_range_without_a_carrying_index_read_the_box_from_the_geo_index(library):
+    """The timeline under a map box and an aperture range (whose index carries nothing) is counted
+    from the box's stretches of the geo index, checked from the index alone: not a walk of the
+    whole timeline index; on SQLite without sorting the matches by day."""
+    engine = library
+    spec = BOXED["across the 180th meridian and an aperture range"]
+    with engine.connect() as conn:
+        plan = plans.make_plan(conn, spec, limit=None)
+    assert plan.driver is None and not plan.seeks, plan
+    found: list[object] = []
+    sent = statements(engine, lambda conn: found.append(browse.day_counts(conn, spec)))
+    (read,) = [(s, p) for s, p in sent if "matches" in s]
+    text = explain(engine, *read)
+    reads = photo_reads(engine, text)
+    assert reads and all("ix_photo_owner_geo" in r and "region" not in r for r in reads), reads
+    if engine.dialect.name == "sqlite":
+        assert all("COVERING INDEX" in r for r in reads) and "TEMP B-TREE" not in text, text
+    assert not [s for s, _ in sent if "ix_photo_owner_timeline" in s or "GROUP BY" in s and "matches" not in s]
+
+
 def test_facets_under_a_kept_range_and_another_condition_read_the_matches_once(library):
     """A range whose kept counts (db/range_counts.py) hold at most a third of the library, with
     another condition: every facet counted from one read of the matches, a statement in all; an
