@@ -45,21 +45,28 @@ def test_expression_indexes_exist(engine):
 
 
 def test_hash_keys_compare_bytes(engine):
-    """The pre-check's probes compare hashes byte by byte (migration 0020): every key on a hothash
-    or a content hash is collated "C" on PostgreSQL, not the database's locale."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite's BINARY collation compares bytes already")
-    with engine.connect() as conn:
-        keys = conn.execute(text(
+    """The pre-check's probes compare hashes byte by byte: every key on a hothash or a content hash is
+    collated "C" on PostgreSQL (migration 0020), not the database's locale, and BINARY on SQLite."""
+    if engine.dialect.name == "postgresql":
+        query = (
             "SELECT c.relname, coll.collname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
             " CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indcollation::oid[]) AS k(attnum, coll_id)"
             " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
             " JOIN pg_collation coll ON coll.oid = k.coll_id"
-            " WHERE i.indrelid IN ('photo'::regclass, 'image'::regclass) AND a.attname IN ('hothash', 'content_hash')"
-        )).all()
-    assert {name for name, _ in keys} >= {"uq_photo_owner_hothash", "ix_photo_id_hothash", "uq_image_owner_content_hash",
+            " WHERE i.indrelid IN ('photo'::regclass, 'image'::regclass) AND a.attname IN ('hothash', 'content_hash')")
+        bytewise, unique_hothash = "C", "uq_photo_owner_hothash"
+    else:
+        query = (
+            "SELECT il.name, ix.coll FROM sqlite_master t, pragma_index_list(t.name) il,"
+            " pragma_index_xinfo(il.name) ix WHERE t.type = 'table' AND t.name IN ('photo', 'image')"
+            " AND ix.name IN ('hothash', 'content_hash')")
+        # SQLite names a table's UNIQUE constraint itself.
+        bytewise, unique_hothash = "BINARY", "sqlite_autoindex_photo_1"
+    with engine.connect() as conn:
+        keys = conn.execute(text(query)).all()
+    assert {name for name, _ in keys} >= {unique_hothash, "ix_photo_id_hothash", "uq_image_owner_content_hash",
                                           "ix_image_owner_content_hash_file"}
-    assert {collation for _, collation in keys} == {"C"}
+    assert {collation for _, collation in keys} == {bytewise}
 
 
 def test_starting_again_upgrades_in_place_and_keeps_the_library(gql, engine):
