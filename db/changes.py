@@ -115,16 +115,10 @@ def raise_all(conn: Connection) -> None:
     )
 
 
-def has_table(conn: Connection) -> bool:
-    if conn.dialect.name == "sqlite":
-        return conn.execute(text(f"SELECT count(*) FROM sqlite_master WHERE name = '{TABLE}'")).scalar() == 1
-    return bool(conn.execute(text(f"SELECT to_regclass('{TABLE}') IS NOT NULL")).scalar())
-
-
 def version(conn: Connection, owner_id: int) -> int:
     """The library's version now (0: never written since the table came)."""
     v = library_version_t.c
     return conn.execute(select(v.version).where(v.owner_id == owner_id)).scalar() or 0
 
 
-__all__ = ["TABLE", "create_triggers", "drop_triggers", "has_table", "raise_all", "triggers", "version"]
+__all__ = ["TABLE", "create_triggers", "drop_triggers", "raise_all", "triggers", "version"]

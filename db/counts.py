@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 from imalink.db import changes, range_counts
 from imalink.db.geo import KEPT_SHIFT
@@ -463,11 +463,12 @@ def recount(conn: Connection) -> None:
     (from the indexes), and raise every library's version (db/changes.py): what was kept may
     predate writes made without the triggers."""
     sqlite = conn.dialect.name == "sqlite"
-    if changes.has_table(conn):
+    tables = _tables(conn)
+    if changes.TABLE in tables:
         changes.raise_all(conn)
-    if _has_cells(conn):
+    if "photo_cell" in tables:
         recount_cells(conn)
-    if range_counts.has_table(conn):
+    if range_counts.TABLE in tables:
         range_counts.recount(conn)
     day = "substr(photo.taken_at, 1, 10)" if sqlite else "CAST(photo.taken_at AS DATE)"
     conn.execute(text("DELETE FROM photo_day"))
@@ -504,22 +505,16 @@ def create_postgres_functions(conn: Connection) -> None:
         conn.execute(text(function))
 
 
-def _has_cells(conn: Connection) -> bool:
-    """Whether the database has ``photo_cell`` (a database kept at a revision before it has not)."""
-    if conn.dialect.name == "sqlite":
-        return conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'photo_cell'")).scalar() == 1
-    return bool(conn.execute(text("SELECT to_regclass('photo_cell') IS NOT NULL")).scalar())
+def _tables(conn: Connection) -> set[str]:
+    """The tables there are: a database kept at an earlier revision lacks the later count tables."""
+    return set(inspect(conn).get_table_names())
 
 
 def ensure_counts(conn: Connection) -> None:
     """Make sure the triggers that keep the counts exist; recount when one was missing."""
     sqlite = conn.dialect.name == "sqlite"
-    has_tables = conn.execute(
-        text("SELECT count(*) = 2 FROM sqlite_master WHERE name IN ('photo_day', 'photo_facet')")
-        if sqlite
-        else text("SELECT to_regclass('photo_day') IS NOT NULL AND to_regclass('photo_facet') IS NOT NULL")
-    ).scalar()
-    if not has_tables:  # a database kept at a revision before the counts
+    tables = _tables(conn)
+    if not {"photo_day", "photo_facet"} <= tables:  # a database kept at a revision before the counts
         return
     if sqlite:
         existing = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
@@ -535,13 +530,13 @@ def ensure_counts(conn: Connection) -> None:
         )
         existing = set(table_of)
         triggers = dict(POSTGRES_TRIGGERS)
-    cells = _has_cells(conn)
+    cells = "photo_cell" in tables
     if cells:
         triggers.update(CELL_SQLITE_TRIGGERS if sqlite else CELL_POSTGRES_TRIGGERS)
-    ranges = range_counts.has_table(conn)
+    ranges = range_counts.TABLE in tables
     if ranges:
         triggers.update(range_counts.triggers(sqlite))
-    versions = changes.has_table(conn)
+    versions = changes.TABLE in tables
     if versions:
         triggers.update(changes.triggers(sqlite))
     missing = [name for name in triggers if name not in existing]

@@ -302,14 +302,8 @@ def recount(conn: Connection) -> None:
         )
 
 
-def has_table(conn: Connection) -> bool:
-    if conn.dialect.name == "sqlite":
-        return conn.execute(text(f"SELECT count(*) FROM sqlite_master WHERE name = '{TABLE}'")).scalar() == 1
-    return bool(conn.execute(text(f"SELECT to_regclass('{TABLE}') IS NOT NULL")).scalar())
-
-
 def triggers(sqlite: bool) -> dict[str, str]:
     return SQLITE_TRIGGERS if sqlite else POSTGRES_TRIGGERS
 
 
-__all__ = ["DAY", "KEPT", "PHOTO_FACETS", "RANGES", "TAG", "create_triggers", "drop_triggers", "has_table", "recount", "triggers"]
+__all__ = ["DAY", "KEPT", "PHOTO_FACETS", "RANGES", "TAG", "create_triggers", "drop_triggers", "recount", "triggers"]
