@@ -58,7 +58,9 @@ def test_serve_says_what_to_run_when_the_web_app_is_not_built(tmp_path: Any, mon
     import imalink.web
     from imalink.cli import _announce_web_app
     from imalink.settings import Settings
-    from starlette.testclient import TestClient
+    import asyncio
+
+    import httpx
     from starlette.applications import Starlette
 
     missing = tmp_path / "dist"
@@ -66,8 +68,12 @@ def test_serve_says_what_to_run_when_the_web_app_is_not_built(tmp_path: Any, mon
     _announce_web_app(Settings())
     assert "npm --prefix web ci && npm --prefix web run build" in capsys.readouterr().err
 
-    client = TestClient(Starlette(routes=imalink.web.web_routes(missing)))
-    res = client.get("/")
-    assert res.status_code == 503
-    assert "npm --prefix web ci && npm --prefix web run build" in res.text
-    assert client.get("/assets/app.js").status_code == 404
+    async def ask(*paths: str) -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=Starlette(routes=imalink.web.web_routes(missing)))
+        async with httpx.AsyncClient(transport=transport, base_url="http://imalink") as client:
+            return [await client.get(path) for path in paths]
+
+    page, script = asyncio.run(ask("/", "/assets/app.js"))
+    assert page.status_code == 503
+    assert "npm --prefix web ci && npm --prefix web run build" in page.text
+    assert script.status_code == 404
