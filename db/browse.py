@@ -418,8 +418,9 @@ def _clusters_of_kept_cells(
     bounds, which only the remaining photos can tell: such a cell is counted from the photos
     without them. ("img" at a million photos: 440 kept cells, nearly all holding a miss.)
 
-    ``counted``: per (box part, kept cell), what counting it from the photos found, taken from
-    here and added to it (kept with the misses: 67 cells of the world at a million photos, 90 ms)."""
+    ``counted``: per (box part, kept cell), the cell's kept photos and what counting it from the
+    photos found then, taken from here while the cell holds as many, and added to it (kept with
+    the misses: 67 cells of the world at a million photos, 90 ms)."""
     excluded = excluded or {}
     k = photo_cell_t.c
     facet, key = scope
@@ -452,19 +453,22 @@ def _clusters_of_kept_cells(
                     longitude_sum -= sum(lon for _, _, lon in left)
                     add(cell >> shift, photos - len(left), latitude_sum, longitude_sum, south, west, north, east, photo_id)
                     continue
-            cut.setdefault(part_number, []).append(cell)
-    for part_number, cells in cut.items():
+            cut.setdefault(part_number, []).append((cell, photos))
+    for part_number, cut_cells in cut.items():
         part = boxes[part_number]
-        rows = {cell: counted[part, cell] for cell in cells if counted is not None and (part, cell) in counted}
+        cells = [cell for cell, _ in cut_cells]
+        # Counted while the cell held as many photos (db/browse.py ``Misses.counted_cells``).
+        rows = {cell: counted[part, cell][1] for cell, photos in cut_cells if counted is not None and counted.get((part, cell), (None,))[0] == photos}
         todo = [cell for cell in cells if cell not in rows]
         ranges = [(cell << geo.KEPT_SHIFT, (cell + 1) << geo.KEPT_SHIFT) for cell in todo]
         left_out = [[i for i, _, _ in excluded.get(cell, ())] for cell in todo] if excluded else None
         if counted is not None and len(counted) + len(todo) > COUNTED_CELLS_KEPT:  # boxes panned across
             counted.clear()
+        held = dict(cut_cells)
         for cell, row in zip(todo, _range_aggregates(conn, plan, part, ranges, left_out, but), strict=True):
             rows[cell] = tuple(row)
             if counted is not None:
-                counted[part, cell] = rows[cell]
+                counted[part, cell] = (held[cell], rows[cell])
         for cell in cells:
             count, latitude, longitude, *bounds = rows[cell]
             if count:
@@ -775,32 +779,105 @@ class Misses:
 
     scope: str
     """The kept counts' prefix the matches are taken from ("" or ``GPS_SCOPE``)."""
-    ids: list[int]
-    columns: dict[str, dict[str, int]]
+    rows: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    """Per missed photo: (make, model, lens lowercased, rating, day, latitude, longitude)."""
+    columns: dict[str, dict[str, int]] = field(default_factory=lambda: {name: {} for name in COLUMN_FACETS})
     """Per column of ``COLUMN_FACETS``: photos per lowercased value."""
-    ratings: dict[int, int]
-    days: dict[Any, int]
+    ratings: dict[int, int] = field(default_factory=dict)
+    days: dict[Any, int] = field(default_factory=dict)
     """Photos per day as ``DAY`` reads it; ``None``: undated."""
-    cells: dict[int, list[tuple[int, float, float]]]
+    cells: dict[int, list[tuple[int, float, float]]] = field(default_factory=dict)
     """Per kept map cell (db/counts.py ``positioned``): each photo's (id, latitude, longitude)."""
     tags: dict[str, int] | None = None
-    """Photos per tag key, read when the tag facet first needs them."""
-    counted_cells: dict[tuple[BoundingBox, int], tuple[Any, ...]] = field(default_factory=dict)
-    """The map's kept cells counted from the photos without the misses, per (box part, cell)."""
+    """Photos per tag key, read when the tag facet first needs them (with ``tags_of``)."""
+    tags_of: dict[int, list[str]] = field(default_factory=dict)
+    counted_cells: dict[tuple[BoundingBox, int], tuple[int, tuple[Any, ...]]] = field(default_factory=dict)
+    """The map's kept cells counted from the photos without the misses, per (box part, cell): the
+    cell's kept photos then, what was found. Brought up to date as the misses are, less the cells
+    a photo written lies in now: one that left a cell changed its kept photos."""
+
+    def add(self, missed: Sequence[Sequence[Any]]) -> None:
+        """Count in these photos: (id, make, model, lens lowercased, rating, day, latitude, longitude)."""
+        rows, ratings, days, cells = self.rows, self.ratings, self.days, self.cells
+        makes, models, lenses = (self.columns[name] for name in COLUMN_FACETS)
+        for photo_id, *row in missed:  # 40,000 photos by position: the first read of "img" at a million
+            make, model, lens, rating, day, latitude, longitude = rows[photo_id] = tuple(row)
+            if make is not None:
+                makes[make] = makes.get(make, 0) + 1
+            if model is not None:
+                models[model] = models.get(model, 0) + 1
+            if lens is not None:
+                lenses[lens] = lenses.get(lens, 0) + 1
+            ratings[rating] = ratings.get(rating, 0) + 1
+            days[day] = days.get(day, 0) + 1
+            if latitude is not None and (cell := _kept_cell(latitude, longitude)) is not None:
+                cells.setdefault(cell, []).append((photo_id, latitude, longitude))
+
+    def remove(self, photo_id: int) -> None:
+        row = self.rows.pop(photo_id, None)
+        if row is None:
+            return
+        *values, rating, day, latitude, longitude = row
+        for counts, value in zip(self.columns.values(), values, strict=True):
+            if value is not None:
+                _less_one(counts, value)
+        _less_one(self.ratings, rating)
+        _less_one(self.days, day)
+        if (cell := _kept_cell(latitude, longitude)) is not None:
+            if not (left := [entry for entry in self.cells[cell] if entry[0] != photo_id]):
+                del self.cells[cell]
+            else:
+                self.cells[cell] = left
+        if self.tags is not None:
+            for key in self.tags_of.pop(photo_id, ()):
+                _less_one(self.tags, key)
+
+    def add_tags(self, tagged: Sequence[tuple[int, str]]) -> None:
+        """Count these (photo id, tag key) pairs in: on a copy, or on the kept misses the first
+        time, into new dicts set at once (other requests read them meanwhile)."""
+        fresh = self.tags is None
+        tags_of: dict[int, list[str]] = {} if fresh else self.tags_of
+        tags: dict[str, int] = {} if fresh else self.tags  # type: ignore[assignment]
+        for photo_id, key in tagged:
+            tags_of.setdefault(photo_id, []).append(key)
+            tags[key] = tags.get(key, 0) + 1
+        self.tags_of, self.tags = tags_of, tags
+
+    def copy(self) -> Misses:
+        """A copy to change: the kept one may be read by other requests meanwhile."""
+        return Misses(
+            self.scope, dict(self.rows), {name: dict(counts) for name, counts in self.columns.items()},
+            dict(self.ratings), dict(self.days), {cell: list(entries) for cell, entries in self.cells.items()},
+            None if self.tags is None else dict(self.tags), {} if self.tags is None else dict(self.tags_of),
+        )
+
+
+def _less_one(counts: dict[Any, int], key: Any) -> None:
+    if counts[key] == 1:
+        del counts[key]
+    else:
+        counts[key] -= 1
+
+
+def _kept_cell(latitude: float | None, longitude: float | None) -> int | None:
+    """The kept map cell of a photo the kept cells hold (db/counts.py ``positioned``), else ``None``."""
+    if latitude is None or longitude is None or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return geo.geo_cell(latitude, longitude) >> geo.KEPT_SHIFT  # type: ignore[operator]
 
 
 MISSES_KEPT = 8
+"""Searches whose misses each database keeps between requests (a few MB each at a million photos)."""
 COUNTED_CELLS_KEPT = 4096
 """A search's map cells counted from the photos kept with its misses, at most (a map panned across
 the world asks new boxes)."""
-"""Searches whose misses each database keeps between requests (a few MB each at a million photos)."""
 
 
 class _KeptMisses:
     """The misses of recent searches per database, each with its library's version when read
-    (db/changes.py): used only while the version is unchanged. A search's timeline, map and facets
-    are asked together; they read the misses once, not three times (300-600 ms each at a million
-    photos), and a search asked again reads none."""
+    (db/changes.py). A search's timeline, map and facets are asked together; they read the misses
+    once, not three times (300-600 ms each at a million photos), and a search asked again reads
+    none, or after writes only the photos written since (db/changes.py ``changed_since``)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -809,8 +886,13 @@ class _KeptMisses:
         )
         self._reading: dict[tuple[int, PhotoFilterSpec], threading.Lock] = {}
 
-    def get(self, conn: Connection, spec: PhotoFilterSpec, read: Callable[[], Misses | None]) -> Misses | None:
-        """The misses kept for ``spec`` at the library's version now, else ``read()`` kept at it.
+    def get(
+        self, conn: Connection, spec: PhotoFilterSpec, read: Callable[[], Misses | None],
+        update: Callable[[int, Misses], Misses | None],
+    ) -> Misses | None:
+        """The misses kept for ``spec`` at the library's version now; else those kept at an older
+        version brought up to date (``update(version, kept)``, ``None`` when it cannot), else
+        ``read()``; kept at the version now.
 
         ``conn`` has written nothing (the browse resolvers' own connections): misses read after a
         write that is then rolled back would be kept at a version the next write takes again."""
@@ -826,7 +908,9 @@ class _KeptMisses:
                 if found is not None and found[0] == version:
                     kept.move_to_end(spec)
                     return found[1]
-            misses = read()
+            misses = update(*found) if found is not None and found[1] is not None else None
+            if misses is None:
+                misses = read()
             with self._lock:
                 kept[spec] = (version, misses)
                 kept.move_to_end(spec)
@@ -842,45 +926,58 @@ _kept_misses = _KeptMisses()
 def _missed(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> Misses | None:
     """For a text search that matches nearly every photo (alone, or with ``hasGps: true``): the
     photos of the kept scope its matches are taken from that it misses, summed (:class:`Misses`),
-    as kept since the library last changed or read in one walk of the by-id index that reads no
-    photo row (SQLite: the ids against FTS5's rowids). ``None``: not such a search, or it misses
-    more than ``COUNT_BOUND`` photos and a ``MISSES_SHARE``-th of the library."""
+    as kept since the library last changed, brought up to date from the photos written since
+    (each tested row by row), or read in one walk of the by-id index that reads no photo row
+    (SQLite: the ids against FTS5's rowids). ``None``: not such a search, or it misses more than
+    ``COUNT_BOUND`` photos and a ``MISSES_SHARE``-th of the library."""
     if plan.driver is not None or spec.text is None:
         return None
     scope = kept_scope(conn, spec.without("text"))
     c = photo_t.c
+    dialect = conn.dialect.name
     where = plan.where(but=("text",))
-    misses = text_misses(spec, conn.dialect.name, hinted(select(c.id), conn.dialect.name, BY_ID_INDEX).where(*where))
+    misses = text_misses(spec, dialect, hinted(select(c.id), dialect, BY_ID_INDEX).where(*where))
     if scope is None or misses is None:
         return None
-    # Read by position below: (id, make, model, lens, rating, day, latitude, longitude).
+    # Read by position: (id, make, model, lens, rating, day, latitude, longitude).
     read = [c.id, *(func.lower(c[name]) for name in COLUMN_FACETS), c.rating, DAY, c.gps_latitude, c.gps_longitude]
     bound = max(COUNT_BOUND, library_size(conn, spec.owner_id) // MISSES_SHARE)
-    query = hinted(select(*read), conn.dialect.name, BY_ID_INDEX).where(*where, misses).limit(bound + 1)
 
     def summed() -> Misses | None:
-        missed = conn.execute(query).all()
+        missed = conn.execute(hinted(select(*read), dialect, BY_ID_INDEX).where(*where, misses).limit(bound + 1)).all()
         if len(missed) > bound:
             return None
-        found = Misses(scope, [], {name: {} for name in COLUMN_FACETS}, {}, {}, {})
-        makes, models, lenses = (found.columns[name] for name in COLUMN_FACETS)
-        for photo_id, make, model, lens, rating, day, latitude, longitude in missed:  # by position: 40,000 photos
-            found.ids.append(photo_id)
-            if make is not None:
-                makes[make] = makes.get(make, 0) + 1
-            if model is not None:
-                models[model] = models.get(model, 0) + 1
-            if lens is not None:
-                lenses[lens] = lenses.get(lens, 0) + 1
-            found.ratings[rating] = found.ratings.get(rating, 0) + 1
-            found.days[day] = found.days.get(day, 0) + 1
-            # Only photos the kept cells hold (db/counts.py ``positioned``).
-            if latitude is not None and longitude is not None and -90 <= latitude <= 90 and -180 <= longitude <= 180:
-                cell = geo.geo_cell(latitude, longitude) >> geo.KEPT_SHIFT  # type: ignore[operator]
-                found.cells.setdefault(cell, []).append((photo_id, latitude, longitude))
+        found = Misses(scope)
+        found.add(missed)
         return found
 
-    return _kept_misses.get(conn, spec, summed)
+    def updated(version: int, kept: Misses) -> Misses | None:
+        written = changes.changed_since(conn, spec.owner_id, version, COUNT_BOUND)
+        if written is None:
+            return None
+        found = kept.copy()
+        for photo_id in written:
+            found.remove(photo_id)
+        ids = select(_id_table(conn, written).c.value)
+        # The photos written, by id, each tested by its row: the same rule as the search index's.
+        missed = text_misses(spec, dialect).label("missed")  # type: ignore[union-attr]
+        rows = conn.execute(hinted(select(*read, missed), dialect, None).where(*where, c.id.in_(ids))).all()
+        now_missed = [row[:-1] for row in rows if row[-1]]
+        found.add(now_missed)
+        touched = {_kept_cell(latitude, longitude) for *_, latitude, longitude, _ in rows}
+        found.counted_cells = {key: value for key, value in kept.counted_cells.items() if key[1] not in touched}
+        if found.tags is not None and now_missed:
+            found.add_tags(_tag_keys(conn, spec.owner_id, [photo_id for photo_id, *_ in now_missed]))
+        return found if len(found.rows) <= bound else None
+
+    return _kept_misses.get(conn, spec, summed, updated)
+
+
+def _tag_keys(conn: Connection, owner_id: int, photo_ids: list[int]) -> list[tuple[int, str]]:
+    """(photo id, tag key) of every tag of these photos."""
+    t = tag_t.c
+    query = select(t.photo_id, t.tag_key).where(t.owner_id == owner_id, t.photo_id.in_(select(_id_table(conn, photo_ids).c.value)))
+    return [(photo_id, key) for photo_id, key in conn.execute(query)]
 
 
 def _days_less(days: list[tuple[date, int]], undated: int, missed: dict[Any, int]) -> tuple[dict[date, int], int]:
@@ -910,10 +1007,7 @@ def missed_counts(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> MatchC
     for rating, n in missed.ratings.items():
         ratings[rating] -= n
     if missed.tags is None:  # the same for every request while the version holds: read once
-        t = tag_t.c
-        ids = _id_table(conn, missed.ids)
-        tagged = select(t.tag_key, func.count()).where(t.owner_id == owner, t.photo_id.in_(select(ids.c.value))).group_by(t.tag_key)
-        missed.tags = dict(conn.execute(tagged).all())  # type: ignore[arg-type]
+        missed.add_tags(_tag_keys(conn, owner, list(missed.rows)))
     for key, n in missed.tags.items():
         spelled, had = tags[key]
         tags[key] = (spelled, had - n)

@@ -195,16 +195,17 @@ def _text_condition(terms: list[str], dialect: str) -> Condition:
     return Condition("text", tuple(terms), test, find=(c.id.in_(matches), *short), count=matches)
 
 
-def text_misses(spec: PhotoFilterSpec, dialect: str, among: Select) -> ColumnElement[bool] | None:
+def text_misses(spec: PhotoFilterSpec, dialect: str, among: Select | None = None) -> ColumnElement[bool] | None:
     """The photos the filter's text search does not match, as one clause that reads no photo row
     on SQLite: the ids of ``among`` (in id order) less FTS5's rowids, both in id order, a merge
     (``NOT IN`` built a temporary index of the 958,000 rowids "img" finds in a million photos: its
-    timeline took 855 ms of server CPU so, 607 merged, on a loaded machine). ``None`` without a
+    timeline took 855 ms of server CPU so, 607 merged, on a loaded machine); without ``among``
+    (a few photos found otherwise) and on PostgreSQL, each row's text tested. ``None`` without a
     search, or on SQLite when a term is shorter than a trigram (only the row's text can tell)."""
     terms = search_terms(spec.text) if spec.text is not None else []
     if not terms:
         return None
-    if dialect != "sqlite":
+    if dialect != "sqlite" or among is None:
         return or_(photo_t.c.search_text.is_(None), not_(and_(*_text_tests(terms))))
     if any(len(term) < TRIGRAM for term in terms):
         return None

@@ -395,6 +395,19 @@ class LibraryVersion(SQLModel, table=True):
     version: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class PhotoChange(SQLModel, table=True):
+    """A photo a version of its library wrote (inserted, updated, deleted, or one of its tags),
+    logged by the same triggers (db/changes.py): what was kept at an older version is brought up
+    to date from these photos alone."""
+
+    __tablename__ = "photo_change"
+
+    owner_id: int = Field(foreign_key="app_user.id", primary_key=True, ondelete="CASCADE")
+    version: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    photo_id: int = Field(primary_key=True)
+    """No foreign key: a deleted photo is logged too."""
+
+
 class Image(SQLModel, table=True):
     """One file of a photo (the JPEG, the RAW), with its raw EXIF bytes exactly as received."""
 
@@ -470,6 +483,7 @@ facet_t = PhotoFacet.__table__
 range_facet_t = PhotoRangeFacet.__table__
 photo_cell_t = PhotoCell.__table__
 library_version_t = LibraryVersion.__table__
+photo_change_t = PhotoChange.__table__
 lookalike_t = PhotoLookalike.__table__
 
 CARRYING_INDEXES = frozenset(

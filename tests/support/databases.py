@@ -13,7 +13,7 @@ from imalink.db.migrate import upgrade_to_head
 from imalink.db.tables import LOCAL_OWNER_ID
 
 POSTGRES_ENV = "IMALINK_TEST_POSTGRES_URL"
-TABLES = ("api_token", "auth_session", "photo_tag", "photo_day", "photo_facet", "photo_cell", "photo_range_facet", "image", "photo", "import_session", "library_version")
+TABLES = ("api_token", "auth_session", "photo_tag", "photo_day", "photo_facet", "photo_cell", "photo_range_facet", "image", "photo", "import_session", "library_version", "photo_change")
 
 
 def backends() -> list[str]:
