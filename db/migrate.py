@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from imalink.db.counts import ensure_counts
 from imalink.db.engine import SQLITE_WRITE, make_engine
 from imalink.db.search import ensure_search_index, kept_outside_metadata
+from imalink.db.tables import COUNTING_BATCH
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -24,8 +25,9 @@ class MigrationBrokeReferences(RuntimeError):
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    """What Alembic compares with db/tables.py: everything but the search index's own objects."""
-    return not (type_ in ("table", "index") and kept_outside_metadata(name))
+    """What Alembic compares with db/tables.py: everything but the search index's own objects and
+    SQLite's ``counting_batch`` (made with the count triggers)."""
+    return not (type_ in ("table", "index") and (kept_outside_metadata(name) or name == COUNTING_BATCH))
 
 
 def alembic_config() -> Config:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from imalink.db.tables import SQLITE_COUNTING_BATCH, SQLITE_UNLESS_COUNTING_BATCH
+
 RANGES = ("iso", "aperture", "focal_length", "rating")
 """The range filters' columns (few values each) whose values the counts are kept by."""
 DAY = "day"
@@ -24,7 +26,7 @@ DAY = "day"
 and its years."""
 PHOTO_FACETS = ("camera_make", "camera_model", "lens_model", "rating", DAY)
 TAG = "tag"
-_COLUMNS = ("owner_id", "taken_at", "camera_make", "camera_model", "lens_model", *RANGES)
+COLUMNS = ("owner_id", "taken_at", "camera_make", "camera_model", "lens_model", *RANGES)
 """What the counts of a photo depend on (``rating`` is both a range and a facet)."""
 TABLE = "photo_range_facet"
 _INSERT = f"INSERT INTO {TABLE} (owner_id, by_column, facet, at_value, key, value, photos)"
@@ -114,7 +116,7 @@ def _add_photo_tags(range_: str, row: str, least: str) -> str:
     )
 
 
-_CHANGED_SQLITE = " OR ".join(f"old.{c} IS NOT new.{c}" for c in _COLUMNS)
+_CHANGED_SQLITE = " OR ".join(f"old.{c} IS NOT new.{c}" for c in COLUMNS)
 _TAGS_MOVED_SQLITE = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ("owner_id", *RANGES))
 
 
@@ -126,10 +128,10 @@ def _sqlite_tags_moved() -> str:
 
 
 SQLITE_TRIGGERS = {
-    "photo_range_counts_after_insert": f"AFTER INSERT ON photo BEGIN {'; '.join(_add('new', True))}; END",
+    "photo_range_counts_after_insert": f"AFTER INSERT ON photo {SQLITE_UNLESS_COUNTING_BATCH} BEGIN {'; '.join(_add('new', True))}; END",
     "photo_range_counts_after_delete": f"AFTER DELETE ON photo BEGIN {'; '.join(_take('old', True))}; END",
     "photo_range_counts_after_update": (
-        f"AFTER UPDATE OF {', '.join(_COLUMNS)} ON photo WHEN {_CHANGED_SQLITE} "
+        f"AFTER UPDATE OF {', '.join(COLUMNS)} ON photo WHEN {_CHANGED_SQLITE} "
         f"BEGIN {'; '.join([*_take('old', True), *_add('new', True)])}; END"
     ),
     # Before the photo row goes: its tags go by cascade after it, when their trigger finds no photo.
@@ -142,6 +144,21 @@ SQLITE_TRIGGERS = {
     "photo_range_tags_after_insert": f"AFTER INSERT ON photo_tag BEGIN {'; '.join(_add_tag(r, 'min') for r in RANGES)}; END",
     "photo_range_tags_after_delete": f"AFTER DELETE ON photo_tag BEGIN {'; '.join(s for r in RANGES for s in _take_tag(r, 'old'))}; END",
 }
+
+
+# SQLite: a batch of new photos its writer counts together (db/counts.py ``counted_together``), as
+# the alike sets of ``alike_new_photos`` (``new_alike``); a new row takes the spelling of its first
+# photo (SQLite's bare column beside the one min()), as row by row.
+_SQLITE_ARMS = " UNION ALL ".join(
+    f"SELECT n.owner_id, '{k.range}' AS by_column, '{k.facet}' AS facet, n.{k.range} AS at_value, {k.key('n', True)} AS key, "
+    f"{k.value('n', True)} AS value, min(n.id), sum(n.photos) AS photos FROM new_alike n WHERE {k.condition('n')} "
+    f"GROUP BY n.owner_id, n.{k.range}, {k.key('n', True)}"
+    for k in KEPT
+)
+SQLITE_ADDED = (
+    f"{_INSERT} SELECT owner_id, by_column, facet, at_value, key, value, photos FROM ({_SQLITE_ARMS}) WHERE true "
+    f"ON CONFLICT {_KEY} DO UPDATE SET photos = {TABLE}.photos + excluded.photos"
+)
 
 
 def _plpgsql(statements: list[str]) -> str:
@@ -188,7 +205,7 @@ POSTGRES_CHANGED_FUNCTION = (
 )
 
 
-def alike_new_photos(columns: tuple[str, ...], positioned: str | None = None) -> str:
+def alike_new_photos(columns: tuple[str, ...], positioned: str | None = None, sqlite: bool = False) -> str:
     """A statement's new photos (the transition table ``new_photos``) as one row per set of photos
     alike in ``columns``, capture day (and ``positioned``, a test of ``new_photos``' position), for
     the statement-level count triggers: ``photos`` counts them, ``id`` is their first (the spelling
@@ -197,12 +214,13 @@ def alike_new_photos(columns: tuple[str, ...], positioned: str | None = None) ->
     over a row reads as over each of its photos. A batch of 100 photos from a few cameras and days
     is a few such rows, where the kinds of count row per photo made ~1,900 rows to evaluate and
     sort (the database's CPU for ``photo_range_facet``: 10.5 -> 3.5 ms a batch of
-    benchmarks/import_bench.py)."""
+    benchmarks/import_bench.py). SQLite's batches are counted from these rows too (db/counts.py)."""
     grouped = ", ".join(columns)
+    day = "substr(taken_at, 1, 10)" if sqlite else "CAST(taken_at AS DATE)"
     least = ["min(taken_at) AS taken_at", *(["min(gps_latitude) AS gps_latitude"] if positioned else []), "min(id) AS id"]
     return (
         f"(SELECT {grouped}, {', '.join(least)}, count(*) AS photos FROM new_photos "
-        f"GROUP BY {grouped}, CAST(taken_at AS DATE){f', {positioned}' if positioned else ''})"
+        f"GROUP BY {grouped}, {day}{f', {positioned}' if positioned else ''})"
     )
 
 
@@ -247,8 +265,8 @@ POSTGRES_TRIGGERS = {
     ),
     "photo_range_counts_after_delete": "AFTER DELETE ON photo FOR EACH ROW EXECUTE FUNCTION photo_range_counts()",
     "photo_range_counts_after_update": (
-        f"AFTER UPDATE OF {', '.join(_COLUMNS)} ON photo FOR EACH ROW WHEN ("
-        + " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in _COLUMNS)
+        f"AFTER UPDATE OF {', '.join(COLUMNS)} ON photo FOR EACH ROW WHEN ("
+        + " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in COLUMNS)
         + ") EXECUTE FUNCTION photo_range_counts()"
     ),
     "photo_range_tags_before_photo_delete": "BEFORE DELETE ON photo FOR EACH ROW EXECUTE FUNCTION photo_range_counts()",
@@ -263,7 +281,9 @@ TRIGGER_TABLES = {name: ("photo_tag" if "ON photo_tag" in definition else "photo
 def create_triggers(conn: Connection) -> None:
     """(Re)create the triggers that keep ``photo_range_facet`` (and PostgreSQL's functions)."""
     sqlite = conn.dialect.name == "sqlite"
-    if not sqlite:
+    if sqlite:
+        conn.execute(text(SQLITE_COUNTING_BATCH))  # read by the photo insert trigger
+    else:
         for function in POSTGRES_FUNCTIONS.values():
             conn.execute(text(function))
     for name, definition in (SQLITE_TRIGGERS if sqlite else POSTGRES_TRIGGERS).items():

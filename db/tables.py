@@ -491,3 +491,12 @@ CARRYING_INDEXES = frozenset(
 )
 """The photo indexes that hold the owner, capture time and ``CARRIED``: a query reading one tests
 any filter and sorts by time without reading photo rows."""
+
+COUNTING_BATCH = "counting_batch"
+"""SQLite: a table that holds a row only while a writer counts its own new photos together
+(db/counts.py ``counted_together``): the photo insert triggers of the counts skip them meanwhile.
+It never commits a row. Made with those triggers (``SQLITE_COUNTING_BATCH``), outside the metadata:
+a migration at any revision may create them."""
+SQLITE_COUNTING_BATCH = f"CREATE TABLE IF NOT EXISTS {COUNTING_BATCH} (writer INTEGER PRIMARY KEY)"
+SQLITE_UNLESS_COUNTING_BATCH = f"WHEN NOT EXISTS (SELECT 1 FROM {COUNTING_BATCH})"
+"""The WHEN of the photo insert triggers of the counts (SQLite)."""

@@ -15,7 +15,7 @@ from sqlalchemy import Column, Connection, Table, bindparam, case, cast, delete,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from imalink.db import interrupts
+from imalink.db import counts, interrupts
 from imalink.db.enums import SessionStatus
 from imalink.db.geo import geo_cell
 from imalink.db.queries import chunks
@@ -97,8 +97,10 @@ def insert_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str,
         ids = new_ids(conn, photo_t, len(rows))
         copy_rows(conn, photo_t, [{"id": photo_id, **row} for photo_id, row in zip(ids, rows, strict=True)])
         return {row["hothash"]: photo_id for photo_id, row in zip(ids, rows, strict=True)}
-    inserted = insert_rows(conn, photo_t, rows, returning=("id", "hothash"))
-    return {row.hothash: row.id for row in inserted}
+    with counts.counted_together(conn) as counted:
+        ids = {row.hothash: row.id for row in insert_rows(conn, photo_t, rows, returning=("id", "hothash"))}
+        counted.extend(ids.values())
+    return ids
 
 
 def new_ids(conn: Connection, table: Table, count: int) -> list[int]:
