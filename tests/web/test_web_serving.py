@@ -59,6 +59,7 @@ def test_serve_says_what_to_run_when_the_web_app_is_not_built(tmp_path: Any, mon
     from imalink.cli import _announce_web_app
     from imalink.settings import Settings
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     import httpx
     from starlette.applications import Starlette
@@ -73,7 +74,9 @@ def test_serve_says_what_to_run_when_the_web_app_is_not_built(tmp_path: Any, mon
         async with httpx.AsyncClient(transport=transport, base_url="http://imalink") as client:
             return [await client.get(path) for path in paths]
 
-    page, script = asyncio.run(ask("/", "/assets/app.js"))
+    # Its own thread: the browser tests' sync Playwright leaves an event loop running on this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        page, script = pool.submit(asyncio.run, ask("/", "/assets/app.js")).result()
     assert page.status_code == 503
     assert "npm --prefix web ci && npm --prefix web run build" in page.text
     assert script.status_code == 404
