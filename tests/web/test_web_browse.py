@@ -161,7 +161,9 @@ def test_select_many_tag_undo_and_delete(sqlite_server: str, page: Any) -> None:
     thumbs.nth(0).click()
     thumbs.nth(1).click()
     assert page.locator(".bulk .count").inner_text() == "2 selected"
-    chosen = [thumbs.nth(i).get_attribute("data-hothash") for i in range(2)]
+    # The photos the page holds as selected, not whichever thumbs sit first now.
+    chosen = page.locator("a.thumb[aria-selected=true]").evaluate_all("els => els.map(a => a.dataset.hothash)")
+    assert len(chosen) == 2, chosen
     page.fill("#bulk-tag", "Family")
     page.get_by_role("button", name="Tag", exact=True).click()
     page.wait_for_selector("#toast.show:has-text('Tagged')")
