@@ -122,7 +122,7 @@ def existing_hothashes(engine: Engine, owner_id: int, hothashes: list[str], limi
     """Which of ``hothashes`` the owner's library has, in the order asked (one round trip)."""
     asked = _asked_hashes(hothashes, limit)
     with engine.connect() as conn:
-        found = queries.existing_hothashes(conn, owner_id, list(dict.fromkeys(asked.values())))
+        found = queries.existing_hothashes(conn, owner_id, list(asked.values()))
     return [h for h, canonical in asked.items() if canonical in found]
 
 
@@ -139,7 +139,7 @@ def existing_photo_files(engine: Engine, owner_id: int, hothashes: list[str], li
     """Each known photo among ``hothashes``, in the order asked."""
     asked = _asked_hashes(hothashes, limit)
     with engine.connect() as conn:
-        found = queries.filenames_by_hothash(conn, owner_id, list(dict.fromkeys(asked.values())))
+        found = queries.filenames_by_hothash(conn, owner_id, list(asked.values()))
     return [KnownPhoto(h, names) for h, c in asked.items() if (names := found.get(c)) is not None]
 
 
@@ -155,7 +155,7 @@ def existing_files(engine: Engine, owner_id: int, content_hashes: list[str], lim
     """The files among ``content_hashes`` the owner's library has, in the order asked (one round trip)."""
     asked = _asked_hashes(content_hashes, limit, "content hashes")
     with engine.connect() as conn:
-        found = queries.files_by_content_hash(conn, owner_id, list(dict.fromkeys(asked.values())))
+        found = queries.files_by_content_hash(conn, owner_id, list(asked.values()))
     return [KnownFile(h, f.filename, f.hothash) for h, c in asked.items() if (f := found.get(c)) is not None]
 
 
