@@ -25,7 +25,9 @@ already has them in order:
 - **a text search matching nearly every photo** (alone or with ``hasGps: true``): its timeline,
   facets and map are the kept counts less those of the few photos it misses, read once
   (:func:`missed_counts`): counted from its matches, each read a million photo rows for their text.
-  The misses are kept between requests until the library's version changes (db/changes.py).
+  The misses are kept between requests; after a write they are brought up to date from the
+  photos written alone, which the version triggers log (``photo_change``, migration 0023;
+  db/changes.py), and read whole again only when the log no longer reaches back that far.
 """
 
 from __future__ import annotations
