@@ -233,10 +233,9 @@ def files_by_content_hash(conn: Connection, owner_id: int, content_hashes: Seque
     if not content_hashes:
         return {}
     c = image_t.c
-    # The photo's hothash: SQLite would read the photo's row by its id (the table's own key, among
-    # hotpreviews). PostgreSQL costs one photo by id the same through any index on id, index-only or
-    # not, and took the newest, ix_photo_id_carried, and each photo's row; ordered by hothash, only
-    # ix_photo_id_hothash needs no sort (9,200 -> 4,300 buffers read).
+    # The photo's hothash: PostgreSQL costs one photo by id the same through any index on id,
+    # index-only or not, and took the newest, ix_photo_id_carried, and each photo's row; ordered by
+    # hothash, only ix_photo_id_hothash needs no sort (9,200 -> 4,300 buffers read).
     if conn.dialect.name == "postgresql":
         # In the same statement, a probe per file found: a second statement binding the 5,000
         # photos' ids and reading them back cost the server more than it saved the database
@@ -254,7 +253,8 @@ def files_by_content_hash(conn: Connection, owner_id: int, content_hashes: Seque
     files = plain_rows(conn, only_asked(conn, query, image_t, c.content_hash, content_hashes))
     # SQLite: the photos' hothashes by a statement of their own, probed in id order (neighbours share
     # index pages; joined, in content-hash order, each probe was a page of its own: 10,000 content
-    # hashes at a million photos 94 -> 82 CPU ms).
+    # hashes at a million photos 94 -> 82 CPU ms), from ix_photo_id_hothash: unhinted, SQLite would
+    # read the photo's row by its id (the table's own key, among hotpreviews).
     ids = [photo_id for *_, photo_id in files]
     query = select(photo_t.c.id, photo_t.c.hothash).with_hint(photo_t, "INDEXED BY ix_photo_id_hothash", "sqlite")
     hothashes = dict(plain_rows(conn, only_asked(conn, query, photo_t, photo_t.c.id, ids))) if ids else {}
