@@ -32,6 +32,7 @@ already has them in order:
 
 from __future__ import annotations
 
+import string
 import threading
 import weakref
 from collections import Counter, OrderedDict
@@ -1171,14 +1172,16 @@ def _count_matches_sqlite(conn: Connection, owner_id: int, matches: Any, found: 
     """SQLite: each facet's values over the matches as one JSON array, counted here (``Counter``),
     and the tags of the matches' ids (passed back as JSON, no photo read again). Grouped in SQL,
     the matches were written to a temporary table and sorted again for each facet: 58 -> 35 ms of
-    CPU for ISO 800-3200 + aperture <= 2 at 100,000 photos (9,000 matches)."""
+    CPU for ISO 800-3200 + aperture <= 2 at 100,000 photos (9,000 matches). The text facets come
+    as spelled and are folded here, once per spelling: SQLite's lower() on each of the 90,000
+    matches at a million photos took 28 of that statement's 70 ms."""
     m = matches.c
     names = _facet_keys(found)
-    arrays = [func.json_group_array(func.lower(m[name]) if name in found.columns else m[name]) for name in names]
-    *values, ids = conn.execute(select(*arrays, func.json_group_array(m.id))).one()
+    *values, ids = conn.execute(select(*(func.json_group_array(m[name]) for name in names), func.json_group_array(m.id))).one()
     for name, listed in zip(names, values, strict=True):
+        fold = sqlite_lower if name in found.columns else None
         for key, n in Counter(orjson.loads(listed)).items():
-            _add_count(found, name, key, n)
+            _add_count(found, name, fold(key) if fold and key is not None else key, n)
     if found.tags is not None:
         t = tag_t.c
         matched = func.json_each(bindparam("ids", ids)).table_valued("value").alias("listed")
@@ -1216,6 +1219,15 @@ def _count_matches_postgres(conn: Connection, owner_id: int, matches: Select[Any
             found.tags[key] = (spelled, n)  # type: ignore[index]
         else:
             _add_count(found, names[k], key, n)
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def sqlite_lower(value: str) -> str:
+    """``value`` as SQLite's built-in lower() gives it (ASCII letters only), the key the kept
+    counts and the filters compare on SQLite."""
+    return value.translate(_ASCII_LOWER)
 
 
 def most_common(counts: dict[str, int], limit: int) -> list[tuple[str, int]]:
