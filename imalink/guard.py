@@ -140,7 +140,16 @@ class RequestGuard:
             async with anyio.create_task_group() as group:
                 group.start_soon(watch, group)
                 with work.active():
-                    await self.app(scope, replay, tracking_send)
+                    try:
+                        await self.app(scope, replay, tracking_send)
+                    except Exception:
+                        # Work stopped outside any resolver (the credentials' look-up, say), where
+                        # no GraphQL error holds it, raises here (WorkCancelled, or the driver's
+                        # "statement cancelled"). The request was abandoned, not broken: it ends
+                        # here, not as an ASGI error with a traceback in the log.
+                        if not work.cancelled:
+                            raise
+                        logger.debug("%s %s stopped", scope["method"], scope["path"], exc_info=True)
                 finished = True
                 group.cancel_scope.cancel()
         finally:

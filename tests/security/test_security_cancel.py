@@ -102,6 +102,23 @@ def test_work_stops_when_the_client_disconnects(library, tmp_path) -> None:
         time.sleep(1)
         assert sessions(engine) == 0
         assert httpx.get(server.base + "/healthz").status_code == 200
+        assert "Traceback" not in server.output()
+
+
+@pytest.mark.parametrize("backend", [b for b in backends() if b == "postgresql"])
+def test_a_client_that_leaves_while_its_credentials_are_checked_leaves_no_traceback(backend, tmp_path) -> None:
+    # Outside any resolver no GraphQL error holds the stopped work. Only PostgreSQL can make a
+    # reader wait (a table lock); SQLite's WAL lets every reader through at once.
+    url, engine = next(fresh_database(backend, tmp_path))
+    with serve_process(url, tmp_path, {"IMALINK_REQUEST_TIMEOUT": "60"}) as server:
+        with engine.connect() as holder:
+            holder.execute(text("LOCK TABLE app_user IN ACCESS EXCLUSIVE MODE"))
+            with pytest.raises(httpx.ReadTimeout):
+                httpx.post(server.base + "/graphql", json={"query": "{ photos(first: 1) { totalCount } }"}, timeout=0.5)
+            time.sleep(0.5)
+            holder.rollback()
+        assert httpx.post(server.base + "/graphql", json={"query": "{ photos(first: 1) { totalCount } }"}).status_code == 200
+        assert "Traceback" not in server.output(), server.output()
 
 
 def test_sigterm_stops_a_busy_server_within_seconds(library, tmp_path) -> None:
