@@ -9,6 +9,7 @@ form and the index by those counts.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -96,6 +97,16 @@ class Condition:
         return self.find or self.test
 
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def sql_lower(value: str, dialect: str) -> str:
+    """``value`` as the database's lower() folds a column, so that a value and the column it is
+    compared with (and the counts triggers keep by ``lower()``) fold alike: SQLite's built-in
+    lower() folds ASCII letters only; PostgreSQL's (UTF-8) folds as Python does."""
+    return value.translate(_ASCII_LOWER) if dialect == "sqlite" else value.lower()
+
+
 def filter_conditions(spec: PhotoFilterSpec, dialect: str) -> list[Condition]:
     """The conditions of ``spec`` (without the owner, which every query adds itself)."""
     c = photo_t.c
@@ -117,8 +128,9 @@ def filter_conditions(spec: PhotoFilterSpec, dialect: str) -> list[Condition]:
     for name in ("camera_make", "camera_model", "lens_model"):
         value = getattr(spec, name)
         if value is not None:
-            clause = func.lower(c[name]) == value.lower()
-            found.append(Condition(name, value.lower(), (clause,), index=f"ix_photo_owner_{name}_lower", ordered=True))
+            key = sql_lower(value, dialect)
+            clause = func.lower(c[name]) == key
+            found.append(Condition(name, key, (clause,), index=f"ix_photo_owner_{name}_lower", ordered=True))
     if spec.favorite is not None:
         found.append(Condition("favorite", spec.favorite, (c.favorite == spec.favorite,), index="ix_photo_owner_favorite", ordered=True))
     if spec.import_session_id is not None:

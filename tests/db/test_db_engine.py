@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from imalink.db.browse import sqlite_lower
+from imalink.db.filters import sql_lower
 from imalink.db.engine import SQLITE_PAGE_SIZE, make_engine
 from imalink.db.migrate import upgrade_to_head
 
@@ -41,11 +41,11 @@ def test_a_library_made_with_other_pages_keeps_them_and_its_rows(tmp_path: Path)
     assert _page_size(path) == 4096
 
 
-def test_facet_keys_folded_in_python_are_sqlites_lower() -> None:
-    # Facets counted from the matches fold each spelling in Python; the kept counts and the
-    # filters fold with SQLite's lower(), which leaves all but ASCII letters alone.
+def test_keys_folded_in_python_are_sqlites_lower() -> None:
+    # Facets counted from the matches and the filters' values fold in Python; the kept counts
+    # and the indexed column fold with SQLite's lower(), which leaves all but ASCII letters alone.
     spellings = ["Canon", "NIKON CORPORATION", "ÉCLAIR Optics", "Ölympus", "İstanbul Lens", "STRASSE ß", "Ѳ Камера", "a-B_c 1.8"]
     with sqlite3.connect(":memory:") as conn:
         expected = [conn.execute("SELECT lower(?)", (s,)).fetchone()[0] for s in spellings]
-    assert [sqlite_lower(s) for s in spellings] == expected
+    assert [sql_lower(s, "sqlite") for s in spellings] == expected
     assert expected[2] == "Éclair optics"  # not Python's str.lower(): the test tells the two apart
