@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from imalink.db.filters import sql_lower
 from imalink.db.engine import SQLITE_PAGE_SIZE, make_engine
+from imalink.db.filters import sql_lower
 from imalink.db.migrate import upgrade_to_head
 
 

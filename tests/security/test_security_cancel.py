@@ -107,11 +107,11 @@ def test_work_stops_when_the_client_disconnects(library, tmp_path) -> None:
 
 
 @pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} is not set: only PostgreSQL can hold a reader")
-@pytest.mark.parametrize("backend", ["postgresql"])
-def test_a_client_that_leaves_while_its_credentials_are_checked_leaves_no_traceback(backend, tmp_path) -> None:
+@pytest.mark.parametrize("library", ["postgresql"], indirect=True)
+def test_a_client_that_leaves_while_its_credentials_are_checked_leaves_no_traceback(library, tmp_path) -> None:
     # Outside any resolver no GraphQL error holds the stopped work. Only PostgreSQL can make a
     # reader wait (a table lock); SQLite's WAL lets every reader through at once.
-    url, engine = next(fresh_database(backend, tmp_path))
+    url, engine = library
     with serve_process(url, tmp_path, {"IMALINK_REQUEST_TIMEOUT": "60"}) as server:
         with engine.connect() as holder:
             holder.execute(text("LOCK TABLE app_user IN ACCESS EXCLUSIVE MODE"))
