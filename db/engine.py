@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,6 +33,11 @@ chain of overflow pages and the commit a write per page to the WAL and again to 
 checkpoint. import_bench, 3 interleaved pairs at load 5-6: 504 / 544 / 558 -> 797 / 641 / 682
 groups/s, server CPU 2.58 / 2.76 / 2.99 -> 2.30 / 2.58 / 2.40 s; precheck_bench at 100,000 photos
 no slower (server CPU 54 / 51 / 22 -> 52 / 46 / 19 ms)."""
+SQLITE_WAL_FALLBACK_PAGES = 4096
+"""WAL pages (64 MiB) after which a writer checkpoints itself, as SQLite does by default after
+1,000: only if the background checkpoint (:class:`_Checkpointer`) falls behind."""
+
+log = logging.getLogger(__name__)
 
 
 class OuterLoopJoin(Join):
@@ -98,6 +106,7 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         if url.database and url.database != ":memory:":
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_FALLBACK_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={WRITE_LOCK_WAIT * 1000}")
         # No memory map (SQLite's default): every connection maps the file on its own and each page
@@ -150,3 +159,74 @@ def writing(engine: Engine) -> Iterator[Connection]:
         conn.execution_options(**SQLITE_WRITE)
         with conn.begin():
             yield conn
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        _Checkpointer.of(engine).written()
+
+
+class _Checkpointer:
+    """Copies a SQLite library's write-ahead log into the database file in a background thread,
+    after each write, so the writer does not.
+
+    SQLite's own checkpoint runs inside the commit that takes the log past 1,000 pages: with a
+    batch of photos writing ~5 MB that was every third import request, and it cost the commit
+    10-15 ms of the batch's ~80 (benchmarks/import_phases.py). SQLite's documentation suggests
+    this split ("run checkpoints in a separate thread"); Python's sqlite3 lets other threads
+    run during the checkpoint, so it takes the second core. A PASSIVE checkpoint never waits for,
+    nor blocks, readers and writers; the writer's own checkpoint (``SQLITE_WAL_FALLBACK_PAGES``)
+    stays as the backstop. At most one checkpoint runs; writes meanwhile ask for one more.
+    """
+
+    _all: weakref.WeakKeyDictionary[Engine, _Checkpointer] = weakref.WeakKeyDictionary()
+    _all_lock = threading.Lock()
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = weakref.ref(engine)
+        self._lock = threading.Condition()
+        self._running = False
+        self._again = False
+
+    @classmethod
+    def of(cls, engine: Engine) -> _Checkpointer:
+        with cls._all_lock:
+            checkpointer = cls._all.get(engine)
+            if checkpointer is None:
+                checkpointer = cls._all[engine] = cls(engine)
+            return checkpointer
+
+    def written(self) -> None:
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        threading.Thread(target=self._run, name="imalink-checkpoint", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            engine = self._engine()
+            if engine is not None:
+                try:
+                    connection = engine.raw_connection()  # no transaction: a checkpoint cannot run in one
+                    try:
+                        connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    finally:
+                        connection.close()
+                except Exception:  # the writer's own checkpoint is the backstop; the writes are safe
+                    log.warning("background checkpoint failed", exc_info=True)
+                del engine
+            with self._lock:
+                if not self._again:
+                    self._running = False
+                    self._lock.notify_all()
+                    return
+                self._again = False
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until no checkpoint runs or is asked for; whether that happened within ``timeout``."""
+        with self._lock:
+            return self._lock.wait_for(lambda: not self._running, timeout)
+
+
+def wait_for_checkpoints(engine: Engine, timeout: float = 10.0) -> bool:
+    """Wait for a SQLite library's background checkpoint to finish (tests, and a clean copy)."""
+    return _Checkpointer.of(engine).wait(timeout)

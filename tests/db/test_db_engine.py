@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
 from sqlalchemy import text
 
-from imalink.db.engine import SQLITE_PAGE_SIZE, make_engine
+from imalink.db.engine import SQLITE_PAGE_SIZE, SQLITE_WAL_FALLBACK_PAGES, make_engine, wait_for_checkpoints, writing
 from imalink.db.filters import sql_lower
 from imalink.db.migrate import upgrade_to_head
 
@@ -39,6 +40,24 @@ def test_a_library_made_with_other_pages_keeps_them_and_its_rows(tmp_path: Path)
         assert conn.execute(text("SELECT count(*) FROM photo")).scalar_one() == 0
     engine.dispose()
     assert _page_size(path) == 4096
+
+
+def test_a_write_reaches_the_database_file_by_the_background_checkpoint(tmp_path: Path) -> None:
+    """The writer leaves the write-ahead log to a background checkpoint: its rows reach the file
+    itself (a copy of the file without its log holds them), though far fewer pages were written than
+    would make the writer checkpoint on its own."""
+    path = tmp_path / "library.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with writing(engine) as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == SQLITE_WAL_FALLBACK_PAGES
+        conn.exec_driver_sql("CREATE TABLE kept (id INTEGER PRIMARY KEY, value TEXT)")
+        conn.exec_driver_sql("INSERT INTO kept (value) VALUES ('first'), ('second')")
+    assert wait_for_checkpoints(engine)
+    copy = tmp_path / "file-only.db"
+    shutil.copyfile(path, copy)  # no -wal beside the copy: only what the checkpoint wrote
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT value FROM kept ORDER BY id").fetchall() == [("first",), ("second",)]
+    engine.dispose()
 
 
 def test_keys_folded_in_python_are_sqlites_lower() -> None:
