@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import logging
 import sqlite3
-import threading
 import time
-import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +15,7 @@ from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Connection, make_url
 
 from imalink.db import interrupts
+from imalink.db.background import AfterWrites
 
 # Execution option asking a SQLite transaction to take the write lock at BEGIN. Without it two
 # importers both read, then both try to upgrade to a writer, and one fails with "database is locked"
@@ -35,9 +33,7 @@ groups/s, server CPU 2.58 / 2.76 / 2.99 -> 2.30 / 2.58 / 2.40 s; precheck_bench 
 no slower (server CPU 54 / 51 / 22 -> 52 / 46 / 19 ms)."""
 SQLITE_WAL_FALLBACK_PAGES = 4096
 """WAL pages (64 MiB) after which a writer checkpoints itself, as SQLite does by default after
-1,000: only if the background checkpoint (:class:`_Checkpointer`) falls behind."""
-
-log = logging.getLogger(__name__)
+1,000: only if the background checkpoint (:func:`_checkpoint`) falls behind."""
 
 
 class OuterLoopJoin(Join):
@@ -160,12 +156,11 @@ def writing(engine: Engine) -> Iterator[Connection]:
         with conn.begin():
             yield conn
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        _Checkpointer.of(engine).written()
+        _checkpoints.ask(engine)
 
 
-class _Checkpointer:
-    """Copies a SQLite library's write-ahead log into the database file in a background thread,
-    after each write, so the writer does not.
+def _checkpoint(engine: Engine) -> None:
+    """Copy a SQLite library's write-ahead log into the database file (after a write, in the background).
 
     SQLite's own checkpoint runs inside the commit that takes the log past 1,000 pages: with a
     batch of photos writing ~5 MB that was every third import request, and it cost the commit
@@ -173,60 +168,18 @@ class _Checkpointer:
     this split ("run checkpoints in a separate thread"); Python's sqlite3 lets other threads
     run during the checkpoint, so it takes the second core. A PASSIVE checkpoint never waits for,
     nor blocks, readers and writers; the writer's own checkpoint (``SQLITE_WAL_FALLBACK_PAGES``)
-    stays as the backstop. At most one checkpoint runs; writes meanwhile ask for one more.
+    stays as the backstop.
     """
+    connection = engine.raw_connection()  # no transaction: a checkpoint cannot run in one
+    try:
+        connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        connection.close()
 
-    _all: weakref.WeakKeyDictionary[Engine, _Checkpointer] = weakref.WeakKeyDictionary()
-    _all_lock = threading.Lock()
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = weakref.ref(engine)
-        self._lock = threading.Condition()
-        self._running = False
-        self._again = False
-
-    @classmethod
-    def of(cls, engine: Engine) -> _Checkpointer:
-        with cls._all_lock:
-            checkpointer = cls._all.get(engine)
-            if checkpointer is None:
-                checkpointer = cls._all[engine] = cls(engine)
-            return checkpointer
-
-    def written(self) -> None:
-        with self._lock:
-            if self._running:
-                self._again = True
-                return
-            self._running = True
-        threading.Thread(target=self._run, name="imalink-checkpoint", daemon=True).start()
-
-    def _run(self) -> None:
-        while True:
-            engine = self._engine()
-            if engine is not None:
-                try:
-                    connection = engine.raw_connection()  # no transaction: a checkpoint cannot run in one
-                    try:
-                        connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                    finally:
-                        connection.close()
-                except Exception:  # the writer's own checkpoint is the backstop; the writes are safe
-                    log.warning("background checkpoint failed", exc_info=True)
-                del engine
-            with self._lock:
-                if not self._again:
-                    self._running = False
-                    self._lock.notify_all()
-                    return
-                self._again = False
-
-    def wait(self, timeout: float) -> bool:
-        """Wait until no checkpoint runs or is asked for; whether that happened within ``timeout``."""
-        with self._lock:
-            return self._lock.wait_for(lambda: not self._running, timeout)
+_checkpoints = AfterWrites(_checkpoint, "imalink-checkpoint")
 
 
 def wait_for_checkpoints(engine: Engine, timeout: float = 10.0) -> bool:
     """Wait for a SQLite library's background checkpoint to finish (tests, and a clean copy)."""
-    return _Checkpointer.of(engine).wait(timeout)
+    return _checkpoints.wait(engine, timeout)

@@ -24,15 +24,14 @@ reads the timeline index whole (its count must be exact) and samples the other i
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, bindparam, select, text, update
 
 from imalink.db import lookalikes, writes
+from imalink.db.background import AfterWrites
 from imalink.db.engine import writing
 from imalink.db.filters import TIMELINE_INDEX
 from imalink.db.tables import photo_t
@@ -112,50 +111,14 @@ def refresh_if_stale(engine: Engine) -> bool:
     return stale
 
 
-class _Keeper:
-    """One engine's background refresh: at most one running, another queued if asked meanwhile."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.lock = threading.Lock()
-        self.running = False
-        self.again = False
-
-    def check(self) -> None:
-        with self.lock:
-            if self.running:
-                self.again = True
-                return
-            self.running = True
-        threading.Thread(target=self._run, name="imalink-statistics", daemon=True).start()
-
-    def _run(self) -> None:
-        while True:
-            try:
-                refresh_if_stale(self.engine)
-            except Exception:  # a failed refresh must never hurt the writes that asked for it
-                log.exception("refreshing planner statistics failed")
-            with self.lock:
-                if not self.again:
-                    self.running = False
-                    return
-                self.again = False
-
-
-_keepers: WeakKeyDictionary[Engine, _Keeper] = WeakKeyDictionary()
-_keepers_lock = threading.Lock()
+_statistics = AfterWrites(refresh_if_stale, "imalink-statistics")
 
 
 def photos_written(engine: Engine, count: int) -> None:
     """Tell maintenance that ``count`` photos were just committed; statistics are checked (and
     refreshed if stale) in the background, so the caller never waits for them."""
-    if count <= 0:
-        return
-    with _keepers_lock:
-        keeper = _keepers.get(engine)
-        if keeper is None:
-            keeper = _keepers[engine] = _Keeper(engine)
-    keeper.check()
+    if count > 0:
+        _statistics.ask(engine)
 
 
 def interrupt_idle_sessions(engine: Engine, idle_seconds: float) -> int:
