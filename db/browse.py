@@ -44,7 +44,7 @@ import orjson
 from sqlalchemy import ARRAY, BigInteger, ColumnElement, Engine, case, Integer, type_coerce, Connection, Select, String, bindparam, cast, func, literal, null, or_, select, text, true, union_all
 
 from imalink.db import changes, geo, range_counts
-from imalink.db.counts import GPS_SCOPE
+from imalink.db.counts import CELL_TAG, GPS_SCOPE
 from imalink.db.filters import DAY, BoundingBox, Condition, PhotoFilterSpec, Range, bbox_clauses, filter_conditions, sql_lower, text_misses
 from imalink.db.plans import COUNT_BOUND, Plan, hinted, kept_cells_bound, library_size, make_plan
 from imalink.db.queries import chunks, plain_rows
@@ -567,12 +567,13 @@ def hothashes_by_ids(conn: Connection, owner_id: int, ids: Sequence[int]) -> dic
 
 def _box_cell_sums(conn: Connection, spec: PhotoFilterSpec, facet: str) -> dict[str, int] | None:
     """Per key of a facet db/counts.py keeps per map cell (``photo_cell``: camera make, model,
-    lens, rating), the photos inside the filter's one map box; ``None`` when the filter is not a
-    box alone. A kept cell whose photos all lie inside the box (its bounds say so) adds its kept
-    counts, one outside it nothing, one the box's edge cuts (or whose bounds are unknown) is
-    counted from its photos (its range of the geo index), as the map's clusters are. Counted from
-    the photos, each facet read its whole index or the box's 150,000 entries of the geo index
-    (Europe at a million photos: 90-113 ms of CPU per facet on SQLite; 2 of its 108 cells cut)."""
+    lens, rating, and tags: ``CELL_TAG``), the photos inside the filter's one map box; ``None``
+    when the filter is not a box alone. A kept cell whose photos all lie inside the box (its
+    bounds say so) adds its kept counts, one outside it nothing, one the box's edge cuts (or whose
+    bounds are unknown) is counted from its photos (its range of the geo index), as the map's
+    clusters are. Counted from the photos, each facet read its whole index or the box's 150,000
+    entries of the geo index (Europe at a million photos: 90-113 ms of CPU per facet on SQLite;
+    2 of its 108 cells cut)."""
     names = [condition.name for condition in filter_conditions(spec, conn.dialect.name)]
     if names != ["bbox"] or spec.bbox is None:
         return None
@@ -596,18 +597,28 @@ def _box_cell_sums(conn: Connection, spec: PhotoFilterSpec, facet: str) -> dict[
     if cut:
         c = photo_t.c
         plan = make_plan(conn, spec, limit=None)
-        column = c[facet]
-        key_of = (lambda v: str(v)) if facet == "rating" else (lambda v: v)
-        value = (column if facet == "rating" else func.lower(column)).label("key")
-        reads = [
-            hinted(select(value), conn.dialect.name, "ix_photo_owner_geo").where(
-                *plan.where(), column.is_not(None), c.geo_cell >= cell << geo.KEPT_SHIFT, c.geo_cell < (cell + 1) << geo.KEPT_SHIFT
-            )
-            for cell in cut
-        ]
-        matches = (union_all(*reads) if len(reads) > 1 else reads[0]).subquery("cut")
-        for key, n in conn.execute(select(matches.c.key, func.count()).group_by(matches.c.key)):
-            counts[key_of(key)] = counts.get(key_of(key), 0) + n
+
+        def cells_read(*columns: ColumnElement[Any], where: tuple[ColumnElement[bool], ...] = ()) -> Any:
+            reads = [
+                hinted(select(*columns), conn.dialect.name, "ix_photo_owner_geo").where(
+                    *plan.where(), *where, c.geo_cell >= cell << geo.KEPT_SHIFT, c.geo_cell < (cell + 1) << geo.KEPT_SHIFT
+                )
+                for cell in cut
+            ]
+            return (union_all(*reads) if len(reads) > 1 else reads[0]).subquery("cut")
+
+        if facet == CELL_TAG:  # the tags of the cut cells' photos
+            t = tag_t.c
+            photos = cells_read(c.id)
+            counted = select(t.tag_key, func.count()).where(t.owner_id == spec.owner_id, t.photo_id.in_(select(photos.c.id)))
+            counted = counted.group_by(t.tag_key)
+        else:
+            column = c[facet]
+            matches = cells_read((column if facet == "rating" else func.lower(column)).label("key"), where=(column.is_not(None),))
+            counted = select(matches.c.key, func.count()).group_by(matches.c.key)
+        for key, n in conn.execute(counted):
+            key = str(key) if facet == "rating" else key
+            counts[key] = counts.get(key, 0) + n
     return {key: n for key, n in counts.items() if n}
 
 
@@ -724,6 +735,9 @@ def tag_facet(conn: Connection, spec: PhotoFilterSpec, limit: int) -> list[tuple
         return [(value, n) for _, value, n in conn.execute(kept)]
     if (ranged := _range_sums(conn, spec, range_counts.TAG)) is not None:
         return [(ranged[key][0], n) for key, n in most_common({key: n for key, (_, n) in ranged.items()}, limit)]
+    if (boxed := _box_cell_sums(conn, spec, CELL_TAG)) is not None:  # each spelled as the positioned photos spell it
+        spelled = _kept_tags(conn, spec.owner_id, GPS_SCOPE)
+        return [(spelled[key][0] if key in spelled else key, n) for key, n in most_common(boxed, limit)]
     t, c = tag_t.c, photo_t.c
     count = func.count().label("count")
     query = select(t.tag_key, func.min(t.tag), count).where(t.owner_id == spec.owner_id)

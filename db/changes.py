@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select, text
 
+from imalink.db import triggers as db_triggers
 from imalink.db.tables import library_version_t, photo_change_t
 
 TABLE = "library_version"
@@ -114,7 +115,6 @@ POSTGRES_TRIGGERS = {
     },
 }
 POSTGRES_FUNCTIONS = _postgres_functions(log=True)
-TRIGGER_TABLES = {name: ("photo_tag" if name.startswith("photo_tag") else "photo") for name in POSTGRES_TRIGGERS}
 RETIRED_FUNCTIONS = ("library_version_raise", "library_version_raise_updated")
 """Migration 0021's functions, one for both tables (before the log: 0023)."""
 
@@ -127,24 +127,14 @@ def create_triggers(conn: Connection, log: bool = True) -> None:
     """(Re)create the triggers that raise the versions (and log the photos written: ``log``), and
     PostgreSQL's functions."""
     sqlite = conn.dialect.name == "sqlite"
-    if not sqlite:
-        for function in _postgres_functions(log).values():
-            conn.execute(text(function))
-    for name, definition in (_sqlite_triggers(log) if sqlite else POSTGRES_TRIGGERS).items():
-        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else f" ON {TRIGGER_TABLES[name]}")))
-        conn.execute(text(f"CREATE TRIGGER {name} {definition}"))
+    db_triggers.replace(conn, _sqlite_triggers(log) if sqlite else POSTGRES_TRIGGERS, _postgres_functions(log).values())
     if not sqlite:
         for function in RETIRED_FUNCTIONS:
             conn.execute(text(f"DROP FUNCTION IF EXISTS {function}()"))
 
 
 def drop_triggers(conn: Connection) -> None:
-    sqlite = conn.dialect.name == "sqlite"
-    for name in triggers(sqlite):
-        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else f" ON {TRIGGER_TABLES[name]}")))
-    if not sqlite:
-        for function in POSTGRES_FUNCTIONS:
-            conn.execute(text(f"DROP FUNCTION IF EXISTS {function}()"))
+    db_triggers.drop(conn, triggers(conn.dialect.name == "sqlite"), POSTGRES_FUNCTIONS)
 
 
 def raise_all(conn: Connection) -> None:

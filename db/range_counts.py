@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from imalink.db import triggers as db_triggers
 from imalink.db.tables import SQLITE_COUNTING_BATCH, SQLITE_UNLESS_COUNTING_BATCH
 
 RANGES = ("iso", "aperture", "focal_length", "rating")
@@ -275,7 +276,6 @@ POSTGRES_TRIGGERS = {
     ),
     "photo_range_tags_after_delete": "AFTER DELETE ON photo_tag FOR EACH ROW EXECUTE FUNCTION photo_range_counts()",
 }
-TRIGGER_TABLES = {name: ("photo_tag" if "ON photo_tag" in definition else "photo") for name, definition in POSTGRES_TRIGGERS.items()}
 
 
 def create_triggers(conn: Connection) -> None:
@@ -283,21 +283,11 @@ def create_triggers(conn: Connection) -> None:
     sqlite = conn.dialect.name == "sqlite"
     if sqlite:
         conn.execute(text(SQLITE_COUNTING_BATCH))  # read by the photo insert trigger
-    else:
-        for function in POSTGRES_FUNCTIONS.values():
-            conn.execute(text(function))
-    for name, definition in (SQLITE_TRIGGERS if sqlite else POSTGRES_TRIGGERS).items():
-        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else f" ON {TRIGGER_TABLES[name]}")))
-        conn.execute(text(f"CREATE TRIGGER {name} {definition}"))
+    db_triggers.replace(conn, SQLITE_TRIGGERS if sqlite else POSTGRES_TRIGGERS, POSTGRES_FUNCTIONS.values())
 
 
 def drop_triggers(conn: Connection) -> None:
-    sqlite = conn.dialect.name == "sqlite"
-    for name in SQLITE_TRIGGERS if sqlite else POSTGRES_TRIGGERS:
-        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else f" ON {TRIGGER_TABLES[name]}")))
-    if not sqlite:
-        for function in POSTGRES_FUNCTIONS:
-            conn.execute(text(f"DROP FUNCTION IF EXISTS {function}()"))
+    db_triggers.drop(conn, SQLITE_TRIGGERS if conn.dialect.name == "sqlite" else POSTGRES_TRIGGERS, POSTGRES_FUNCTIONS)
 
 
 def recount(conn: Connection) -> None:

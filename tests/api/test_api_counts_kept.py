@@ -19,7 +19,7 @@ from imalink.db import counts, geo
 from imalink.db import browse
 from imalink.db.browse import map_level, plain_boxes
 from imalink.db.filters import BoundingBox, PhotoFilterSpec
-from imalink.db.counts import CELL_FACETS, FACETS, GPS_SCOPE
+from imalink.db.counts import CELL_FACETS, CELL_TAG, FACETS, GPS_SCOPE
 from imalink.db.range_counts import DAY, PHOTO_FACETS, RANGES, TAG
 from tests.api.importing import group, import_concurrently, send
 from tests.support.graphql import data
@@ -74,20 +74,27 @@ def cells_from_rows(engine: Engine) -> dict[Any, list[Any]]:
     with engine.connect() as conn:
         photos = conn.execute(
             text("SELECT id, owner_id, geo_cell, gps_latitude AS lat, gps_longitude AS lon, camera_make, camera_model, lens_model, rating"
-                 " FROM photo WHERE geo_cell IS NOT NULL")
+                 " FROM photo WHERE geo_cell IS NOT NULL AND gps_latitude BETWEEN -90 AND 90 AND gps_longitude BETWEEN -180 AND 180")
         ).all()
+        tags = conn.execute(text("SELECT photo_id, tag_key FROM photo_tag")).all()
+    positioned = {p.id: p for p in photos}
     cells: dict[Any, list[Any]] = {}
+
+    def add(p: Any, facet: str, key: str) -> None:
+        found = cells.setdefault((p.owner_id, facet, key, p.geo_cell >> geo.KEPT_SHIFT), [0, 0.0, 0.0, p.lat, p.lon, p.lat, p.lon, p.id])
+        found[0] += 1
+        found[1] += p.lat
+        found[2] += p.lon
+        found[3:] = min(found[3], p.lat), min(found[4], p.lon), max(found[5], p.lat), max(found[6], p.lon), max(found[7], p.id)
+
     for p in photos:
         for facet in CELL_FACETS:
             value = getattr(p, facet) if facet else ""
-            if value is None:
-                continue
-            key = (p.owner_id, facet, str(value).lower(), p.geo_cell >> geo.KEPT_SHIFT)
-            found = cells.setdefault(key, [0, 0.0, 0.0, p.lat, p.lon, p.lat, p.lon, p.id])
-            found[0] += 1
-            found[1] += p.lat
-            found[2] += p.lon
-            found[3:] = min(found[3], p.lat), min(found[4], p.lon), max(found[5], p.lat), max(found[6], p.lon), max(found[7], p.id)
+            if value is not None:
+                add(p, facet, str(value).lower())
+    for tag in tags:  # and each tag of a positioned photo, in its photo's cell
+        if tag.photo_id in positioned:
+            add(positioned[tag.photo_id], CELL_TAG, tag.tag_key)
     return cells
 
 
