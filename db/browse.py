@@ -44,7 +44,7 @@ import orjson
 from sqlalchemy import ARRAY, BigInteger, ColumnElement, Engine, case, Integer, type_coerce, Connection, Select, String, bindparam, cast, func, literal, null, or_, select, text, true, union_all
 
 from imalink.db import changes, geo, range_counts
-from imalink.db.counts import CELL_TAG, GPS_SCOPE
+from imalink.db.counts import CELL_TAG, CELL_YEAR, GPS_SCOPE
 from imalink.db.filters import DAY, BoundingBox, Condition, PhotoFilterSpec, Range, bbox_clauses, filter_conditions, sql_lower, text_misses
 from imalink.db.plans import COUNT_BOUND, Plan, hinted, kept_cells_bound, library_size, make_plan
 from imalink.db.queries import chunks, plain_rows
@@ -141,7 +141,10 @@ def _kept_range_rows(owner_id: int, column: str, bounds: Range[Any], facet: str)
 
 
 def range_years(conn: Connection, spec: PhotoFilterSpec) -> list[tuple[int, int]] | None:
-    """Photos per capture year (newest first) under one kept range, or ``None`` (see ``_range_sums``)."""
+    """Photos per capture year (newest first) under one kept range or one map box, or ``None``
+    (see ``_range_sums`` and ``_box_cell_sums``)."""
+    if (boxed := _box_cell_sums(conn, spec, CELL_YEAR)) is not None:
+        return sorted(((int(year), n) for year, n in boxed.items()), reverse=True)
     days = _range_sums(conn, spec, range_counts.DAY)
     if days is None:
         return None
@@ -567,7 +570,7 @@ def hothashes_by_ids(conn: Connection, owner_id: int, ids: Sequence[int]) -> dic
 
 def _box_cell_sums(conn: Connection, spec: PhotoFilterSpec, facet: str) -> dict[str, int] | None:
     """Per key of a facet db/counts.py keeps per map cell (``photo_cell``: camera make, model,
-    lens, rating, and tags: ``CELL_TAG``), the photos inside the filter's one map box; ``None``
+    lens, rating, tags and capture years), the photos inside the filter's one map box; ``None``
     when the filter is not a box alone. A kept cell whose photos all lie inside the box (its
     bounds say so) adds its kept counts, one outside it nothing, one the box's edge cuts (or whose
     bounds are unknown) is counted from its photos (its range of the geo index), as the map's
@@ -607,7 +610,11 @@ def _box_cell_sums(conn: Connection, spec: PhotoFilterSpec, facet: str) -> dict[
             ]
             return (union_all(*reads) if len(reads) > 1 else reads[0]).subquery("cut")
 
-        if facet == CELL_TAG:  # the tags of the cut cells' photos
+        if facet == CELL_YEAR:
+            year = func.substr(cast(c.taken_at, String), 1, 4).label("key")
+            matches = cells_read(year, where=(c.taken_at.is_not(None),))
+            counted = select(matches.c.key, func.count()).group_by(matches.c.key)
+        elif facet == CELL_TAG:  # the tags of the cut cells' photos
             t = tag_t.c
             photos = cells_read(c.id)
             counted = select(t.tag_key, func.count()).where(t.owner_id == spec.owner_id, t.photo_id.in_(select(photos.c.id)))

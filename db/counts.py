@@ -300,9 +300,13 @@ POSTGRES_TRIGGERS.update({
 # and per facet value. Adding a photo is one upsert per scope (sums, bounds widened, the newest
 # id); taking one away subtracts and forgets the bounds when the photo may have set them (a
 # minimum or maximum cannot be taken back), which db/browse.py then counts from the photos.
-CELL_FACETS = ("", *FACETS)
+CELL_YEAR = "year"
+"""The capture years per cell ("2021"; undated photos have none): a box alone takes its year facet
+from them as it takes its cameras (Europe at a million photos: 37 ms counted from the photos)."""
+CELL_FACETS = ("", *FACETS, CELL_YEAR)
 """The scopes of ``photo_cell``: "" is the whole library (its key is "")."""
-_CELL_COLUMNS = ("owner_id", "geo_cell", "gps_latitude", "gps_longitude", *FACETS)
+_CELL_COLUMNS = ("owner_id", "geo_cell", "gps_latitude", "gps_longitude", *FACETS, "taken_at")
+_CELL_FACET_COLUMN = {CELL_YEAR: "taken_at"}
 
 
 def positioned(row: str) -> str:
@@ -312,12 +316,20 @@ def positioned(row: str) -> str:
     )
 
 
+def cell_year(row: str) -> str:
+    """SQL for a photo's capture year as text, alike on both databases (SQLite keeps the time as
+    text, PostgreSQL's timestamp casts to the same "YYYY-MM-DD HH:MM:SS")."""
+    return f"substr(CAST({row}.taken_at AS TEXT), 1, 4)"
+
+
 def _cell_key(facet: str, row: str) -> str:
+    if facet == CELL_YEAR:
+        return cell_year(row)
     return "''" if not facet else _facet_key(facet)(row, True)
 
 
 def _in_cell_scope(facet: str, row: str) -> str:
-    return positioned(row) + (f" AND {row}.{facet} IS NOT NULL" if facet else "")
+    return positioned(row) + (f" AND {row}.{_CELL_FACET_COLUMN.get(facet, facet)} IS NOT NULL" if facet else "")
 
 
 def _cell_moved(facet: str, old: str, new: str, distinct: str) -> str:

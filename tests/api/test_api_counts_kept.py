@@ -19,7 +19,7 @@ from imalink.db import counts, geo
 from imalink.db import browse
 from imalink.db.browse import map_level, plain_boxes
 from imalink.db.filters import BoundingBox, PhotoFilterSpec
-from imalink.db.counts import CELL_FACETS, CELL_TAG, FACETS, GPS_SCOPE
+from imalink.db.counts import CELL_FACETS, CELL_TAG, CELL_YEAR, FACETS, GPS_SCOPE
 from imalink.db.range_counts import DAY, PHOTO_FACETS, RANGES, TAG
 from tests.api.importing import group, import_concurrently, send
 from tests.support.graphql import data
@@ -73,7 +73,8 @@ def cells_from_rows(engine: Engine) -> dict[Any, list[Any]]:
     north, east, newest id] of the positioned photos, from the photos themselves."""
     with engine.connect() as conn:
         photos = conn.execute(
-            text("SELECT id, owner_id, geo_cell, gps_latitude AS lat, gps_longitude AS lon, camera_make, camera_model, lens_model, rating"
+            text("SELECT id, owner_id, geo_cell, gps_latitude AS lat, gps_longitude AS lon, camera_make, camera_model, lens_model, rating,"
+                 " taken_at"
                  " FROM photo WHERE geo_cell IS NOT NULL AND gps_latitude BETWEEN -90 AND 90 AND gps_longitude BETWEEN -180 AND 180")
         ).all()
         tags = conn.execute(text("SELECT photo_id, tag_key FROM photo_tag")).all()
@@ -89,7 +90,10 @@ def cells_from_rows(engine: Engine) -> dict[Any, list[Any]]:
 
     for p in photos:
         for facet in CELL_FACETS:
-            value = getattr(p, facet) if facet else ""
+            if facet == CELL_YEAR:
+                value = str(p.taken_at)[:4] if p.taken_at is not None else None
+            else:
+                value = getattr(p, facet) if facet else ""
             if value is not None:
                 add(p, facet, str(value).lower())
     for tag in tags:  # and each tag of a positioned photo, in its photo's cell
