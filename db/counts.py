@@ -355,30 +355,51 @@ def _cell_widened(table: str, least: str, greatest: str) -> str:
     )
 
 
-def _cell_add(facet: str, row: str, when: str, sqlite: bool) -> str:
+def _cell_sums(row: str) -> str:
+    """The aggregates of a ``photo_cell`` row over photos ``row``: count, position sums, bounds, newest id."""
+    lat, lon = f"{row}.gps_latitude", f"{row}.gps_longitude"
+    return f"count(*), sum({lat}), sum({lon}), min({lat}), min({lon}), max({lat}), max({lon}), max({row}.id)"
+
+
+def _add_to_cell(row: str, facet: str, key: str, where: str, sqlite: bool, source: str = "") -> str:
+    """Add the photo ``row`` to its cell's row of ``facet`` and ``key`` when ``where`` holds
+    (``source``: the FROM clause the photo and key are read from, in a trigger none)."""
     lat, lon = f"{row}.gps_latitude", f"{row}.gps_longitude"
     table = "" if sqlite else "photo_cell."
     least, greatest = ("min", "max") if sqlite else ("LEAST", "GREATEST")
     return (
-        f"{_CELL_INSERT} SELECT {row}.owner_id, '{facet}', {_cell_key(facet, row)}, {row}.geo_cell >> {KEPT_SHIFT}, 1, "
-        f"{lat}, {lon}, {lat}, {lon}, {lat}, {lon}, {row}.id WHERE {_in_cell_scope(facet, row)}{when} "
+        f"{_CELL_INSERT} SELECT {row}.owner_id, '{facet}', {key}, {row}.geo_cell >> {KEPT_SHIFT}, 1, "
+        f"{lat}, {lon}, {lat}, {lon}, {lat}, {lon}, {row}.id {f'FROM {source} ' if source else ''}WHERE {where} "
         f"ON CONFLICT (owner_id, facet, key, cell) DO UPDATE SET {_cell_widened(table, least, greatest)}"
     )
 
 
-def _cell_take(facet: str, row: str, when: str) -> list[str]:
-    lat, lon = f"{row}.gps_latitude", f"{row}.gps_longitude"
-    on_bounds = f"({row}.id >= photo_id OR {lat} <= south OR {lat} >= north OR {lon} <= west OR {lon} >= east)"
+def _take_from_cell(photo: Callable[[str], str], facet: str, keys: str, where: str = "") -> list[str]:
+    """Take one photo (its columns as ``photo(column)`` names them) out of its cell's rows of
+    ``facet`` whose key meets ``keys``, when ``where`` holds; its bounds are forgotten where it
+    may have set them."""
+    lat, lon = photo("gps_latitude"), photo("gps_longitude")
+    on_bounds = f"({photo('id')} >= photo_id OR {lat} <= south OR {lat} >= north OR {lon} <= west OR {lon} >= east)"
     forget = ", ".join(f"{c} = CASE WHEN {on_bounds} THEN NULL ELSE {c} END" for c in ("south", "west", "north", "east", "photo_id"))
-    where = (
-        f"owner_id = {row}.owner_id AND facet = '{facet}' AND key = {_cell_key(facet, row)} "
-        f"AND cell = {row}.geo_cell >> {KEPT_SHIFT} AND {_in_cell_scope(facet, row)}{when}"
-    )
+    found = f"owner_id = {photo('owner_id')} AND facet = '{facet}' AND {keys} AND cell = {photo('geo_cell')} >> {KEPT_SHIFT}"
+    found += f" AND {where}" if where else ""
     return [
         f"UPDATE photo_cell SET photos = photos - 1, latitude_sum = latitude_sum - {lat}, longitude_sum = longitude_sum - {lon}, "
-        f"{forget} WHERE {where}",
-        f"DELETE FROM photo_cell WHERE {where} AND photos <= 0",
+        f"{forget} WHERE {found}",
+        f"DELETE FROM photo_cell WHERE {found} AND photos <= 0",
     ]
+
+
+def _row(name: str) -> Callable[[str], str]:
+    return lambda column: f"{name}.{column}"
+
+
+def _cell_add(facet: str, row: str, when: str, sqlite: bool) -> str:
+    return _add_to_cell(row, facet, _cell_key(facet, row), f"{_in_cell_scope(facet, row)}{when}", sqlite)
+
+
+def _cell_take(facet: str, row: str, when: str) -> list[str]:
+    return _take_from_cell(_row(row), facet, f"key = {_cell_key(facet, row)}", f"{_in_cell_scope(facet, row)}{when}")
 
 
 def _sqlite_cell_update() -> str:
@@ -404,8 +425,7 @@ POSTGRES_CELLS_ADDED_FUNCTION = (
     "CREATE OR REPLACE FUNCTION photo_cells_added() RETURNS trigger LANGUAGE plpgsql AS $$\n"
     "BEGIN\n"
     f"  {_CELL_INSERT}\n"
-    f"  SELECT n.owner_id, f.facet, f.key, n.geo_cell >> {KEPT_SHIFT}, count(*), sum(n.gps_latitude), sum(n.gps_longitude),\n"
-    "    min(n.gps_latitude), min(n.gps_longitude), max(n.gps_latitude), max(n.gps_longitude), max(n.id)\n"
+    f"  SELECT n.owner_id, f.facet, f.key, n.geo_cell >> {KEPT_SHIFT}, {_cell_sums('n')}\n"
     f"  FROM new_photos n CROSS JOIN LATERAL (VALUES {_CELL_ROWS}) AS f (facet, key, counted)\n"
     "  WHERE f.counted GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4\n"
     f"  ON CONFLICT (owner_id, facet, key, cell) DO UPDATE SET {_cell_widened('photo_cell.', 'LEAST', 'GREATEST')};\n"
@@ -435,6 +455,7 @@ POSTGRES_CELLS_CHANGED_FUNCTION = (
     "  RETURN NULL;\n"
     "END $$"
 )
+CELL_POSTGRES_FUNCTIONS = (POSTGRES_CELLS_ADDED_FUNCTION, POSTGRES_CELLS_CHANGED_FUNCTION)
 CELL_POSTGRES_TRIGGERS = {
     "photo_cells_after_insert": (
         "AFTER INSERT ON photo REFERENCING NEW TABLE AS new_photos FOR EACH STATEMENT EXECUTE FUNCTION photo_cells_added()"
@@ -459,35 +480,6 @@ CELL_TAG = "tag"
 _MOVED_COLUMNS = ("owner_id", "geo_cell", "gps_latitude", "gps_longitude")
 
 
-def _tag_cell_add(photo: str, key: str, source: str, sqlite: bool) -> str:
-    """One upsert per row of ``source`` (a FROM and WHERE naming the photo ``photo``): its tag ``key`` in its cell."""
-    lat, lon = f"{photo}.gps_latitude", f"{photo}.gps_longitude"
-    least, greatest = ("min", "max") if sqlite else ("LEAST", "GREATEST")
-    return (
-        f"{_CELL_INSERT} SELECT {photo}.owner_id, '{CELL_TAG}', {key}, {photo}.geo_cell >> {KEPT_SHIFT}, 1, "
-        f"{lat}, {lon}, {lat}, {lon}, {lat}, {lon}, {photo}.id FROM {source} AND {positioned(photo)} "
-        f"ON CONFLICT (owner_id, facet, key, cell) DO UPDATE SET {_cell_widened('' if sqlite else 'photo_cell.', least, greatest)}"
-    )
-
-
-def _tag_cell_take(photo: Callable[[str], str], keys: str) -> list[str]:
-    """Take one photo (its columns as ``photo(column)`` names them) out of its cell's rows of the
-    tag keys ``keys`` (a condition on ``key``), as :func:`_cell_take` does for a facet."""
-    lat, lon = photo("gps_latitude"), photo("gps_longitude")
-    on_bounds = f"({photo('id')} >= photo_id OR {lat} <= south OR {lat} >= north OR {lon} <= west OR {lon} >= east)"
-    forget = ", ".join(f"{c} = CASE WHEN {on_bounds} THEN NULL ELSE {c} END" for c in ("south", "west", "north", "east", "photo_id"))
-    where = f"owner_id = {photo('owner_id')} AND facet = '{CELL_TAG}' AND cell = {photo('geo_cell')} >> {KEPT_SHIFT} AND {keys}"
-    return [
-        f"UPDATE photo_cell SET photos = photos - 1, latitude_sum = latitude_sum - {lat}, longitude_sum = longitude_sum - {lon}, "
-        f"{forget} WHERE {where}",
-        f"DELETE FROM photo_cell WHERE {where} AND photos <= 0",
-    ]
-
-
-def _row(name: str) -> Callable[[str], str]:
-    return lambda column: f"{name}.{column}"
-
-
 def _its_tags(photo: str) -> str:
     return f"key IN (SELECT tag_key FROM photo_tag WHERE photo_id = {photo}.id)"
 
@@ -496,28 +488,27 @@ _TAGGED_PHOTO = "(SELECT {column} FROM photo WHERE id = old.photo_id)"
 _TAG_CELL_MOVED = " OR ".join(f"{{old}}.{c} {{distinct}} {{new}}.{c}" for c in _MOVED_COLUMNS)
 TAG_CELL_SQLITE_TRIGGERS = {
     "photo_tag_cells_after_insert": (
-        f"AFTER INSERT ON photo_tag BEGIN {_tag_cell_add('p', 'new.tag_key', 'photo p WHERE p.id = new.photo_id', True)}; END"
+        f"AFTER INSERT ON photo_tag BEGIN {_add_to_cell('p', CELL_TAG, 'new.tag_key', 'p.id = new.photo_id AND ' + positioned('p'), True, 'photo p')}; END"
     ),
     "photo_tag_cells_after_delete": (
         f"AFTER DELETE ON photo_tag WHEN EXISTS (SELECT 1 FROM photo p WHERE p.id = old.photo_id AND {positioned('p')}) BEGIN "
-        + "; ".join(_tag_cell_take(lambda column: _TAGGED_PHOTO.format(column=column), "key = old.tag_key"))
+        + "; ".join(_take_from_cell(lambda column: _TAGGED_PHOTO.format(column=column), CELL_TAG, "key = old.tag_key"))
         + "; END"
     ),
     "photo_tag_cells_before_photo_delete": (
-        f"BEFORE DELETE ON photo WHEN {positioned('old')} BEGIN {'; '.join(_tag_cell_take(_row('old'), _its_tags('old')))}; END"
+        f"BEFORE DELETE ON photo WHEN {positioned('old')} BEGIN {'; '.join(_take_from_cell(_row('old'), CELL_TAG, _its_tags('old')))}; END"
     ),
     "photo_tag_cells_after_move": (
         f"AFTER UPDATE OF {', '.join(_MOVED_COLUMNS)} ON photo WHEN {_TAG_CELL_MOVED.format(old='old', new='new', distinct='IS NOT')} BEGIN "
-        + "; ".join(_tag_cell_take(_row("old"), f"{_its_tags('old')} AND {positioned('old')}"))
-        + f"; {_tag_cell_add('new', 't.tag_key', 'photo_tag t WHERE t.photo_id = new.id', True)}; END"
+        + "; ".join(_take_from_cell(_row("old"), CELL_TAG, _its_tags("old"), positioned("old")))
+        + f"; {_add_to_cell('new', CELL_TAG, 't.tag_key', 't.photo_id = new.id AND ' + positioned('new'), True, 'photo_tag t')}; END"
     ),
 }
 POSTGRES_TAG_CELLS_ADDED_FUNCTION = (
     "CREATE OR REPLACE FUNCTION photo_tag_cells_added() RETURNS trigger LANGUAGE plpgsql AS $$\n"
     "BEGIN\n"
     f"  {_CELL_INSERT}\n"
-    f"  SELECT p.owner_id, '{CELL_TAG}', t.tag_key, p.geo_cell >> {KEPT_SHIFT}, count(*), sum(p.gps_latitude), sum(p.gps_longitude),\n"
-    "    min(p.gps_latitude), min(p.gps_longitude), max(p.gps_latitude), max(p.gps_longitude), max(p.id)\n"
+    f"  SELECT p.owner_id, '{CELL_TAG}', t.tag_key, p.geo_cell >> {KEPT_SHIFT}, {_cell_sums('p')}\n"
     f"  FROM new_tags t JOIN photo p ON p.id = t.photo_id WHERE {positioned('p')}\n"
     "  GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4\n"
     f"  ON CONFLICT (owner_id, facet, key, cell) DO UPDATE SET {_cell_widened('photo_cell.', 'LEAST', 'GREATEST')};\n"
@@ -531,20 +522,21 @@ POSTGRES_TAG_CELLS_FUNCTION = (
     "  IF TG_TABLE_NAME = 'photo_tag' THEN\n"
     "    SELECT * INTO r FROM photo WHERE id = OLD.photo_id;\n"
     f"    IF FOUND AND {positioned('r')} THEN\n"
-    + "".join(f"      {statement};\n" for statement in _tag_cell_take(_row("r"), "key = OLD.tag_key"))
+    + "".join(f"      {statement};\n" for statement in _take_from_cell(_row("r"), CELL_TAG, "key = OLD.tag_key"))
     + "    END IF;\n"
     "  ELSE\n"
     f"    IF {positioned('OLD')} THEN\n"
-    + "".join(f"      {statement};\n" for statement in _tag_cell_take(_row("OLD"), _its_tags("OLD")))
+    + "".join(f"      {statement};\n" for statement in _take_from_cell(_row("OLD"), CELL_TAG, _its_tags("OLD")))
     + "    END IF;\n"
     "    IF TG_OP = 'UPDATE' THEN\n"
-    f"      {_tag_cell_add('NEW', 't.tag_key', 'photo_tag t WHERE t.photo_id = NEW.id', False)};\n"
+    f"      {_add_to_cell('NEW', CELL_TAG, 't.tag_key', 't.photo_id = NEW.id AND ' + positioned('NEW'), False, 'photo_tag t')};\n"
     "    END IF;\n"
     "  END IF;\n"
     "  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;\n"  # a BEFORE DELETE trigger that returns NULL cancels the delete
     "  RETURN NULL;\n"
     "END $$"
 )
+TAG_CELL_POSTGRES_FUNCTIONS = (POSTGRES_TAG_CELLS_ADDED_FUNCTION, POSTGRES_TAG_CELLS_FUNCTION)
 TAG_CELL_POSTGRES_TRIGGERS = {
     "photo_tag_cells_after_insert": (
         "AFTER INSERT ON photo_tag REFERENCING NEW TABLE AS new_tags FOR EACH STATEMENT EXECUTE FUNCTION photo_tag_cells_added()"
@@ -561,8 +553,7 @@ TAG_CELL_POSTGRES_TRIGGERS = {
 def create_tag_cell_triggers(conn: Connection) -> None:
     """(Re)create the triggers that keep the tags per map cell (and, on PostgreSQL, their functions)."""
     sqlite = conn.dialect.name == "sqlite"
-    functions = (POSTGRES_TAG_CELLS_ADDED_FUNCTION, POSTGRES_TAG_CELLS_FUNCTION)
-    db_triggers.replace(conn, TAG_CELL_SQLITE_TRIGGERS if sqlite else TAG_CELL_POSTGRES_TRIGGERS, functions)
+    db_triggers.replace(conn, TAG_CELL_SQLITE_TRIGGERS if sqlite else TAG_CELL_POSTGRES_TRIGGERS, TAG_CELL_POSTGRES_FUNCTIONS)
 
 
 def drop_tag_cell_triggers(conn: Connection) -> None:
@@ -578,8 +569,7 @@ def recount_tag_cells(conn: Connection) -> None:
     conn.execute(text(f"DELETE FROM photo_cell WHERE facet = '{CELL_TAG}'"))
     conn.execute(
         text(
-            f"{_CELL_INSERT} SELECT p.owner_id, '{CELL_TAG}', t.tag_key, {cell}, count(*), sum(p.gps_latitude), sum(p.gps_longitude), "
-            "min(p.gps_latitude), min(p.gps_longitude), max(p.gps_latitude), max(p.gps_longitude), max(p.id) "
+            f"{_CELL_INSERT} SELECT p.owner_id, '{CELL_TAG}', t.tag_key, {cell}, {_cell_sums('p')} "
             f"FROM photo_tag t JOIN photo p ON p.id = t.photo_id WHERE {positioned('p')} GROUP BY p.owner_id, t.tag_key, {cell}"
         )
     )
@@ -590,8 +580,7 @@ def create_cell_triggers(conn: Connection) -> None:
     sqlite = conn.dialect.name == "sqlite"
     if sqlite:
         conn.execute(text(SQLITE_COUNTING_BATCH))  # read by the photo insert trigger
-    functions = (POSTGRES_CELLS_ADDED_FUNCTION, POSTGRES_CELLS_CHANGED_FUNCTION)
-    db_triggers.replace(conn, CELL_SQLITE_TRIGGERS if sqlite else CELL_POSTGRES_TRIGGERS, functions)
+    db_triggers.replace(conn, CELL_SQLITE_TRIGGERS if sqlite else CELL_POSTGRES_TRIGGERS, CELL_POSTGRES_FUNCTIONS)
 
 
 def recount_cells(conn: Connection) -> None:
@@ -603,8 +592,7 @@ def recount_cells(conn: Connection) -> None:
         groups = f"owner_id, {key}, {cell}" if facet else f"owner_id, {cell}"  # PostgreSQL refuses a constant
         conn.execute(
             text(
-                f"{_CELL_INSERT} SELECT owner_id, '{facet}', {key}, {cell}, count(*), sum(gps_latitude), sum(gps_longitude), "
-                "min(gps_latitude), min(gps_longitude), max(gps_latitude), max(gps_longitude), max(id) "
+                f"{_CELL_INSERT} SELECT owner_id, '{facet}', {key}, {cell}, {_cell_sums('photo')} "
                 f"FROM photo WHERE {_in_cell_scope(facet, 'photo')} GROUP BY {groups}"
             )
         )
@@ -667,8 +655,7 @@ _SQLITE_FACET_ARMS = " UNION ALL ".join(
     for c in COUNTED
 )
 _SQLITE_CELL_ARMS = " UNION ALL ".join(
-    f"SELECT n.owner_id, '{f}', {_cell_key(f, 'n')}, n.geo_cell >> {KEPT_SHIFT}, count(*), sum(n.gps_latitude), "
-    "sum(n.gps_longitude), min(n.gps_latitude), min(n.gps_longitude), max(n.gps_latitude), max(n.gps_longitude), max(n.id) "
+    f"SELECT n.owner_id, '{f}', {_cell_key(f, 'n')}, n.geo_cell >> {KEPT_SHIFT}, {_cell_sums('n')} "
     f"FROM new_photos n WHERE {_in_cell_scope(f, 'n')} GROUP BY n.owner_id, {_cell_key(f, 'n')}, n.geo_cell >> {KEPT_SHIFT}"
     for f in CELL_FACETS
 )
@@ -762,7 +749,7 @@ def ensure_counts(conn: Connection) -> None:
     if not sqlite:
         create_postgres_functions(conn)
         if cells:
-            for function in (POSTGRES_CELLS_ADDED_FUNCTION, POSTGRES_CELLS_CHANGED_FUNCTION, POSTGRES_TAG_CELLS_ADDED_FUNCTION, POSTGRES_TAG_CELLS_FUNCTION):
+            for function in (*CELL_POSTGRES_FUNCTIONS, *TAG_CELL_POSTGRES_FUNCTIONS):
                 conn.execute(text(function))
         if ranges:
             for function in range_counts.POSTGRES_FUNCTIONS.values():
