@@ -41,10 +41,10 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, Engine, case, Integer, type_coerce, Connection, Select, String, bindparam, cast, func, literal, null, or_, select, text, true, union_all
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Engine, case, Integer, type_coerce, Connection, Select, String, bindparam, cast, func, literal, literal_column, null, or_, select, text, true, union_all
 
 from imalink.db import changes, geo, range_counts
-from imalink.db.counts import CELL_TAG, CELL_YEAR, GPS_SCOPE
+from imalink.db.counts import CELL_TAG, CELL_YEAR, GPS_SCOPE, cell_year
 from imalink.db.filters import DAY, BoundingBox, Condition, PhotoFilterSpec, Range, bbox_clauses, filter_conditions, sql_lower, text_misses
 from imalink.db.plans import COUNT_BOUND, Plan, hinted, kept_cells_bound, library_size, make_plan
 from imalink.db.queries import chunks, plain_rows
@@ -611,7 +611,7 @@ def _box_cell_sums(conn: Connection, spec: PhotoFilterSpec, facet: str) -> dict[
             return (union_all(*reads) if len(reads) > 1 else reads[0]).subquery("cut")
 
         if facet == CELL_YEAR:
-            year = func.substr(cast(c.taken_at, String), 1, 4).label("key")
+            year = literal_column(cell_year(photo_t.name)).label("key")  # as the cells' triggers key it
             matches = cells_read(year, where=(c.taken_at.is_not(None),))
             counted = select(matches.c.key, func.count()).group_by(matches.c.key)
         elif facet == CELL_TAG:  # the tags of the cut cells' photos
