@@ -47,7 +47,7 @@ from imalink.db import changes, geo, range_counts
 from imalink.db.counts import CELL_TAG, CELL_YEAR, GPS_SCOPE, cell_year
 from imalink.db.filters import DAY, BoundingBox, Condition, PhotoFilterSpec, Range, bbox_clauses, filter_conditions, sql_lower, text_misses
 from imalink.db.plans import COUNT_BOUND, Plan, hinted, kept_cells_bound, library_size, make_plan
-from imalink.db.queries import chunks, plain_rows
+from imalink.db.queries import asked_table, chunks, joined_to_asked, plain_rows
 from imalink.db.tables import BY_ID_INDEX, CARRIED, CARRYING_INDEXES, day_t, facet_t, geo_region, photo_cell_t, photo_t, range_facet_t, tag_t
 
 MAP_CELLS_PER_TILE_LEVELS = 2
@@ -983,7 +983,7 @@ def _missed(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> Misses | Non
         found = kept.copy()
         for photo_id in written:
             found.remove(photo_id)
-        ids = select(_id_table(conn, written).c.value)
+        ids = select(asked_table(conn, written, ids=True).c.value)
         # The photos written, by id, each tested by its row: the same rule as the search index's.
         missed = text_misses(spec, dialect).label("missed")  # type: ignore[union-attr]
         rows = plain_rows(conn, hinted(select(*read, missed), dialect, None).where(*where, c.id.in_(ids)))
@@ -1001,7 +1001,8 @@ def _missed(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> Misses | Non
 def _tag_keys(conn: Connection, owner_id: int, photo_ids: list[int]) -> list[tuple[int, str]]:
     """(photo id, tag key) of every tag of these photos."""
     t = tag_t.c
-    query = select(t.photo_id, t.tag_key).where(t.owner_id == owner_id, t.photo_id.in_(select(_id_table(conn, photo_ids).c.value)))
+    asked = asked_table(conn, sorted(photo_ids), ids=True)
+    query = select(t.photo_id, t.tag_key).select_from(joined_to_asked(conn, asked, tag_t, t.photo_id == asked.c.value)).where(t.owner_id == owner_id)
     return [(photo_id, key) for photo_id, key in conn.execute(query)]
 
 
@@ -1044,15 +1045,6 @@ def missed_counts(conn: Connection, spec: PhotoFilterSpec, plan: Plan) -> MatchC
         days=days,
         undated=undated,
     )
-
-
-def _id_table(conn: Connection, ids: list[int]) -> Any:
-    """``ids`` as a table of one column, ``value``, bound as one parameter (an array's ``unnest``,
-    a JSON array's ``json_each``): the misses' tags in one statement, where lists of 900 ids each
-    read every tag row of the library again (46 lists for "img" at a million photos)."""
-    if conn.dialect.name == "postgresql":
-        return func.unnest(bindparam("ids", ids, type_=ARRAY(Integer))).table_valued("value").render_derived(name="ids")
-    return func.json_each(bindparam("ids", orjson.dumps(ids).decode())).table_valued("value").alias("ids")
 
 
 def _kept_tags(conn: Connection, owner_id: int, scope: str) -> dict[str, tuple[str, int]]:
@@ -1206,8 +1198,12 @@ def _count_matches_sqlite(conn: Connection, owner_id: int, matches: Any, found: 
             _add_count(found, name, sql_lower(key, "sqlite") if fold and key is not None else key, n)
     if found.tags is not None:
         t = tag_t.c
+        # Each match (one row per photo) probes for its own tags, in the order the matches came:
+        # "IN (SELECT value FROM json_each(?))" first sorted the ids into a temporary index, 40 ->
+        # 25 ms of the tag count for aperture <= 2 in Europe at a million photos (50,000 matches).
         matched = func.json_each(bindparam("ids", ids)).table_valued("value").alias("listed")
-        query = select(t.tag_key, func.min(t.tag), func.count()).where(t.owner_id == owner_id, t.photo_id.in_(select(matched.c.value)))
+        tagged = joined_to_asked(conn, matched, tag_t, t.photo_id == matched.c.value)
+        query = select(t.tag_key, func.min(t.tag), func.count()).select_from(tagged).where(t.owner_id == owner_id)
         found.tags = {key: (spelled, n) for key, spelled, n in conn.execute(query.group_by(t.tag_key))}
 
 

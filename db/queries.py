@@ -71,6 +71,15 @@ def only_asked(conn: Connection, query: Select[Any], from_: Any, column_: Any, v
     return query.select_from(_asked_first(asked, from_, column_ == asked.c.value))
 
 
+def joined_to_asked(conn: Connection, asked: Any, from_: Any, onclause: ColumnElement[bool]) -> Any:
+    """``asked`` (a list as a table, :func:`asked_table`) joined to ``from_`` on ``onclause``, each
+    value one probe of ``from_``'s index: on SQLite the list stays the outer loop (see
+    :func:`only_asked`), on PostgreSQL the planner, told the list's length, chooses."""
+    if conn.dialect.name == "postgresql":
+        return asked.join(from_, onclause)
+    return _asked_first(asked, from_, onclause)
+
+
 def _asked_first(asked: Any, from_: Any, onclause: ColumnElement[bool]) -> Any:
     """``asked CROSS JOIN`` the first table of ``from_``, then ``from_``'s own joins in their order."""
     if isinstance(from_, Join):
@@ -89,13 +98,15 @@ def plain_rows(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
         result.close()
 
 
-def asked_table(conn: Connection, values: Sequence[str]) -> Any:
-    """``values`` as a table of one column, ``value``, bound as one parameter: an array's
-    ``unnest`` on PostgreSQL, a JSON array's ``json_each`` on SQLite (cheaper for SQLite than
-    parsing 10,000 bound parameters). PostgreSQL plans ``= ANY`` of 10,000 constants by estimating
-    each of them (16-60 ms of planning at a million photos); an ``unnest`` is planned once."""
+def asked_table(conn: Connection, values: Sequence[str] | Sequence[int], ids: bool = False) -> Any:
+    """``values`` (text, or with ``ids`` integers, an empty list too) as a table of one column,
+    ``value``, bound as one parameter: an array's ``unnest`` on PostgreSQL, a JSON array's
+    ``json_each`` on SQLite (cheaper for SQLite than parsing 10,000 bound parameters). PostgreSQL
+    plans ``= ANY`` of 10,000 constants by estimating each of them (16-60 ms of planning at a
+    million photos); an ``unnest`` is planned once."""
     if conn.dialect.name == "postgresql":
-        array = func.unnest(bindparam("asked", list(values), type_=ARRAY(Integer if values and type(values[0]) is int else String)))
+        element = Integer if ids or (values and type(values[0]) is int) else String
+        array = func.unnest(bindparam("asked", list(values), type_=ARRAY(element)))
         return array.table_valued("value").render_derived(name="asked")
     # orjson: 10,000 hashes in 0.05 ms against json's 1.8 (text, as SQLite reads a blob as JSONB).
     return func.json_each(bindparam("asked", orjson.dumps(list(values)).decode())).table_valued("value").alias("asked")
