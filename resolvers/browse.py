@@ -44,7 +44,11 @@ class Granularity(Enum):
         return date.fromordinal(start.toordinal() + 1)
 
     def label(self, start: date) -> str:
-        return start.isoformat()[: {Granularity.YEAR: 4, Granularity.MONTH: 7, Granularity.DAY: 10}[self]]
+        return start.isoformat()[: _LABEL_LENGTHS[self.value]]
+
+
+_LABEL_LENGTHS = {"YEAR": 4, "MONTH": 7, "DAY": 10}
+"""How much of a bucket's first day (YYYY-MM-DD) names it."""
 
 
 @dataclass(frozen=True, slots=True)

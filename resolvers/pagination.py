@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from imalink.resolvers.errors import ErrorCode, UserError
 
 DEFAULT_PAGE_SIZE = 50
@@ -22,8 +24,9 @@ MAX_PAGE_SIZE = 500
 
 def encode_cursor(listing: str, *key: Any) -> str:
     """The cursor of position ``key`` in ``listing``."""
-    payload = json.dumps([listing, *key], separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    # orjson: a day timeline hands out a cursor per bucket (3,556 at a million photos), and
+    # json.dumps was a third of its time. The same JSON, compact; decode_cursor reads either.
+    return base64.urlsafe_b64encode(orjson.dumps([listing, *key])).decode().rstrip("=")
 
 
 def decode_cursor(listing: str, cursor: str, length: int) -> list[Any]:
