@@ -455,7 +455,7 @@ POSTGRES_CELLS_CHANGED_FUNCTION = (
     "  RETURN NULL;\n"
     "END $$"
 )
-CELL_POSTGRES_FUNCTIONS = (POSTGRES_CELLS_ADDED_FUNCTION, POSTGRES_CELLS_CHANGED_FUNCTION)
+CELL_POSTGRES_FUNCTIONS = {"photo_cells_added": POSTGRES_CELLS_ADDED_FUNCTION, "photo_cells_changed": POSTGRES_CELLS_CHANGED_FUNCTION}
 CELL_POSTGRES_TRIGGERS = {
     "photo_cells_after_insert": (
         "AFTER INSERT ON photo REFERENCING NEW TABLE AS new_photos FOR EACH STATEMENT EXECUTE FUNCTION photo_cells_added()"
@@ -536,7 +536,7 @@ POSTGRES_TAG_CELLS_FUNCTION = (
     "  RETURN NULL;\n"
     "END $$"
 )
-TAG_CELL_POSTGRES_FUNCTIONS = (POSTGRES_TAG_CELLS_ADDED_FUNCTION, POSTGRES_TAG_CELLS_FUNCTION)
+TAG_CELL_POSTGRES_FUNCTIONS = {"photo_tag_cells_added": POSTGRES_TAG_CELLS_ADDED_FUNCTION, "photo_tag_cells": POSTGRES_TAG_CELLS_FUNCTION}
 TAG_CELL_POSTGRES_TRIGGERS = {
     "photo_tag_cells_after_insert": (
         "AFTER INSERT ON photo_tag REFERENCING NEW TABLE AS new_tags FOR EACH STATEMENT EXECUTE FUNCTION photo_tag_cells_added()"
@@ -553,13 +553,13 @@ TAG_CELL_POSTGRES_TRIGGERS = {
 def create_tag_cell_triggers(conn: Connection) -> None:
     """(Re)create the triggers that keep the tags per map cell (and, on PostgreSQL, their functions)."""
     sqlite = conn.dialect.name == "sqlite"
-    db_triggers.replace(conn, TAG_CELL_SQLITE_TRIGGERS if sqlite else TAG_CELL_POSTGRES_TRIGGERS, TAG_CELL_POSTGRES_FUNCTIONS)
+    db_triggers.replace(conn, TAG_CELL_SQLITE_TRIGGERS if sqlite else TAG_CELL_POSTGRES_TRIGGERS, TAG_CELL_POSTGRES_FUNCTIONS.values())
 
 
 def drop_tag_cell_triggers(conn: Connection) -> None:
     """Drop what :func:`create_tag_cell_triggers` made, and the rows it kept."""
     sqlite = conn.dialect.name == "sqlite"
-    db_triggers.drop(conn, TAG_CELL_SQLITE_TRIGGERS if sqlite else TAG_CELL_POSTGRES_TRIGGERS, ("photo_tag_cells_added", "photo_tag_cells"))
+    db_triggers.drop(conn, TAG_CELL_SQLITE_TRIGGERS if sqlite else TAG_CELL_POSTGRES_TRIGGERS, TAG_CELL_POSTGRES_FUNCTIONS)
     conn.execute(text(f"DELETE FROM photo_cell WHERE facet = '{CELL_TAG}'"))
 
 
@@ -580,7 +580,7 @@ def create_cell_triggers(conn: Connection) -> None:
     sqlite = conn.dialect.name == "sqlite"
     if sqlite:
         conn.execute(text(SQLITE_COUNTING_BATCH))  # read by the photo insert trigger
-    db_triggers.replace(conn, CELL_SQLITE_TRIGGERS if sqlite else CELL_POSTGRES_TRIGGERS, CELL_POSTGRES_FUNCTIONS)
+    db_triggers.replace(conn, CELL_SQLITE_TRIGGERS if sqlite else CELL_POSTGRES_TRIGGERS, CELL_POSTGRES_FUNCTIONS.values())
 
 
 def recount_cells(conn: Connection) -> None:
@@ -699,9 +699,18 @@ def counted_together(conn: Connection) -> Iterator[list[int]]:
             conn.execute(statement, {"new_photos": json.dumps(ids)})
 
 
+POSTGRES_FUNCTIONS = {
+    "photo_counts": POSTGRES_FUNCTION,
+    "photo_counts_added": POSTGRES_ADDED_FUNCTION,
+    "photo_tag_counts": POSTGRES_TAG_FUNCTION,
+    "photo_tag_counts_added": POSTGRES_TAGS_ADDED_FUNCTION,
+}
+"""The functions PostgreSQL's count triggers call, by name (as db/range_counts.py and db/changes.py keep theirs)."""
+
+
 def create_postgres_functions(conn: Connection) -> None:
     """(Re)define the functions PostgreSQL's count triggers call."""
-    for function in (POSTGRES_FUNCTION, POSTGRES_ADDED_FUNCTION, POSTGRES_TAG_FUNCTION, POSTGRES_TAGS_ADDED_FUNCTION):
+    for function in POSTGRES_FUNCTIONS.values():
         conn.execute(text(function))
 
 
@@ -749,7 +758,7 @@ def ensure_counts(conn: Connection) -> None:
     if not sqlite:
         create_postgres_functions(conn)
         if cells:
-            for function in (*CELL_POSTGRES_FUNCTIONS, *TAG_CELL_POSTGRES_FUNCTIONS):
+            for function in (*CELL_POSTGRES_FUNCTIONS.values(), *TAG_CELL_POSTGRES_FUNCTIONS.values()):
                 conn.execute(text(function))
         if ranges:
             for function in range_counts.POSTGRES_FUNCTIONS.values():
@@ -774,7 +783,6 @@ def drop_counts(conn: Connection) -> None:
     for name in RETIRED_TRIGGERS:
         table = "photo_tag" if name.startswith("photo_tag") else "photo"
         conn.execute(text(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else f" ON {table}")))
-    functions = ("photo_counts", "photo_counts_added", "photo_tag_counts", "photo_tag_counts_added")
-    db_triggers.drop(conn, SQLITE_TRIGGERS if sqlite else POSTGRES_TRIGGERS, functions)
+    db_triggers.drop(conn, SQLITE_TRIGGERS if sqlite else POSTGRES_TRIGGERS, POSTGRES_FUNCTIONS)
     if sqlite:
         conn.execute(text(f"DROP TABLE IF EXISTS {COUNTING_BATCH}"))
