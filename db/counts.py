@@ -739,35 +739,29 @@ def ensure_counts(conn: Connection) -> None:
         )
         existing = set(table_of)
         triggers = dict(POSTGRES_TRIGGERS)
-    cells = "photo_cell" in tables
-    if cells:
+    functions = dict(POSTGRES_FUNCTIONS)  # PostgreSQL's, for the triggers gathered beside them
+    if "photo_cell" in tables:
         triggers.update(CELL_SQLITE_TRIGGERS if sqlite else CELL_POSTGRES_TRIGGERS)
         triggers.update(TAG_CELL_SQLITE_TRIGGERS if sqlite else TAG_CELL_POSTGRES_TRIGGERS)
-    ranges = range_counts.TABLE in tables
-    if ranges:
+        functions.update(CELL_POSTGRES_FUNCTIONS)
+        functions.update(TAG_CELL_POSTGRES_FUNCTIONS)
+    if range_counts.TABLE in tables:
         triggers.update(range_counts.triggers(sqlite))
-    versions = changes.TABLE in tables
-    if versions:
+        functions.update(range_counts.POSTGRES_FUNCTIONS)
+    if changes.TABLE in tables:
         triggers.update(changes.triggers(sqlite))
+        functions.update(changes.POSTGRES_FUNCTIONS)
     missing = [name for name in triggers if name not in existing]
     if not missing:
         return
     for name in RETIRED_TRIGGERS:
         if name in existing:
             conn.execute(text(f"DROP TRIGGER {name}" + ("" if sqlite else f" ON {table_of[name]}")))
-    if not sqlite:
-        create_postgres_functions(conn)
-        if cells:
-            for function in (*CELL_POSTGRES_FUNCTIONS.values(), *TAG_CELL_POSTGRES_FUNCTIONS.values()):
-                conn.execute(text(function))
-        if ranges:
-            for function in range_counts.POSTGRES_FUNCTIONS.values():
-                conn.execute(text(function))
-        if versions:
-            for function in changes.POSTGRES_FUNCTIONS.values():
-                conn.execute(text(function))
     if sqlite:
         conn.execute(text(SQLITE_COUNTING_BATCH))  # read by the photo insert triggers
+    else:
+        for function in functions.values():
+            conn.execute(text(function))
     for name in missing:
         conn.execute(text(f"CREATE TRIGGER {name} {triggers[name]}"))
     recount(conn)
