@@ -97,7 +97,7 @@ def timeline(engine: Engine, spec: PhotoFilterSpec, granularity: Granularity, so
         # The boundary itself, with an id below every photo's: after it in the order is the bucket.
         boundary = (end if descending else begin).isoformat()
         buckets.append(Bucket(granularity.label(start), begin, end, count, encode_cursor(listing, boundary, 0)))
-    undated_cursor = encode_cursor(sort.value, None, MAX_ID if descending else 0) if undated else None
+    undated_cursor = encode_cursor(listing, None, MAX_ID if descending else 0) if undated else None
     return Timeline(buckets, undated, undated_cursor)
 
 
