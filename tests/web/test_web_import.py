@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,10 @@ def test_browser_import_follows_the_cli_rules(sqlite_server: str, page: Any, tmp
     stats = run["stats"]
     assert stats["state"] == "done"
     assert stats["groupsTotal"] == len(groups_cli) == 7
+    # The run's time as it took, to a tenth under ten seconds (a small folder is not "in 0 s").
+    shown = re.fullmatch(r"Import finished\. 7 of 7 photos in (\d+\.\d) s\.", page.locator(".run-status").inner_text())
+    assert shown is not None, page.locator(".run-status").inner_text()
+    assert abs(float(shown[1]) - stats["elapsedMs"] / 1000) <= 0.051 and stats["elapsedMs"] < 9950
     assert stats["photosCreated"] == 6 and stats["groupsFailed"] == 1
     failures = [p for p in run["problems"] if p["level"] == "error"]
     assert [(p["code"], p["filename"]) for p in failures] == [("PREVIEW_FAILED", "day2/broken.jpg")]

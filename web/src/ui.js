@@ -22,6 +22,8 @@ export function formatNumber(n) {
 
 export function formatDuration(seconds) {
   if (seconds === null || !Number.isFinite(seconds)) return "—";
+  // A tenth under ten seconds: a small folder imports in a fraction of one, not in "0 s".
+  if (seconds < 9.95) return `${seconds.toFixed(1)} s`;
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
