@@ -26,7 +26,7 @@ from imalink.importer.problems import Problem
 from imalink.importer.report import Summary, print_summary
 from imalink.importer.scan import count_files
 from imalink.importer.transport import HttpTransport, LocalTransport, Transport, TransportError
-from imalink.importer.upload import DEFAULT_BATCH_SIZE, ApiError, ImportRun
+from imalink.importer.upload import DEFAULT_BATCH_SIZE, DEFAULT_IN_FLIGHT, ApiError, ImportRun
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 128 + 13
@@ -44,6 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="scan, group, make hotpreviews and hashes; send nothing")
     parser.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout, no progress bar")
     parser.add_argument("--workers", type=int, default=None, metavar="N", help="decoding processes (default: one per CPU)")
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_IN_FLIGHT, metavar="N",
+                        help=f"batches sent to --server and not yet answered at most, while the next are prepared (default: {DEFAULT_IN_FLIGHT}; 1 waits for each answer)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             storage_directory=args.storage_directory,
             workers=args.workers,
+            # In-process there is no upload to overlap, and the server's work shares this process.
+            in_flight=args.concurrency if args.server else 1,
         )
         summary = importer.summary
         # A library's warning (Pillow's UserWarning, say) becomes a reported warning, never raw text.
@@ -152,6 +156,8 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         return "--server and --database-url exclude each other"
     if args.workers is not None and args.workers < 1:
         return "--workers must be at least 1"
+    if args.concurrency < 1:
+        return "--concurrency must be at least 1"
     missing = [p for p in args.paths if not os.path.exists(p)]
     if missing:
         return "no such file or folder: " + ", ".join(missing)

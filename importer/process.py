@@ -327,9 +327,14 @@ def process_groups(groups: Iterable[FileGroup], workers: int | None = None, chec
                 yield from _finish(*previewing.popleft())
                 continue
             if inspecting and len(previewing) < window:
-                resolved = _resolve_chunk(inspecting.popleft().result(), check)
-                todo = [inspected for _, inspected in resolved if inspected is not None]
-                previewing.append((resolved, pool.submit(_preview_chunk, todo) if todo else None))
+                # The chunks already inspected are checked together: one look-up (a round trip
+                # to the server) for all of them, not one per chunk of four groups.
+                ready = [inspecting.popleft().result()]
+                while inspecting and inspecting[0].done() and len(previewing) + len(ready) < window:
+                    ready.append(inspecting.popleft().result())
+                for resolved in _resolve_chunks(ready, check):
+                    todo = [inspected for _, inspected in resolved if inspected is not None]
+                    previewing.append((resolved, pool.submit(_preview_chunk, todo) if todo else None))
                 continue
             if previewing:
                 yield from _finish(*previewing.popleft())
@@ -341,11 +346,19 @@ def process_groups(groups: Iterable[FileGroup], workers: int | None = None, chec
 
 def _resolve_chunk(chunk: list[InspectedGroup], check: Check) -> list[tuple[ProcessedGroup, InspectedGroup | None]]:
     """Each group resolved against the library; paired with itself when it still needs a preview."""
-    known = check(chunk)
+    return _resolve_chunks([chunk], check)[0]
+
+
+def _resolve_chunks(chunks: list[list[InspectedGroup]], check: Check) -> list[list[tuple[ProcessedGroup, InspectedGroup | None]]]:
+    """:func:`_resolve_chunk` of each chunk, with one ``check`` for all of them."""
+    known = check([inspected for chunk in chunks for inspected in chunk])
     out = []
-    for inspected in chunk:
-        pg = resolve(inspected, known)
-        out.append((pg, inspected if _needs_preview(pg) else None))
+    for chunk in chunks:
+        resolved = []
+        for inspected in chunk:
+            pg = resolve(inspected, known)
+            resolved.append((pg, inspected if _needs_preview(pg) else None))
+        out.append(resolved)
     return out
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import base64
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +67,10 @@ query ImportLimits {
 }"""
 
 DEFAULT_BATCH_SIZE = 100
+# Batches sent and not yet answered while the next ones are prepared: the upload and the server's
+# work on one batch overlap the files' work on the next, and on PostgreSQL the server checks one
+# batch while the database writes the other. Two keep both busy; more only queue at the server.
+DEFAULT_IN_FLIGHT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,9 +180,12 @@ class ImportRun:
         storage_directory: str | None = None,
         workers: int | None = None,
         on_group: Callable[[ProcessedGroup], None] | None = None,
+        in_flight: int = 1,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch size must be at least 1")
+        if in_flight < 1:
+            raise ValueError("in_flight must be at least 1")
         self.paths = list(paths)
         self.transport = None if dry_run else transport
         self.batch_size = batch_size
@@ -188,10 +197,16 @@ class ImportRun:
         """Whether the server knows files by content hash (``existingFiles``); None until asked."""
         self.limits = OLDER_SERVER
         """The server's limits, asked when the run starts."""
+        self.in_flight = in_flight
+        """Batches sent and not yet answered at most (1: each answer is awaited before going on)."""
         self._pending: list[ProcessedGroup] = []
-        # Content hashes of the groups waiting in _pending: a copy of a file met again before its
-        # batch went out joins that group's photo instead of making a second one.
+        # Content hashes of the groups not yet answered (waiting in _pending or in flight): a copy
+        # of a file met again before the library has its batch joins that group's photo instead
+        # of making a second one.
         self._queued: dict[str, KnownFile] = {}
+        # Batches in flight, oldest first; answers are recorded in the order the batches went out.
+        self._sending: deque[tuple[Future[dict[str, Any]], list[ProcessedGroup]]] = deque()
+        self._sender: ThreadPoolExecutor | None = None
 
     def run(self) -> Summary:
         """Process and send everything; completes the session. Ctrl-C propagates (see cli)."""
@@ -207,9 +222,18 @@ class ImportRun:
                     if self.on_group is not None:
                         self.on_group(pg)
             self._flush()
+            while self._sending:
+                self._record_oldest()
             if self.summary.import_session_id is not None and self.transport is not None:
                 _data(self.transport.execute(COMPLETE_IMPORT_SESSION, {"id": self.summary.import_session_id}), "completeImportSession")
         finally:
+            if self._sender is not None:
+                # On an error or Ctrl-C the answers already here still count; batches still in
+                # flight are left to the server (what it takes is kept, and a second run skips
+                # it), and none not yet started is sent.
+                while self._sending and self._sending[0][0].done() and self._sending[0][0].exception() is None:
+                    self._record_oldest()
+                self._sender.shutdown(wait=False, cancel_futures=True)
             self.summary.elapsed_seconds = time.perf_counter() - started
         return self.summary
 
@@ -280,16 +304,17 @@ class ImportRun:
             return
         self._pending.append(pg)
         hothash = pg.hothash
-        if hothash is not None:
+        if hothash is not None and self.by_content_hash:
             for image in pg.images:
                 self._queued.setdefault(image.content_hash, KnownFile(hothash, image.name))
         if len(self._pending) >= self.batch_size:
             self._flush()
+        elif self._sending and self._sending[0][0].done():
+            self._record_oldest()  # keeps the summary (and Ctrl-C's count of sent groups) current
 
     def _flush(self) -> None:
         """Send the pending groups in batches (without content hashes: after an existingPhotos check)."""
         pending, self._pending = self._pending, []
-        self._queued.clear()
         if not pending or self.transport is None:
             return
         to_send = pending if self.by_content_hash else self._not_in_library_by_hothash(pending)
@@ -342,10 +367,31 @@ class ImportRun:
         return self.summary.import_session_id
 
     def _send(self, batch: list[ProcessedGroup]) -> None:
+        """Send ``batch``; with ``in_flight`` > 1 its answer is recorded later, in order."""
         assert self.transport is not None
         groups = [group_input(pg, content_hashes=bool(self.by_content_hash)) for pg in batch]
         variables = {"input": {"importSessionId": self._session_id(), "photoGroups": groups}}
-        response = self.transport.execute(IMPORT_BATCH, variables)
+        if self.in_flight == 1:
+            self._record(batch, self.transport.execute(IMPORT_BATCH, variables))
+            return
+        while len(self._sending) >= self.in_flight:
+            self._record_oldest()
+        if self._sender is None:
+            self._sender = ThreadPoolExecutor(max_workers=self.in_flight, thread_name_prefix="imalink-send")
+        self._sending.append((self._sender.submit(self.transport.execute, IMPORT_BATCH, variables), batch))
+
+    def _record_oldest(self) -> None:
+        """Wait for the oldest batch in flight and record its answer (a transport error is raised)."""
+        future, batch = self._sending[0]
+        response = future.result()
+        self._sending.popleft()
+        self._record(batch, response)
+
+    def _record(self, batch: list[ProcessedGroup], response: dict[str, Any]) -> None:
+        """Count the server's answer to ``batch``; its files are the library's business from now on."""
+        for pg in batch:
+            for image in pg.images:
+                self._queued.pop(image.content_hash, None)
         s = self.summary
         s.groups_sent += len(batch)
         try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ pytest.importorskip("imalink.local")
 from imalink.importer.cli import main
 from imalink.importer.exif_extract import EXIF_HEADER
 from imalink.importer.preview import hothash, make_hotpreview
-from imalink.importer.transport import LocalTransport
+from imalink.importer.transport import HttpTransport, LocalTransport
 from imalink.importer.upload import ImportRun
 from library import query_library
 
@@ -243,3 +244,69 @@ def test_the_importer_follows_the_servers_own_limits(tmp_path: Path, make_jpeg, 
     code = main([str(shots), "--server", server.url, "--batch-size", "3", "--workers", "1"])
     assert code == 2
     assert "at most 2 photo groups per batch" in capsys.readouterr().err
+
+
+class _HeldFirstBatch:
+    """The real HTTP transport, except that the first importBatch is sent only once ``release``
+    is set (or after ``hold`` seconds): what the run does while a batch is in flight."""
+
+    def __init__(self, server_url: str, hold: float = 10.0) -> None:
+        self._http = HttpTransport(server_url)
+        self._hold = hold
+        self._lock = threading.Lock()
+        self.release = threading.Event()
+        self.batches = 0
+        self.overlapped = False
+        """Whether another batch was sent while the first was held."""
+
+    def execute(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        if "importBatch" in query:
+            with self._lock:
+                self.batches += 1
+                first = self.batches == 1
+            if first:
+                self.release.wait(timeout=self._hold)
+                self.overlapped = self.batches > 1
+        return self._http.execute(query, variables)
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def test_batches_in_flight_import_each_file_once_and_count_every_answer(imalink_server, tmp_path: Path, make_jpeg) -> None:
+    for i in range(1, 5):
+        make_jpeg(tmp_path / "a" / f"IMG_{i}.JPG", size=(320 + 16 * i, 240))  # another picture each
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "IMG_1.JPG").write_bytes((tmp_path / "a" / "IMG_1.JPG").read_bytes())
+    transport = _HeldFirstBatch(imalink_server.url)
+
+    def release_once_the_copy_is_taken(pg: Any) -> None:
+        if Path(pg.group.folder).name == "b":
+            transport.release.set()
+
+    # The copy's original is in the first batch, held unanswered until the copy has been checked
+    # and taken: the library cannot know it yet, so only the run's own record of what it has
+    # sent keeps the copy from being sent as a photo of its own.
+    run = ImportRun([tmp_path], transport, batch_size=2, workers=1, in_flight=2, on_group=release_once_the_copy_is_taken)
+    try:
+        summary = run.run()
+    finally:
+        transport.close()
+    assert transport.overlapped, "the second batch was not sent while the first was in flight"
+    assert transport.batches == 2  # IMG_1 and IMG_2, IMG_3 and IMG_4; the copy was not sent
+    assert (summary.photos_created, summary.already_in_library, summary.groups_sent, summary.groups_failed) == (4, 1, 4, 0)
+    library = _library(imalink_server.database_url)
+    assert library["photos"]["totalCount"] == 4
+    (session,) = [edge["node"] for edge in library["importSessions"]["edges"]]
+    assert session["photosCreated"] == 4 and session["completedAt"] is not None  # completed after the last answer
+
+
+def test_one_batch_at_a_time_waits_for_each_answer(imalink_server, tmp_path: Path, make_jpeg) -> None:
+    for i in range(1, 3):
+        make_jpeg(tmp_path / f"IMG_{i}.JPG", size=(320 + 16 * i, 240))
+    transport = _HeldFirstBatch(imalink_server.url, hold=1.0)
+    try:
+        summary = ImportRun([tmp_path], transport, batch_size=1, workers=1, in_flight=1).run()
+    finally:
+        transport.close()
+    assert not transport.overlapped and transport.batches == 2 and summary.photos_created == 2
