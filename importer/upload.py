@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 import os
+import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
@@ -90,6 +92,43 @@ class ServerLimits:
 
 OLDER_SERVER = ServerLimits(groups_per_batch=1000, hashes_per_lookup=10_000, request_bytes=64 * 1024 * 1024)
 """A server from before ``importLimits``: the limits every such server had."""
+
+
+class BatchSender:
+    """``threads`` daemon threads that run ``execute`` for each submitted batch.
+
+    Not a ``ThreadPoolExecutor``: the interpreter waits for its threads at exit, so Ctrl-C would
+    wait for an answer still on its way (up to the transport's timeout); these threads are dropped
+    at exit, and with them a request the server has not answered (it keeps all or none of it).
+    """
+
+    def __init__(self, execute: Callable[[str, dict[str, Any]], dict[str, Any]], threads: int) -> None:
+        self._execute = execute
+        self._jobs: queue.SimpleQueue[tuple[Future[dict[str, Any]], dict[str, Any]] | None] = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._work, name="imalink-send", daemon=True) for _ in range(threads)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, variables: dict[str, Any]) -> Future[dict[str, Any]]:
+        """Send ``importBatch`` with ``variables``; its answer (or error) arrives in the future."""
+        future: Future[dict[str, Any]] = Future()
+        self._jobs.put((future, variables))
+        return future
+
+    def close(self) -> None:
+        """Let each thread end after the batch it is sending; nothing submitted later is sent."""
+        for _ in self._threads:
+            self._jobs.put(None)
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, variables = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(self._execute(IMPORT_BATCH, variables))
+            except BaseException as exc:  # noqa: BLE001 - handed to the run, which raises it
+                future.set_exception(exc)
 
 
 class ApiError(Exception):
@@ -206,7 +245,7 @@ class ImportRun:
         self._queued: dict[str, KnownFile] = {}
         # Batches in flight, oldest first; answers are recorded in the order the batches went out.
         self._sending: deque[tuple[Future[dict[str, Any]], list[ProcessedGroup]]] = deque()
-        self._sender: ThreadPoolExecutor | None = None
+        self._sender: BatchSender | None = None
 
     def run(self) -> Summary:
         """Process and send everything; completes the session. Ctrl-C propagates (see cli)."""
@@ -233,7 +272,7 @@ class ImportRun:
                 # it), and none not yet started is sent.
                 while self._sending and self._sending[0][0].done() and self._sending[0][0].exception() is None:
                     self._record_oldest()
-                self._sender.shutdown(wait=False, cancel_futures=True)
+                self._sender.close()
             self.summary.elapsed_seconds = time.perf_counter() - started
         return self.summary
 
@@ -377,8 +416,8 @@ class ImportRun:
         while len(self._sending) >= self.in_flight:
             self._record_oldest()
         if self._sender is None:
-            self._sender = ThreadPoolExecutor(max_workers=self.in_flight, thread_name_prefix="imalink-send")
-        self._sending.append((self._sender.submit(self.transport.execute, IMPORT_BATCH, variables), batch))
+            self._sender = BatchSender(self.transport.execute, self.in_flight)
+        self._sending.append((self._sender.submit(variables), batch))
 
     def _record_oldest(self) -> None:
         """Wait for the oldest batch in flight and record its answer (a transport error is raised)."""

@@ -5,9 +5,15 @@ Runs once ``imalink.local.LocalGraphQL`` and ``imalink.app.create_app`` exist; s
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import json
+import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -310,3 +316,81 @@ def test_one_batch_at_a_time_waits_for_each_answer(imalink_server, tmp_path: Pat
     finally:
         transport.close()
     assert not transport.overlapped and transport.batches == 2 and summary.photos_created == 2
+
+
+class _StallingProxy:
+    """A TCP proxy to the real server that forwards everything until a request names
+    ``importBatch``, and from then on holds that connection: a server that never answers a batch."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.batch_held = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        started = threading.Event()
+        self._server: asyncio.base_events.Server | None = None
+
+        def run() -> None:
+            asyncio.set_event_loop(self._loop)
+            self._server = self._loop.run_until_complete(asyncio.start_server(self._connection, "127.0.0.1", 0))
+            started.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        started.wait(10)
+        assert self._server is not None
+        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+
+        async def requests() -> None:
+            seen = b""
+            while data := await reader.read(65536):
+                seen = seen[-16:]  # a name cut between two reads is still found
+                seen += data
+                if b"importBatch" in seen:
+                    self.batch_held.set()
+                    await asyncio.Event().wait()  # held until the client goes away
+                upstream_writer.write(data)
+                await upstream_writer.drain()
+
+        async def answers() -> None:
+            while data := await upstream_reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+
+        with contextlib.suppress(ConnectionError):
+            await asyncio.gather(requests(), answers())
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+
+def test_ctrl_c_with_batches_in_flight_does_not_wait_for_their_answers(imalink_server, tmp_path: Path, make_jpeg) -> None:
+    for i in range(1, 7):
+        make_jpeg(tmp_path / "photos" / f"IMG_{i}.JPG", size=(320 + 16 * i, 240))
+    proxy = _StallingProxy(int(imalink_server.url.rsplit(":", 1)[1]))
+    # A test run in the background inherits SIGINT ignored; the command must get the terminal's default.
+    child = subprocess.Popen(
+        [sys.executable, "-m", "importer", str(tmp_path / "photos"), "--server", proxy.url, "--batch-size", "1", "--workers", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parents[2],
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        while not proxy.batch_held.wait(0.1):
+            assert child.poll() is None, child.communicate()[1].decode()
+        time.sleep(0.5)  # the second batch goes out too, and the run waits for the first's answer
+        child.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        _, stderr = child.communicate(timeout=30)  # the transport's own timeout is 120 s
+        waited = time.monotonic() - started
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        proxy.close()
+    assert child.returncode == 130, stderr.decode()
+    assert waited < 10, f"Ctrl-C took {waited:.1f} s to end the run"
+    assert b"Interrupted." in stderr and b"Traceback" not in stderr
