@@ -9,11 +9,16 @@ fresh ``imalink serve`` on SQLite, once per ``--concurrency`` value. ``--link-mb
 TCP proxy in this process that paces what it forwards, as a home network or a server across
 the internet would (``--link-mbit 0``: straight to the server on loopback).
 
-Prints each run's seconds and groups/s, the medians, and each concurrency's rate against the
-first one's (the figures that count: the machine is shared).
+``--previous-python PY`` adds, in the same rounds, the client installed for the interpreter ``PY``
+(an older checkout's venv, e.g. ``git worktree add /tmp/old ec1c38a`` then
+``pip install -e /tmp/old`` in a venv of its own), run without ``--concurrency`` (a client from
+before it sent one batch at a time) against the same server as the others.
+
+Prints each run's seconds and groups/s, the medians, and each client's rate against the first
+one's (the figures that count: the machine is shared).
 
     .venv/bin/python benchmarks/import_send_bench.py [--groups 400] [--rounds 3]
-        [--concurrency 1 2] [--link-mbit 100] [--link-ms 10]
+        [--concurrency 1 2] [--link-mbit 100] [--link-ms 10] [--previous-python /tmp/old/.venv/bin/python]
 """
 
 from __future__ import annotations
@@ -137,10 +142,13 @@ class Link:
         await delivering
 
 
-def import_once(folder: Path, concurrency: int, mbit: float, ms: float, work: Path) -> dict[str, Any]:
-    """One ``imalink import`` of ``folder`` into a fresh server; the run's own summary and wall time."""
-    db = work / f"c{concurrency}.db"
-    for old in work.glob(f"c{concurrency}.db*"):
+def import_once(folder: Path, concurrency: int | None, mbit: float, ms: float, work: Path, python: str | None = None) -> dict[str, Any]:
+    """One ``imalink import`` of ``folder`` into a fresh server; the run's own summary and wall time.
+
+    ``python``: the interpreter of another install of the client, run without ``--concurrency``.
+    """
+    db = work / "library.db"
+    for old in work.glob("library.db*"):
         old.unlink()
     with Server(f"sqlite:///{db}", work) as server:
         server.wait_ready()
@@ -151,9 +159,12 @@ def import_once(folder: Path, concurrency: int, mbit: float, ms: float, work: Pa
         else:
             link, url = None, server.url
         try:
-            exe = BIN / "imalink"
-            cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "imalink.cli"]
-            cmd += ["import", "--server", url, "--json", "--concurrency", str(concurrency), str(folder)]
+            if python is not None:
+                cmd = [python, "-m", "imalink.cli", "import", "--server", url, "--json", str(folder)]
+            else:
+                exe = BIN / "imalink"
+                cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "imalink.cli"]
+                cmd += ["import", "--server", url, "--json", "--concurrency", str(concurrency), str(folder)]
             started = time.perf_counter()
             done = subprocess.run(cmd, capture_output=True, text=True, check=False)
             wall = time.perf_counter() - started
@@ -161,7 +172,7 @@ def import_once(folder: Path, concurrency: int, mbit: float, ms: float, work: Pa
             if link is not None:
                 link.__exit__()
     if done.returncode != 0:
-        sys.exit(f"imalink import --concurrency {concurrency} exited {done.returncode}: {done.stderr[-2000:]}")
+        sys.exit(f"{' '.join(cmd[:2])} ... exited {done.returncode}: {done.stderr[-2000:]}")
     summary = json.loads(done.stdout)
     return {"wall": wall, "elapsed": summary["elapsedSeconds"], "photos": summary["photosCreated"]}
 
@@ -174,6 +185,7 @@ def main() -> None:
     parser.add_argument("--link-mbit", type=float, default=0.0, help="bandwidth each way, Mbit/s (0: no link, loopback)")
     parser.add_argument("--link-ms", type=float, default=0.0, help="one-way delay of the link, ms")
     parser.add_argument("--detail", type=int, default=17, help="noise in the pictures, 0-100 (as import_client_bench.py)")
+    parser.add_argument("--previous-python", metavar="PY", help="also run the client installed for this interpreter (no --concurrency)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="imalink-send-") as tmp:
@@ -182,22 +194,25 @@ def main() -> None:
         build_folder(folder, args.groups, args.detail)
         link = f"{args.link_mbit:g} Mbit/s, {args.link_ms:g} ms each way" if args.link_mbit or args.link_ms else "loopback"
         print(f"{args.groups} groups (12 MP JPEG with its thumbnail + RAW), link: {link}, {args.rounds} rounds")
-        runs: dict[int, list[dict[str, Any]]] = {c: [] for c in args.concurrency}
+        clients: list[tuple[str, int | None, str | None]] = []
+        if args.previous_python:
+            clients.append(("previous client", None, args.previous_python))
+        clients += [(f"--concurrency {c}", c, None) for c in args.concurrency]
+        runs: dict[str, list[float]] = {name: [] for name, _, _ in clients}
         for _ in range(args.rounds):
-            for c in args.concurrency:
-                run = import_once(folder, c, args.link_mbit, args.link_ms, work)
+            for name, c, python in clients:
+                run = import_once(folder, c, args.link_mbit, args.link_ms, work, python)
                 if run["photos"] != args.groups:
-                    sys.exit(f"--concurrency {c} created {run['photos']} photos, not {args.groups}")
-                runs[c].append(run)
-                print(f"  --concurrency {c}: {run['elapsed']:.2f} s, {args.groups / run['elapsed']:.1f} groups/s")
-        first = statistics.median(r["elapsed"] for r in runs[args.concurrency[0]])
+                    sys.exit(f"{name} created {run['photos']} photos, not {args.groups}")
+                runs[name].append(run["elapsed"])
+                print(f"  {name}: {run['elapsed']:.2f} s, {args.groups / run['elapsed']:.1f} groups/s")
+        first = statistics.median(runs[clients[0][0]])
         rows = []
-        for c in args.concurrency:
-            median = statistics.median(r["elapsed"] for r in runs[c])
-            rows.append([f"--concurrency {c}", f"{median:.2f}", f"{args.groups / median:.1f}", f"{first / median:.2f}x"])
+        for name, _, _ in clients:
+            median = statistics.median(runs[name])
+            rows.append([name, f"{median:.2f}", f"{args.groups / median:.1f}", f"{first / median:.2f}x"])
         print()
-        table(rows, ["importer", "median s", "groups/s", f"rate / --concurrency {args.concurrency[0]}"])
-
+        table(rows, ["importer", "median s", "groups/s", f"rate / {clients[0][0]}"])
 
 if __name__ == "__main__":
     main()
