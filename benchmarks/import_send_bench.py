@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -143,38 +143,29 @@ class Link:
 
 
 def import_once(folder: Path, concurrency: int | None, mbit: float, ms: float, work: Path, python: str | None = None) -> dict[str, Any]:
-    """One ``imalink import`` of ``folder`` into a fresh server; the run's own summary and wall time.
+    """One ``imalink import`` of ``folder`` into a fresh server: the run's own seconds and photos created.
 
     ``python``: the interpreter of another install of the client, run without ``--concurrency``.
     """
     db = work / "library.db"
     for old in work.glob("library.db*"):
         old.unlink()
-    with Server(f"sqlite:///{db}", work) as server:
+    with Server(f"sqlite:///{db}", work) as server, contextlib.ExitStack() as links:
         server.wait_ready()
+        url = server.url
         if mbit or ms:
-            link: Any = Link(server.port, mbit, ms)
-            link.__enter__()
-            url = f"http://127.0.0.1:{link.port}"
+            url = f"http://127.0.0.1:{links.enter_context(Link(server.port, mbit, ms)).port}"
+        if python is not None:
+            cmd = [python, "-m", "imalink.cli", "import", "--server", url, "--json", str(folder)]
         else:
-            link, url = None, server.url
-        try:
-            if python is not None:
-                cmd = [python, "-m", "imalink.cli", "import", "--server", url, "--json", str(folder)]
-            else:
-                exe = BIN / "imalink"
-                cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "imalink.cli"]
-                cmd += ["import", "--server", url, "--json", "--concurrency", str(concurrency), str(folder)]
-            started = time.perf_counter()
-            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            wall = time.perf_counter() - started
-        finally:
-            if link is not None:
-                link.__exit__()
+            exe = BIN / "imalink"
+            cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "imalink.cli"]
+            cmd += ["import", "--server", url, "--json", "--concurrency", str(concurrency), str(folder)]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.exit(f"{' '.join(cmd[:2])} ... exited {done.returncode}: {done.stderr[-2000:]}")
     summary = json.loads(done.stdout)
-    return {"wall": wall, "elapsed": summary["elapsedSeconds"], "photos": summary["photosCreated"]}
+    return {"elapsed": summary["elapsedSeconds"], "photos": summary["photosCreated"]}
 
 
 def main() -> None:
@@ -213,6 +204,7 @@ def main() -> None:
             rows.append([name, f"{median:.2f}", f"{args.groups / median:.1f}", f"{first / median:.2f}x"])
         print()
         table(rows, ["importer", "median s", "groups/s", f"rate / {clients[0][0]}"])
+
 
 if __name__ == "__main__":
     main()
