@@ -1,4 +1,5 @@
-"""SQLite libraries: a new file gets the engine's page size; a file made before keeps its own and works."""
+"""SQLite libraries: a new file gets the engine's page size, a file made before keeps its own and works; a
+process's writers take turns, handing over at the commit."""
 
 from __future__ import annotations
 
