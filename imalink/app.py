@@ -28,6 +28,7 @@ from imalink.db.migrate import upgrade_to_head
 from imalink.graphql_view import ImalinkGraphQL
 from imalink.guard import RequestGuard, guard_of
 from imalink.media import media_routes
+from imalink.reclaim import MemoryReclaim
 from imalink.settings import Settings
 from imalink.web import web_routes
 
@@ -122,6 +123,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         min_body_rate=settings.min_body_rate,
         request_timeout=settings.request_timeout,
     )
+    # Outside the guard: once it returns, nothing of the request is referenced any more.
+    app.add_middleware(MemoryReclaim)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -27,7 +27,7 @@ _USERS_OWN = ("tags", "rating", "user_rotation")
 def apply_plan(conn: Connection, owner_id: int, plans: list[GroupPlan], library: Library, now: datetime) -> None:
     """Write what :func:`plan.resolve` decided; each plan learns its photo id and files written."""
     resolved = [plan for plan in plans if plan.target is not None and not plan.errors]
-    created = [plan for plan in resolved if plan.target.creator is plan]  # type: ignore[union-attr]
+    created = [plan for plan in resolved if plan.creates_photo]
     photo_rows = [
         {
             **plan.photo,
