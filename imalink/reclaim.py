@@ -6,7 +6,7 @@ variables), which only a full pass of the garbage collector frees, and full pass
 objects a request makes while it runs are promoted to the oldest generation before they turn into
 garbage. With two import batches in flight the server grew from 126 MB to 337-359 MB and stayed
 there (benchmarks/import_bench.py --concurrency 2, peak VmRSS); collected after each batch, it
-peaks at 205-214 MB (``import_bench.py`` no slower in interleaved pairs).
+peaks at 205-218 MB (``import_bench.py`` no slower in interleaved pairs).
 
 The pass is cheap because the app froze everything it made at start-up (``gc.freeze`` in
 imalink/app.py): it walks only what requests left, 0.4-0.9 ms after a batch. Returning the freed
