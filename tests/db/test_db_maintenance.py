@@ -3,16 +3,18 @@ when the server starts."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from benchmarks.library import LibrarySpec, build
 from imalink.app import create_app
 from imalink.db import maintenance
+from imalink.db.engine import writing
 from imalink.settings import Settings
 from tests.support.databases import backends
 from tests.support.library import library_database
@@ -63,4 +65,31 @@ def test_a_small_library_is_left_alone(tmp_path):
     url, engine = library_database("sqlite", tmp_path)
     with engine.connect() as conn:
         assert not maintenance.statistics_stale(conn)  # 3,300 photos, analyzed by the build
+    engine.dispose()
+
+
+def test_statistics_wait_for_their_turn_beside_an_import_instead_of_failing(tmp_path):
+    """An import commits while the refresh has begun: on SQLite a transaction that began by reading
+    cannot write after another's commit ("database is locked" at once, no wait); in the writers' turn
+    it waits for the import and then runs."""
+    url, engine = library_database("sqlite", tmp_path)
+    build(engine, LibrarySpec(photos=200, seed=3), analyze=False)
+    holding = threading.Event()
+
+    def importer() -> None:
+        with writing(engine) as conn:
+            conn.execute(text("UPDATE photo SET rating = 1 WHERE id = 1"))
+            holding.set()
+            time.sleep(0.5)  # the refresh starts meanwhile and must wait for this commit
+
+    thread = threading.Thread(target=importer)
+    thread.start()
+    assert holding.wait(10)
+    try:
+        maintenance.refresh_statistics(engine)
+    finally:
+        thread.join()
+    with engine.connect() as conn:
+        analyzed = conn.execute(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'photo'")).scalar_one()
+    assert analyzed > 0
     engine.dispose()
