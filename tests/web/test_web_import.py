@@ -58,7 +58,7 @@ def test_browser_import_follows_the_cli_rules(sqlite_server: str, page: Any, tmp
     assert stats["state"] == "done"
     assert stats["groupsTotal"] == len(groups_cli) == 7
     # The run's time as it took, to a tenth under ten seconds (a small folder is not "in 0 s").
-    shown = re.fullmatch(r"Import finished\. 7 of 7 photos in (\d+\.\d) s\.", page.locator(".run-status").inner_text())
+    shown = re.fullmatch(r"Import finished\. 7 of 7 photos checked in (\d+\.\d) s: 6 new, 1 failed\.", page.locator(".run-status").inner_text())
     assert shown is not None, page.locator(".run-status").inner_text()
     assert abs(float(shown[1]) - stats["elapsedMs"] / 1000) <= 0.051 and stats["elapsedMs"] < 9950
     assert stats["photosCreated"] == 6 and stats["groupsFailed"] == 1
@@ -122,4 +122,4 @@ def test_import_progress_cancel_and_resume(sqlite_server: str, page: Any, tmp_pa
     assert run["photosCreated"] == 80 - kept
     assert run["alreadyInLibrary"] == kept
     assert len(library(sqlite_server)) == 80
-    assert page.locator(".run-status").inner_text().startswith("Import finished.")
+    assert page.locator(".run-status").inner_text().endswith(f": {80 - kept} new, {kept} already in the library.")

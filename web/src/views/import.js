@@ -66,7 +66,7 @@ function progressView(run) {
     ];
     figures.replaceChildren(...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
     const label = { running: "Importing…", done: "Import finished.", cancelled: "Import cancelled.", failed: "Import stopped by an error." }[s.state];
-    status.textContent = `${label} ${formatNumber(s.groupsDone)} of ${formatNumber(s.groupsTotal)} photos in ${formatDuration(secs)}.`;
+    status.textContent = `${label} ${formatNumber(s.groupsDone)} of ${formatNumber(s.groupsTotal)} photos checked in ${formatDuration(secs)}${outcome(s)}.`;
     section.dataset.state = s.state;
     cancel.hidden = s.state !== "running";
   };
@@ -82,6 +82,18 @@ function progressView(run) {
   run.addEventListener("done", show);
   show();
   return section;
+}
+
+// What became of the photos, once the run has ended: "7 of 7 photos" alone read as seven imported
+// when six were already in the library and one failed. Parts that are zero are left out, but "0 new".
+function outcome(s) {
+  if (s.state === "running") return "";
+  const parts = [`${formatNumber(s.photosCreated)} new`];
+  if (s.imagesAdded) parts.push(`${formatNumber(s.imagesAdded)} given new files`);
+  if (s.alreadyInLibrary) parts.push(`${formatNumber(s.alreadyInLibrary)} already in the library`);
+  if (s.duplicates) parts.push(`${formatNumber(s.duplicates)} duplicates`);
+  if (s.groupsFailed) parts.push(`${formatNumber(s.groupsFailed)} failed`);
+  return `: ${parts.join(", ")}`;
 }
 
 export function mount(main) {
