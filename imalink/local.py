@@ -34,11 +34,18 @@ class LocalGraphQL:
     def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """The GraphQL response as JSON-ready data: ``{"data": ..., "errors": [...]}``."""
 
-        async def run() -> Any:
-            context = Context.for_request(self.engine, self.settings.schema_settings(), self.viewer)
-            return await self.schema.execute(query, variable_values=variables, context_value=context)
+        results: list[Any] = []
 
-        result = anyio.run(run)
+        async def run() -> None:
+            context = Context.for_request(self.engine, self.settings.schema_settings(), self.viewer)
+            results.append(await self.schema.execute(query, variable_values=variables, context_value=context))
+
+        # The result is kept out of the task's return value: putting Python's own SIGINT handler back,
+        # asyncio's runner has the signal module build (and drop) a message with the repr of its
+        # handler, which names the main task and so its result, the whole response (5,000 found
+        # files: 5.7 ms, twice a call).
+        anyio.run(run)
+        result = results[0]
         response: dict[str, Any] = {"data": result.data}
         if result.errors:
             response["errors"] = [error.formatted for error in result.errors]
