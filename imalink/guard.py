@@ -31,6 +31,13 @@ from imalink.schema.enums import ErrorCode
 logger = logging.getLogger("imalink.guard")
 
 
+def declared_length(scope: Scope) -> int | None:
+    """The body's size as the request's Content-Length declares it; ``None`` when it declares none
+    (or something that is not a size)."""
+    declared = dict(scope["headers"]).get(b"content-length")
+    return int(declared) if declared is not None and declared.isdigit() else None
+
+
 class RequestGuard:
     """ASGI middleware: body size and pace, request time limit, work stops on disconnect."""
 
@@ -54,8 +61,8 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+        declared = declared_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
             await send_error(send, 413, ErrorCode.REQUEST_TOO_LARGE, self._too_large())
             return
         body = await self._read_body(receive, send)

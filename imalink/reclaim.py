@@ -22,6 +22,8 @@ import threading
 from anyio import to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from imalink.guard import declared_length
+
 LARGE_BODY_BYTES = 256 * 1024
 """Bodies from this size on are followed by a collection: an import batch, a pre-check of 10,000 hashes."""
 
@@ -41,15 +43,10 @@ class MemoryReclaim:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
-        if scope["type"] != "http" or _declared_length(scope) < self.min_body_bytes:
+        if scope["type"] != "http" or (declared_length(scope) or 0) < self.min_body_bytes:
             return
         if self._collecting.acquire(blocking=False):
             try:
                 await to_thread.run_sync(gc.collect)
             finally:
                 self._collecting.release()
-
-
-def _declared_length(scope: Scope) -> int:
-    declared = dict(scope["headers"]).get(b"content-length", b"")
-    return int(declared) if declared.isdigit() else 0
