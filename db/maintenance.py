@@ -80,18 +80,16 @@ def statistics_stale(conn: Connection) -> bool:
 def refresh_statistics(engine: Engine) -> float:
     """ANALYZE the library's tables now; returns the seconds it took."""
     started = time.perf_counter()
-    if engine.dialect.name == "sqlite":
-        # In the writers' turn: ANALYZE writes sqlite_stat1, and a transaction that began by reading
-        # cannot become a writer once an import's commit has overtaken it (SQLite answers "database
-        # is locked" at once, without waiting). With two batches in flight that failed up to ten
-        # times in an import of 3,000 photos, each after reading the timeline index whole.
-        with writing(engine) as conn:
+    # In the writers' turn: ANALYZE writes (SQLite's sqlite_stat1), and on SQLite a transaction that
+    # began by reading cannot become a writer once an import's commit has overtaken it ("database is
+    # locked" at once, without waiting). With two batches in flight that failed up to ten times in
+    # an import of 3,000 photos, each after reading the timeline index whole.
+    with writing(engine) as conn:
+        if conn.dialect.name == "sqlite":
             _analyze_sqlite(conn)
-    else:
-        with engine.connect() as conn:
+        else:
             for table in TABLES:
                 conn.execute(text(f"ANALYZE {table}"))
-            conn.commit()
     took = time.perf_counter() - started
     log.info("planner statistics refreshed in %.0f ms", took * 1000)
     return took
