@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,3 +39,15 @@ def gql(database_url: str) -> Iterator[LocalGraphQL]:
     local = LocalGraphQL(settings=Settings(database_url=database_url))
     yield local
     local.close()
+
+
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    """No automatic garbage collection while the test runs, so what a reference cycle keeps is still
+    there to be found, and every full pass is one something asked for."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Iterator
-
-import pytest
 
 from imalink.resolvers.imports.plan import GroupFile, GroupPlan, PhotoTarget
 from imalink.resolvers.imports.submission import ImageSubmission, PhotoGroupSubmission
@@ -20,17 +17,6 @@ from tests.api.importing import group, open_session, send
 from tests.support.media import distinct_jpegs, exif_blob
 
 IMPORT_OBJECTS = (GroupPlan, GroupFile, PhotoTarget, PhotoGroupSubmission, ImageSubmission)
-
-
-@pytest.fixture
-def collector_off() -> Iterator[None]:
-    """No automatic collection, so what a cycle keeps is still there to be found."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def in_cycles() -> Counter[str]:

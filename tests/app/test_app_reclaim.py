@@ -31,7 +31,7 @@ def noisy_jpeg() -> bytes:
 
 
 @pytest.fixture
-def full_passes() -> Iterator[list[int]]:
+def full_passes(collector_off: None) -> Iterator[list[int]]:
     """Objects collected by each full pass while the test runs (automatic collection off)."""
     passes: list[int] = []
 
@@ -39,14 +39,11 @@ def full_passes() -> Iterator[list[int]]:
         if phase == "stop" and info["generation"] == 2:
             passes.append(info["collected"])
 
-    gc.collect()
-    gc.disable()
     gc.callbacks.append(record)
     try:
         yield passes
     finally:
         gc.callbacks.remove(record)
-        gc.enable()
 
 
 def wait_for(condition, seconds: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
