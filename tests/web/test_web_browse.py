@@ -264,3 +264,27 @@ def test_a_jump_shows_the_months_heading_and_its_photos(sqlite_server: str, page
                   "November", "December"].index(month) + 1
         assert section and page.evaluate("(sel) => document.querySelector(sel).alt", first_row).startswith(
             f"Photo taken {year}-{number:02d}-")
+
+
+def test_photo_view_names_the_camera_once_and_the_orientation_in_words(sqlite_server: str, page: Any) -> None:
+    import base64
+
+    from tests.support.media import distinct_jpegs, exif_blob, sha256
+
+    gql = HttpGraphQL(sqlite_server)
+    cameras = [("NIKON CORPORATION", "NIKON D850", 6), ("Canon", "Canon EOS 40D", 8), ("SONY", "ILCE-7M3", None)]
+    previews = distinct_jpegs(len(cameras), prefix="camera-name")
+    groups = [{"hotpreview": base64.b64encode(preview).decode(),
+               "images": [{"filename": f"C{n}.JPG", "exifData": base64.b64encode(exif_blob(make=make, model=model, orientation=turn)).decode()}]}
+              for n, (preview, (make, model, turn)) in enumerate(zip(previews, cameras))]
+    data(gql.execute("mutation($input: BatchImportInput!) { importBatch(input: $input) { photosCreated } }",
+                     {"input": {"photoGroups": groups}}))
+    shown = []
+    for preview in previews:
+        page.goto(f"{sqlite_server}/photo/{sha256(preview)}")
+        meta = page.locator("dialog.photo-view .meta")
+        meta.wait_for()
+        terms = meta.locator("dt").all_inner_texts()
+        values = meta.locator("dd").all_inner_texts()
+        shown.append((values[terms.index("Camera")], values[terms.index("Orientation")] if "Orientation" in terms else None))
+    assert shown == [("NIKON D850", "Rotate 90 CW (6)"), ("Canon EOS 40D", "Rotate 270 CW (8)"), ("SONY ILCE-7M3", None)]

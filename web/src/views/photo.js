@@ -29,6 +29,22 @@ function exposure(p) {
   return parts.filter(Boolean).join(" · ") || null;
 }
 
+// Most cameras repeat the maker in the model ("Canon" + "Canon EOS 40D", "NIKON CORPORATION" +
+// "NIKON D850"): the model alone then, as Immich and PhotoPrism show it; otherwise both.
+function cameraName(make, model) {
+  if (!model) return make || null;
+  const maker = make?.trim().split(/\s+/)[0]?.toLowerCase();
+  return maker && !model.toLowerCase().startsWith(maker) ? `${make.trim()} ${model}` : model;
+}
+
+// EXIF orientation as exiftool names it, with the number the file holds.
+const ORIENTATIONS = ["Horizontal (normal)", "Mirror horizontal", "Rotate 180", "Mirror vertical",
+  "Mirror horizontal and rotate 270 CW", "Rotate 90 CW", "Mirror horizontal and rotate 90 CW", "Rotate 270 CW"];
+
+function orientationName(value) {
+  return ORIENTATIONS[value - 1] ? `${ORIENTATIONS[value - 1]} (${value})` : value;
+}
+
 function exifValue(v) {
   if (Array.isArray(v) && v.length === 2 && v.every(Number.isInteger)) return `${v[0]}/${v[1]}`;
   return typeof v === "object" ? JSON.stringify(v) : String(v);
@@ -95,12 +111,12 @@ export async function openPhoto(hothash, timeline, close) {
     const meta = h("dl", { class: "meta" }, ...[
       row("Taken", when ?? "Date unknown"),
       row("Date from", p.takenAtSource),
-      row("Camera", [p.cameraMake, p.cameraModel].filter(Boolean).join(" ") || null),
+      row("Camera", cameraName(p.cameraMake, p.cameraModel)),
       row("Lens", p.lensModel),
       row("Exposure", exposure(p)),
       row("Size", p.width && p.height ? `${p.width} × ${p.height}` : null),
       row("Position", p.gpsLatitude !== null && p.gpsLatitude !== undefined ? `${p.gpsLatitude.toFixed(5)}, ${p.gpsLongitude.toFixed(5)}${p.gpsAltitude !== null ? ` · ${Math.round(p.gpsAltitude)} m` : ""}` : null),
-      row("Orientation", p.orientation),
+      row("Orientation", orientationName(p.orientation)),
       row("Imported", p.importSession ? `${p.importSession.storageDirectory ?? "session"} #${p.importSession.id}` : null),
       row("Hothash", h("code", {}, p.hothash)),
     ].filter(Boolean).flat());
