@@ -124,8 +124,8 @@ def _asked_hashes(hashes: list[str], limit: int, what: str = "hothashes") -> dic
 Found = TypeVar("Found", dict[str, Any], set[str])
 
 SPLIT_FROM = 2_000
-"""Hashes asked from which PostgreSQL looks them up in two halves at once (fewer: one statement
-is cheaper than handing half to another thread)."""
+"""Hashes asked from which PostgreSQL looks them up in two halves at once (fewer take a statement
+of a few milliseconds: not worth a second connection)."""
 _HALVES = ThreadPoolExecutor(max_workers=4, thread_name_prefix="imalink-lookup")
 
 
@@ -134,8 +134,8 @@ def _looked_up(engine: Engine, lookup: Callable[[Any, int, list[str]], Found], o
     them on a connection of its own at the same time, as its backend runs a probe per hash on one
     core. 10,000 hashes at a million photos over HTTP, two interleaved runs of 7
     (benchmarks/precheck_bench.py): existingFiles 75 / 77 -> 56 / 61 ms, existingPhotos 81 / 82 ->
-    59 / 60, existingHothashes 51 / 51 -> 38 / 45, for 5-8 ms more CPU. SQLite's statements are
-    cheaper than the hand-over: there the same split cost 15 ms of CPU and saved no time. Halves of
+    59 / 60, existingHothashes 51 / 51 -> 38 / 45, for 3-8 ms more CPU. On SQLite the same split
+    saved no time over HTTP and cost 15 ms more CPU, so it stays one statement there. Halves of
     the sorted hashes, so each keeps its probes' neighbouring pages; neither holds a connection
     while it waits for the other."""
 
