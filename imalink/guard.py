@@ -174,9 +174,15 @@ class RequestGuard:
             work.cancel()
 
 
+def error_body(code: ErrorCode, message: str) -> bytes:
+    """A GraphQL-shaped error for a request refused before it reached the schema:
+    ``{"data": null, "errors": [{message, extensions.code}]}``."""
+    return orjson.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]})
+
+
 async def send_error(send: Send, status: int, code: ErrorCode, message: str) -> None:
-    """Answer with a GraphQL-shaped error: ``{"data": null, "errors": [{message, extensions.code}]}``."""
-    body = orjson.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]})
+    """Answer with :func:`error_body`."""
+    body = error_body(code, message)
     headers: list[tuple[bytes, bytes]] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),

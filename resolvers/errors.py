@@ -52,6 +52,20 @@ class ErrorCode(DescribedEnum):
     BODY_TIMEOUT = "BODY_TIMEOUT", "The request body arrived too slowly (HTTP 408)."
     REQUEST_TIMEOUT = "REQUEST_TIMEOUT", "The request ran past the server's time limit and was stopped (HTTP 503)."
     REQUEST_CANCELLED = "REQUEST_CANCELLED", "The request was stopped before it finished (time limit or shutdown); nothing of it was kept."
+    INVALID_JSON = "INVALID_JSON", "The request body is not valid JSON (HTTP 400)."
+    INVALID_REQUEST = "INVALID_REQUEST", (
+        "The body is JSON but not a GraphQL request the server takes: no query, variables that are not an "
+        "object, an operation name the document lacks, a mutation sent by GET (HTTP 400 or 405)."
+    )
+    NOT_FOUND = "NOT_FOUND", "Nothing is served at this address (HTTP 404): GraphiQL is off on this server."
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED", "The query is not GraphQL: a syntax error, at the location given."
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED", (
+        "The query does not fit the schema: an unknown field or argument, a literal of the wrong type, a "
+        "required argument missing, a variable declared but not used."
+    )
+    INVALID_VARIABLES = "INVALID_VARIABLES", (
+        "A variable's value does not fit its declared type, or a required variable is missing or null."
+    )
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE", "Operations are POSTed as application/json (HTTP 415)."
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED", "Operations are POSTed; GET serves GraphiQL only (HTTP 405)."
 

@@ -59,10 +59,12 @@ def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
         # No field returns it: listed so that the schema (and every client generated from it) knows
         # every code an error's extensions.code can carry.
         types=[ErrorCode],
-        # The limits run first: they refuse a document before it is parsed or validated at length.
-        # The permission check refuses an operation before any of it runs (schema/permissions.py).
-        # Clients send the same few documents again and again: parse (and validate) each once.
-        extensions=[*limit_extensions(limits), PermissionCheck, ClientSafeErrors, lambda: ParserCache(maxsize=256)],
+        # Hooks nest in this order, the first outermost. Client-safe errors see every error last,
+        # after the limits gave theirs a code. The limits come next: they refuse a document before
+        # it is parsed or validated at length. The permission check refuses an operation before
+        # any of it runs (schema/permissions.py). Clients send the same few documents again and
+        # again: parse (and validate) each once.
+        extensions=[ClientSafeErrors, *limit_extensions(limits), PermissionCheck, lambda: ParserCache(maxsize=256)],
         config=StrawberryConfig(scalar_map=SCALARS),
         execution_context_class=ExecutionContext,
     )

@@ -1,6 +1,8 @@
 """How errors reach clients: codes for what they can fix, an error id for everything else.
 
-A :class:`UserError` becomes a GraphQL error with ``extensions.code`` (an ``ErrorCode``). Any
+A :class:`UserError` becomes a GraphQL error with ``extensions.code`` (an ``ErrorCode``); so do
+graphql-core's own refusals of a request (``GRAPHQL_PARSE_FAILED``, ``GRAPHQL_VALIDATION_FAILED``,
+``INVALID_VARIABLES``), so that a client can switch on every error it can fix. Any
 other exception is logged whole under a fresh error id and the client gets only a generic message
 with that id, never exception text or a traceback. Strawberry's ``MaskErrors`` would hide the
 text too, but gives no id to find the log line by, and masks a scalar's refusal with its code.
@@ -13,7 +15,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
 from imalink.db import interrupts
@@ -31,19 +33,20 @@ def coded_error(
     return GraphQLError(message, nodes=nodes, path=path, extensions={"code": code.value, **extensions})
 
 
-def client_error(error: GraphQLError) -> GraphQLError:
-    """The form of ``error`` a client may see."""
+def client_error(error: GraphQLError, validation: bool = False) -> GraphQLError:
+    """The form of ``error`` a client may see; ``validation``: validation found it."""
     original = error.original_error
-    if original is None:
-        return error  # a syntax, validation or input error: the message is written for clients
     if isinstance(original, UserError):
         return coded_error(original.code, original.message, nodes=error.nodes, path=error.path)
-    if isinstance(original, GraphQLError):
-        # graphql-core refused an input value (a scalar's parser said why): a client's mistake.
-        # Keep the code the scalar gave on the error that wraps it.
-        if original.extensions and not error.extensions:
-            return GraphQLError(error.message, nodes=error.nodes, path=error.path, extensions=original.extensions)
-        return error
+    if original is None or isinstance(original, GraphQLError):
+        # A syntax, validation or input error, which graphql-core or a scalar's parser worded
+        # for clients: the message stays, and a code says which. A scalar's own code is kept.
+        if error.extensions and "code" in error.extensions:
+            return error
+        if original is not None and original.extensions:
+            return _with_extensions(error, original.extensions)
+        code = _input_error_code(error, validation)
+        return error if code is None else _with_extensions(error, {"code": code.value})
     scope = interrupts.current()
     if isinstance(original, interrupts.WorkCancelled) or (scope is not None and scope.cancelled):
         # The request was stopped (time limit, client gone, shutdown): its statements failed on purpose.
@@ -59,11 +62,41 @@ def client_error(error: GraphQLError) -> GraphQLError:
     )
 
 
+def _input_error_code(error: GraphQLError, validation: bool) -> ErrorCode | None:
+    if isinstance(error, GraphQLSyntaxError):
+        return ErrorCode.GRAPHQL_PARSE_FAILED
+    if validation:
+        return ErrorCode.GRAPHQL_VALIDATION_FAILED
+    if error.path is None:  # before any field ran: coercing the variables
+        return ErrorCode.INVALID_VARIABLES
+    return None  # graphql-core's word on a field's result (a null where none may be): left as it is
+
+
+def _with_extensions(error: GraphQLError, extensions: dict[str, Any]) -> GraphQLError:
+    """``error`` with ``extensions``, where it points (locations, path) unchanged."""
+    return GraphQLError(
+        error.message, error.nodes, error.source, error.positions, error.path, extensions={**(error.extensions or {}), **extensions}
+    )
+
+
 class ClientSafeErrors(SchemaExtension):
-    """Rewrite every error of a result with :func:`client_error`."""
+    """Rewrite every error of a result with :func:`client_error` (one instance per operation)."""
+
+    found_by_validation: frozenset[int] = frozenset()
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        # Strawberry later keeps every error of the result in the same list: the validation's own
+        # are told apart by what it held now.
+        self.found_by_validation = frozenset(map(id, self.execution_context.pre_execution_errors or ()))
 
     def on_operation(self) -> Iterator[None]:
-        yield
+        try:
+            yield
+        except GraphQLSyntaxError as error:  # the parser cache parses inside its hook: raised through the hooks
+            if not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": ErrorCode.GRAPHQL_PARSE_FAILED.value}
+            raise
         result = self.execution_context.result
         if result is not None and getattr(result, "errors", None):
-            result.errors = [client_error(error) for error in result.errors]
+            result.errors = [client_error(error, id(error) in self.found_by_validation) for error in result.errors]

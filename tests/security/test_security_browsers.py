@@ -107,6 +107,7 @@ def test_field_suggestions_only_while_introspection_is_on(server: str, database_
         assert introspection["data"] is None
         ide = httpx.get(closed + "/graphql", headers={"accept": "text/html"})
         assert ide.status_code == 404 and "graphiql" not in ide.text.lower()
+        assert ide.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
 def test_graphiql_is_served_while_introspection_is_on(server: str) -> None:
