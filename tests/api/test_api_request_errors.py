@@ -43,6 +43,7 @@ def refusal(response: httpx.Response) -> dict:
         (b'{"query": "x", "pad": "\xff"}', 400, ErrorCode.INVALID_JSON),  # not UTF-8
         (b"[" * 5000 + b"]" * 5000, 400, ErrorCode.INVALID_JSON),  # nested past Python's stack
         (b"NaN", 400, ErrorCode.INVALID_JSON),
+        (b'{"query": "x", "n": ' + b"9" * 5000 + b"}", 400, ErrorCode.INVALID_JSON),  # past Python's int digits
         (b'{"variables": {}}', 400, ErrorCode.INVALID_REQUEST),  # no query
         (b'{"query": "{ photos { totalCount } }", "variables": [1]}', 400, ErrorCode.INVALID_REQUEST),
         (b'[{"query": "{ photos { totalCount } }"}]', 400, ErrorCode.INVALID_REQUEST),  # a batch
@@ -57,7 +58,7 @@ def refusal(response: httpx.Response) -> dict:
         (b'{"query": "query($n: Int) { photos(first: $n) { totalCount } }", "variables": {"n": 99999999999999999999999}}',
          200, ErrorCode.INVALID_VARIABLES),
     ],
-    ids=["cut short", "not utf-8", "nested deep", "nan", "no query", "variables a list", "a batch", "unknown operation",
+    ids=["cut short", "not utf-8", "nested deep", "nan", "a number of 5,000 digits", "no query", "variables a list", "a batch", "unknown operation",
          "syntax", "unknown field", "literal of a wrong type", "required variable missing", "variable of a wrong type",
          "variable past 64 bits"],
 )
