@@ -132,8 +132,8 @@ def seed_library(base_url: str, count: int, *, start_year: int = 2015, per_day: 
         hothashes.append(hashlib.sha256(preview).hexdigest())
         day = (i - first) // per_day * days_apart
         taken = None if i % 10 == 9 else f"{start_year + day // 336}:{(day // 28) % 12 + 1:02d}:{day % 28 + 1:02d} {10 + i % 3}:{i % 60:02d}:00"
-        model = ["EOS R5", "NIKON D850", "ILCE-7M3"][i % 3]
-        exif = exif_blob(model=model, taken=taken, gps=(60 + i % 7, 10 + i % 11) if i % 4 == 0 else None)
+        make, model = [("Canon", "EOS R5"), ("NIKON CORPORATION", "NIKON D850"), ("SONY", "ILCE-7M3")][i % 3]
+        exif = exif_blob(make=make, model=model, taken=taken, gps=(60 + i % 7, 10 + i % 11) if i % 4 == 0 else None)
         batch.append({"hotpreview": base64.b64encode(preview).decode(), "width": 4000, "height": 3000,
                       "images": [{"filename": f"IMG_{i:05d}.JPG", "exifData": base64.b64encode(exif).decode()}]})
         if len(batch) == 500 or i == first + count - 1:
