@@ -91,6 +91,8 @@ class ImalinkGraphQL(GraphQL):
     def parse_json(self, data: str | bytes) -> Any:
         try:
             return self.decode_json(data)
+        except msgspec.ValidationError as error:  # JSON, but a number past what Python holds (1e400, 5,000 digits)
+            raise CodedRefusal(400, ErrorCode.INVALID_JSON, "The request body has a number out of range.") from error
         except (msgspec.DecodeError, RecursionError) as error:  # RecursionError: arrays nested past Python's stack
             raise CodedRefusal(400, ErrorCode.INVALID_JSON, "The request body is not valid JSON.") from error
 

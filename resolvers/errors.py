@@ -52,7 +52,7 @@ class ErrorCode(DescribedEnum):
     BODY_TIMEOUT = "BODY_TIMEOUT", "The request body arrived too slowly (HTTP 408)."
     REQUEST_TIMEOUT = "REQUEST_TIMEOUT", "The request ran past the server's time limit and was stopped (HTTP 503)."
     REQUEST_CANCELLED = "REQUEST_CANCELLED", "The request was stopped before it finished (time limit or shutdown); nothing of it was kept."
-    INVALID_JSON = "INVALID_JSON", "The request body is not valid JSON (HTTP 400)."
+    INVALID_JSON = "INVALID_JSON", "The request body is not valid JSON, or has a number out of range (HTTP 400)."
     INVALID_REQUEST = "INVALID_REQUEST", (
         "The body is JSON but not a GraphQL request the server takes: no query, variables that are not an "
         "object, an operation name the document lacks, a mutation sent by GET (HTTP 400 or 405)."

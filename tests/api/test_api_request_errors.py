@@ -77,4 +77,6 @@ def test_the_messages_say_where_and_what(server):
     variable = refusal(post(server, b'{"query": "query($n: Int) { photos(first: $n) { totalCount } }", "variables": {"n": 99999999999999999999999}}'))
     assert "99999999999999999999999" in variable["message"] and variable["locations"] == [{"line": 1, "column": 7}]
     assert refusal(post(server, b"{")) == {"message": "The request body is not valid JSON.", "extensions": {"code": "INVALID_JSON"}}
+    huge = refusal(post(server, b'{"query": "x", "n": 1e400}'))
+    assert huge == {"message": "The request body has a number out of range.", "extensions": {"code": "INVALID_JSON"}}
 
