@@ -33,6 +33,13 @@ def coded_error(
     return GraphQLError(message, nodes=nodes, path=path, extensions={"code": code.value, **extensions})
 
 
+def give_code(error: GraphQLError, code: ErrorCode) -> None:
+    """Give ``error`` ``code`` in place unless it has one: for an error raised through the
+    extensions' hooks, which can only be amended on its way, not replaced."""
+    if not (error.extensions or {}).get("code"):
+        error.extensions = {**(error.extensions or {}), "code": code.value}
+
+
 def client_error(error: GraphQLError, validation: bool = False) -> GraphQLError:
     """The form of ``error`` a client may see; ``validation``: validation found it."""
     original = error.original_error
@@ -94,8 +101,7 @@ class ClientSafeErrors(SchemaExtension):
         try:
             yield
         except GraphQLSyntaxError as error:  # the parser cache parses inside its hook: raised through the hooks
-            if not (error.extensions or {}).get("code"):
-                error.extensions = {**(error.extensions or {}), "code": ErrorCode.GRAPHQL_PARSE_FAILED.value}
+            give_code(error, ErrorCode.GRAPHQL_PARSE_FAILED)
             raise
         result = self.execution_context.result
         if result is not None and getattr(result, "errors", None):

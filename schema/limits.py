@@ -51,7 +51,7 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, Typ
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from imalink.schema.errors import coded_error
+from imalink.schema.errors import coded_error, give_code
 from imalink.resolvers.errors import ErrorCode, UserError
 from imalink.resolvers.photos import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -398,11 +398,9 @@ _PARSER_LIMITS = {"tokens. Parsing aborted": ErrorCode.TOO_MANY_TOKENS, "nested 
 
 def _code_parse_limit(error: GraphQLError) -> None:
     """Give the parser's own refusals (too many tokens, nested too deeply) their code."""
-    if (error.extensions or {}).get("code"):
-        return
     for text, code in _PARSER_LIMITS.items():
         if text in error.message:
-            error.extensions = {**(error.extensions or {}), "code": code.value}
+            give_code(error, code)
 
 
 def limit_extensions(limits: QueryLimits) -> list[Any]:
