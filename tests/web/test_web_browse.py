@@ -162,7 +162,7 @@ def test_select_many_tag_undo_and_delete(sqlite_server: str, page: Any) -> None:
     thumbs.nth(1).click()
     assert page.locator(".bulk .count").inner_text() == "2 selected"
     # The photos the page holds as selected, not whichever thumbs sit first now.
-    chosen = page.locator("a.thumb[aria-selected=true]").evaluate_all("els => els.map(a => a.dataset.hothash)")
+    chosen = page.locator("a.thumb[aria-checked=true]").evaluate_all("els => els.map(a => a.dataset.hothash)")
     assert len(chosen) == 2, chosen
     page.fill("#bulk-tag", "Family")
     page.get_by_role("button", name="Tag", exact=True).click()

@@ -42,7 +42,8 @@ function when(iso) {
 function tokenSection(user) {
   const list = h("tbody");
   const table = h("table", { class: "tokens", "aria-label": "API tokens" },
-    h("thead", {}, h("tr", {}, ...["Name", "Scopes", "Created", "Last used", ""].map((t) => h("th", { scope: "col" }, t)))), list);
+    h("thead", {}, h("tr", {}, ...["Name", "Scopes", "Created", "Last used"].map((t) => h("th", { scope: "col" }, t)),
+      h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))), list);
   const created = h("div", { class: "token-secret", role: "status", "aria-live": "polite" });
 
   async function refresh() {

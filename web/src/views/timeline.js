@@ -53,7 +53,7 @@ let state = null;
 
 // The grid's elements are copies of these: no style of their own (sizes come from the grid's
 // --cell), so every row and cell shares one computed style and the browser styles them cheaply.
-const ROW = h("div", { class: "row", role: "listitem" });
+const ROW = h("div", { class: "row" });
 const THUMB = h("a", { class: "thumb" }, h("img", { alt: "", decoding: "async", fetchpriority: "high" }));
 const PLACEHOLDER = h("div", { class: "thumb placeholder" });
 
@@ -90,7 +90,9 @@ class Timeline {
   constructor(root) {
     this.root = root;
     this.scroller = h("div", { class: "timeline-scroll", tabindex: "0", "aria-label": "Photos, newest first" });
-    this.canvas = h("div", { class: "timeline-canvas", role: "list" });
+    // No list roles: the month headings sit between the rows, which a list may not hold; the
+    // headings and the photos' links are what a screen reader moves by.
+    this.canvas = h("div", { class: "timeline-canvas" });
     this.scroller.append(this.canvas);
     this.scrubber = h("nav", { class: "scrubber", "aria-label": "Years" });
     this.jump = h("select", { id: "jump-month", "aria-label": "Jump to month", onchange: () => this.jumpTo(this.jump.value) });
@@ -100,6 +102,7 @@ class Timeline {
     this.bulk = bulkBar(this);
     this.filters = filterBar(() => this.reload());
     root.append(
+      h("h1", { class: "visually-hidden" }, "Photos"),
       h("div", { class: "timeline-tools" }, this.filters.element, h("div", { class: "timeline-row" }, this.summary,
         h("label", { for: "jump-month", class: "visually-hidden" }, "Jump to month"), this.jump,
         h("button", { type: "button", class: "select-toggle", "aria-pressed": "false", onclick: (e) => this.toggleSelecting(e.currentTarget) }, "Select")),
@@ -353,14 +356,19 @@ class Timeline {
     if (!visible) img.fetchPriority = "low";
     img.src = p.hotpreviewUrl;
     if (this.selecting) {
-      a.setAttribute("aria-selected", String(this.selected.has(p.hothash)));
-      a.addEventListener("click", (e) => {
+      // While selecting, a thumbnail is a checkbox (a link may take that role): clicked, or Space
+      // or Enter on it, it toggles; aria-checked tells the state to assistive technology and CSS.
+      const toggle = (e) => {
         e.preventDefault();
         if (this.selected.has(p.hothash)) this.selected.delete(p.hothash);
         else this.selected.add(p.hothash);
-        a.setAttribute("aria-selected", String(this.selected.has(p.hothash)));
+        a.setAttribute("aria-checked", String(this.selected.has(p.hothash)));
         this.bulk.update();
-      });
+      };
+      a.setAttribute("role", "checkbox");
+      a.setAttribute("aria-checked", String(this.selected.has(p.hothash)));
+      a.addEventListener("click", toggle);
+      a.addEventListener("keydown", (e) => { if (e.key === " ") toggle(e); });
     }
     return a;
   }
