@@ -117,10 +117,14 @@ def test_photo_view_keyboard_and_editing(sqlite_server: str, page: Any) -> None:
     saved = data(HttpGraphQL(sqlite_server).execute(PHOTO, {"h": hothash}))["photo"]
     assert saved == {"title": "Sunrise over the fjord", "description": "Cold, clear morning", "tags": ["Norway", "dawn"], "rating": 4}
     screenshot(page, "photo-view")
+    page.keyboard.press("ArrowRight")  # on to the next photo, and closed there
+    page.wait_for_function(f"location.pathname === '/photo/{second}'")
     page.keyboard.press("Escape")
     page.wait_for_function("!location.pathname.startsWith('/photo/')")
     assert page.locator("dialog.photo-view").count() == 0
     assert second != hothash
+    # The keyboard goes on from the photo last shown: its thumbnail has the focus, not the page.
+    page.wait_for_function("(h) => document.activeElement?.dataset?.hothash === h", arg=second)
     # The grid by keyboard: arrows move between thumbnails, Enter opens one.
     page.locator("a.thumb").first.focus()
     page.keyboard.press("ArrowRight")

@@ -404,20 +404,34 @@ class Timeline {
       index = dc ? 0 : Math.min(index % cols, sections[si + 1].bucket.count - 1);
       si += 1;
     }
+    this.focusCell(si, index);
+  }
+
+  /** Focus the thumbnail at `index` of section `si`, scrolled into view first. */
+  focusCell(si, index) {
+    const { sections, cols, cell } = this.layout;
     const r = Math.floor(index / cols);
-    const s = sections[si];
-    const y = s.top + HEADER + r * (this.layout.cell + GAP);
+    const y = sections[si].top + HEADER + r * (cell + GAP);
     const viewTop = this.scroller.scrollTop + this.base;
-    if (y < viewTop + HEADER || y + this.layout.cell > viewTop + this.scroller.clientHeight) {
+    if (y < viewTop + HEADER || y + cell > viewTop + this.scroller.clientHeight) {
       this.scrollToGrid(y - this.scroller.clientHeight / 2);
     }
     this.render();
+    let tries = 0;
     const focusIt = () => {
       const target = this.rows.get(`${si}:${r}`)?.children[index % cols];
       if (target?.matches("a.thumb")) target.focus();
-      else setTimeout(focusIt, 50); // its photo is still loading
+      else if (++tries < 100) setTimeout(focusIt, 50); // its photo is still loading
     };
     focusIt();
+  }
+
+  /** Back from the photo view: its photo's thumbnail gets the focus, so the keyboard goes on
+   * from the photo last shown (←/→ may have moved far from the one opened). */
+  focusPhoto(hothash) {
+    const si = this.buckets.findIndex((b) => this.photos.get(b.key).photos.some((p) => p?.hothash === hothash));
+    if (si < 0 || !this.layout) return;
+    this.focusCell(si, this.photos.get(this.buckets[si].key).photos.findIndex((p) => p?.hothash === hothash));
   }
 
   /** Rows drawn again from the loaded photos (after an edit, a selection change). */
@@ -445,6 +459,7 @@ class Timeline {
 }
 
 let photoView = null;
+let shownPhoto = null; // the hothash the photo view shows
 
 export async function mount(main, params) {
   const root = h("section", { class: "timeline", "aria-label": "Timeline" });
@@ -467,6 +482,7 @@ export async function mount(main, params) {
 
 export async function update(params) {
   if (params.hothash) {
+    shownPhoto = params.hothash; // before any wait: the last photo asked for is the one shown
     const { openPhoto } = await import("./photo.js");
     photoView = await openPhoto(params.hothash, state, () => navigate(`/${location.search}`));
     return;
@@ -478,5 +494,8 @@ export async function update(params) {
     const first = state.lastQuery === undefined;
     state.lastQuery = query;
     if (!first) await state.reload();
+  } else if (shownPhoto) {
+    state.focusPhoto(shownPhoto);
   }
+  shownPhoto = null;
 }
