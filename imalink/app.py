@@ -1,7 +1,8 @@
 """The ASGI application: GraphQL (with GraphiQL), the preview routes and a health check.
 
-Middleware, outermost first: CORS (an allowlist, none by default), then the request guard (body
-size and pace, time limit, work stops when the client goes; imalink/guard.py).
+Middleware, outermost first: the security headers (imalink/headers.py), CORS (an allowlist, none by
+default), the memory reclaim after large requests, then the request guard (body size and pace, time
+limit, work stops when the client goes; imalink/guard.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from imalink.db.engine import make_engine
 from imalink.db.migrate import upgrade_to_head
 from imalink.graphql_view import ImalinkGraphQL
 from imalink.guard import RequestGuard, guard_of
+from imalink.headers import SecurityHeaders
 from imalink.media import media_routes
 from imalink.reclaim import MemoryReclaim
 from imalink.settings import Settings
@@ -133,4 +135,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         allow_credentials=True,
         max_age=600,
     )
+    app.add_middleware(SecurityHeaders)
     return app

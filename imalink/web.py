@@ -7,6 +7,7 @@ every load (``no-cache``), so a new build is picked up at once.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from starlette.middleware.gzip import GZipMiddleware
@@ -15,6 +16,8 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from imalink.headers import inline_script_hashes, page_policy
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 BUILD_COMMAND = "npm --prefix web ci && npm --prefix web run build"
@@ -58,11 +61,19 @@ def _not_built(dist: Path) -> Response:
 
 
 def page(dist: Path, name: str) -> Response:
-    """An HTML page of the build (revalidated on each load), or how to build it."""
+    """An HTML page of the build (revalidated on each load) with its security policy, or how to build it."""
     path = dist / name
     if not path.is_file():
         return _not_built(dist)
-    return FileResponse(path, media_type="text/html", headers={"Cache-Control": REVALIDATE})
+    stat = path.stat()
+    policy = _page_policy(str(path), stat.st_mtime_ns, stat.st_size)
+    return FileResponse(path, media_type="text/html", headers={"Cache-Control": REVALIDATE, "Content-Security-Policy": policy})
+
+
+@functools.lru_cache(maxsize=8)
+def _page_policy(path: str, _mtime_ns: int, _size: int) -> str:
+    """The page's policy, naming its inline scripts by hash: read again when a new build replaces it."""
+    return page_policy(inline_script_hashes(Path(path).read_bytes()))
 
 
 def graphiql_page(dist: Path = WEB_DIST) -> Response:

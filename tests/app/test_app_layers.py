@@ -29,7 +29,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # command, serving, the web app); it reaches resolvers only through the schema (its preview
     # routes through schema.previews, authentication and `imalink user` through
     # schema.accounts.service). No module of it has a rule of its own.
-    "imalink": (("imalink.app", "imalink.auth", "imalink.cli", "imalink.graphql_view", "imalink.guard", "imalink.local",
+    "imalink": (("imalink.app", "imalink.auth", "imalink.cli", "imalink.graphql_view", "imalink.guard", "imalink.headers", "imalink.local",
                  "imalink.media", "imalink.reclaim", "imalink.serving", "imalink.settings", "imalink.users", "imalink.web", "imalink.schema",
                  "imalink.db.engine", "imalink.db.migrate", "imalink.db.maintenance", "imalink.db.interrupts",
                  "imalink.importer"), ()),

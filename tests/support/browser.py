@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,3 +70,19 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def wait_for(page: Any, predicate: str, arg: Any = None, timeout: float = 30_000, interval: float = 20) -> Any:
+    """Evaluate ``predicate`` (a JS expression, or a function called with ``arg``) in the page
+    every ``interval`` ms until it is truthy; its value. Playwright's ``wait_for_function``
+    builds the predicate from its string inside the page, which the app's Content-Security-Policy
+    forbids (no ``'unsafe-eval'``, imalink/headers.py); ``evaluate`` goes through the DevTools
+    protocol, which the policy does not govern, so the tests keep the policy on."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = page.evaluate(predicate, arg) if arg is not None else page.evaluate(predicate)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {timeout / 1000:.0f} s for {predicate}")
+        page.wait_for_timeout(interval)

@@ -13,7 +13,7 @@ from imalink.db.engine import make_engine
 from imalink.db.migrate import upgrade_to_head
 from imalink.settings import Settings
 from tests.support.accounts import PASSWORD, Client, add_user, error_code, token
-from tests.support.browser import PageGuard, screenshot
+from tests.support.browser import PageGuard, screenshot, wait_for
 from tests.support.server import running_server
 from tests.web.folders import holiday_folder
 from tests.web.test_web_import import import_folder
@@ -98,7 +98,7 @@ def test_a_signed_in_browser_imports_into_and_shows_only_its_users_library(
     assert run["stats"]["state"] == "done" and run["stats"]["photosCreated"] == 6
     page.get_by_role("link", name="Photos").click()
     # Every preview of the grid loads with the session cookie (the page guard fails on a 401).
-    page.wait_for_function("document.querySelectorAll('.timeline img').length === 6 && "
+    wait_for(page, "document.querySelectorAll('.timeline img').length === 6 && "
                            "[...document.querySelectorAll('.timeline img')].every(i => i.complete && i.naturalWidth > 0)")
     anna, bob = (Client(base, token(base, name, ["READ"])) for name in ("anna", "bob"))
     assert anna.execute("{ photos { totalCount } }") == {"data": {"photos": {"totalCount": 6}}}

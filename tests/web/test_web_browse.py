@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.browser import screenshot
+from tests.support.browser import screenshot, wait_for
 from tests.support.graphql import HttpGraphQL, data
 from tests.web.folders import seed_library
 
@@ -18,7 +18,7 @@ def test_timeline_is_virtualised_and_jumps_to_any_month(sqlite_server: str, page
     page.on("request", lambda req: req.url.endswith("/graphql") and requests.append(req.post_data or ""))
     page.goto(f"{sqlite_server}/")
     page.wait_for_selector(".thumb img")
-    page.wait_for_function("document.querySelectorAll('.thumb img').length > 10 && [...document.querySelectorAll('.thumb img')].slice(0, 10).every(i => i.complete && i.naturalWidth > 0)")
+    wait_for(page, "document.querySelectorAll('.thumb img').length > 10 && [...document.querySelectorAll('.thumb img')].slice(0, 10).every(i => i.complete && i.naturalWidth > 0)")
     # The first screens need one request for photos: the buckets and the newest photos together;
     # the facet counts wait until the filters are reached for.
     photo_requests = [r for r in requests if "photos(" in r or "photoTimeline(" in r or "photoFacets(" in r]
@@ -34,10 +34,10 @@ def test_timeline_is_virtualised_and_jumps_to_any_month(sqlite_server: str, page
     # Jump to the oldest month, then to the undated photos at the very end.
     page.select_option("#jump-month", label=months[-2])
     page.wait_for_selector("h2.month:has-text('January 2015')")
-    page.wait_for_function("[...document.querySelectorAll('.thumb img')].length > 0")
+    wait_for(page, "[...document.querySelectorAll('.thumb img')].length > 0")
     page.select_option("#jump-month", label=months[-1])
     page.wait_for_selector("h2.month:has-text('Date unknown')")
-    page.wait_for_function("document.querySelectorAll('.thumb img').length > 20", timeout=30_000)
+    wait_for(page, "document.querySelectorAll('.thumb img').length > 20", timeout=30_000)
     assert page.locator(".thumb").count() < 400
 
 
@@ -55,7 +55,7 @@ def test_the_first_requests_leave_before_the_code_has_loaded(sqlite_server: str,
     for route in held:
         route.continue_()
     page.unroute("**/assets/app-*.js")
-    page.wait_for_function("[...document.querySelectorAll('.thumb img')].slice(0, 6).every(i => i.complete && i.naturalWidth > 0)"
+    wait_for(page, "[...document.querySelectorAll('.thumb img')].slice(0, 6).every(i => i.complete && i.naturalWidth > 0)"
                            " && document.querySelectorAll('.thumb img').length >= 6")
     # The app took those answers: it asked neither again.
     assert sum("query Timeline" in r for r in requests) == 1 and sum("query Session" in r for r in requests) == 1, requests
@@ -78,7 +78,7 @@ def test_a_large_month_loads_by_day_anywhere(sqlite_server: str, page: Any) -> N
     page.on("request", lambda req: req.url.endswith("/graphql") and requests.append(req.post_data or ""))
     page.select_option("#jump-month", label="Date unknown (150)")
     page.evaluate("() => { const s = document.querySelector('.timeline-scroll'); s.scrollTop -= s.clientHeight * 1.5; }")
-    page.wait_for_function("[...document.querySelectorAll('.row .thumb img')].length > 12", timeout=30_000)
+    wait_for(page, "[...document.querySelectorAll('.row .thumb img')].length > 12", timeout=30_000)
     pages = [r for r in requests if "query Page" in r]
     assert 1 <= len(pages) <= 6, len(pages)  # a day or two of January, the undated walk
     # The end of January is read backwards from the undated photos' cursor, not walked to.
@@ -100,12 +100,12 @@ def test_photo_view_keyboard_and_editing(sqlite_server: str, page: Any) -> None:
     assert "DateTimeOriginal" in dialog.locator(".files").inner_text() or "Model" in dialog.locator(".files").inner_text()
     shown = "(h) => document.querySelector('dialog.photo-view .meta code')?.textContent === h"
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"location.href !== {first_url!r}")
+    wait_for(page, f"location.href !== {first_url!r}")
     second = page.url.rsplit("/", 1)[1]
-    page.wait_for_function(shown, arg=second)
+    wait_for(page, shown, arg=second)
     page.keyboard.press("ArrowLeft")
-    page.wait_for_function(f"location.href === {first_url!r}")
-    page.wait_for_function(shown, arg=first_url.rsplit("/", 1)[1])
+    wait_for(page, f"location.href === {first_url!r}")
+    wait_for(page, shown, arg=first_url.rsplit("/", 1)[1])
 
     hothash = first_url.rsplit("/", 1)[1]
     page.fill("#e-title", "Sunrise over the fjord")
@@ -118,13 +118,13 @@ def test_photo_view_keyboard_and_editing(sqlite_server: str, page: Any) -> None:
     assert saved == {"title": "Sunrise over the fjord", "description": "Cold, clear morning", "tags": ["Norway", "dawn"], "rating": 4}
     screenshot(page, "photo-view")
     page.keyboard.press("ArrowRight")  # on to the next photo, and closed there
-    page.wait_for_function(f"location.pathname === '/photo/{second}'")
+    wait_for(page, f"location.pathname === '/photo/{second}'")
     page.keyboard.press("Escape")
-    page.wait_for_function("!location.pathname.startsWith('/photo/')")
+    wait_for(page, "!location.pathname.startsWith('/photo/')")
     assert page.locator("dialog.photo-view").count() == 0
     assert second != hothash
     # The keyboard goes on from the photo last shown: its thumbnail has the focus, not the page.
-    page.wait_for_function("(h) => document.activeElement?.dataset?.hothash === h", arg=second)
+    wait_for(page, "(h) => document.activeElement?.dataset?.hothash === h", arg=second)
     # The grid by keyboard: arrows move between thumbnails, Enter opens one.
     page.locator("a.thumb").first.focus()
     page.keyboard.press("ArrowRight")
@@ -133,7 +133,7 @@ def test_photo_view_keyboard_and_editing(sqlite_server: str, page: Any) -> None:
     cols = page.evaluate("document.querySelector('.row').children.length")
     assert focused == page.locator("a.thumb").nth(cols + 1).get_attribute("data-hothash")
     page.keyboard.press("Enter")
-    page.wait_for_function(f"location.pathname === '/photo/{focused}'")
+    wait_for(page, f"location.pathname === '/photo/{focused}'")
 
 
 def test_filters_live_in_the_url(sqlite_server: str, page: Any) -> None:
@@ -145,10 +145,10 @@ def test_filters_live_in_the_url(sqlite_server: str, page: Any) -> None:
     page.locator(".more-filters summary").click()
     page.fill("#f-camera", "EOS R5")
     page.get_by_role("button", name="Apply").click()
-    page.wait_for_function("location.search.includes('camera=EOS+R5')")
+    wait_for(page, "location.search.includes('camera=EOS+R5')")
     page.wait_for_selector(".summary:has-text('10 photos')")
     page.select_option("#f-gps", "1")
-    page.wait_for_function("location.search.includes('gps=1')")
+    wait_for(page, "location.search.includes('gps=1')")
     page.wait_for_selector(".summary:has-text('3 photos')")  # i = 0, 12, 24 are EOS R5 with a position
     page.go_back()
     page.wait_for_selector(".summary:has-text('10 photos')")
@@ -258,7 +258,7 @@ def test_a_jump_shows_the_months_heading_and_its_photos(sqlite_server: str, page
         section = page.evaluate("(name) => [...document.querySelectorAll('h2.month')].find(h => h.textContent.startsWith(name)).id", name)
         index = months.index(label)
         first_row = f".row[data-section='{index}'][data-row='0'] img"
-        page.wait_for_function("(sel) => { const imgs = [...document.querySelectorAll(sel)];"
+        wait_for(page, "(sel) => { const imgs = [...document.querySelectorAll(sel)];"
                                " return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0); }", arg=first_row)
         for img in page.locator(first_row).all():
             r = img.bounding_box()

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from tests.support.browser import screenshot
+from tests.support.browser import screenshot, wait_for
 from tests.support.graphql import HttpGraphQL, data
 from tests.web.folders import cli_view, holiday_folder, many_jpegs
 
@@ -26,7 +26,7 @@ def import_folder(page: Any, base: str, folder: Path, timeout: float = 120_000) 
     if "/import" not in page.url:
         page.goto(f"{base}/import")
     page.set_input_files("#folder-input", str(folder))
-    page.wait_for_function("window.imalinkLastImport && window.imalinkLastImport.stats.state !== 'running'", timeout=timeout)
+    wait_for(page, "window.imalinkLastImport && window.imalinkLastImport.stats.state !== 'running'", timeout=timeout)
     return page.evaluate("() => { const r = window.imalinkLastImport; return { stats: r.stats, problems: r.problems, files: r.files }; }")
 
 
@@ -105,18 +105,18 @@ def test_import_progress_cancel_and_resume(sqlite_server: str, page: Any, tmp_pa
     folder = many_jpegs(tmp_path, 80, size=(2400, 1800))
     page.goto(f"{sqlite_server}/import?batch=4")
     page.set_input_files("#folder-input", str(folder))
-    page.wait_for_function("window.imalinkLastImport.stats.photosCreated >= 4", timeout=60_000, polling="raf")
+    wait_for(page, "window.imalinkLastImport.stats.photosCreated >= 4", timeout=60_000, interval=5)
     page.get_by_role("button", name="Cancel").click()
     screenshot(page, "import-cancelled")
     assert page.locator("progress").get_attribute("max") == "80"
-    page.wait_for_function("window.imalinkLastImport.stats.state === 'cancelled'", timeout=60_000)
+    wait_for(page, "window.imalinkLastImport.stats.state === 'cancelled'", timeout=60_000)
     kept = len(library(sqlite_server))
     assert 1 <= kept < 80
 
     page.set_input_files("#folder-input", str(folder))
-    page.wait_for_function("window.imalinkLastImport.stats.groupsDone >= 1 && window.imalinkLastImport.stats.state === 'running'", polling="raf")
+    wait_for(page, "window.imalinkLastImport.stats.groupsDone >= 1 && window.imalinkLastImport.stats.state === 'running'", interval=5)
     screenshot(page, "import-in-progress")
-    page.wait_for_function("window.imalinkLastImport.stats.state !== 'running'", timeout=120_000)
+    wait_for(page, "window.imalinkLastImport.stats.state !== 'running'", timeout=120_000)
     run = page.evaluate("window.imalinkLastImport.stats")
     assert run["state"] == "done"
     assert run["photosCreated"] == 80 - kept

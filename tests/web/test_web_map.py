@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.browser import screenshot
+from tests.support.browser import screenshot, wait_for
 from tests.web.folders import seed_library
 
 
@@ -23,7 +23,7 @@ def test_map_clusters_split_on_zoom_and_open_the_grid(sqlite_server: str, page: 
     for _ in range(4):
         page.locator(".leaflet-control-zoom-in").click()
         page.wait_for_timeout(350)
-    page.wait_for_function("document.querySelector('#map').dataset.markers !== ''")
+    wait_for(page, "document.querySelector('#map').dataset.markers !== ''")
     # Zoomed in on the middle of the data the clusters split (or fall out of view).
     assert tile_requests == []
     page.goto(f"{sqlite_server}/map")
@@ -31,6 +31,6 @@ def test_map_clusters_split_on_zoom_and_open_the_grid(sqlite_server: str, page: 
     cluster = page.locator(".cluster-icon").first
     count = int(cluster.inner_text())
     cluster.dispatch_event("click")  # the top-most of overlapping markers would take a real click
-    page.wait_for_function("location.pathname === '/' && location.search.includes('bbox=')")
+    wait_for(page, "location.pathname === '/' && location.search.includes('bbox=')")
     page.wait_for_selector(f".summary:has-text('{count} photos')")
     assert world >= 1
