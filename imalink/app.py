@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *media_routes(engine, graphql.settings, authenticator),
             Route("/healthz", healthz),
-            *web_routes(),
+            *web_routes(map_tiles=settings.map_tiles),
         ],
         lifespan=_lifespan(engine, settings),
     )

@@ -9,8 +9,8 @@
 - HTML pages (the web app, GraphiQL; imalink/web.py): a Content-Security-Policy that runs scripts
   only from this server and the page's own inline scripts named by their SHA-256, so a file name
   or EXIF text that ever reached the page as markup could not run. Images may also come from a
-  tile server over https (the map's tiles are the user's choice, web/src/views/geo.js); styles
-  may be inline (Leaflet and GraphiQL set them).
+  tile server over https (the map's tiles, web/src/views/geo.js), or over http from the one the
+  operator configured; styles may be inline (Leaflet and GraphiQL set them).
 - Every other response: a policy that allows nothing (a JPEG or JSON opened on its own can load
   nothing and run nothing).
 """
@@ -38,14 +38,16 @@ def inline_script_hashes(html: bytes) -> list[str]:
     return [f"'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'" for body in _INLINE_SCRIPT.findall(html)]
 
 
-def page_policy(script_hashes: Iterable[str] = ()) -> str:
-    """The Content-Security-Policy of an HTML page whose inline scripts have ``script_hashes``."""
+def page_policy(script_hashes: Iterable[str] = (), image_sources: Iterable[str] = ()) -> str:
+    """The Content-Security-Policy of an HTML page whose inline scripts have ``script_hashes``;
+    ``image_sources``: origins its images may also come from over plain http (the operator's tile
+    server on the local network, ``Settings.map_tiles``)."""
     return "; ".join(
         [
             "default-src 'self'",
             " ".join(["script-src 'self'", *script_hashes]),
             "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: blob: https:",
+            " ".join(["img-src 'self' data: blob: https:", *image_sources]),
             "font-src 'self' data:",
             "connect-src 'self'",
             "worker-src 'self'",

@@ -13,6 +13,10 @@ from sqlalchemy.engine import make_url
 from imalink.schema.context import ImportLimits, SchemaSettings
 from imalink.schema.limits import QueryLimits
 
+OPENSTREETMAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+"""The maps' default tiles. Each tile asked for tells the tile server a place the viewer looks at
+(in the photo view, where the photo was taken): "none" keeps every request on this server."""
+
 # The defaults of each limit are the layers' own (one place each); Settings only exposes them.
 _QUERY, _SCHEMA = QueryLimits(), SchemaSettings()
 _IMPORT = _SCHEMA.limits
@@ -65,9 +69,25 @@ class Settings(BaseSettings):
         default=30 * 24 * 3600, gt=0, description="Seconds a sign-in lasts; then the browser signs in again."
     )
 
+    map_tiles: str = Field(
+        default=OPENSTREETMAP_TILES,
+        description="The web app's map tiles: a URL template with {z}, {x} and {y} (https, or http), or \"none\" "
+        "for a world outline drawn from the app's own files. A browser may choose otherwise on the Map page.",
+    )
+
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins (scheme://host[:port]) whose pages may call the API."
     )
+
+    @field_validator("map_tiles")
+    @classmethod
+    def _tile_template(cls, value: str) -> str:
+        value = value.strip()
+        if value == "none":
+            return value
+        if not value.startswith(("https://", "http://")) or not all(part in value for part in ("{z}", "{x}", "{y}")):
+            raise ValueError('a tile URL template such as https://tile.example.org/{z}/{x}/{y}.png, or "none"')
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

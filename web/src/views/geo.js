@@ -1,21 +1,24 @@
-// Maps with Leaflet (loaded only when a map is shown). The base layer is a tile server the user
-// configures (OpenStreetMap by default); "none" draws a plain world outline from world-atlas,
-// bundled with the app, so maps work offline and in the tests.
+// Maps with Leaflet (loaded only when a map is shown). The base layer is a tile server: the one
+// this browser chose on the Map page, else the server's (IMALINK_MAP_TILES, given to the page as
+// <html data-tiles>; OpenStreetMap unless its operator chose otherwise). "none" draws a plain
+// world outline from world-atlas, bundled with the app, so maps work offline and in the tests.
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import { feature } from "topojson-client";
 import land from "world-atlas/land-110m.json";
 
-export const DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 const TILES_KEY = "imalink.tiles";
 
-/** The tile URL template the user chose, or "none" for the offline outline. */
+/** The tile URL template chosen here or by the server, or "none" for the offline outline (also
+ * where no server said: the page served by a development server). */
 export function tileSetting() {
-  return localStorage.getItem(TILES_KEY) ?? (document.documentElement.dataset.tiles || DEFAULT_TILES);
+  return localStorage.getItem(TILES_KEY) ?? (document.documentElement.dataset.tiles || "none");
 }
 
+/** This browser's choice of tiles; empty: the server's again. */
 export function setTileSetting(value) {
-  localStorage.setItem(TILES_KEY, value);
+  if (value) localStorage.setItem(TILES_KEY, value);
+  else localStorage.removeItem(TILES_KEY);
 }
 
 export function baseLayer(map) {

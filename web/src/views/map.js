@@ -62,11 +62,11 @@ export async function mount(main) {
   const geo = await import("./geo.js");
   const tilesInput = h("input", { id: "map-tiles", value: geo.tileSetting(), size: 40 });
   const tiles = h("form", { class: "field-inline" },
-    h("label", { for: "map-tiles" }, "Tiles (URL template, or \u201cnone\u201d for an outline) "), tilesInput,
+    h("label", { for: "map-tiles" }, "Tiles (URL template, \u201cnone\u201d for an outline, empty for the server\u2019s) "), tilesInput,
     h("button", { type: "submit" }, "Use"));
   tiles.addEventListener("submit", (e) => {
     e.preventDefault();
-    geo.setTileSetting(tilesInput.value.trim() || "none");
+    geo.setTileSetting(tilesInput.value.trim());
     location.reload();
   });
   main.append(h("section", { class: "map-view", "aria-label": "Map" }, h("div", { class: "map-tools" }, h("h1", { class: "visually-hidden" }, "Map"), status, tiles), box));
