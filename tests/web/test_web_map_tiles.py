@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 import pydantic
 import pytest
-from PIL import Image
-
 from imalink.db.engine import make_engine
 from imalink.db.migrate import upgrade_to_head
+from PIL import Image
+
 from imalink.settings import Settings
 from tests.support.browser import PageGuard
 from tests.support.server import running_server
@@ -39,7 +39,7 @@ class TileServer:
         asked = self.asked
 
         class Tiles(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 asked.append(self.path)
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")

@@ -38,7 +38,7 @@ def other_site(sqlite_server: str) -> Iterator[str]:
     page = f"<!doctype html><title>other site</title><iframe id=f src='{sqlite_server}/import' width=600 height=400></iframe>".encode()
 
     class OtherSite(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
             self.end_headers()
