@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 import pydantic
 import pytest
-from imalink.db.engine import make_engine
-from imalink.db.migrate import upgrade_to_head
 from PIL import Image
 
+from imalink.db.engine import make_engine
+from imalink.db.migrate import upgrade_to_head
 from imalink.settings import Settings
 from tests.support.browser import PageGuard
 from tests.support.server import running_server
