@@ -21,6 +21,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,16 +39,16 @@ def inline_script_hashes(html: bytes) -> list[str]:
     return [f"'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'" for body in _INLINE_SCRIPT.findall(html)]
 
 
-def page_policy(script_hashes: Iterable[str] = (), image_sources: Iterable[str] = ()) -> str:
+def page_policy(script_hashes: Iterable[str] = (), map_tiles: str | None = None) -> str:
     """The Content-Security-Policy of an HTML page whose inline scripts have ``script_hashes``;
-    ``image_sources``: origins its images may also come from over plain http (the operator's tile
-    server on the local network, ``Settings.map_tiles``)."""
+    ``map_tiles``: the operator's tiles (``Settings.map_tiles``), let through over plain http too
+    (a tile server on the local network)."""
     return "; ".join(
         [
             "default-src 'self'",
             " ".join(["script-src 'self'", *script_hashes]),
             "style-src 'self' 'unsafe-inline'",
-            " ".join(["img-src 'self' data: blob: https:", *image_sources]),
+            " ".join(["img-src 'self' data: blob: https:", *_plain_http_origin(map_tiles)]),
             "font-src 'self' data:",
             "connect-src 'self'",
             "worker-src 'self'",
@@ -57,6 +58,13 @@ def page_policy(script_hashes: Iterable[str] = (), image_sources: Iterable[str] 
             "frame-ancestors 'none'",
         ]
     )
+
+
+def _plain_http_origin(template: str | None) -> list[str]:
+    """The origin of a tile URL template served over plain http, as a policy source (none otherwise)."""
+    if not template or not template.startswith("http://"):
+        return []
+    return [f"http://{urlsplit(template).netloc.replace('{s}', '*')}"]  # {s}: the template's subdomains
 
 
 class SecurityHeaders:

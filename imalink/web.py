@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import html
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -62,35 +61,32 @@ def _not_built(dist: Path) -> Response:
     return HTMLResponse(body, status_code=503, headers={"Cache-Control": REVALIDATE})
 
 
-def page(
-    dist: Path, name: str, settings_for_page: tuple[tuple[str, str], ...] = (), image_sources: tuple[str, ...] = ()
-) -> Response:
+def page(dist: Path, name: str, map_tiles: str | None = None) -> Response:
     """An HTML page of the build (revalidated on each load) with its security policy, or how to build it.
 
-    ``settings_for_page``: ``data-`` attributes given to its ``<html>`` element (what the server's
-    operator chose for the app, read by its scripts before anything else); ``image_sources``: see
-    :func:`imalink.headers.page_policy`."""
+    ``map_tiles``: the operator's tiles (``Settings.map_tiles``), given to the app's scripts as
+    ``<html data-tiles>`` before anything else runs, and let through the page's policy."""
     path = dist / name
     if not path.is_file():
         return _not_built(dist)
     stat = path.stat()
-    policy = _page_policy(str(path), stat.st_mtime_ns, stat.st_size, image_sources)
+    policy = _page_policy(str(path), stat.st_mtime_ns, stat.st_size, map_tiles)
     headers = {"Cache-Control": REVALIDATE, "Content-Security-Policy": policy}
-    if not settings_for_page:
+    if map_tiles is None:
         return FileResponse(path, media_type="text/html", headers=headers)
-    return HTMLResponse(_with_settings(str(path), stat.st_mtime_ns, stat.st_size, settings_for_page), headers=headers)
+    return HTMLResponse(_with_tiles(str(path), stat.st_mtime_ns, stat.st_size, map_tiles), headers=headers)
 
 
 @functools.lru_cache(maxsize=8)
-def _with_settings(path: str, _mtime_ns: int, _size: int, settings_for_page: tuple[tuple[str, str], ...]) -> bytes:
-    attributes = "".join(f' data-{name}="{html.escape(value, quote=True)}"' for name, value in settings_for_page)
-    return Path(path).read_bytes().replace(b"<html", f"<html{attributes}".encode(), 1)
+def _with_tiles(path: str, _mtime_ns: int, _size: int, map_tiles: str) -> bytes:
+    attribute = f' data-tiles="{html.escape(map_tiles, quote=True)}"'
+    return Path(path).read_bytes().replace(b"<html", f"<html{attribute}".encode(), 1)
 
 
 @functools.lru_cache(maxsize=8)
-def _page_policy(path: str, _mtime_ns: int, _size: int, image_sources: tuple[str, ...]) -> str:
+def _page_policy(path: str, _mtime_ns: int, _size: int, map_tiles: str | None) -> str:
     """The page's policy, naming its inline scripts by hash: read again when a new build replaces it."""
-    return page_policy(inline_script_hashes(Path(path).read_bytes()), image_sources)
+    return page_policy(inline_script_hashes(Path(path).read_bytes()), map_tiles)
 
 
 def graphiql_page(dist: Path = WEB_DIST) -> Response:
@@ -99,15 +95,10 @@ def graphiql_page(dist: Path = WEB_DIST) -> Response:
 
 
 def web_routes(dist: Path = WEB_DIST, map_tiles: str | None = None) -> list[BaseRoute]:
-    """The app's pages and hashed assets; mount after the API routes. ``map_tiles``: the maps'
-    tiles (``Settings.map_tiles``), given to the app as ``<html data-tiles>``."""
-    settings_for_page = (("tiles", map_tiles),) if map_tiles is not None else ()
-    # An operator's tile server over plain http (one on the local network) is let through the policy.
-    tile_origin = urlsplit(map_tiles) if map_tiles and map_tiles.startswith("http://") else None
-    image_sources = (f"http://{tile_origin.netloc.replace('{s}', '*')}",) if tile_origin else ()  # {s}: subdomains
+    """The app's pages and hashed assets; mount after the API routes. ``map_tiles``: see :func:`page`."""
 
     async def app_page(request: Request) -> Response:
-        return page(dist, "index.html", settings_for_page, image_sources)
+        return page(dist, "index.html", map_tiles)
 
     routes: list[BaseRoute] = [Route(path, app_page, methods=["GET", "HEAD"]) for path in APP_PATHS]
     # Scripts and styles compress 3-4x; the JPEG previews (other routes) are left alone.
