@@ -7,6 +7,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 import uvicorn
@@ -47,3 +49,29 @@ def running_server(settings: Settings, engine: Engine | None = None) -> Iterator
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def another_site(body: bytes, content_type: str) -> Iterator[tuple[str, list[str]]]:
+    """A site of another origin on this machine (plain http, a free loopback port) answering every
+    GET with ``body``; yields its base URL and the paths it was asked for."""
+    asked: list[str] = []
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()

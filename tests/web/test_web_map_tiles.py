@@ -8,9 +8,8 @@ keeps every request on the library's server.
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,55 +18,32 @@ import pydantic
 import pytest
 from PIL import Image
 
-from imalink.db.engine import make_engine
-from imalink.db.migrate import upgrade_to_head
 from imalink.settings import Settings
 from tests.support.browser import PageGuard
-from tests.support.server import running_server
+from tests.support.server import another_site, running_server
 from tests.web.folders import seed_library
 
 
+@dataclass
 class TileServer:
     """A tile server on this machine over plain http (as on a home network): real PNG tiles, and
     the paths it was asked for."""
 
-    def __init__(self) -> None:
-        buffer = io.BytesIO()
-        Image.new("RGB", (256, 256), (170, 200, 230)).save(buffer, "PNG")
-        tile = buffer.getvalue()
-        self.asked: list[str] = []
-        asked = self.asked
-
-        class Tiles(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                asked.append(self.path)
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png")
-                self.send_header("Content-Length", str(len(tile)))
-                self.end_headers()
-                self.wfile.write(tile)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
-        self.template = f"http://127.0.0.1:{self.server.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    template: str
+    asked: list[str]
 
 
 @pytest.fixture
 def tiles() -> Iterator[TileServer]:
-    server = TileServer()
-    yield server
-    server.server.shutdown()
+    buffer = io.BytesIO()
+    Image.new("RGB", (256, 256), (170, 200, 230)).save(buffer, "PNG")
+    with another_site(buffer.getvalue(), "image/png") as (base, asked):
+        yield TileServer(f"{base}/{{z}}/{{x}}/{{y}}.png", asked)
 
 
 def serve(tmp_path: Path, map_tiles: str) -> Any:
-    url = f"sqlite:///{tmp_path / 'tiles.db'}"
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    engine.dispose()
-    return running_server(Settings(database_url=url, map_tiles=map_tiles))
+    """The app on a fresh SQLite library (the app migrates it as it starts)."""
+    return running_server(Settings(database_url=f"sqlite:///{tmp_path / 'tiles.db'}", map_tiles=map_tiles))
 
 
 def fresh_page(browser: Any, guard: PageGuard, requests: list[str]) -> Any:

@@ -6,14 +6,13 @@ it refused would be a console error, and those fail their tests.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from tests.support.browser import PageGuard, wait_for
+from tests.support.server import another_site
 
 
 def test_markup_that_reached_the_page_runs_nothing(sqlite_server: str, page: Any, guard: PageGuard) -> None:
@@ -35,22 +34,9 @@ def test_markup_that_reached_the_page_runs_nothing(sqlite_server: str, page: Any
 @pytest.fixture
 def other_site(sqlite_server: str) -> Iterator[str]:
     """Another origin (another port on this machine) whose page lays the library's import page in a frame."""
-    page = f"<!doctype html><title>other site</title><iframe id=f src='{sqlite_server}/import' width=600 height=400></iframe>".encode()
-
-    class OtherSite(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.end_headers()
-            self.wfile.write(page)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), OtherSite)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    page = f"<!doctype html><title>other site</title><iframe id=f src='{sqlite_server}/import' width=600 height=400></iframe>"
+    with another_site(page.encode(), "text/html") as (base, _):
+        yield f"{base}/"
 
 
 def test_another_site_cannot_frame_the_library(other_site: str, page: Any, guard: PageGuard) -> None:
