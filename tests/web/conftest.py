@@ -54,6 +54,23 @@ def sqlite_server(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def server_with_users(tmp_path: Path) -> Iterator[str]:
+    """The app on a fresh SQLite library with the users anna (its admin) and bob."""
+    from imalink.db.engine import make_engine
+    from imalink.db.migrate import upgrade_to_head
+    from tests.support.accounts import add_user
+
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    add_user(engine, "anna")
+    add_user(engine, "bob")
+    engine.dispose()
+    with running_server(Settings(database_url=url)) as base:
+        yield base
+
+
+@pytest.fixture
 def guard() -> PageGuard:
     return PageGuard()
 

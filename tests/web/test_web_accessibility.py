@@ -14,7 +14,6 @@ import pytest
 
 from tests.support.accounts import PASSWORD
 from tests.web.folders import holiday_folder
-from tests.web.test_web_accounts import server_with_users  # noqa: F401 (a fixture)
 from tests.web.test_web_import import import_folder
 
 AXE = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -103,7 +102,7 @@ def test_an_empty_library(sqlite_server: str, page: Any, scheme: str, width: int
 
 
 @pytest.mark.parametrize(("scheme", "width"), LOOKS)
-def test_signing_in_and_the_account_page(server_with_users: str, page: Any, scheme: str, width: int) -> None:  # noqa: F811
+def test_signing_in_and_the_account_page(server_with_users: str, page: Any, scheme: str, width: int) -> None:
     base = server_with_users
     look(page, scheme, width)
     page.goto(f"{base}/")

@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from imalink.db.engine import make_engine
-from imalink.db.migrate import upgrade_to_head
-from imalink.settings import Settings
-from tests.support.accounts import PASSWORD, Client, add_user, error_code, token
+from tests.support.accounts import PASSWORD, Client, error_code, token
 from tests.support.browser import PageGuard, screenshot, wait_for
-from tests.support.server import running_server
 from tests.web.folders import holiday_folder
 from tests.web.test_web_import import import_folder
-
-
-@pytest.fixture
-def server_with_users(tmp_path: Path) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'web.db'}"
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    add_user(engine, "anna")
-    add_user(engine, "bob")
-    engine.dispose()
-    with running_server(Settings(database_url=url)) as base:
-        yield base
 
 
 def test_sign_in_make_and_revoke_a_token_and_sign_out(server_with_users: str, page: Any, guard: PageGuard) -> None:
