@@ -429,9 +429,11 @@ class Timeline {
   /** Back from the photo view: its photo's thumbnail gets the focus, so the keyboard goes on
    * from the photo last shown (←/→ may have moved far from the one opened). */
   focusPhoto(hothash) {
-    const si = this.buckets.findIndex((b) => this.photos.get(b.key).photos.some((p) => p?.hothash === hothash));
-    if (si < 0 || !this.layout) return;
-    this.focusCell(si, this.photos.get(this.buckets[si].key).photos.findIndex((p) => p?.hothash === hothash));
+    if (!this.layout) return;
+    for (const [si, bucket] of this.buckets.entries()) {
+      const index = this.photos.get(bucket.key).photos.findIndex((p) => p?.hothash === hothash);
+      if (index >= 0) return this.focusCell(si, index);
+    }
   }
 
   /** Rows drawn again from the loaded photos (after an edit, a selection change). */
