@@ -80,7 +80,7 @@ def wait_for(page: Any, predicate: str, arg: Any = None, timeout: float = 30_000
     protocol, which the policy does not govern, so the tests keep the policy on."""
     deadline = time.monotonic() + timeout / 1000
     while True:
-        value = page.evaluate(predicate, arg) if arg is not None else page.evaluate(predicate)
+        value = page.evaluate(predicate, arg)
         if value:
             return value
         if time.monotonic() > deadline:
