@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Integer, LargeBinary, SmallInteger, String, UniqueConstraint, func, text
+from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, UniqueConstraint, func, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Field, SQLModel
@@ -439,7 +439,13 @@ class Image(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="app_user.id")
     """The photo's owner, repeated so that per-owner file keys can be database constraints."""
-    photo_id: int = Field(foreign_key="photo.id", ondelete="CASCADE")
+    photo_id: int = Field(
+        sa_column=Column(
+            ForeignKey("photo.id", ondelete="CASCADE", deferrable=True, initially="IMMEDIATE"), nullable=False
+        )
+    )
+    """Checked at once, but a batch's import may check it at its commit: PostgreSQL copies the files
+    before their photos are written (db/writes.py ``images_copied_meanwhile``)."""
     filename: str
     filename_key: str
     """``filename`` lowercased: the identity of a file within its photo."""

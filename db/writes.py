@@ -5,13 +5,16 @@ Every function takes an open connection inside the caller's transaction.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from psycopg.postgres import types as postgres_types
-from sqlalchemy import Column, Connection, Table, bindparam, case, cast, delete, func, insert, literal_column, select, text, update
+from sqlalchemy import Column, Connection, Engine, Table, bindparam, case, cast, delete, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -85,8 +88,9 @@ def _unnested(table: Table, columns: tuple[str, ...]) -> Any:
     return select(literal_column("*")).select_from(func.unnest(*arrays).alias("rows"))
 
 
-def insert_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert photos (one owner's, hothashes it does not have); returns ``{hothash: id}``."""
+def insert_photos(conn: Connection, rows: Sequence[dict[str, Any]], ids: Sequence[int] | None = None) -> dict[str, int]:
+    """Insert photos (one owner's, hothashes it does not have); returns ``{hothash: id}``. ``ids``:
+    taken beforehand by :func:`new_ids` (PostgreSQL)."""
     if not rows:
         return {}
     rows = [with_geo_cell(row) for row in rows]
@@ -94,7 +98,7 @@ def insert_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str,
         # Their ids first, so that the rows can be copied (COPY returns nothing): one more round
         # trip, and the server's CPU for a batch's 100 photos 11.4 -> 9.5 ms, ours 6.0 -> 2.2 ms
         # (benchmarks/import_phases.py on PostgreSQL, 1,500 groups, load 7-8).
-        ids = new_ids(conn, photo_t, len(rows))
+        ids = ids if ids is not None else new_ids(conn, photo_t, len(rows))
         copy_rows(conn, photo_t, [{"id": photo_id, **row} for photo_id, row in zip(ids, rows, strict=True)])
         return {row["hothash"]: photo_id for photo_id, row in zip(ids, rows, strict=True)}
     with counts.counted_together(conn) as counted:
@@ -117,6 +121,43 @@ def insert_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         copy_rows(conn, image_t, rows)
     else:
         insert_rows(conn, image_t, rows)
+
+
+def copies_alongside(bind: Connection | Engine) -> bool:
+    """Whether the database can take rows while this process goes on working (PostgreSQL, in a
+    process of its own; SQLite's writes are this process's own work)."""
+    return bind.dialect.name == "postgresql"
+
+
+@contextlib.contextmanager
+def images_copied_meanwhile(conn: Connection, rows: Sequence[dict[str, Any]]) -> Iterator[None]:
+    """Copy ``rows`` into ``image`` from a thread of their own while the body runs (PostgreSQL).
+
+    Their photos may be written after them: the files' foreign key to their photo is checked at
+    the commit. The body must not use the connection. An error of the copy is raised once the body
+    is done; an error of the body, once the copy is.
+    """
+    if not rows:
+        yield
+        return
+    interrupts.raise_if_cancelled()
+    conn.execute(text("SET CONSTRAINTS image_photo_id_fkey DEFERRED"))  # deferrable since migration 0026
+    failures: list[BaseException] = []
+
+    def copy() -> None:
+        try:
+            copy_rows(conn, image_t, rows)
+        except BaseException as error:  # noqa: BLE001 - raised in the caller's thread below
+            failures.append(error)
+
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(copy,), name="imalink-copy", daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.join()
+    if failures:
+        raise failures[0]
 
 
 def copy_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

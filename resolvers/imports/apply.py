@@ -10,6 +10,7 @@ storing a photo or a file twice.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import Connection
 
 from imalink.db import lookalikes, writes
 from imalink.db.search import search_text
+from imalink.db.tables import photo_t
 from imalink.resolvers.imports.outcome import GroupStatus
 from imalink.resolvers.imports.plan import GroupPlan, Library
 
@@ -24,48 +26,39 @@ from imalink.resolvers.imports.plan import GroupPlan, Library
 _USERS_OWN = ("tags", "rating", "user_rotation")
 
 
-def apply_plan(conn: Connection, owner_id: int, plans: list[GroupPlan], library: Library, now: datetime) -> None:
-    """Write what :func:`plan.resolve` decided; each plan learns its photo id and files written."""
+def apply_plan(
+    conn: Connection,
+    owner_id: int,
+    plans: list[GroupPlan],
+    library: Library,
+    now: datetime,
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
+    """Write what :func:`plan.resolve` decided; each plan learns its photo id and files written.
+
+    ``meanwhile``, when given, works out the photos' values (checks.describe_groups) while the
+    database copies the batch's files, most of its bytes (PostgreSQL); their photos follow.
+    Otherwise the photos' values are known already and the photos go first, then their files.
+    """
     resolved = [plan for plan in plans if plan.target is not None and not plan.errors]
     created = [plan for plan in resolved if plan.creates_photo]
-    photo_rows = [
-        {
-            **plan.photo,
-            "owner_id": owner_id,
-            "hothash": plan.hothash,
-            "hotpreview": plan.hotpreview,
-            "import_session_id": plan.session_id,
-            "created_at": now,
-            "updated_at": now,
-            "search_text": search_text(
-                plan.photo.get("title"), plan.photo.get("description"), plan.tags, [f.filename for f in plan.new_files]
-            ),
-        }
-        for plan in created
-    ]
-    ids = writes.insert_photos(conn, photo_rows)
-    for plan in created:
-        plan.target.id = ids[plan.hothash]  # type: ignore[union-attr,index]
-    writes.insert_photo_tags(conn, owner_id, {plan.target.id: plan.tags for plan in created if plan.tags})  # type: ignore[union-attr]
-
-    image_rows = [
-        {
-            "owner_id": owner_id,
-            "photo_id": plan.target.id,  # type: ignore[union-attr]
-            "filename": file.filename,
-            "filename_key": file.key,
-            "file_size": file.file_size,
-            "content_hash": file.content_hash,
-            "exif_data": file.exif_data,
-            "import_session_id": file.session_id,
-            "created_at": now,
-        }
-        for plan in resolved
-        for file in plan.new_files
-    ]
     # Before the new files, so that no file of the batch can take a hash a stored file is learning.
     writes.learn_content_hashes(conn, library.learned)
-    writes.insert_images(conn, image_rows)
+    if meanwhile is not None and writes.copies_alongside(conn):
+        ids = writes.new_ids(conn, photo_t, len(created)) if created else []
+        for plan, photo_id in zip(created, ids, strict=True):
+            plan.target.id = photo_id  # type: ignore[union-attr]
+        with writes.images_copied_meanwhile(conn, _image_rows(owner_id, resolved, now)):
+            meanwhile()
+        writes.insert_photos(conn, _photo_rows(owner_id, created, now), ids)
+    else:
+        if meanwhile is not None:
+            meanwhile()
+        ids_by_hothash = writes.insert_photos(conn, _photo_rows(owner_id, created, now))
+        for plan in created:
+            plan.target.id = ids_by_hothash[plan.hothash]  # type: ignore[union-attr,index]
+        writes.insert_images(conn, _image_rows(owner_id, resolved, now))
+    writes.insert_photo_tags(conn, owner_id, {plan.target.id: plan.tags for plan in created if plan.tags})  # type: ignore[union-attr]
 
     fills: list[tuple[int, dict[str, Any]]] = []
     for plan in resolved:
@@ -85,6 +78,42 @@ def apply_plan(conn: Connection, owner_id: int, plans: list[GroupPlan], library:
     fingerprinted.update(lookalikes.fingerprints_of(conn, owner_id, filled) if filled else {})
     lookalikes.link(conn, owner_id, fingerprinted)
     _add_session_totals(conn, plans, library, now)
+
+
+def _photo_rows(owner_id: int, created: list[GroupPlan], now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            **plan.photo,
+            "owner_id": owner_id,
+            "hothash": plan.hothash,
+            "hotpreview": plan.hotpreview,
+            "import_session_id": plan.session_id,
+            "created_at": now,
+            "updated_at": now,
+            "search_text": search_text(
+                plan.photo.get("title"), plan.photo.get("description"), plan.tags, [f.filename for f in plan.new_files]
+            ),
+        }
+        for plan in created
+    ]
+
+
+def _image_rows(owner_id: int, resolved: list[GroupPlan], now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "owner_id": owner_id,
+            "photo_id": plan.target.id,  # type: ignore[union-attr]
+            "filename": file.filename,
+            "filename_key": file.key,
+            "file_size": file.file_size,
+            "content_hash": file.content_hash,
+            "exif_data": file.exif_data,
+            "import_session_id": file.session_id,
+            "created_at": now,
+        }
+        for plan in resolved
+        for file in plan.new_files
+    ]
 
 
 def _add_session_totals(conn: Connection, plans: list[GroupPlan], library: Library, now: datetime) -> None:

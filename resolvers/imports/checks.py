@@ -1,7 +1,10 @@
 """Checking and decoding one photo group before anything is looked up or written.
 
-Pure work on the request (base64, hashing, EXIF parsing): a group that fails here is reported
-with stable codes and never reaches the database, and it costs no other group anything.
+Pure work on the request (base64, hashing, names): a group that fails here is reported with stable
+codes and never reaches the database, and it costs no other group anything. What a group says of
+its photo (its EXIF, its preview's fingerprint) is worked out by :func:`describe_groups`, which
+can fail no group: the service runs it where it costs least (on PostgreSQL, while the batch's files
+are being written).
 """
 
 from __future__ import annotations
@@ -114,10 +117,9 @@ def check_group(group: PhotoGroupSubmission, batch_session_id: int | None, limit
         if value is not None and value <= 0:
             errors.append(ImportProblem(Code.INVALID_DIMENSIONS, f"{name} must be positive, not {value}."))
 
-    readings: list[ExifMetadata] = []
     seen: set[str] = set()
     for image in group.images if len(group.images) <= limits.max_images_per_group else []:
-        file = _check_image(image, plan, readings)
+        file = _check_image(image, plan)
         if file is None:
             continue
         if file.key in seen or (file.content_hash and file.content_hash in seen):
@@ -128,29 +130,41 @@ def check_group(group: PhotoGroupSubmission, batch_session_id: int | None, limit
             continue
         seen.update(filter(None, (file.key, file.content_hash)))
         plan.files.append(file)
-    if errors:
-        return plan
-
-    plan.photo = photo_values(merge_metadata(readings), group.width, group.height)
-    plan.tags = clean_tags(group.tags or [])
-    plan.photo.update(
-        title=group.title,
-        description=group.description,
-        rating=group.rating or 0,
-        user_rotation=group.user_rotation or 0,
-        phash=None,  # check_groups: the batch's fingerprints together
-    )
+    if not errors:
+        plan.tags = clean_tags(group.tags or [])
     return plan
 
 
 def check_groups(groups: list[PhotoGroupSubmission], batch_session_id: int | None, limits: ImportLimits) -> list[GroupPlan]:
-    """:func:`check_group` of each group, then, before the library is locked, the perceptual
-    fingerprints of the hotpreviews of those that passed, computed together (kept with the hotpreview)."""
-    plans = [check_group(group, batch_session_id, limits) for group in groups]
-    taken = [plan for plan in plans if not plan.errors and plan.hotpreview is not None]
+    """:func:`check_group` of each group, in request order."""
+    return [check_group(group, batch_session_id, limits) for group in groups]
+
+
+def describe_groups(plans: list[GroupPlan]) -> None:
+    """The photo values of groups that passed their checks: their files' EXIF (an unreadable one is
+    a warning), merged, with the client's own values, and the perceptual fingerprints of their
+    hotpreviews, computed together (kept with the hotpreview)."""
+    for plan in plans:
+        readings: list[ExifMetadata] = []
+        for filename, exif_data in plan.exif_sent:
+            reading = read_exif(exif_data)
+            if reading.readable:
+                readings.append(reading.metadata)
+            else:
+                message = f"The EXIF could not be read ({reading.problem}); the photo is kept without it."
+                plan.warnings.append(ImportProblem(Code.EXIF_UNREADABLE, message, filename))
+        group = plan.sent
+        plan.photo = photo_values(merge_metadata(readings), group.width, group.height)
+        plan.photo.update(
+            title=group.title,
+            description=group.description,
+            rating=group.rating or 0,
+            user_rotation=group.user_rotation or 0,
+            phash=None,  # a group sent with its hothash alone has no preview to fingerprint
+        )
+    taken = [plan for plan in plans if plan.hotpreview is not None]
     for plan, value in zip(taken, fingerprints([plan.hotpreview for plan in taken]), strict=True):  # type: ignore[misc]
         plan.photo["phash"] = value
-    return plans
 
 
 def rating_problem(rating: int | None) -> ImportProblem | None:
@@ -197,7 +211,7 @@ def _jpeg(encoded: str, what: str, limit: int, errors: list[ImportProblem]) -> b
     return None
 
 
-def _check_image(image: ImageSubmission, plan: GroupPlan, readings: list[ExifMetadata]) -> GroupFile | None:
+def _check_image(image: ImageSubmission, plan: GroupPlan) -> GroupFile | None:
     errors, filename = plan.errors, image.filename
     if not filename.strip() or len(filename) > MAX_FILENAME_LENGTH:
         message = f"A file name must be 1-{MAX_FILENAME_LENGTH} characters."
@@ -218,12 +232,7 @@ def _check_image(image: ImageSubmission, plan: GroupPlan, readings: list[ExifMet
         if exif_data is None:
             errors.append(ImportProblem(Code.INVALID_BASE64, "exifData is not valid base64.", filename))
             return None
-        reading = read_exif(exif_data)
-        if reading.readable:
-            readings.append(reading.metadata)
-        else:
-            message = f"The EXIF could not be read ({reading.problem}); the photo is kept without it."
-            plan.warnings.append(ImportProblem(Code.EXIF_UNREADABLE, message, filename))
+        plan.exif_sent.append((filename, exif_data))
     session = image.import_session_id if image.import_session_id is not None else plan.session_id
     return GroupFile(filename, filename_key(filename), image.file_size, content_hash, exif_data, session)
 

@@ -1,6 +1,7 @@
 """The import of a batch as one plan: each group in one shape, from what was sent to what became of it.
 
-``checks.check_group`` fills a :class:`GroupPlan` from the request alone; :func:`look_up` reads
+``checks.check_group`` fills a :class:`GroupPlan` from the request alone (``checks.describe_groups``
+adds what its files say of the photo, which can fail no group); :func:`look_up` reads
 what the library has for the whole batch at once (its sessions, and every photo named by a
 hothash or holding one of the files by content hash); :func:`resolve` decides, in request order,
 which photo each group creates or joins and which of its files are new. ``apply`` then writes it.
@@ -62,6 +63,8 @@ class GroupPlan:
     """Photo columns worked out from the group alone (EXIF, the client's values); values derived
     from the group (a hash of its preview, say) belong here too: a created photo gets them all."""
     tags: list[str] = field(default_factory=list)
+    exif_sent: list[tuple[str, bytes]] = field(default_factory=list)
+    """The EXIF of each file sent, a name-sake taken once included, for ``checks.describe_groups``."""
     files: list[GroupFile] = field(default_factory=list)
     errors: list[ImportProblem] = field(default_factory=list)
     warnings: list[ImportProblem] = field(default_factory=list)
