@@ -342,3 +342,42 @@ def test_filters_by_id_migration_keeps_the_library_and_finds_a_tag_in_a_box(data
     with engine.connect() as conn:
         assert "ix_photo_id_carried" not in set(conn.execute(text(catalogue)).scalars())
         assert conn.execute(text("SELECT count(*) FROM photo")).scalar_one() == len(before)
+
+
+def _photo_key_declared(engine) -> str:  # type: ignore[no-untyped-def]
+    """How the files' key to their photo is declared: "deferrable" or "immediate"."""
+    from sqlalchemy import inspect
+
+    (key,) = [fk for fk in inspect(engine).get_foreign_keys("image") if fk["referred_table"] == "photo"]
+    return "deferrable" if key["options"].get("deferrable") else "immediate"
+
+
+def test_deferrable_photo_key_migration_keeps_the_files_and_the_key(database):
+    """0026 declares the files' key to their photo deferrable (SQLite in place, no row rewritten),
+    and its downgrade takes that back; outside an import that defers it, the key is checked at once
+    and deletes cascade as before."""
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    url, engine = database
+    with LocalGraphQL(settings=Settings(database_url=url)) as gql:
+        send(gql, [group(jpeg(label=str(n)), f"IMG_{n}.JPG", f"IMG_{n}.CR2", exif={f"IMG_{n}.JPG": exif_blob()}) for n in range(3)])
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0025")
+    assert _photo_key_declared(engine) == "immediate"
+    upgrade_to_head(engine)
+    assert _photo_key_declared(engine) == "deferrable"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM image WHERE exif_data IS NOT NULL")).scalar_one() == 3
+        assert conn.execute(text("SELECT count(*) FROM image")).scalar_one() == 6
+        if engine.dialect.name == "sqlite":
+            assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO image (owner_id, photo_id, filename, filename_key, created_at)"
+                          " VALUES (1, 999999, 'X.JPG', 'x.jpg', '2024-05-01')"))
+        pytest.fail("a file without its photo was taken")
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM photo WHERE id = (SELECT min(id) FROM photo)"))
+        assert conn.execute(text("SELECT count(*) FROM image")).scalar_one() == 4
