@@ -46,6 +46,7 @@ CREATE_SESSION = 'mutation { createImportSession(input: {storageDirectory: "/pho
 PHASES = [
     (service, "check_groups", "checks"),
     (checks, "_b64", "  base64"),
+    (writes, "lock_library_if_free", "library lock"),
     (writes, "lock_library", "library lock"),
     (service, "look_up", "look-up"),
     (service, "resolve", "resolve"),

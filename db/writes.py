@@ -46,6 +46,12 @@ def lock_library(conn: Connection, owner_id: int) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:space, :owner)"), {"space": LIBRARY_LOCK, "owner": owner_id})
 
 
+def lock_library_if_free(conn: Connection, owner_id: int) -> bool:
+    """:func:`lock_library` without waiting (PostgreSQL): whether the lock was free and is now held."""
+    statement = text("SELECT pg_try_advisory_xact_lock(:space, :owner)")
+    return bool(conn.execute(statement, {"space": LIBRARY_LOCK, "owner": owner_id}).scalar_one())
+
+
 def with_geo_cell(row: dict[str, Any]) -> dict[str, Any]:
     """``row`` with the map cell of its position (db/geo.py): the cell is always written with the
     position it comes from, by the same statement."""

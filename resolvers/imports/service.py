@@ -7,11 +7,7 @@ the whole batch.
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -42,24 +38,28 @@ def import_batch(
             f"A batch may carry at most {limits.max_groups_per_batch} photo groups; "
             f"this one has {len(batch.photo_groups)}. Send it in smaller batches.",
         )
-    with _in_flight(owner_id) as others_in_flight:
-        plans = check_groups(batch.photo_groups, batch.import_session_id, limits)
-        checked = [plan for plan in plans if not plan.errors]
-        # What the groups say of their photos (EXIF, fingerprints: a third of a batch's CPU) is
-        # worked out while the database copies the batch's files, where it can take them alongside
-        # and no other batch of the library would wait for the lock meanwhile (one batch at a time
-        # on PostgreSQL: 1,049-1,096 -> 1,181-1,205 groups/s); else before the lock, beside the
-        # other batch's writes (two in flight, described under the lock: 1,541 -> 1,240).
-        # docs/measurements.md, 2026-12-04 evening.
-        describe_meanwhile = writes.copies_alongside(engine) and not others_in_flight()
-        if not describe_meanwhile:
-            describe_groups(checked)
-        with writing(engine) as conn:
+    plans = check_groups(batch.photo_groups, batch.import_session_id, limits)
+    checked = [plan for plan in plans if not plan.errors]
+    # What the groups say of their photos (EXIF, fingerprints: a third of a batch's CPU) is worked
+    # out where it overlaps the database's work: on PostgreSQL, with the library free, while the
+    # batch's files are copied (one batch at a time: 1,049-1,096 -> 1,181-1,205 groups/s); with
+    # another batch writing the library, while waiting for it, beside that batch's writes (under
+    # the lock it would keep the other waiting: two in flight 1,541 -> 1,240). SQLite's writes are
+    # this process's own work: nothing to overlap, described before its write lock.
+    # docs/measurements.md, 2026-12-04 evening.
+    alongside = writes.copies_alongside(engine)
+    if not alongside:
+        describe_groups(checked)
+    with writing(engine) as conn:
+        taken_at_once = alongside and writes.lock_library_if_free(conn, owner_id)
+        if not taken_at_once:
+            if alongside:
+                describe_groups(checked)
             writes.lock_library(conn, owner_id)
-            library = look_up(conn, owner_id, plans, batch.import_session_id)
-            resolve(plans, library, batch.import_session_id)
-            meanwhile = (lambda: describe_groups(checked)) if describe_meanwhile else None
-            apply_plan(conn, owner_id, plans, library, datetime.now(UTC), meanwhile)
+        library = look_up(conn, owner_id, plans, batch.import_session_id)
+        resolve(plans, library, batch.import_session_id)
+        meanwhile = (lambda: describe_groups(checked)) if taken_at_once else None
+        apply_plan(conn, owner_id, plans, library, datetime.now(UTC), meanwhile)
     # Files after the commit: a rolled-back batch leaves none behind. A photo that already has
     # its coldpreview keeps it; one that had none gets the first sent.
     for plan in plans:
@@ -69,26 +69,3 @@ def import_batch(
     maintenance.photos_written(engine, sum(plan.status is GroupStatus.CREATED for plan in plans))
     return BatchOutcome(plans, (time.perf_counter() - started) * 1000)
 
-
-_batches: Counter[int] = Counter()
-_batches_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def _in_flight(owner_id: int) -> Iterator[Callable[[], bool]]:
-    """Count this batch among the library's batches being imported by this process; yields
-    whether any other is, asked when needed (importers in other processes are not seen)."""
-    with _batches_lock:
-        _batches[owner_id] += 1
-
-    def others() -> bool:
-        with _batches_lock:
-            return _batches[owner_id] > 1
-
-    try:
-        yield others
-    finally:
-        with _batches_lock:
-            _batches[owner_id] -= 1
-            if not _batches[owner_id]:
-                del _batches[owner_id]

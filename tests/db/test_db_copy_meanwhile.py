@@ -127,14 +127,30 @@ def test_one_batch_at_a_time_is_described_while_its_files_are_copied(postgres, m
     assert all(r["photo"]["cameraModel"] for r in result["results"])  # described, then written
 
 
-def test_a_batch_sent_while_another_is_in_flight_is_described_before_the_lock() -> None:
-    # The rule's own record: with another batch of the library in flight, describing under the
-    # lock would keep that batch waiting (two in flight on PostgreSQL: 1,541 -> 1,240 groups/s).
-    with service._in_flight(7) as others_of_first:
-        assert not others_of_first()
-        with service._in_flight(8) as others_of_another_library:
-            assert not others_of_another_library()
-        with service._in_flight(7) as others_of_second:
-            assert others_of_second() and others_of_first()
-        assert not others_of_first()
-    assert not service._batches
+def test_a_batch_that_waits_for_its_library_is_described_while_it_waits(postgres, monkeypatch) -> None:
+    # Described under the lock, a batch would keep the batch behind it waiting (two in flight on
+    # PostgreSQL: 1,541 -> 1,240 groups/s); so a batch that finds its library taken describes its
+    # groups before it waits, beside the other batch's writes, and copies its files alone.
+    url, engine = postgres
+    described: list[tuple[bool, bool]] = []  # (while the other held the library, while copying)
+    holding = threading.Event()
+    describe = service.describe_groups
+
+    def watched(plans: Any) -> None:
+        described.append((holding.is_set(), any(t.name == "imalink-copy" for t in threading.enumerate())))
+        describe(plans)
+
+    monkeypatch.setattr(service, "describe_groups", watched)
+    outcome: list[dict[str, Any]] = []
+    with LocalGraphQL(settings=Settings(database_url=url)) as gql, writing(engine) as other:
+        writes.lock_library(other, LOCAL_OWNER_ID)  # another importer writing the library
+        holding.set()
+        sender = threading.Thread(target=lambda: outcome.append(send(gql, [group(jpeg(label="w"), "IMG_W.JPG")])))
+        sender.start()
+        sender.join(timeout=1.0)
+        assert sender.is_alive() and described == [(True, False)]  # described, now waiting
+        holding.clear()
+        other.rollback()  # the other importer is done
+        sender.join(timeout=30)
+    assert outcome and outcome[0]["photosCreated"] == 1
+    assert described == [(True, False)]
