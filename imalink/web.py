@@ -70,23 +70,22 @@ def page(dist: Path, name: str, map_tiles: str | None = None) -> Response:
     if not path.is_file():
         return _not_built(dist)
     stat = path.stat()
-    policy = _page_policy(str(path), stat.st_mtime_ns, stat.st_size, map_tiles)
+    body, policy = _prepared(str(path), stat.st_mtime_ns, stat.st_size, map_tiles)
     headers = {"Cache-Control": REVALIDATE, "Content-Security-Policy": policy}
-    if map_tiles is None:
+    if map_tiles is None:  # the file as built, with its validators
         return FileResponse(path, media_type="text/html", headers=headers)
-    return HTMLResponse(_with_tiles(str(path), stat.st_mtime_ns, stat.st_size, map_tiles), headers=headers)
+    return HTMLResponse(body, headers=headers)
 
 
 @functools.lru_cache(maxsize=8)
-def _with_tiles(path: str, _mtime_ns: int, _size: int, map_tiles: str) -> bytes:
-    attribute = f' data-tiles="{html.escape(map_tiles, quote=True)}"'
-    return Path(path).read_bytes().replace(b"<html", f"<html{attribute}".encode(), 1)
-
-
-@functools.lru_cache(maxsize=8)
-def _page_policy(path: str, _mtime_ns: int, _size: int, map_tiles: str | None) -> str:
-    """The page's policy, naming its inline scripts by hash: read again when a new build replaces it."""
-    return page_policy(inline_script_hashes(Path(path).read_bytes()), map_tiles)
+def _prepared(path: str, _mtime_ns: int, _size: int, map_tiles: str | None) -> tuple[bytes, str]:
+    """The page as served and its policy, naming its inline scripts by hash: read once per build
+    (a new build, of another time or size, is read again)."""
+    body = Path(path).read_bytes()
+    if map_tiles is not None:
+        attribute = f' data-tiles="{html.escape(map_tiles, quote=True)}"'
+        body = body.replace(b"<html", f"<html{attribute}".encode(), 1)
+    return body, page_policy(inline_script_hashes(body), map_tiles)
 
 
 def graphiql_page(dist: Path = WEB_DIST) -> Response:
