@@ -129,10 +129,10 @@ def insert_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         insert_rows(conn, image_t, rows)
 
 
-def copies_alongside(bind: Connection | Engine) -> bool:
+def copies_alongside(engine: Engine) -> bool:
     """Whether the database can take rows while this process goes on working (PostgreSQL, in a
     process of its own; SQLite's writes are this process's own work)."""
-    return bind.dialect.name == "postgresql"
+    return engine.dialect.name == "postgresql"
 
 
 @contextlib.contextmanager

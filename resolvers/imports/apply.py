@@ -36,15 +36,16 @@ def apply_plan(
 ) -> None:
     """Write what :func:`plan.resolve` decided; each plan learns its photo id and files written.
 
-    ``meanwhile``, when given, works out the photos' values (checks.describe_groups) while the
-    database copies the batch's files, most of its bytes (PostgreSQL); their photos follow.
-    Otherwise the photos' values are known already and the photos go first, then their files.
+    ``meanwhile``, given where the database copies rows alongside (PostgreSQL, as
+    ``service.import_batch`` decides), works out the photos' values (checks.describe_groups) while
+    the batch's files, most of its bytes, are copied; their photos follow. Without it the photos'
+    values are known already and the photos go first, then their files.
     """
     resolved = [plan for plan in plans if plan.target is not None and not plan.errors]
     created = [plan for plan in resolved if plan.creates_photo]
     # Before the new files, so that no file of the batch can take a hash a stored file is learning.
     writes.learn_content_hashes(conn, library.learned)
-    if meanwhile is not None and writes.copies_alongside(conn):
+    if meanwhile is not None:
         ids = writes.new_ids(conn, photo_t, len(created)) if created else []
         for plan, photo_id in zip(created, ids, strict=True):
             plan.target.id = photo_id  # type: ignore[union-attr]
@@ -52,8 +53,6 @@ def apply_plan(
             meanwhile()
         writes.insert_photos(conn, _photo_rows(owner_id, created, now), ids)
     else:
-        if meanwhile is not None:
-            meanwhile()
         ids_by_hothash = writes.insert_photos(conn, _photo_rows(owner_id, created, now))
         for plan in created:
             plan.target.id = ids_by_hothash[plan.hothash]  # type: ignore[union-attr,index]
