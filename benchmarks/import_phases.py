@@ -185,7 +185,7 @@ def main() -> None:
     per_batch = 1000 / (batches * args.rounds)  # ms per batch from seconds summed over the rounds
     bare_ms = statistics.median(bare) * 1000 / batches
     total_ms = statistics.median(totals) * 1000 / batches
-    names = ["JSON", *(shown for _, _, shown in PHASES), COMMIT]
+    names = list(dict.fromkeys(["JSON", *(shown for _, _, shown in PHASES), COMMIT]))  # the lock's two ways, one row
     rows = [
         [name, f"{clock.cpu[name] * per_batch:.1f}", f"{clock.cpu[name] * per_batch / bare_ms:.2f}",
          f"{clock.wall[name] * per_batch:.1f}", f"{clock.db[name] * per_batch:.1f}" if clock.db else ""]

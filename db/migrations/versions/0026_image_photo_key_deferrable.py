@@ -17,6 +17,7 @@ Create Date: 2026-12-04 18:30:00
 """
 
 import re
+from collections.abc import Callable
 from typing import Sequence
 
 from alembic import op
@@ -44,7 +45,7 @@ def downgrade() -> None:
         _declare_in_sqlite(lambda sql: sql.replace(_SQLITE_KEY + _DEFERRABLE, _SQLITE_KEY))
 
 
-def _declare_in_sqlite(change) -> None:  # type: ignore[no-untyped-def]
+def _declare_in_sqlite(change: Callable[[str], str]) -> None:
     """Rewrite the image table's declaration by ``change``, which must alter exactly one key."""
     bind = op.get_bind()
     sql = bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'image'").scalar_one()
