@@ -254,13 +254,15 @@ def test_the_importer_follows_the_servers_own_limits(tmp_path: Path, make_jpeg, 
 
 class _HeldFirstBatch:
     """The real HTTP transport, except that the first importBatch is sent only once ``release``
-    is set (or after ``hold`` seconds): what the run does while a batch is in flight."""
+    is set and a second batch has been sent (or after ``hold`` seconds): what the run does while
+    a batch is in flight."""
 
     def __init__(self, server_url: str, hold: float = 10.0) -> None:
         self._http = HttpTransport(server_url)
         self._hold = hold
         self._lock = threading.Lock()
         self.release = threading.Event()
+        self._second_sent = threading.Event()
         self.batches = 0
         self.overlapped = False
         """Whether another batch was sent while the first was held."""
@@ -271,8 +273,14 @@ class _HeldFirstBatch:
                 self.batches += 1
                 first = self.batches == 1
             if first:
+                deadline = time.monotonic() + self._hold
                 self.release.wait(timeout=self._hold)
+                # The second batch's thread may reach the transport a moment after the copy is
+                # taken (a busy machine): held until then, the first is still in flight.
+                self._second_sent.wait(timeout=max(0.0, deadline - time.monotonic()))
                 self.overlapped = self.batches > 1
+            else:
+                self._second_sent.set()
         return self._http.execute(query, variables)
 
     def close(self) -> None:
