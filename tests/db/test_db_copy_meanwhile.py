@@ -4,8 +4,10 @@ and the files' key to their photo still holds, checked at the commit."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from imalink.db import writes
@@ -56,12 +58,23 @@ def files_of(engine: Engine) -> int:
 def test_the_files_are_copied_while_the_body_runs_and_kept(postgres) -> None:
     url, engine = postgres
     photo_id = a_photo(url)
-    copying_seen: list[bool] = []
-    with writing(engine) as conn:
-        with writes.images_copied_meanwhile(conn, file_rows(photo_id, [f"IMG_{n}.CR2" for n in range(200)])):
-            # The copy runs in a thread of its own, named for it, while this body goes on.
-            copying_seen.append(any(t.name == "imalink-copy" for t in threading.enumerate()))
-    assert copying_seen == [True]
+    rows = file_rows(photo_id, [f"IMG_{n}.CR2" for n in range(200)])
+    copying_seen: list[str] = []
+    with engine.connect() as other, writing(engine) as conn:
+        # Another transaction holds the first file's name in that photo, uncommitted: the copy
+        # waits for it on the unique key, so it is still running when the body looks.
+        other.execute(insert(image_t).values(rows[0]))
+        conn.execute(text("SET LOCAL lock_timeout = '10s'"))  # a copy made before the body fails, not hangs
+        with writes.images_copied_meanwhile(conn, rows):
+            for _ in range(100):
+                copying_seen = list(other.execute(text(
+                    "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY image%'"
+                )).scalars())
+                if copying_seen:
+                    break
+                time.sleep(0.05)
+            other.rollback()  # the copy goes on
+    assert len(copying_seen) == 1
     assert files_of(engine) == 1 + 200
 
 
@@ -112,14 +125,23 @@ def test_elsewhere_the_key_is_checked_at_once(postgres) -> None:
 
 def test_one_batch_at_a_time_is_described_while_its_files_are_copied(postgres, monkeypatch) -> None:
     url, _ = postgres
+    copying = threading.Event()
     described_while_copying: list[bool] = []
-    describe = service.describe_groups
+    describe, copied_meanwhile = service.describe_groups, writes.images_copied_meanwhile
 
-    def watched(plans: Any) -> None:
-        described_while_copying.append(any(t.name == "imalink-copy" for t in threading.enumerate()))
+    @contextlib.contextmanager
+    def watched_copy(*args: Any) -> Iterator[None]:
+        with copied_meanwhile(*args):
+            copying.set()
+            yield
+            copying.clear()
+
+    def watched_describe(plans: Any) -> None:
+        described_while_copying.append(copying.is_set())
         describe(plans)
 
-    monkeypatch.setattr(service, "describe_groups", watched)
+    monkeypatch.setattr(writes, "images_copied_meanwhile", watched_copy)
+    monkeypatch.setattr(service, "describe_groups", watched_describe)
     with LocalGraphQL(settings=Settings(database_url=url)) as gql:
         result = send(gql, [group(jpeg(label=str(n)), f"IMG_{n}.JPG", f"IMG_{n}.CR2", exif={f"IMG_{n}.JPG": exif_blob()}) for n in range(5)])
     assert result["photosCreated"] == 5 and result["imagesCreated"] == 10
