@@ -67,8 +67,12 @@ def test_the_files_are_copied_while_the_body_runs_and_kept(postgres) -> None:
         conn.execute(text("SET LOCAL lock_timeout = '10s'"))  # a copy made before the body fails, not hangs
         with writes.images_copied_meanwhile(conn, rows):
             for _ in range(100):
+                # A transaction reads pg_stat_activity once and keeps that snapshot until it is
+                # cleared: without this a first look before the copy began would be the only one.
+                other.execute(text("SELECT pg_stat_clear_snapshot()"))
                 copying_seen = list(other.execute(text(
-                    "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY image%'"
+                    "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database() AND query LIKE 'COPY image%'"
                 )).scalars())
                 if copying_seen:
                     break
