@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 import orjson
-from cross_web import HTTPException
+from cross_web import HTTPException, StarletteRequestAdapter
 from sqlalchemy import Engine
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -39,8 +39,21 @@ def media_type(content_type: str) -> str:
     return header.get_content_type()
 
 
+class WholeBodyAdapter(StarletteRequestAdapter):
+    """Starlette's request for Strawberry, its body read without a second copy.
+
+    ``Request.body()`` joins what the stream yields, and the stream ends with an empty chunk: a
+    body that arrives whole (as the request guard replays it) is copied again, 5 MB for a batch
+    of 100 photo groups. Joining only the non-empty chunks hands a single one over as it is."""
+
+    async def get_body(self) -> bytes:
+        return b"".join([chunk async for chunk in self._request.stream() if chunk])
+
+
 class ImalinkGraphQL(GraphQL):
     """Strawberry's ASGI view with a fresh context (its viewer, DataLoaders) per request."""
+
+    request_adapter_class = WholeBodyAdapter
 
     def __init__(
         self, engine: Engine, settings: SchemaSettings, limits: QueryLimits, authenticator: Authenticator
