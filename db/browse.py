@@ -41,7 +41,7 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, Engine, case, Integer, type_coerce, Connection, Select, String, bindparam, cast, func, literal, literal_column, null, or_, select, text, true, union_all
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Engine, case, Integer, type_coerce, Connection, Select, String, bindparam, cast, func, literal, literal_column, null, or_, select, true, union_all
 
 from imalink.db import changes, geo, range_counts
 from imalink.db.counts import CELL_TAG, CELL_YEAR, GPS_SCOPE, cell_year

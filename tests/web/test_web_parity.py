@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 from tests.support.graphql import HttpGraphQL, data
 from tests.web.folders import holiday_folder
