@@ -136,6 +136,11 @@ def copies_alongside(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+COPY_UNSENT_BYTES = 16 * 1024 * 1024
+"""What libpq may hold of a copy the request's thread writes before it waits for the server to take
+it: a batch of 100 groups' files is ~4 MB, written without a wait; a request may carry 64 MB."""
+
+
 @contextlib.contextmanager
 def images_copied_meanwhile(conn: Connection, rows: Sequence[dict[str, Any]]) -> Iterator[None]:
     """Copy ``rows`` into ``image`` while the body runs (PostgreSQL).
@@ -158,8 +163,8 @@ def images_copied_meanwhile(conn: Connection, rows: Sequence[dict[str, Any]]) ->
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     failures: list[BaseException] = []
     try:
-        # Never wait for the server while writing: a batch's files are a few MB, held by libpq until sent.
-        started = _copy_started(cursor, image_t, rows, LibpqWriter(cursor, flush_threshold=2**62))
+        writer = LibpqWriter(cursor, flush_threshold=COPY_UNSENT_BYTES)
+        started = _copy_started(cursor, image_t, rows, writer)
 
         ending = threading.Event()
 

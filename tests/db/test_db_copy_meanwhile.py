@@ -180,3 +180,17 @@ def test_a_batch_that_waits_for_its_library_is_described_while_it_waits(postgres
         sender.join(timeout=30)
     assert outcome and outcome[0]["photosCreated"] == 1
     assert described == [(True, False)]
+
+
+def test_files_past_what_libpq_may_hold_are_copied_whole(postgres) -> None:
+    url, engine = postgres
+    photo_id = a_photo(url)
+    rows = file_rows(photo_id, [f"IMG_{n}.CR2" for n in range(24)])
+    for n, row in enumerate(rows):
+        row["exif_data"] = bytes([n]) * (writes.COPY_UNSENT_BYTES // 16)  # 1.5x the bound in all
+    with writing(engine) as conn:
+        with writes.images_copied_meanwhile(conn, rows):
+            pass
+    with engine.connect() as conn:
+        stored = conn.execute(select(image_t.c.filename, func.length(image_t.c.exif_data)).where(image_t.c.photo_id == photo_id)).all()
+    assert sorted(length for name, length in stored if name != "IMG_1.JPG") == [writes.COPY_UNSENT_BYTES // 16] * 24
