@@ -194,3 +194,21 @@ def test_files_past_what_libpq_may_hold_are_copied_whole(postgres) -> None:
     with engine.connect() as conn:
         stored = conn.execute(select(image_t.c.filename, func.length(image_t.c.exif_data)).where(image_t.c.photo_id == photo_id)).all()
     assert sorted(length for name, length in stored if name != "IMG_1.JPG") == [writes.COPY_UNSENT_BYTES // 16] * 24
+
+
+def test_a_copy_whose_thread_cannot_start_is_aborted_and_the_connection_stays_usable(postgres, monkeypatch) -> None:
+    url, engine = postgres
+    photo_id = a_photo(url)
+
+    def refused(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")  # what CPython raises when it has no thread to give
+
+    with monkeypatch.context() as patched:
+        patched.setattr(threading.Thread, "start", refused)
+        with pytest.raises(RuntimeError, match="can't start new thread"):
+            with writing(engine) as conn:
+                with writes.images_copied_meanwhile(conn, file_rows(photo_id, ["IMG_2.CR2"])):
+                    pytest.fail("the body ran without its copy's thread")
+    assert files_of(engine) == 1
+    with writing(engine) as conn:  # the pool's connection is usable again
+        assert conn.execute(select(func.count()).select_from(photo_t)).scalar_one() == 1
