@@ -148,9 +148,10 @@ def images_copied_meanwhile(conn: Connection, rows: Sequence[dict[str, Any]]) ->
     The rows are written here, at once: the driver sends them as the socket takes them, holding up
     to :data:`COPY_UNSENT_BYTES` it could not send yet. The database stores a binary copy's rows
     only when the copy ends (it flushes its buffered rows by count, 1,000, and never counts a binary
-    row's bytes), so a thread ends the copy and waits for the database while the body runs. Only that thread's start and end need the interpreter lock:
-    formatting the rows there as well made it wait for the lock at every block while the body ran
-    Python (the body 21.8 -> 26.3 ms, the copy's span 28.4). The body must not use the connection.
+    row's bytes), so a thread ends the copy and waits for the database while the body runs. Only
+    that thread's start and end need the interpreter lock: formatting the rows there as well made
+    it wait for the lock at every block while the body ran Python (the body 21.8 -> 26.3 ms, the
+    copy's span 28.4). The body must not use the connection.
     An error of the copy is raised once the body is done; an error of the body, once the copy is.
     The files' photos may be written after them: their foreign key to their photo is checked at
     the commit.
