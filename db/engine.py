@@ -115,32 +115,42 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        statement = connection.get_execution_options().get("sqlite_begin", "BEGIN")
+        options = connection.get_execution_options()
+        statement = options.get("sqlite_begin", "BEGIN")
         if statement == "BEGIN":
             connection.exec_driver_sql(statement)
         else:
-            _begin_writing(connection.connection.dbapi_connection, statement)
+            _begin_writing(connection.connection.dbapi_connection, statement, wait=options.get("sqlite_begin_wait", True))
 
     interrupts.install(engine)
     return engine
 
 
-def _begin_writing(dbapi_connection: Any, statement: str) -> None:
+class WriteLockTaken(Exception):
+    """Another writer holds the SQLite library (:func:`writing_if_free` did not wait for it)."""
+
+
+def _begin_writing(dbapi_connection: Any, statement: str, wait: bool = True) -> None:
     """Wait for SQLite's write lock in short steps, so a cancelled request stops waiting.
 
     SQLite's own busy wait (up to the 30 s busy timeout) cannot be interrupted, neither by
     ``interrupt()`` nor by a progress handler; between two short waits the request is asked.
+    ``wait=False``: one try, :class:`WriteLockTaken` if another writer has the lock.
     """
     deadline = time.monotonic() + WRITE_LOCK_WAIT
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={WRITE_LOCK_STEP_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={WRITE_LOCK_STEP_MS if wait else 0}")
     try:
         while True:
             try:
                 cursor.execute(statement)
                 return
             except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or time.monotonic() > deadline:
+                if "locked" not in str(error):
+                    raise
+                if not wait:
+                    raise WriteLockTaken from error
+                if time.monotonic() > deadline:
                     raise
                 interrupts.raise_if_cancelled()
     finally:
@@ -163,8 +173,51 @@ def writing(engine: Engine) -> Iterator[Connection]:
         _checkpoints.ask(engine)
 
 
+@contextlib.contextmanager
+def writing_if_free(engine: Engine) -> Iterator[Connection | None]:
+    """:func:`writing` if no other writer has the library now (SQLite); ``None`` at once if one has.
+
+    PostgreSQL's writers do not take the whole database: there it is :func:`writing` (an importer
+    tries its library's own lock, ``writes.lock_library_if_free``)."""
+    if engine.dialect.name != "sqlite":
+        with writing(engine) as conn:
+            yield conn
+        return
+    on_file = engine.url.database not in (None, "", ":memory:")
+    lock = _writer_lock(engine) if on_file else None
+    if lock is not None and not lock.acquire(blocking=False):
+        yield None
+        return
+    began = False
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(**SQLITE_WRITE, sqlite_begin_wait=False)
+            try:
+                transaction = conn.begin()
+            except WriteLockTaken:  # another process's writer
+                transaction = None
+            if transaction is None:
+                yield None
+            else:
+                began = True
+                with transaction:
+                    yield conn
+    finally:
+        if lock is not None:
+            lock.release()
+    if began and on_file:
+        _checkpoints.ask(engine)
+
+
 _writer_locks: dict[str, threading.Lock] = {}
 _writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.Lock:
+    """The lock this process's writers to ``engine``'s SQLite file take turns on (:func:`_writer_turn`)."""
+    key = os.path.realpath(str(engine.url.database))
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.Lock())
 
 
 @contextlib.contextmanager
@@ -178,9 +231,7 @@ def _writer_turn(engine: Engine) -> Iterator[None]:
     process's writers still meet SQLite's lock (``_begin_writing``). Waited in steps, so a
     cancelled request stops waiting.
     """
-    key = os.path.realpath(str(engine.url.database))
-    with _writer_locks_guard:
-        lock = _writer_locks.setdefault(key, threading.Lock())
+    lock = _writer_lock(engine)
     deadline = time.monotonic() + WRITE_LOCK_WAIT
     while not lock.acquire(timeout=WRITE_LOCK_STEP_MS / 1000):
         interrupts.raise_if_cancelled()

@@ -114,6 +114,19 @@ def _sqlite_progress() -> int:
     return 1 if scope is not None and scope.cancelled else 0
 
 
+@contextlib.contextmanager
+def sqlite_unwatched(dbapi_connection: Any) -> Iterator[None]:
+    """Run SQLite statements without the progress handler, for a thread working beside the
+    request's: the handler is Python, so it took the interpreter lock every thousand steps and
+    the statement waited a switch interval (5 ms) for it each time, while the request's thread ran
+    Python. A statement run so cannot be stopped part-way: keep it to a batch's rows (milliseconds)."""
+    dbapi_connection.set_progress_handler(None, 0)
+    try:
+        yield
+    finally:
+        dbapi_connection.set_progress_handler(_sqlite_progress, SQLITE_PROGRESS_STEPS)
+
+
 def install(engine: Engine) -> None:
     """Make ``engine``'s statements stoppable by the :class:`WorkScope` of the calling context."""
     sqlite = engine.dialect.name == "sqlite"

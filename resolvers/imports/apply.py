@@ -26,20 +26,24 @@ from imalink.resolvers.imports.plan import GroupPlan, Library
 _USERS_OWN = ("tags", "rating", "user_rotation")
 
 
+Describing = Callable[[Callable[[list[GroupPlan]], None]], None]
+"""Describes the batch's groups (``checks.describe_groups``), handing on each part as it is done."""
+
+
 def apply_plan(
     conn: Connection,
     owner_id: int,
     plans: list[GroupPlan],
     library: Library,
     now: datetime,
-    meanwhile: Callable[[], None] | None = None,
+    meanwhile: Describing | None = None,
 ) -> None:
     """Write what :func:`plan.resolve` decided; each plan learns its photo id and files written.
 
-    ``meanwhile``, given where the database copies rows alongside (PostgreSQL, as
-    ``service.import_batch`` decides), works out the photos' values (checks.describe_groups) while
-    the batch's files, most of its bytes, are copied; their photos follow. Without it the photos'
-    values are known already and the photos go first, then their files.
+    ``meanwhile``, given where the library was free (``service.import_batch``), works out the
+    photos' values (checks.describe_groups) while the batch's files, most of its bytes, are written
+    alongside (``writes.written_meanwhile``); each part's new photos follow as it is described.
+    Without it the photos' values are known already and the photos go first, then their files.
     """
     resolved = [plan for plan in plans if plan.target is not None and not plan.errors]
     created = [plan for plan in resolved if plan.creates_photo]
@@ -49,9 +53,18 @@ def apply_plan(
         ids = writes.new_ids(conn, photo_t, len(created)) if created else []
         for plan, photo_id in zip(created, ids, strict=True):
             plan.target.id = photo_id  # type: ignore[union-attr]
-        with writes.images_copied_meanwhile(conn, _image_rows(owner_id, resolved, now)):
-            meanwhile()
-        writes.insert_photos(conn, _photo_rows(owner_id, created, now), ids)
+        unwritten = {id(plan): plan for plan in created}
+
+        with writes.written_meanwhile(conn, _image_rows(owner_id, resolved, now)) as add_photos:
+
+            def described(part: list[GroupPlan]) -> None:
+                new = [unwritten.pop(id(plan)) for plan in part if id(plan) in unwritten]
+                if new:
+                    add_photos(_photo_rows(owner_id, new, now), [plan.target.id for plan in new])  # type: ignore[union-attr]
+
+            meanwhile(described)
+            if unwritten:  # every photo the batch creates was described, but none may be lost
+                raise RuntimeError(f"{len(unwritten)} new photos were not described")
     else:
         ids_by_hothash = writes.insert_photos(conn, _photo_rows(owner_id, created, now))
         for plan in created:

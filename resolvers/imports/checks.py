@@ -12,7 +12,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pybase64
 
@@ -140,10 +140,27 @@ def check_groups(groups: list[PhotoGroupSubmission], batch_session_id: int | Non
     return [check_group(group, batch_session_id, limits) for group in groups]
 
 
-def describe_groups(plans: list[GroupPlan]) -> None:
+DESCRIBED_TOGETHER = 25
+"""Groups described at a time when each part is handed on as it is done (``describe_groups``)."""
+
+
+def describe_groups(plans: list[GroupPlan], described: Callable[[list[GroupPlan]], None] | None = None) -> None:
     """The photo values of groups that passed their checks: their files' EXIF (an unreadable one is
     a warning), merged, with the client's own values, and the perceptual fingerprints of their
-    hotpreviews, computed together (kept with the hotpreview)."""
+    hotpreviews, computed together (kept with the hotpreview).
+
+    ``described``: given each part of :data:`DESCRIBED_TOGETHER` groups as soon as it is described,
+    so that their photos are written while the next part is described."""
+    if described is None:
+        _describe(plans)
+        return
+    for start in range(0, len(plans), DESCRIBED_TOGETHER):
+        part = plans[start : start + DESCRIBED_TOGETHER]
+        _describe(part)
+        described(part)
+
+
+def _describe(plans: list[GroupPlan]) -> None:
     for plan in plans:
         readings: list[ExifMetadata] = []
         for filename, exif_data in plan.exif_sent:

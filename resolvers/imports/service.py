@@ -10,17 +10,17 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from imalink.db import maintenance, writes
-from imalink.db.engine import writing
+from imalink.db.engine import writing, writing_if_free
 from imalink.db.media import MediaStore
 from imalink.resolvers.errors import ErrorCode, UserError
-from imalink.resolvers.imports.apply import apply_plan
+from imalink.resolvers.imports.apply import Describing, apply_plan
 from imalink.resolvers.imports.checks import check_groups, describe_groups
 from imalink.resolvers.imports.limits import ImportLimits
 from imalink.resolvers.imports.outcome import GroupStatus
-from imalink.resolvers.imports.plan import BatchOutcome, look_up, resolve
+from imalink.resolvers.imports.plan import BatchOutcome, GroupPlan, look_up, resolve
 from imalink.resolvers.imports.submission import BatchSubmission
 
 
@@ -41,25 +41,24 @@ def import_batch(
     plans = check_groups(batch.photo_groups, batch.import_session_id, limits)
     checked = [plan for plan in plans if not plan.errors]
     # What the groups say of their photos (EXIF, fingerprints: a third of a batch's CPU) is worked
-    # out where it overlaps the database's work: on PostgreSQL, with the library free, while the
-    # batch's files are copied (one batch at a time: 1,049-1,096 -> 1,181-1,205 groups/s); with
-    # another batch writing the library, while waiting for it, beside that batch's writes (under
-    # the lock it would keep the other waiting: two in flight 1,541 -> 1,240). SQLite's writes are
-    # this process's own work: nothing to overlap, described before its write lock.
-    # docs/measurements.md, 2026-12-04 evening.
-    alongside = writes.copies_alongside(engine)
-    if not alongside:
-        describe_groups(checked)
-    with writing(engine) as conn:
-        taken_at_once = alongside and writes.lock_library_if_free(conn, owner_id)
-        if not taken_at_once:
-            if alongside:
+    # out where it overlaps the database's work. With the library free: while the batch's files
+    # are written alongside, by PostgreSQL's process or by a thread that SQLite's statements let
+    # go of the interpreter lock (PostgreSQL one batch at a time: 1,049-1,096 -> 1,181-1,205
+    # groups/s). With another batch writing the library: while waiting for it, beside that
+    # batch's writes (under the lock it would keep the other waiting: two in flight 1,541 ->
+    # 1,240). docs/measurements.md, 2026-12-04 and 2026-12-05.
+    with writing_if_free(engine) as conn:
+        if conn is not None:
+            if writes.lock_library_if_free(conn, owner_id):
+                _write(conn, owner_id, plans, batch, lambda described: describe_groups(checked, described))
+            else:  # PostgreSQL: another importer has this library
                 describe_groups(checked)
-            writes.lock_library(conn, owner_id)
-        library = look_up(conn, owner_id, plans, batch.import_session_id)
-        resolve(plans, library, batch.import_session_id)
-        meanwhile = (lambda: describe_groups(checked)) if taken_at_once else None
-        apply_plan(conn, owner_id, plans, library, datetime.now(UTC), meanwhile)
+                writes.lock_library(conn, owner_id)
+                _write(conn, owner_id, plans, batch, None)
+    if conn is None:  # SQLite: another writer has the library
+        describe_groups(checked)
+        with writing(engine) as conn:
+            _write(conn, owner_id, plans, batch, None)
     # Files after the commit: a rolled-back batch leaves none behind. A photo that already has
     # its coldpreview keeps it; one that had none gets the first sent.
     for plan in plans:
@@ -68,4 +67,12 @@ def import_batch(
     # A large import leaves the planner's statistics behind; they catch up in the background.
     maintenance.photos_written(engine, sum(plan.status is GroupStatus.CREATED for plan in plans))
     return BatchOutcome(plans, (time.perf_counter() - started) * 1000)
+
+
+def _write(conn: Connection, owner_id: int, plans: list[GroupPlan], batch: BatchSubmission, meanwhile: Describing | None) -> None:
+    """Look the batch up, resolve it and write it, holding the library; ``meanwhile`` describes the
+    groups while they are written (``apply.apply_plan``)."""
+    library = look_up(conn, owner_id, plans, batch.import_session_id)
+    resolve(plans, library, batch.import_session_id)
+    apply_plan(conn, owner_id, plans, library, datetime.now(UTC), meanwhile)
 

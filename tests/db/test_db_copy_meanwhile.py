@@ -140,9 +140,9 @@ def test_one_batch_at_a_time_is_described_while_its_files_are_copied(postgres, m
             yield
             copying.clear()
 
-    def watched_describe(plans: Any) -> None:
+    def watched_describe(plans: Any, *rest: Any) -> None:
         described_while_copying.append(copying.is_set())
-        describe(plans)
+        describe(plans, *rest)
 
     monkeypatch.setattr(writes, "images_copied_meanwhile", watched_copy)
     monkeypatch.setattr(service, "describe_groups", watched_describe)
@@ -162,9 +162,9 @@ def test_a_batch_that_waits_for_its_library_is_described_while_it_waits(postgres
     holding = threading.Event()
     describe = service.describe_groups
 
-    def watched(plans: Any) -> None:
+    def watched(plans: Any, *rest: Any) -> None:
         described.append((holding.is_set(), any(t.name == "imalink-copy" for t in threading.enumerate())))
-        describe(plans)
+        describe(plans, *rest)
 
     monkeypatch.setattr(service, "describe_groups", watched)
     outcome: list[dict[str, Any]] = []
