@@ -35,14 +35,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Corpus, batch_body, chunks, exif_blobs, photo_group, reset_postgres, table, workdir  # noqa: E402
 from import_bench import baseline  # noqa: E402
 
+from imalink import app  # noqa: E402
 from imalink.db import lookalikes, writes  # noqa: E402
 from imalink.local import LocalGraphQL  # noqa: E402
 from imalink.resolvers.imports import checks, service  # noqa: E402
 
 CREATE_SESSION = 'mutation { createImportSession(input: {storageDirectory: "/photos/benchmark"}) { id } }'
-# (module, function, shown as): in the order a batch runs them on PostgreSQL, one at a time, where
-# the groups are described inside the image copy's span; SQLite describes them before the lock
-# and inserts its images after the photos (resolvers/imports/service.py).
+# (module, function, shown as): in the order a batch runs them one at a time, where the groups
+# are described while the batch's rows are written: on PostgreSQL the image copy's span is inside
+# the writing's and the photos are inserted after the describing; on SQLite a thread inserts the
+# images and each described part's photos, and the last part is left for after the describing
+# (resolvers/imports/service.py, db/writes.py written_meanwhile).
+WRITTEN_AFTER = "  after the describing: last part, counts"
 PHASES = [
     (service, "check_groups", "checks"),
     (checks, "_b64", "  base64"),
@@ -50,7 +54,8 @@ PHASES = [
     (writes, "lock_library", "library lock"),
     (service, "look_up", "look-up"),
     (service, "resolve", "resolve"),
-    (writes, "images_copied_meanwhile", "image copy, describing meanwhile"),
+    (writes, "written_meanwhile", "rows written, describing meanwhile"),
+    (writes, "images_copied_meanwhile", "  image copy (PostgreSQL)"),
     (service, "describe_groups", "describe"),
     (checks, "read_exif", "  EXIF reading"),
     (checks, "fingerprints", "  fingerprints"),
@@ -105,6 +110,24 @@ def instrument(clock: Clock) -> None:
     """Time the service's phases into ``clock`` (for this run only: the process ends after it)."""
     for module, name, shown in PHASES:
         original = getattr(module, name)
+        if name == "written_meanwhile":  # a context manager: its body, then its end (the thread's last work)
+
+            @contextlib.contextmanager
+            def timed_written(conn: Any, *args: Any, __original: Any = original, __shown: str = shown) -> Iterator[Any]:
+                context = __original(conn, *args)
+                with clock.phase(__shown, conn):
+                    add = context.__enter__()
+                    try:
+                        yield add
+                    except BaseException:
+                        if not context.__exit__(*sys.exc_info()):
+                            raise
+                        return
+                with clock.phase(WRITTEN_AFTER, conn):
+                    context.__exit__(None, None, None)
+
+            setattr(module, name, timed_written)
+            continue
         if name == "images_copied_meanwhile":  # a context manager: timed over its body
 
             @contextlib.contextmanager
@@ -121,22 +144,23 @@ def instrument(clock: Clock) -> None:
                 return __original(*args, **kwargs)
 
         setattr(module, name, functools.wraps(original)(timed))
-    writing = service.writing
+    for name in ("writing", "writing_if_free"):  # the library taken at once, or waited for
 
-    @contextlib.contextmanager
-    def timed_writing(engine: Any) -> Iterator[Any]:
-        # The commit runs as the transaction's context closes: timed from the body's end to its end.
-        commit = None
-        try:
-            with writing(engine) as conn:
-                yield conn
-                commit = clock.phase(COMMIT, conn)
-                commit.__enter__()
-        finally:
-            if commit is not None:
-                commit.__exit__(None, None, None)
+        @contextlib.contextmanager
+        def timed_writing(engine: Any, __writing: Any = getattr(service, name)) -> Iterator[Any]:
+            # The commit runs as the transaction's context closes: timed from the body's end to its end.
+            commit = None
+            try:
+                with __writing(engine) as conn:
+                    yield conn
+                    if conn is not None:
+                        commit = clock.phase(COMMIT, conn)
+                        commit.__enter__()
+            finally:
+                if commit is not None:
+                    commit.__exit__(None, None, None)
 
-    service.writing = timed_writing
+        setattr(service, name, timed_writing)
 
 
 def run_round(url: str, bodies: list[bytes], clock: Clock) -> float:
@@ -170,6 +194,7 @@ def main() -> None:
     batches = len(bodies)
     clock = Clock()
     instrument(clock)
+    sys.setswitchinterval(app.SWITCH_INTERVAL)  # as the server sets it (imalink/app.py)
     totals, bare = [], []
     with workdir() as tmp:
         bare.append(baseline(bodies, tmp / "baseline.db")[1])
@@ -185,7 +210,7 @@ def main() -> None:
     per_batch = 1000 / (batches * args.rounds)  # ms per batch from seconds summed over the rounds
     bare_ms = statistics.median(bare) * 1000 / batches
     total_ms = statistics.median(totals) * 1000 / batches
-    names = list(dict.fromkeys(["JSON", *(shown for _, _, shown in PHASES), COMMIT]))  # the lock's two ways, one row
+    names = list(dict.fromkeys(["JSON", *(shown for _, _, shown in PHASES), WRITTEN_AFTER, COMMIT]))  # the lock's two ways, one row
     rows = [
         [name, f"{clock.cpu[name] * per_batch:.1f}", f"{clock.cpu[name] * per_batch / bare_ms:.2f}",
          f"{clock.wall[name] * per_batch:.1f}", f"{clock.db[name] * per_batch:.1f}" if clock.db else ""]

@@ -695,8 +695,15 @@ def counted_together(conn: Connection) -> Iterator[list[int]]:
     finally:  # whatever the block did: no later insert of this transaction goes uncounted
         conn.execute(text(f"DELETE FROM {COUNTING_BATCH}"))
     if ids:
-        for statement in SQLITE_ADDED:
-            conn.execute(statement, {"new_photos": json.dumps(ids)})
+        for statement, parameters in sqlite_added(ids):
+            conn.exec_driver_sql(statement, parameters)
+
+
+def sqlite_added(photo_ids: list[int]) -> list[tuple[str, dict[str, str]]]:
+    """The statements that count photos inserted inside :func:`counted_together` (SQLite), as SQL
+    and parameters for the driver: run once the photos are in, by the caller or a thread of its."""
+    parameters = {"new_photos": json.dumps(photo_ids)}
+    return [(statement.text, parameters) for statement in SQLITE_ADDED]
 
 
 POSTGRES_FUNCTIONS = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import operator
 import queue
 import sqlite3
 import threading
@@ -225,13 +226,14 @@ def written_meanwhile(conn: Connection, image_rows: Sequence[dict[str, Any]]) ->
     interrupts.raise_if_cancelled()  # the thread runs on the driver's connection, past the engine's events
     conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # until this transaction ends
     defaults = {column.name: column.default.arg for column in photo_t.c if column.default is not None and column.default.is_scalar}  # type: ignore[attr-defined]
-    with counts.counted_together(conn) as counted, _SQLiteInserter.running(conn) as inserter:
+    # The thread counts each part of the photos after it (so counted_together has none left).
+    with counts.counted_together(conn), _SQLiteInserter.running(conn) as inserter:
         inserter.add(image_t, image_rows)
 
         def add_photos(rows: list[dict[str, Any]], ids: list[int]) -> None:
             # SQLAlchemy would fill the columns' defaults; the thread's statements are SQLite's own.
-            inserter.add(photo_t, [{**defaults, "id": i, **with_geo_cell(row)} for i, row in zip(ids, rows, strict=True)])
-            counted.extend(ids)
+            rows = [{**defaults, "id": i, **with_geo_cell(row)} for i, row in zip(ids, rows, strict=True)]
+            inserter.add(photo_t, rows, then=counts.sqlite_added(ids))
 
         yield add_photos
 
@@ -251,7 +253,7 @@ class _SQLiteInserter:
         self._conn = conn
         self._driver = conn.connection.driver_connection
         self._most_parameters = self._driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        self._work: queue.SimpleQueue[tuple[list[tuple[str, list[Any]]], threading.Event] | None] = queue.SimpleQueue()
+        self._work: queue.SimpleQueue[tuple[list[tuple[str, Any]], threading.Event] | None] = queue.SimpleQueue()
         self.failures: list[BaseException] = []
         self._idle = False
         self._worker = threading.Thread(target=self._run, name="imalink-insert", daemon=True)
@@ -271,14 +273,16 @@ class _SQLiteInserter:
         if inserter.failures:
             raise inserter.failures[0]
 
-    def add(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-        """Have ``rows`` inserted into ``table``; returns once the thread has begun on them (or on
-        what it had before): it runs now, not a switch interval later."""
+    def add(self, table: Table, rows: Sequence[dict[str, Any]], then: Sequence[tuple[str, Any]] = ()) -> None:
+        """Have ``rows`` inserted into ``table``, and the statements ``then`` (SQL, parameters) run
+        after them. When the thread was idle, returns once it has begun: it runs now, not a switch
+        interval later."""
         if not rows or self.failures:
             return
         taken = threading.Event()
         idle = self._idle
-        self._work.put((_sqlite_multirow_inserts(self._conn, table, rows, self._most_parameters), taken))
+        statements = [*_sqlite_multirow_inserts(self._conn, table, rows, self._most_parameters), *then]
+        self._work.put((statements, taken))
         while idle and not taken.wait(1.0) and self._worker.is_alive():
             pass
 
@@ -317,20 +321,23 @@ def _sqlite_multirow_inserts(
     """``rows`` as ``INSERT ... VALUES (...), (...)`` statements of at most ``most_parameters``
     parameters each, the values converted as SQLAlchemy converts them for SQLite."""
     columns = list(rows[0])
-    convert = [_sqlite_bind_processor(conn.dialect, table.c[name]) for name in columns]
+    # Only dates, floats and booleans are converted: the other values are taken as they are, a
+    # row at a time (the request's thread does this while it describes: a batch's rows 1.4 -> 1.1 ms).
+    converted = [(n, process) for n, name in enumerate(columns) if (process := _sqlite_bind_processor(conn.dialect, table.c[name]))]
+    values_of = operator.itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     per_statement = max(1, min(most_parameters, 32766) // len(columns))
     placeholder = "(" + ", ".join("?" * len(columns)) + ")"
     names = ", ".join(conn.dialect.identifier_preparer.quote(name) for name in columns)
     statements = []
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
-        parameters = [
-            value if process is None else process(value)
-            for row in chunk
-            for value, process in zip((row[name] for name in columns), convert)
-        ]
-        values = ", ".join([placeholder] * len(chunk))
-        statements.append((f"INSERT INTO {table.name} ({names}) VALUES {values}", parameters))
+        parameters: list[Any] = []
+        for row in chunk:
+            values = list(values_of(row))
+            for n, process in converted:
+                values[n] = process(values[n])
+            parameters += values
+        statements.append((f"INSERT INTO {table.name} ({names}) VALUES {', '.join([placeholder] * len(chunk))}", parameters))
     return statements
 
 
