@@ -46,7 +46,7 @@ CREATE_SESSION = 'mutation { createImportSession(input: {storageDirectory: "/pho
 # the writing's and the photos are inserted after the describing; on SQLite a thread inserts the
 # images and each described part's photos, and the last part is left for after the describing
 # (resolvers/imports/service.py, db/writes.py written_meanwhile).
-WRITTEN_AFTER = "  after the describing: last part, counts"
+WRITTEN_AFTER = "  after the describing: what is left"
 PHASES = [
     (service, "check_groups", "checks"),
     (checks, "_b64", "  base64"),
@@ -131,9 +131,9 @@ def instrument(clock: Clock) -> None:
         if name == "images_copied_meanwhile":  # a context manager: timed over its body
 
             @contextlib.contextmanager
-            def timed_span(conn: Any, *args: Any, __original: Any = original, __shown: str = shown) -> Iterator[None]:
-                with clock.phase(__shown, conn), __original(conn, *args):
-                    yield
+            def timed_span(conn: Any, *args: Any, __original: Any = original, __shown: str = shown) -> Iterator[Any]:
+                with clock.phase(__shown, conn), __original(conn, *args) as alongside:
+                    yield alongside
 
             setattr(module, name, timed_span)
             continue

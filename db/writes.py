@@ -152,8 +152,9 @@ it: a batch of 100 groups' files is ~4 MB, written without a wait; a request may
 
 
 @contextlib.contextmanager
-def images_copied_meanwhile(conn: Connection, rows: Sequence[dict[str, Any]]) -> Iterator[None]:
-    """Copy ``rows`` into ``image`` while the body runs (PostgreSQL).
+def images_copied_meanwhile(conn: Connection, rows: Sequence[dict[str, Any]]) -> Iterator[_Alongside]:
+    """Copy ``rows`` into ``image`` while the body runs (PostgreSQL); the body is given the thread,
+    which takes more work after the copy (:meth:`_Alongside.add`).
 
     The rows are written here, at once: the driver sends them as the socket takes them, holding up
     to :data:`COPY_UNSENT_BYTES` it could not send yet. The database stores a binary copy's rows
@@ -166,43 +167,25 @@ def images_copied_meanwhile(conn: Connection, rows: Sequence[dict[str, Any]]) ->
     The files' photos may be written after them: their foreign key to their photo is checked at
     the commit.
     """
-    if not rows:
-        yield
-        return
-    interrupts.raise_if_cancelled()  # COPY runs on the driver's cursor, past the engine's events
-    conn.execute(text("SET CONSTRAINTS image_photo_id_fkey DEFERRED"))  # deferrable since migration 0026
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    failures: list[BaseException] = []
-    try:
-        writer = LibpqWriter(cursor, flush_threshold=COPY_UNSENT_BYTES)
-        started = _copy_started(cursor, image_t, rows, writer)
-
-        ending = threading.Event()
-
-        def end() -> None:
-            ending.set()
+    with _Alongside.running("imalink-copy") as alongside:
+        if rows:
+            interrupts.raise_if_cancelled()  # COPY runs on the driver's cursor, past the engine's events
+            conn.execute(text("SET CONSTRAINTS image_photo_id_fkey DEFERRED"))  # deferrable since migration 0026
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             try:
-                started.__exit__(None, None, None)
-            except BaseException as error:  # noqa: BLE001 - raised in the caller's thread below
-                failures.append(error)
+                started = _copy_started(cursor, image_t, rows, LibpqWriter(cursor, flush_threshold=COPY_UNSENT_BYTES))
+            except BaseException:
+                cursor.close()
+                raise
 
-        worker = threading.Thread(target=contextvars.copy_context().run, args=(end,), name="imalink-copy", daemon=True)
-        try:
-            worker.start()
-        except BaseException as error:  # no thread to end it: the copy is aborted, not left open
-            started.__exit__(type(error), error, error.__traceback__)
-            raise
-        # Waiting here lets the thread run now, not a switch interval (5 ms) later: it ends the copy
-        # and gives the interpreter back as soon as it waits for the database.
-        ending.wait()
-        try:
-            yield
-        finally:
-            worker.join()
-    finally:
-        cursor.close()
-    if failures:
-        raise failures[0]
+            def end() -> None:
+                try:
+                    started.__exit__(None, None, None)
+                finally:
+                    cursor.close()
+
+            alongside.add(end)
+        yield alongside
 
 
 @contextlib.contextmanager
@@ -210,13 +193,18 @@ def written_meanwhile(conn: Connection, image_rows: Sequence[dict[str, Any]]) ->
     """Write the batch's files (``image_rows``) while the body runs, and the photos it hands on.
 
     The body is given ``add_photos(rows, ids)``: photos to insert, their ids taken by
-    :func:`new_ids`. On PostgreSQL the files are copied meanwhile (:func:`images_copied_meanwhile`)
-    and the photos inserted after the body. On SQLite a thread inserts the files, then each part of
-    the photos as it comes (:class:`_SQLiteInserter`), while the body describes the next part; only
-    the last part's insert is left after the body. The files' foreign key to their photo is checked
-    at the commit. The body must not use the connection.
+    :func:`new_ids`. A thread writes the files while the body runs. On SQLite, whose statements let
+    go of the interpreter lock while they run, the thread then inserts each part of the photos as
+    it comes, while the body describes the next, by multi-row statements the body's thread binds
+    (:func:`_sqlite_multirow_inserts`): only the last part is left after the body. On PostgreSQL
+    the files are copied (:func:`images_copied_meanwhile`) and the photos after the body. The
+    files' foreign key to their photo is checked at the commit. The body must not use the connection.
     """
     if conn.dialect.name == "postgresql":
+        # The photos in one copy after the body: a copy's statement triggers (the counts, the
+        # library's version) cost the database 3-4 ms whatever its rows, and the database is the
+        # slower side (the files' copy alone takes 18 ms of the describing's 26): 100 photos in
+        # one copy 12.9 ms of its CPU, in two 16.9, in four 21.6 (2026-12-05).
         photos: list[tuple[list[dict[str, Any]], list[int]]] = []
         with images_copied_meanwhile(conn, image_rows):
             yield lambda rows, ids: photos.append((rows, ids))
@@ -225,94 +213,100 @@ def written_meanwhile(conn: Connection, image_rows: Sequence[dict[str, Any]]) ->
         return
     interrupts.raise_if_cancelled()  # the thread runs on the driver's connection, past the engine's events
     conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # until this transaction ends
+    driver = conn.connection.driver_connection
+    most_parameters = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     defaults = {column.name: column.default.arg for column in photo_t.c if column.default is not None and column.default.is_scalar}  # type: ignore[attr-defined]
+
+    def inserted(table: Table, rows: Sequence[dict[str, Any]], then: Sequence[tuple[str, Any]] = ()) -> Callable[[], None]:
+        statements = [*_sqlite_multirow_inserts(conn, table, rows, most_parameters), *then]
+
+        def insert() -> None:
+            cursor = driver.cursor()
+            try:
+                for statement, parameters in statements:
+                    cursor.execute(statement, parameters)
+            finally:
+                cursor.close()
+
+        return insert
+
     # The thread counts each part of the photos after it (so counted_together has none left).
-    with counts.counted_together(conn), _SQLiteInserter.running(conn) as inserter:
-        inserter.add(image_t, image_rows)
+    with counts.counted_together(conn), _Alongside.running("imalink-insert", interrupts.sqlite_unwatched(driver)) as alongside:
+        if image_rows:
+            alongside.add(inserted(image_t, image_rows))
 
         def add_photos(rows: list[dict[str, Any]], ids: list[int]) -> None:
             # SQLAlchemy would fill the columns' defaults; the thread's statements are SQLite's own.
             rows = [{**defaults, "id": i, **with_geo_cell(row)} for i, row in zip(ids, rows, strict=True)]
-            inserter.add(photo_t, rows, then=counts.sqlite_added(ids))
+            alongside.add(inserted(photo_t, rows, then=counts.sqlite_added(ids)))
 
         yield add_photos
 
 
-class _SQLiteInserter:
-    """A thread inserting rows on the transaction's connection while the request's thread works.
+class _Alongside:
+    """A thread doing a transaction's writes, in order, on its connection while the request's
+    thread goes on working (which must not use the connection meanwhile).
 
-    SQLite lets go of the interpreter lock while a statement runs, so the rows' index entries (most
-    of an insert's cost: 19 photo indexes) are made on the second core. The rows are converted and
-    bound by the request's thread as a few multi-row statements: a thread that has to take the
-    interpreter lock back from a thread running Python waits a switch interval (5 ms) for it, so
-    it should need it seldom. The same multi-row statement made a batch's 100 photos in 10 ms where
-    SQLAlchemy's executemany with ids took 21 (/tmp measure, 2026-12-05).
+    The database works while the thread waits for it, without the interpreter lock: PostgreSQL in
+    its own process, SQLite in its statements. The thread needs the lock to start each piece of
+    work and to take up the next: a thread waiting for the lock gets it once the one running
+    Python has run a switch interval (imalink/app.py sets 0.5 ms), so the pieces are few and the
+    request's thread prepares them (binds SQLite's rows, writes the files' COPY). The first
+    SQLite statement for a batch's 100 photos took 10 ms where SQLAlchemy's executemany with ids
+    took 21.
     """
 
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._driver = conn.connection.driver_connection
-        self._most_parameters = self._driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        self._work: queue.SimpleQueue[tuple[list[tuple[str, Any]], threading.Event] | None] = queue.SimpleQueue()
-        self.failures: list[BaseException] = []
+    def __init__(self, name: str, around: contextlib.AbstractContextManager[Any]) -> None:
+        self._around = around
+        self._work: queue.SimpleQueue[tuple[Callable[[], None], threading.Event] | None] = queue.SimpleQueue()
         self._idle = False
-        self._worker = threading.Thread(target=self._run, name="imalink-insert", daemon=True)
+        self.failures: list[BaseException] = []
+        self._worker = threading.Thread(target=contextvars.copy_context().run, args=(self._run,), name=name, daemon=True)
 
     @classmethod
     @contextlib.contextmanager
-    def running(cls, conn: Connection) -> Iterator[_SQLiteInserter]:
-        """The inserter, its thread running; on leaving, the thread has inserted all it was given
-        (an error of its own is raised then, unless the body raised first)."""
-        inserter = cls(conn)
-        inserter._worker.start()
+    def running(cls, name: str, around: contextlib.AbstractContextManager[Any] | None = None) -> Iterator[_Alongside]:
+        """The thread, running ``around`` its work; on leaving, it has done all it was given (its
+        first error is raised then, unless the body raised first: later work is skipped)."""
+        alongside = cls(name, around or contextlib.nullcontext())
+        alongside._worker.start()
         try:
-            yield inserter
+            yield alongside
         finally:
-            inserter._work.put(None)
-            inserter._worker.join()
-        if inserter.failures:
-            raise inserter.failures[0]
+            alongside._work.put(None)
+            alongside._worker.join()
+        if alongside.failures:
+            raise alongside.failures[0]
 
-    def add(self, table: Table, rows: Sequence[dict[str, Any]], then: Sequence[tuple[str, Any]] = ()) -> None:
-        """Have ``rows`` inserted into ``table``, and the statements ``then`` (SQL, parameters) run
-        after them. When the thread was idle, returns once it has begun: it runs now, not a switch
-        interval later."""
-        if not rows or self.failures:
+    def add(self, work: Callable[[], None]) -> None:
+        """Have the thread do ``work`` after what it has. When it was idle, returns once it has
+        begun: it runs now, not a switch interval later."""
+        if self.failures:
             return
         taken = threading.Event()
         idle = self._idle
-        statements = [*_sqlite_multirow_inserts(self._conn, table, rows, self._most_parameters), *then]
-        self._work.put((statements, taken))
+        self._work.put((work, taken))
         while idle and not taken.wait(1.0) and self._worker.is_alive():
             pass
 
     def _run(self) -> None:
         try:
-            self._insert_all()
-        except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
-            self.failures.append(error)
-
-    def _insert_all(self) -> None:
-        with interrupts.sqlite_unwatched(self._driver):
-            cursor = self._driver.cursor()
-            try:
+            with self._around:
                 while True:
                     self._idle = True
-                    work = self._work.get()
+                    item = self._work.get()
                     self._idle = False
-                    if work is None:
-                        break
-                    statements, taken = work
+                    if item is None:
+                        return
+                    work, taken = item
                     taken.set()
-                    if self.failures:
-                        continue  # the transaction fails: nothing more of it is written
-                    try:
-                        for statement, parameters in statements:
-                            cursor.execute(statement, parameters)
-                    except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
-                        self.failures.append(error)
-            finally:
-                cursor.close()
+                    if not self.failures:  # after an error the transaction fails: nothing more is written
+                        try:
+                            work()
+                        except BaseException as error:  # noqa: BLE001 - raised in the request's thread
+                            self.failures.append(error)
+        except BaseException as error:  # noqa: BLE001 - raised in the request's thread
+            self.failures.append(error)
 
 
 def _sqlite_multirow_inserts(

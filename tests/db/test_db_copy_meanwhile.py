@@ -134,10 +134,10 @@ def test_one_batch_at_a_time_is_described_while_its_files_are_copied(postgres, m
     describe, copied_meanwhile = service.describe_groups, writes.images_copied_meanwhile
 
     @contextlib.contextmanager
-    def watched_copy(*args: Any) -> Iterator[None]:
-        with copied_meanwhile(*args):
+    def watched_copy(*args: Any) -> Iterator[Any]:
+        with copied_meanwhile(*args) as alongside:
             copying.set()
-            yield
+            yield alongside
             copying.clear()
 
     def watched_describe(plans: Any, *rest: Any) -> None:
