@@ -277,3 +277,35 @@ def test_a_batch_that_finds_the_library_taken_is_described_before_it_waits(sqlit
         sender.join(timeout=30)
     assert outcome and outcome[0]["photosCreated"] == 1
     assert described == [(True, False)]
+
+
+def test_a_batch_beside_another_of_this_process_is_described_before_the_lock(sqlite, monkeypatch) -> None:
+    # Two batches in flight: the second core is the other batch's already, so a batch describing
+    # under the lock would only keep the other waiting (SQLite's writes are this process's own).
+    url, _ = sqlite
+    described: dict[str, bool] = {}  # file name -> handed on in parts (described under the lock)
+    first_checking, first_may_go = threading.Event(), threading.Event()
+    check, describe = service.check_groups, service.describe_groups
+
+    def held_check(groups: Any, *args: Any) -> Any:
+        if groups[0].images[0].filename == "IMG_A.JPG":
+            first_checking.set()
+            assert first_may_go.wait(30)
+        return check(groups, *args)
+
+    def watched_describe(plans: Any, described_part: Any = None) -> None:
+        described[plans[0].sent.images[0].filename] = described_part is not None
+        describe(plans, described_part)
+
+    monkeypatch.setattr(service, "check_groups", held_check)
+    monkeypatch.setattr(service, "describe_groups", watched_describe)
+    outcome: list[dict[str, Any]] = []
+    with LocalGraphQL(settings=Settings(database_url=url)) as gql:
+        first = threading.Thread(target=lambda: outcome.append(send(gql, [group(jpeg(label="a"), "IMG_A.JPG")])))
+        first.start()
+        assert first_checking.wait(30)  # in flight, the library free
+        second = send(gql, [group(jpeg(label="b"), "IMG_B.JPG")])
+        first_may_go.set()
+        first.join(timeout=30)
+    assert second["photosCreated"] == 1 and outcome and outcome[0]["photosCreated"] == 1
+    assert described == {"IMG_B.JPG": False, "IMG_A.JPG": True}  # the first then alone
