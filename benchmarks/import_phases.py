@@ -35,7 +35,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Corpus, batch_body, chunks, exif_blobs, photo_group, reset_postgres, table, workdir  # noqa: E402
 from import_bench import baseline  # noqa: E402
 
-from imalink import app  # noqa: E402
 from imalink.db import lookalikes, writes  # noqa: E402
 from imalink.local import LocalGraphQL  # noqa: E402
 from imalink.resolvers.imports import checks, service  # noqa: E402
@@ -194,7 +193,6 @@ def main() -> None:
     batches = len(bodies)
     clock = Clock()
     instrument(clock)
-    sys.setswitchinterval(app.SWITCH_INTERVAL)  # as the server sets it (imalink/app.py)
     totals, bare = [], []
     with workdir() as tmp:
         bare.append(baseline(bodies, tmp / "baseline.db")[1])

@@ -11,6 +11,7 @@ import functools
 import operator
 import queue
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -243,6 +244,38 @@ def written_meanwhile(conn: Connection, image_rows: Sequence[dict[str, Any]]) ->
         yield add_photos
 
 
+HANDOVER_SECONDS = 0.0005
+"""The interpreter's switch interval while a thread writes beside a request (Python's is 0.005)."""
+_PYTHON_SWITCH_INTERVAL = sys.getswitchinterval()
+_handovers = 0
+_handovers_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _quick_handover() -> Iterator[None]:
+    """Let a thread waiting for the interpreter lock have it after :data:`HANDOVER_SECONDS` of
+    another's Python, while the block runs (in any thread; the interval is the process's).
+
+    A writing thread wants the lock back after each statement, while the request's thread
+    describes: with Python's 5 ms it fell behind by a batch's last part, and counting each part
+    after it (4 statements) was slower than counting once (the thread's work left after the
+    describing 6.8 ms, against 2.3 with 0.5 ms: benchmarks/import_phases.py). Elsewhere (two
+    batches describing at once, say) the longer interval saves switches.
+    """
+    global _handovers
+    with _handovers_lock:
+        _handovers += 1
+        if _handovers == 1:
+            sys.setswitchinterval(HANDOVER_SECONDS)
+    try:
+        yield
+    finally:
+        with _handovers_lock:
+            _handovers -= 1
+            if _handovers == 0:
+                sys.setswitchinterval(_PYTHON_SWITCH_INTERVAL)
+
+
 class _Alongside:
     """A thread doing a transaction's writes, in order, on its connection while the request's
     thread goes on working (which must not use the connection meanwhile).
@@ -250,7 +283,7 @@ class _Alongside:
     The database works while the thread waits for it, without the interpreter lock: PostgreSQL in
     its own process, SQLite in its statements. The thread needs the lock to start each piece of
     work and to take up the next: a thread waiting for the lock gets it once the one running
-    Python has run a switch interval (imalink/app.py sets 0.5 ms), so the pieces are few and the
+    Python has run a switch interval (:func:`_quick_handover`), so the pieces are few and the
     request's thread prepares them (binds SQLite's rows, writes the files' COPY). The first
     SQLite statement for a batch's 100 photos took 10 ms where SQLAlchemy's executemany with ids
     took 21.
@@ -269,12 +302,13 @@ class _Alongside:
         """The thread, running ``around`` its work; on leaving, it has done all it was given (its
         first error is raised then, unless the body raised first: later work is skipped)."""
         alongside = cls(name, around or contextlib.nullcontext())
-        alongside._worker.start()
-        try:
-            yield alongside
-        finally:
-            alongside._work.put(None)
-            alongside._worker.join()
+        with _quick_handover():
+            alongside._worker.start()
+            try:
+                yield alongside
+            finally:
+                alongside._work.put(None)
+                alongside._worker.join()
         if alongside.failures:
             raise alongside.failures[0]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import sys
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -37,9 +36,6 @@ from imalink.web import web_routes
 
 logger = logging.getLogger("imalink.app")
 
-SWITCH_INTERVAL = 0.0005
-"""Seconds a thread runs Python before one waiting for the interpreter lock gets it (Python: 0.005)."""
-
 
 def _lifespan(engine: Engine, settings: Settings) -> Any:
     """Close sessions whose importer went quiet and keep the planner's statistics fresh while
@@ -61,10 +57,6 @@ def _lifespan(engine: Engine, settings: Settings) -> Any:
         # of the collector's full passes, which a request allocating 10,000 answers triggers
         # (existingFiles: 163 -> 122 CPU ms, benchmarks/precheck_bench.py).
         gc.freeze()
-        # A thread that lets go of the interpreter lock for a database statement waits for it back
-        # until the thread holding it is made to yield: Python's default of 5 ms a statement kept the
-        # import's inserting thread (db/writes.py written_meanwhile) a batch behind its describing.
-        sys.setswitchinterval(SWITCH_INTERVAL)
         async with anyio.create_task_group() as background:
             background.start_soon(_interrupting_idle_sessions, engine, settings.session_idle_timeout)
             background.start_soon(keep_statistics)
