@@ -147,6 +147,12 @@ def insert_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         insert_rows(conn, image_t, rows)
 
 
+POSTGRES_PHOTOS_TOGETHER = 50
+"""Photos copied together beside the describing (PostgreSQL), the rest after it. A copy's statement
+triggers (the counts, the library's version) cost the database ~2 ms whatever its rows, and the
+database is the slower side (the files' copy takes 18 ms of the describing's 26): 100 photos in
+one copy took 12.9 ms of its CPU, in two 16.9, in four 21.6 (2026-12-05)."""
+
 COPY_UNSENT_BYTES = 16 * 1024 * 1024
 """What libpq may hold of a copy the request's thread writes before it waits for the server to take
 it: a batch of 100 groups' files is ~4 MB, written without a wait; a request may carry 64 MB."""
@@ -198,19 +204,24 @@ def written_meanwhile(conn: Connection, image_rows: Sequence[dict[str, Any]]) ->
     go of the interpreter lock while they run, the thread then inserts each part of the photos as
     it comes, while the body describes the next, by multi-row statements the body's thread binds
     (:func:`_sqlite_multirow_inserts`): only the last part is left after the body. On PostgreSQL
-    the files are copied (:func:`images_copied_meanwhile`) and the photos after the body. The
-    files' foreign key to their photo is checked at the commit. The body must not use the connection.
+    the files are copied (:func:`images_copied_meanwhile`), then each
+    :data:`POSTGRES_PHOTOS_TOGETHER` photos as they come, the rest after the body. The files' foreign key
+    to their photo is checked at the commit. The body must not use the connection.
     """
     if conn.dialect.name == "postgresql":
-        # The photos in one copy after the body: a copy's statement triggers (the counts, the
-        # library's version) cost the database 3-4 ms whatever its rows, and the database is the
-        # slower side (the files' copy alone takes 18 ms of the describing's 26): 100 photos in
-        # one copy 12.9 ms of its CPU, in two 16.9, in four 21.6 (2026-12-05).
-        photos: list[tuple[list[dict[str, Any]], list[int]]] = []
-        with images_copied_meanwhile(conn, image_rows):
-            yield lambda rows, ids: photos.append((rows, ids))
-        if photos:
-            insert_photos(conn, [row for rows, _ in photos for row in rows], [i for _, ids in photos for i in ids])
+        waiting: list[dict[str, Any]] = []
+        with images_copied_meanwhile(conn, image_rows) as alongside:
+
+            def add_photos(rows: list[dict[str, Any]], ids: list[int]) -> None:
+                waiting.extend({"id": i, **with_geo_cell(row)} for i, row in zip(ids, rows, strict=True))
+                if len(waiting) >= POSTGRES_PHOTOS_TOGETHER:
+                    part = waiting.copy()
+                    waiting.clear()
+                    alongside.add(lambda: copy_rows(conn, photo_t, part))
+
+            yield add_photos
+        if waiting:
+            copy_rows(conn, photo_t, waiting)
         return
     interrupts.raise_if_cancelled()  # the thread runs on the driver's connection, past the engine's events
     conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # until this transaction ends

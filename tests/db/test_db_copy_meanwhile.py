@@ -212,3 +212,56 @@ def test_a_copy_whose_thread_cannot_start_is_aborted_and_the_connection_stays_us
     assert files_of(engine) == 1
     with writing(engine) as conn:  # the pool's connection is usable again
         assert conn.execute(select(func.count()).select_from(photo_t)).scalar_one() == 1
+
+
+def photo_rows(count: int) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    return [
+        {"owner_id": LOCAL_OWNER_ID, "hothash": f"{n:064x}", "hotpreview": jpeg(label=str(n)), "rating": 0, "favorite": False,
+         "user_rotation": 0, "taken_at": datetime(2024, 5, 1 + n % 28, 12), "gps_latitude": 59.9, "gps_longitude": 10.7,
+         "import_session_id": None, "created_at": now, "updated_at": now, "search_text": f"img {n}"}
+        for n in range(count)
+    ]
+
+
+def test_the_first_photos_are_copied_while_the_body_runs_and_the_rest_after(postgres) -> None:
+    url, engine = postgres
+    photo_id = a_photo(url)
+    photos = photo_rows(writes.POSTGRES_PHOTOS_TOGETHER + 10)
+    copied_seen = False
+    with engine.connect() as other, writing(engine) as conn:
+        backend = conn.connection.dbapi_connection.info.backend_pid
+        ids = writes.new_ids(conn, photo_t, len(photos))
+        with writes.written_meanwhile(conn, file_rows(photo_id, ["IMG_2.CR2"])) as add_photos:
+            add_photos(photos[:30], ids[:30])
+            add_photos(photos[30:], ids[30:])  # past the part: copied now, whole
+            for _ in range(200):
+                other.execute(text("SELECT pg_stat_clear_snapshot()"))
+                state = other.execute(text("SELECT query, state FROM pg_stat_activity WHERE pid = :pid"), {"pid": backend}).one()
+                if state.query.startswith("COPY photo") and state.state == "idle in transaction":
+                    copied_seen = True  # the photos' copy is over, and the body still runs
+                    break
+                time.sleep(0.05)
+        other.rollback()
+    assert copied_seen
+    with engine.connect() as conn:
+        stored = conn.execute(select(photo_t.c.id).where(photo_t.c.id != photo_id).order_by(photo_t.c.id)).scalars().all()
+    assert stored == ids
+
+
+def test_photos_short_of_a_part_are_copied_after_the_body(postgres) -> None:
+    url, engine = postgres
+    photo_id = a_photo(url)
+    photos = photo_rows(writes.POSTGRES_PHOTOS_TOGETHER - 1)
+    with engine.connect() as other, writing(engine) as conn:
+        backend = conn.connection.dbapi_connection.info.backend_pid
+        ids = writes.new_ids(conn, photo_t, len(photos))
+        with writes.written_meanwhile(conn, file_rows(photo_id, ["IMG_2.CR2"])) as add_photos:
+            add_photos(photos, ids)
+            time.sleep(0.3)
+            last = other.execute(text("SELECT query FROM pg_stat_activity WHERE pid = :pid"), {"pid": backend}).scalar_one()
+            other.rollback()
+    assert not last.startswith("COPY photo")
+    assert files_of(engine) == 2
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(photo_t)).scalar_one() == 1 + len(photos)
