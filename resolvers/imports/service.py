@@ -66,7 +66,7 @@ def _import(engine: Engine, owner_id: int, batch: BatchSubmission, limits: Impor
     # other waiting: PostgreSQL two in flight 1,541 -> 1,240). SQLite's writes are this process's
     # own, so there the library is taken at once only by a batch importing alone: with two in
     # flight, one describing under the lock made SQLite 1.22-1.51 -> 1.33-1.59x its bare run.
-    # docs/measurements.md, 2026-12-04 and 2026-12-05.
+    # docs/measurements.md, 2026-12-04.
     at_once = others == 0 or engine.dialect.name == "postgresql"
     with writing_if_free(engine) if at_once else contextlib.nullcontext() as conn:
         if conn is not None:
