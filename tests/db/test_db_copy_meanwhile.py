@@ -1,6 +1,7 @@
 """A batch's files copied while the server describes their photos (PostgreSQL, db/writes.py
-``images_copied_meanwhile``): the work of both is done, an error of either fails the batch whole,
-and the files' key to their photo still holds, checked at the commit."""
+``images_copied_meanwhile``), and its photos in parts: the copy runs while the body does, past what
+libpq may hold. What both databases share (errors on either side, the key checked at the commit,
+a thread that cannot start, a batch waiting for its library): tests/db/test_db_written_meanwhile.py."""
 
 from __future__ import annotations
 
@@ -9,26 +10,24 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import Engine, func, insert, select, text
-from sqlalchemy.exc import IntegrityError
 
 from imalink.db import writes
 from imalink.db.engine import writing
-from imalink.db.tables import LOCAL_OWNER_ID, image_t, photo_t
+from imalink.db.tables import image_t, photo_t
 from imalink.local import LocalGraphQL
 from imalink.resolvers.imports import service
 from imalink.settings import Settings
 from tests.api.importing import group, send
+from tests.support.batch_rows import a_photo, file_rows, files_of, photo_rows
 from tests.support.databases import POSTGRES_ENV, fresh_database
 from tests.support.media import exif_blob, jpeg
 
-pytestmark = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} is not set: only PostgreSQL copies alongside")
+pytestmark = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} is not set: these are PostgreSQL's COPY")
 
 
 @pytest.fixture
@@ -36,23 +35,7 @@ def postgres(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     yield from fresh_database("postgresql", tmp_path)
 
 
-def file_rows(photo_id: int, names: list[str]) -> list[dict[str, Any]]:
-    now = datetime.now(UTC)
-    return [
-        {"owner_id": LOCAL_OWNER_ID, "photo_id": photo_id, "filename": name, "filename_key": name.lower(),
-         "file_size": 1000 + n, "content_hash": None, "exif_data": exif_blob(), "import_session_id": None, "created_at": now}
-        for n, name in enumerate(names)
-    ]
 
-
-def a_photo(url: str) -> int:
-    with LocalGraphQL(settings=Settings(database_url=url)) as gql:
-        return int(send(gql, [group(jpeg(label="1"), "IMG_1.JPG")])["results"][0]["photo"]["id"])
-
-
-def files_of(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(image_t)).scalar_one()
 
 
 def test_the_files_are_copied_while_the_body_runs_and_kept(postgres) -> None:
@@ -82,49 +65,8 @@ def test_the_files_are_copied_while_the_body_runs_and_kept(postgres) -> None:
     assert files_of(engine) == 1 + 200
 
 
-def test_a_copy_that_fails_fails_the_batch_once_the_body_is_done(postgres) -> None:
-    url, engine = postgres
-    photo_id = a_photo(url)
-    body_done = []
-    with pytest.raises(psycopg.errors.UniqueViolation):
-        with writing(engine) as conn:
-            with writes.images_copied_meanwhile(conn, file_rows(photo_id, ["IMG_2.CR2", "img_1.jpg"])):  # IMG_1.JPG is there
-                body_done.append(True)
-    assert body_done == [True]
-    assert files_of(engine) == 1
 
 
-def test_a_body_that_fails_waits_for_the_copy_and_the_batch_keeps_nothing(postgres) -> None:
-    url, engine = postgres
-    photo_id = a_photo(url)
-    with pytest.raises(ZeroDivisionError):
-        with writing(engine) as conn:
-            with writes.images_copied_meanwhile(conn, file_rows(photo_id, [f"IMG_{n}.CR2" for n in range(50)])):
-                1 / 0  # noqa: B018 - the describing failed
-            # never reached: had the copy still run, the rollback would have met a busy connection
-    assert files_of(engine) == 1
-    with writing(engine) as conn:  # the pool's connection is usable again
-        assert conn.execute(select(func.count()).select_from(photo_t)).scalar_one() == 1
-
-
-def test_files_whose_photo_never_comes_fail_at_the_commit(postgres) -> None:
-    url, engine = postgres
-    a_photo(url)
-    with pytest.raises(IntegrityError, match="image_photo_id_fkey"):
-        with writing(engine) as conn:
-            with writes.images_copied_meanwhile(conn, file_rows(999_999, ["IMG_9.JPG"])):
-                pass
-            assert conn.execute(select(func.count()).select_from(image_t)).scalar_one() == 2  # in, until the commit
-    assert files_of(engine) == 1
-
-
-def test_elsewhere_the_key_is_checked_at_once(postgres) -> None:
-    url, engine = postgres
-    a_photo(url)
-    with pytest.raises(psycopg.errors.ForeignKeyViolation):
-        with writing(engine) as conn:
-            writes.copy_rows(conn, image_t, file_rows(999_999, ["IMG_9.JPG"]))
-            pytest.fail("the copy of a file without its photo went through")
 
 
 def test_one_batch_at_a_time_is_described_while_its_files_are_copied(postgres, monkeypatch) -> None:
@@ -153,34 +95,6 @@ def test_one_batch_at_a_time_is_described_while_its_files_are_copied(postgres, m
     assert all(r["photo"]["cameraModel"] for r in result["results"])  # described, then written
 
 
-def test_a_batch_that_waits_for_its_library_is_described_while_it_waits(postgres, monkeypatch) -> None:
-    # Described under the lock, a batch would keep the batch behind it waiting (two in flight on
-    # PostgreSQL: 1,541 -> 1,240 groups/s); so a batch that finds its library taken describes its
-    # groups before it waits, beside the other batch's writes, and copies its files alone.
-    url, engine = postgres
-    described: list[tuple[bool, bool]] = []  # (while the other held the library, while copying)
-    holding = threading.Event()
-    describe = service.describe_groups
-
-    def watched(plans: Any, *rest: Any) -> None:
-        described.append((holding.is_set(), any(t.name == "imalink-copy" for t in threading.enumerate())))
-        describe(plans, *rest)
-
-    monkeypatch.setattr(service, "describe_groups", watched)
-    outcome: list[dict[str, Any]] = []
-    with LocalGraphQL(settings=Settings(database_url=url)) as gql, writing(engine) as other:
-        writes.lock_library(other, LOCAL_OWNER_ID)  # another importer writing the library
-        holding.set()
-        sender = threading.Thread(target=lambda: outcome.append(send(gql, [group(jpeg(label="w"), "IMG_W.JPG")])))
-        sender.start()
-        sender.join(timeout=1.0)
-        assert sender.is_alive() and described == [(True, False)]  # described, now waiting
-        holding.clear()
-        other.rollback()  # the other importer is done
-        sender.join(timeout=30)
-    assert outcome and outcome[0]["photosCreated"] == 1
-    assert described == [(True, False)]
-
 
 def test_files_past_what_libpq_may_hold_are_copied_whole(postgres) -> None:
     url, engine = postgres
@@ -195,33 +109,6 @@ def test_files_past_what_libpq_may_hold_are_copied_whole(postgres) -> None:
         stored = conn.execute(select(image_t.c.filename, func.length(image_t.c.exif_data)).where(image_t.c.photo_id == photo_id)).all()
     assert sorted(length for name, length in stored if name != "IMG_1.JPG") == [writes.COPY_UNSENT_BYTES // 16] * 24
 
-
-def test_a_copy_whose_thread_cannot_start_is_aborted_and_the_connection_stays_usable(postgres, monkeypatch) -> None:
-    url, engine = postgres
-    photo_id = a_photo(url)
-
-    def refused(self: threading.Thread) -> None:
-        raise RuntimeError("can't start new thread")  # what CPython raises when it has no thread to give
-
-    with monkeypatch.context() as patched:
-        patched.setattr(threading.Thread, "start", refused)
-        with pytest.raises(RuntimeError, match="can't start new thread"):
-            with writing(engine) as conn:
-                with writes.images_copied_meanwhile(conn, file_rows(photo_id, ["IMG_2.CR2"])):
-                    pytest.fail("the body ran without its copy's thread")
-    assert files_of(engine) == 1
-    with writing(engine) as conn:  # the pool's connection is usable again
-        assert conn.execute(select(func.count()).select_from(photo_t)).scalar_one() == 1
-
-
-def photo_rows(count: int) -> list[dict[str, Any]]:
-    now = datetime.now(UTC)
-    return [
-        {"owner_id": LOCAL_OWNER_ID, "hothash": f"{n:064x}", "hotpreview": jpeg(label=str(n)), "rating": 0, "favorite": False,
-         "user_rotation": 0, "taken_at": datetime(2024, 5, 1 + n % 28, 12), "gps_latitude": 59.9, "gps_longitude": 10.7,
-         "import_session_id": None, "created_at": now, "updated_at": now, "search_text": f"img {n}"}
-        for n in range(count)
-    ]
 
 
 def test_the_first_photos_are_copied_while_the_body_runs_and_the_rest_after(postgres) -> None:
