@@ -163,14 +163,9 @@ def writing(engine: Engine) -> Iterator[Connection]:
     """A transaction that writes: on SQLite it takes the write lock at BEGIN (waiting for it in
     steps a cancelled request can stop), so it never fails half-way on a lock. Use it for every
     write; ``engine.begin()`` would wait inside SQLite, where nothing can stop it."""
-    on_file = engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
-    with _writer_turn(engine) if on_file else contextlib.nullcontext():
-        with engine.connect() as conn:
-            conn.execution_options(**SQLITE_WRITE)
-            with conn.begin():
-                yield conn
-    if on_file:
-        _checkpoints.ask(engine)
+    with _writing(engine, wait=True) as conn:
+        assert conn is not None  # a writer that waits always gets the library
+        yield conn
 
 
 @contextlib.contextmanager
@@ -179,33 +174,28 @@ def writing_if_free(engine: Engine) -> Iterator[Connection | None]:
 
     PostgreSQL's writers do not take the whole database: there it is :func:`writing` (an importer
     tries its library's own lock, ``writes.lock_library_if_free``)."""
-    if engine.dialect.name != "sqlite":
-        with writing(engine) as conn:
-            yield conn
-        return
-    on_file = engine.url.database not in (None, "", ":memory:")
-    lock = _writer_lock(engine) if on_file else None
-    if lock is not None and not lock.acquire(blocking=False):
-        yield None
-        return
-    began = False
-    try:
+    with _writing(engine, wait=False) as conn:
+        yield conn
+
+
+@contextlib.contextmanager
+def _writing(engine: Engine, wait: bool) -> Iterator[Connection | None]:
+    """:func:`writing`, or with ``wait=False`` :func:`writing_if_free`."""
+    on_file = engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
+    with _writer_turn(engine, wait) if on_file else contextlib.nullcontext(True) as turn:
+        if not turn:  # another writer of this process
+            yield None
+            return
         with engine.connect() as conn:
-            conn.execution_options(**SQLITE_WRITE, sqlite_begin_wait=False)
+            conn.execution_options(**SQLITE_WRITE, sqlite_begin_wait=wait)
             try:
                 transaction = conn.begin()
             except WriteLockTaken:  # another process's writer
-                transaction = None
-            if transaction is None:
                 yield None
-            else:
-                began = True
-                with transaction:
-                    yield conn
-    finally:
-        if lock is not None:
-            lock.release()
-    if began and on_file:
+                return
+            with transaction:
+                yield conn
+    if on_file:
         _checkpoints.ask(engine)
 
 
@@ -213,16 +203,10 @@ _writer_locks: dict[str, threading.Lock] = {}
 _writer_locks_guard = threading.Lock()
 
 
-def _writer_lock(engine: Engine) -> threading.Lock:
-    """The lock this process's writers to ``engine``'s SQLite file take turns on (:func:`_writer_turn`)."""
-    key = os.path.realpath(str(engine.url.database))
-    with _writer_locks_guard:
-        return _writer_locks.setdefault(key, threading.Lock())
-
-
 @contextlib.contextmanager
-def _writer_turn(engine: Engine) -> Iterator[None]:
-    """This process's writers to one SQLite file take turns on a lock of their own, before SQLite's.
+def _writer_turn(engine: Engine, wait: bool) -> Iterator[bool]:
+    """This process's writers to one SQLite file take turns on a lock of their own, before SQLite's;
+    whether this one has its turn (always, when it waits).
 
     A writer that finds SQLite's lock taken sleeps in SQLite's busy handler by fixed steps
     (1, 2, 5, 10 ms...) and wakes after the lock is free: with two import batches in flight the
@@ -231,14 +215,20 @@ def _writer_turn(engine: Engine) -> Iterator[None]:
     process's writers still meet SQLite's lock (``_begin_writing``). Waited in steps, so a
     cancelled request stops waiting.
     """
-    lock = _writer_lock(engine)
-    deadline = time.monotonic() + WRITE_LOCK_WAIT
-    while not lock.acquire(timeout=WRITE_LOCK_STEP_MS / 1000):
-        interrupts.raise_if_cancelled()
-        if time.monotonic() > deadline:
-            raise sqlite3.OperationalError("database is locked")
+    key = os.path.realpath(str(engine.url.database))
+    with _writer_locks_guard:
+        lock = _writer_locks.setdefault(key, threading.Lock())
+    if wait:
+        deadline = time.monotonic() + WRITE_LOCK_WAIT
+        while not lock.acquire(timeout=WRITE_LOCK_STEP_MS / 1000):
+            interrupts.raise_if_cancelled()
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError("database is locked")
+    elif not lock.acquire(blocking=False):
+        yield False
+        return
     try:
-        yield
+        yield True
     finally:
         lock.release()
 
