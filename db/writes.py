@@ -102,9 +102,8 @@ def _unnested(table: Table, columns: tuple[str, ...]) -> Any:
     return select(literal_column("*")).select_from(func.unnest(*arrays).alias("rows"))
 
 
-def insert_photos(conn: Connection, rows: Sequence[dict[str, Any]], ids: Sequence[int] | None = None) -> dict[str, int]:
-    """Insert photos (one owner's, hothashes it does not have); returns ``{hothash: id}``. ``ids``:
-    taken beforehand by :func:`new_ids`."""
+def insert_photos(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert photos (one owner's, hothashes it does not have); returns ``{hothash: id}``."""
     if not rows:
         return {}
     rows = [with_geo_cell(row) for row in rows]
@@ -112,18 +111,13 @@ def insert_photos(conn: Connection, rows: Sequence[dict[str, Any]], ids: Sequenc
         # Their ids first, so that the rows can be copied (COPY returns nothing): one more round
         # trip, and the server's CPU for a batch's 100 photos 11.4 -> 9.5 ms, ours 6.0 -> 2.2 ms
         # (benchmarks/import_phases.py on PostgreSQL, 1,500 groups, load 7-8).
-        ids = ids if ids is not None else new_ids(conn, photo_t, len(rows))
+        ids = new_ids(conn, photo_t, len(rows))
         copy_rows(conn, photo_t, [{"id": photo_id, **row} for photo_id, row in zip(ids, rows, strict=True)])
         return {row["hothash"]: photo_id for photo_id, row in zip(ids, rows, strict=True)}
     with counts.counted_together(conn) as counted:
-        if ids is None:
-            by_hothash = {row.hothash: row.id for row in insert_rows(conn, photo_t, rows, returning=("id", "hothash"))}
-        else:
-            rows = [{"id": photo_id, **row} for photo_id, row in zip(ids, rows, strict=True)]
-            insert_rows(conn, photo_t, rows)
-            by_hothash = {row["hothash"]: row["id"] for row in rows}
-        counted.extend(by_hothash.values())
-    return by_hothash
+        ids = {row.hothash: row.id for row in insert_rows(conn, photo_t, rows, returning=("id", "hothash"))}
+        counted.extend(ids.values())
+    return ids
 
 
 def new_ids(conn: Connection, table: Table, count: int) -> list[int]:

@@ -82,8 +82,7 @@ def test_values_are_stored_as_sqlalchemy_stores_them(sqlite) -> None:
     a_photo(url)
     photos = photo_rows(2, first=100)
     with writing(engine) as conn:
-        ids = writes.new_ids(conn, photo_t, 1)
-        writes.insert_photos(conn, photos[:1], ids)  # SQLAlchemy's own statement
+        ids = list(writes.insert_photos(conn, photos[:1]).values())  # SQLAlchemy's own statement
         ids += writes.new_ids(conn, photo_t, 1)
         with writes.written_meanwhile(conn, []) as add_photos:
             add_photos(photos[1:], ids[1:])
