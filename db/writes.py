@@ -19,7 +19,7 @@ from typing import Any
 
 from psycopg.copy import LibpqWriter
 from psycopg.postgres import types as postgres_types
-from sqlalchemy import Column, Connection, Table, bindparam, case, cast, delete, func, insert, literal_column, select, text, update
+from sqlalchemy import Column, Connection, Engine, Table, bindparam, case, cast, delete, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -139,6 +139,14 @@ def insert_images(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         copy_rows(conn, image_t, rows)
     else:
         insert_rows(conn, image_t, rows)
+
+
+def alongside_other_batches(engine: Engine) -> bool:
+    """Whether a batch may take its library at once, and be described beside its own writes, while
+    other batches of this process are importing: PostgreSQL writes in its own process; SQLite's
+    writing thread would hold the write lock while the batch is described, and take the core the
+    other batches use."""
+    return engine.dialect.name == "postgresql"
 
 
 POSTGRES_PHOTOS_TOGETHER = 50

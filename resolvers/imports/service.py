@@ -67,7 +67,7 @@ def _import(engine: Engine, owner_id: int, batch: BatchSubmission, limits: Impor
     # own, so there the library is taken at once only by a batch importing alone: with two in
     # flight, one describing under the lock made SQLite 1.22-1.51 -> 1.33-1.59x its bare run.
     # docs/measurements.md, 2026-12-04.
-    at_once = others == 0 or engine.dialect.name == "postgresql"
+    at_once = others == 0 or writes.alongside_other_batches(engine)
     with writing_if_free(engine) if at_once else contextlib.nullcontext() as conn:
         if conn is not None:
             if writes.lock_library_if_free(conn, owner_id):
