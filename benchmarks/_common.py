@@ -132,19 +132,27 @@ class Corpus:
         return statistics.fmean(len(data) for _, data in self.blobs)
 
 
+def content_hash(filename: str, i: int) -> str:
+    """A stand-in for the SHA-256 of file ``filename`` of group ``i`` (the benchmark has no files):
+    distinct per file, lowercase hex, as the reference client sends ``contentHash``."""
+    return hashlib.sha256(f"imalink benchmark file {i} {filename}".encode()).hexdigest()
+
+
 def photo_group(i: int, corpus: Corpus) -> dict[str, Any]:
-    """Group ``i``: IMG_i.JPG + IMG_i.CR2, each with a real EXIF payload, and its hotpreview."""
+    """Group ``i``: IMG_i.JPG + IMG_i.CR2, each with a real EXIF payload and its content hash, and
+    its hotpreview."""
     preview = hotpreview(i)
     n = len(corpus.blobs)
     jpg, raw = i % n, (i * 7 + 3) % n
+    jpg_name, raw_name = f"IMG_{i:04d}.JPG", f"IMG_{i:04d}.CR2"
     return {
         "hothash": hashlib.sha256(preview).hexdigest(),
         "hotpreview": base64.b64encode(preview).decode("ascii"),
         "width": 150,
         "height": 100,
         "images": [
-            {"filename": f"IMG_{i:04d}.JPG", "fileSize": 4_000_000 + i, "exifData": corpus.b64[jpg]},
-            {"filename": f"IMG_{i:04d}.CR2", "fileSize": 25_000_000 + i, "exifData": corpus.b64[raw]},
+            {"filename": jpg_name, "fileSize": 4_000_000 + i, "contentHash": content_hash(jpg_name, i), "exifData": corpus.b64[jpg]},
+            {"filename": raw_name, "fileSize": 25_000_000 + i, "contentHash": content_hash(raw_name, i), "exifData": corpus.b64[raw]},
         ],
     }
 

@@ -1,8 +1,8 @@
 """Batch import over HTTP against a running server, compared with a bare script doing the data work.
 
 Builds ``--groups`` photo groups (IMG_nnnn.JPG + IMG_nnnn.CR2, each file carrying a real ~19 KB
-EXIF payload from the shared corpus, embedded thumbnail included, and a distinct 150 px hotpreview
-per group with its SHA-256 hothash), as ``importBatch`` request bodies of ``--batch-size`` groups,
+EXIF payload from the shared corpus, embedded thumbnail included, and its content hash as the
+reference client sends it; a distinct 150 px hotpreview per group with its SHA-256 hothash), as ``importBatch`` request bodies of ``--batch-size`` groups,
 all encoded to JSON bytes before any timing. Then, in one run:
 
 - ``server``: starts ``imalink serve`` on a fresh SQLite file (or ``--postgres URL``), creates an
@@ -11,8 +11,9 @@ all encoded to JSON bytes before any timing. Then, in one run:
   every 50 ms (peak VmRSS, plus VmHWM) and its CPU time is read from /proc.
 - ``baseline``: the same bodies through a bare script: ``json.loads``, base64 decode of every
   hotpreview and exifData, ``piexif.load`` of every EXIF blob, ``sqlite3`` ``executemany`` of the
-  photo rows and the image rows (raw EXIF bytes included) into a fresh WAL file database, one
-  transaction per batch. Bare runs and server rounds (``--rounds``) alternate; medians count.
+  photo rows and the image rows (raw EXIF bytes included; the hothash and the content hash each
+  unique, the file identities every import checks) into a fresh WAL file database, one transaction
+  per batch. Bare runs and server rounds (``--rounds``) alternate; medians count.
   The bare script keeps the standard library's json and base64: the server's orjson and pybase64
   (and its own EXIF reader against piexif) are the server's wins, not the baseline's; with them
   the bare script itself would be faster (base64 alone is ~0.2 ms of its ~1 ms per group). The
@@ -90,7 +91,7 @@ CREATE TABLE photo (
 );
 CREATE TABLE image (
     id INTEGER PRIMARY KEY, photo_id INTEGER NOT NULL REFERENCES photo(id), filename TEXT NOT NULL,
-    filename_key TEXT NOT NULL, file_size INTEGER, exif_data BLOB, import_session_id INTEGER,
+    filename_key TEXT NOT NULL, file_size INTEGER, content_hash TEXT UNIQUE, exif_data BLOB, import_session_id INTEGER,
     created_at TEXT NOT NULL, UNIQUE (photo_id, filename_key)
 );
 """
@@ -126,10 +127,10 @@ def baseline(bodies: list[bytes], db_path: Path) -> tuple[float, float]:
                 piexif.load(exif)
                 image_id += 1
                 name = image["filename"]
-                images.append((image_id, photo_id, name, name.lower(), image["fileSize"], exif, session_id, now))
+                images.append((image_id, photo_id, name, name.lower(), image["fileSize"], image["contentHash"], exif, session_id, now))
         conn.execute("BEGIN")
         conn.executemany("INSERT INTO photo VALUES (?, ?, ?, ?, ?, ?, ?, ?)", photos)
-        conn.executemany("INSERT INTO image VALUES (?, ?, ?, ?, ?, ?, ?, ?)", images)
+        conn.executemany("INSERT INTO image VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", images)
         conn.execute("COMMIT")
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0
     conn.close()
