@@ -151,28 +151,32 @@ class PhotoFiles:
 def photo_files(
     conn: Connection, owner_id: int, hothashes: Sequence[str], content_hashes: Sequence[str] = ()
 ) -> list[PhotoFiles]:
-    """The owner's photos named by one of ``hothashes`` or holding a file among ``content_hashes``, with all their files."""
-    c = photo_t.c
-    wanted = [among(conn, c.hothash, hothashes)] if hothashes else []
+    """The owner's photos named by one of ``hothashes`` or holding a file among ``content_hashes``, with all their files.
+
+    Each hash asked is a probe of the owner's key (:func:`only_asked`), whatever the statistics
+    say. A library's first import plans without any, and PostgreSQL then guesses an owner has a
+    few photos: given ``= ANY`` it read all the owner's photos and files for each batch instead
+    (91 ms a batch at 1,200 photos, growing with the library; benchmarks/import_phases.py
+    --postgres). So would a new user's library beside another's large one, until the next analysis.
+    """
+    c, files = photo_t.c, image_t.c
+    files_of_photo = photo_t.outerjoin(image_t, files.photo_id == c.id)
+    query = select(c.id, c.hothash, files.filename, files.filename_key, files.content_hash, files.id.label("file_id")).where(
+        c.owner_id == owner_id
+    )
+    rows = list(conn.execute(only_asked(conn, query, files_of_photo, c.hothash, hothashes))) if hothashes else []
     if content_hashes:
-        holding = select(image_t.c.photo_id).where(image_t.c.owner_id == owner_id, among(conn, image_t.c.content_hash, content_hashes))
-        wanted.append(c.id.in_(holding))
+        holding = select(files.photo_id).where(files.owner_id == owner_id)
+        named = {photo_id for photo_id, in plain_rows(conn, only_asked(conn, holding, image_t, files.content_hash, content_hashes))}
+        named -= {row.id for row in rows}
+        if named:
+            rows += conn.execute(only_asked(conn, query, files_of_photo, c.id, sorted(named)))
+    rows.sort(key=lambda row: (row.file_id is None, row.file_id or 0))  # each photo's files in the order they arrived
     found: dict[int, PhotoFiles] = {}
-    for condition in wanted:
-        earlier = set(found)  # each query brings every file of the photos it finds
-        query = (
-            select(c.id, c.hothash, image_t.c.filename, image_t.c.filename_key, image_t.c.content_hash)
-            .select_from(photo_t)
-            .outerjoin(image_t, image_t.c.photo_id == c.id)
-            .where(c.owner_id == owner_id, condition)
-            .order_by(image_t.c.id)
-        )
-        for row in conn.execute(query):
-            if row.id in earlier:
-                continue
-            photo = found.setdefault(row.id, PhotoFiles(row.id, row.hothash, []))
-            if row.filename is not None:
-                photo.files.append(row)
+    for row in rows:
+        photo = found.setdefault(row.id, PhotoFiles(row.id, row.hothash, []))
+        if row.filename is not None:
+            photo.files.append(row)
     return list(found.values())
 
 
