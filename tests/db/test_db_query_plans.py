@@ -739,12 +739,13 @@ def owner_alone(engine: Engine, text_plan: str) -> list[str]:
 
 
 @pytest.mark.parametrize("backend", backends())
-def test_the_import_look_up_reads_photos_by_key_in_a_library_never_analyzed(backend, tmp_path):
+def test_the_import_look_ups_read_by_key_in_a_library_never_analyzed(backend, tmp_path):
     """A first import: the library grows batch by batch before any analysis (``maintenance.MIN_ROWS``).
-    The look-up of a batch's files by content hash (db/queries.photo_files) reads the photos their
-    files name by key, never the owner's photos whole. PostgreSQL without statistics guesses a
-    few of the owner's photos and, given ``IN (SELECT ...)``, read them all for each batch (in the
-    import benchmark: 91 ms a batch at 1,200 photos, growing with the library)."""
+    The look-up of a batch's photos and files (db/queries.photo_files) and of its look-alike
+    candidates (db/lookalikes.sharing_a_band) probe the owner's keys, never read the owner's photos
+    or files whole. PostgreSQL without statistics guesses a few of the owner's photos and read them
+    all for each batch (in the import benchmark: 91 ms a batch at 1,200 photos, growing with the
+    library)."""
     url, engine = next(fresh_database_of(backend, tmp_path))
     emptied_at_revision(url, engine, "head")  # new tables: none analyzed by an earlier test
     build(engine, LibrarySpec(photos=1500, seed=5, photos_per_session=50), analyze=False)
@@ -754,10 +755,12 @@ def test_the_import_look_up_reads_photos_by_key_in_a_library_never_analyzed(back
         else:
             assert not conn.execute(text_clause("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first()
         known = list(conn.execute(text_clause("SELECT content_hash FROM image WHERE content_hash IS NOT NULL LIMIT 5")).scalars())
+        fingerprints = list(conn.execute(text_clause("SELECT phash FROM photo WHERE phash IS NOT NULL LIMIT 100")).scalars())
     asked = known + [f"{i:064x}" for i in range(195)]
     hothashes = [f"{i:064x}" for i in range(100)]  # a batch's new photos
     sent = statements(engine, lambda conn: queries.photo_files(conn, OWNER, hothashes, asked))
     assert len(sent) == 3  # the photos asked, the files asked, the photos of the files found
+    sent += statements(engine, lambda conn: lookalikes.sharing_a_band(conn, OWNER, fingerprints))  # the batch's look-alike candidates
     for statement in sent:
         plan = explain(engine, *statement)
         for table in ("photo", "image"):
