@@ -28,8 +28,14 @@ carrying an API token (``Authorization: Bearer``), and prints what authenticatio
 path: wall and CPU ratios of token rounds to rounds without accounts, and the token check itself
 (the look-up every request makes) timed in-process against the median batch.
 
+``--library 1000000`` imports into a library of that many photos instead of a fresh one (built by
+benchmarks/library.py and kept, as browse_bench.py keeps them: the SQLite file in ``--data``, on
+PostgreSQL a database named after the URL's plus ``_1000000``); each round's import is taken out
+again after it. The bare script still writes a fresh file: compare the server's rate at that size
+with its rate on a fresh library, run in turn.
+
     .venv/bin/python benchmarks/import_bench.py [--groups 3000] [--batch-size 100]
-        [--rounds 3] [--profile /tmp/import.txt] [--token]
+        [--rounds 3] [--profile /tmp/import.txt] [--token] [--library 1000000 --data /work/benchdata]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/imalink_bench]
 """
 
@@ -95,11 +101,6 @@ CREATE TABLE image (
     created_at TEXT NOT NULL, UNIQUE (photo_id, filename_key)
 );
 """
-
-
-def build_bodies(groups: int, batch_size: int, corpus: Corpus, session_id: int) -> list[bytes]:
-    all_groups = [photo_group(i, corpus) for i in range(groups)]
-    return [batch_body(list(chunk), session_id) for chunk in chunks(all_groups, batch_size)]
 
 
 def baseline(bodies: list[bytes], db_path: Path) -> tuple[float, float]:
@@ -168,10 +169,14 @@ def token_check_seconds(database_url: str, secret: str, repeat: int = 2000) -> f
 
 
 def run_server(
-    args: argparse.Namespace, bodies: list[bytes], tmp: Path, profile: str | None, with_token: bool = False
+    args: argparse.Namespace, batches: list[list[dict[str, Any]]], tmp: Path, profile: str | None, with_token: bool = False
 ) -> dict[str, Any]:
-    """One import into a fresh database by a fresh server process (with a user and a token: ``with_token``)."""
-    if args.postgres:
+    """One import by a fresh server process: into a fresh database, or with ``--library`` into the
+    kept library of that many photos (the import taken out again afterwards); with a user and a
+    token: ``with_token``."""
+    if args.library:
+        url = args.library_url
+    elif args.postgres:
         reset_postgres(args.postgres)
         url = args.postgres
     else:
@@ -187,9 +192,11 @@ def run_server(
         idle_kib = sum(proc_status(pid).get("VmRSS", 0) for pid in process_tree(server.pid))
         with_database = server_cpu(url, server.pid)  # on PostgreSQL its backends' CPU too
         with httpx.Client(timeout=300.0, headers=auth) as client:
+            held = graphql(client, server.url, "{ photos(first: 1) { totalCount } }", {})["photos"]["totalCount"]
             session_id = create_session(client, server.url, "/photos/benchmark")
-            if session_id != SESSION_ID:
+            if not args.library and session_id != SESSION_ID:
                 sys.exit(f"A fresh database gave session id {session_id}, the bodies name {SESSION_ID}")
+            bodies = [batch_body(batch, session_id) for batch in batches]
             headers = {"content-type": "application/json"}
             responses: list[httpx.Response] = []
             per_batch: list[float] = []
@@ -213,14 +220,30 @@ def run_server(
         status = proc_status(server.pid)
     expect = {"photosCreated": args.groups, "imagesCreated": 2 * args.groups, "duplicatesSkipped": 0,
               "filesProcessed": 2 * args.groups, "errorsCount": 0}
-    if totals["importSession"] != expect or totals["photos"]["totalCount"] != args.groups:
-        sys.exit(f"Wrong totals after the import: {totals}, expected {expect}")
+    if totals["importSession"] != expect or totals["photos"]["totalCount"] != held + args.groups:
+        sys.exit(f"Wrong totals after the import: {totals}, expected {expect} and {held:,} photos before")
+    if args.library:
+        remove_import(url, session_id)
     check = token_check_seconds(url, secret) if secret else None
     return {
         "elapsed": elapsed, "cpu": cpu, "cpu_all": cpu_all, "per_batch": per_batch, "token_check": check,
         "idle_kib": idle_kib, "peak_kib": sampler.peak_kib, "hwm_kib": max(sampler.hwm_kib, status.get("VmHWM", 0)),
         "samples": sampler.samples,
     }
+
+
+def remove_import(url: str, session_id: int) -> None:
+    """Take a benchmark's import out of a kept library again: its session's photos (their files,
+    tags and look-alike pairs go with them; the counts' triggers take them away) and the session."""
+    from sqlalchemy import text
+
+    from imalink.db.engine import make_engine, writing
+
+    engine = make_engine(url)
+    with writing(engine) as conn:
+        conn.execute(text("DELETE FROM photo WHERE import_session_id = :s"), {"s": session_id})
+        conn.execute(text("DELETE FROM import_session WHERE id = :s"), {"s": session_id})
+    engine.dispose()
 
 
 def verify(responses: list[httpx.Response], groups: int) -> None:
@@ -253,15 +276,30 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (databases, server log)")
     parser.add_argument("--workers", type=int, default=1, help="server processes (imalink serve --workers)")
     parser.add_argument("--concurrency", type=int, default=1, help="batches in flight at once (default 1: one after another)")
+    parser.add_argument("--library", type=int, metavar="PHOTOS",
+                        help="import into a kept library of this many photos (benchmarks/library.py, as browse_bench.py keeps them; "
+                             "built when missing), each round's import taken out again after it")
+    parser.add_argument("--data", type=Path, default=Path("bench-data"), help="where --library keeps SQLite libraries")
     parser.add_argument("--token", action="store_true",
                         help="also import into a library with a user, every request with an API token; print the cost")
     args = parser.parse_args()
+    if args.library:
+        if args.token:
+            sys.exit("--token imports into a fresh library of its own; leave out --library")
+        from browse_bench import ensure_library, postgres_database
+
+        args.data.mkdir(parents=True, exist_ok=True)
+        sqlite_url = f"sqlite:///{args.data.resolve() / f'browse-{args.library}.db'}"
+        args.library_url = postgres_database(args.postgres, args.library) if args.postgres else sqlite_url
+        built = ensure_library(args.library_url, args.library, args.data)
+        print(f"Library: {built['photos']:,} photos, {built['images']:,} files ({args.library_url})")
 
     corpus = Corpus(exif_blobs())
     print(f"EXIF corpus: {len(corpus.blobs)} blobs, mean {corpus.mean_size() / 1024:.1f} KiB "
           f"({', '.join(name for name, _ in corpus.blobs)})")
     t0 = time.perf_counter()
-    bodies = build_bodies(args.groups, args.batch_size, corpus, SESSION_ID)
+    batches = [list(chunk) for chunk in chunks([photo_group(i, corpus) for i in range(args.groups)], args.batch_size)]
+    bodies = [batch_body(batch, SESSION_ID) for batch in batches]  # the bare script's; the server's name its session
     mb = sum(map(len, bodies)) / 1e6
     print(f"Built {len(bodies)} request bodies ({mb:.1f} MB of JSON) in {time.perf_counter() - t0:.1f} s")
 
@@ -272,9 +310,9 @@ def main() -> None:
         # Bare, server, bare, server, ..., bare: both see the same machine noise.
         base_times.append(baseline(bodies, tmp / "baseline.db"))
         for r in range(args.rounds):
-            runs.append(run_server(args, bodies, tmp, args.profile if r == 0 else None))
+            runs.append(run_server(args, batches, tmp, args.profile if r == 0 else None))
             if args.token:
-                token_runs.append(run_server(args, bodies, tmp, None, with_token=True))
+                token_runs.append(run_server(args, batches, tmp, None, with_token=True))
             base_times.append(baseline(bodies, tmp / "baseline.db"))
 
     groups = args.groups
@@ -291,7 +329,8 @@ def main() -> None:
     first_batches = [run["per_batch"][0] * 1000 for run in runs]
 
     print(f"\n{groups} groups (JPEG+RAW, 2 EXIF blobs + 1 hotpreview each) in {len(bodies)} batches of "
-          f"{args.batch_size}, server on {'PostgreSQL' if args.postgres else 'SQLite'}; "
+          f"{args.batch_size}, server on {'PostgreSQL' if args.postgres else 'SQLite'}"
+          f"{f', into a library of {args.library:,} photos' if args.library else ''}; "
           f"{args.rounds} server rounds, {len(base_times)} bare runs\n")
     rows = [
         ["server (HTTP importBatch), median", f"{elapsed:.3f}", f"{rate:,.0f}", f"{ratio:.2f}x", f"{cpu:.2f}",
