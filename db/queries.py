@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import ARRAY, ColumnElement, Connection, Integer, Join, Row, Select, String, any_, bindparam, func, select, true
+from sqlalchemy import ARRAY, ColumnElement, Connection, Integer, Join, Row, Select, String, bindparam, func, select, true
 
 from imalink.db.engine import OuterLoopJoin
 from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range, filter_clauses
@@ -30,17 +30,6 @@ def chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     """``values`` in slices short enough for one IN (...) list."""
     for start in range(0, len(values), IN_CHUNK):
         yield values[start : start + IN_CHUNK]
-
-def among(conn: Connection, column_: Any, values: Sequence[str]) -> ColumnElement[bool]:
-    """``column_ IN values`` as one bound parameter however many values. 10,000 hashes are one
-    statement, compiled once, instead of a dozen IN lists of 900 parameters each; either way each
-    value is an index probe."""
-    if conn.dialect.name == "postgresql":
-        # ``= ANY`` of an array on purpose, not a join to asked_table: the import's look-ups ask
-        # a few hundred values a batch, and planning that many constants is cheap.
-        return column_ == any_(bindparam("among", list(values), type_=ARRAY(String)))
-    return column_.in_(select(asked_table(conn, values).c.value).scalar_subquery())
-
 
 def only_asked(conn: Connection, query: Select[Any], from_: Any, column_: Any, values: Sequence[str]) -> Select[Any]:
     """``query`` read from ``from_`` (a table, or a join starting at ``column_``'s table), narrowed
@@ -219,14 +208,16 @@ def unhashed_files(conn: Connection, owner_id: int, filename_keys: Sequence[str]
     c = image_t.c
     query = (
         select(c.id, c.filename_key, c.file_size, c.exif_data, photo_t.c.hothash)
-        .join(photo_t, photo_t.c.id == c.photo_id)
-        .where(c.owner_id == owner_id, c.content_hash.is_(None), among(conn, c.filename_key, filename_keys))
-        .order_by(c.id)
+        .where(c.owner_id == owner_id, c.content_hash.is_(None))
         # Probe the names: SQLite would otherwise read every unhashed file through the content-hash
         # key (owner, NULL), whatever the names asked for.
         .with_hint(image_t, "INDEXED BY ix_image_owner_unhashed_name", "sqlite")
     )
-    return list(conn.execute(query))
+    # Each name one probe (only_asked), whatever the statistics: with ``= ANY`` PostgreSQL read all
+    # the owner's unhashed files for each batch in a library not yet analyzed (a library an older
+    # client imported holds nothing but).
+    files = image_t.join(photo_t, photo_t.c.id == c.photo_id)
+    return sorted(conn.execute(only_asked(conn, query, files, c.filename_key, filename_keys)), key=lambda row: row.id)
 
 
 class FileFound(NamedTuple):

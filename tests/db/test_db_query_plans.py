@@ -741,8 +741,9 @@ def owner_alone(engine: Engine, text_plan: str) -> list[str]:
 @pytest.mark.parametrize("backend", backends())
 def test_the_import_look_ups_read_by_key_in_a_library_never_analyzed(backend, tmp_path):
     """A first import: the library grows batch by batch before any analysis (``maintenance.MIN_ROWS``).
-    The look-up of a batch's photos and files (db/queries.photo_files) and of its look-alike
-    candidates (db/lookalikes.sharing_a_band) probe the owner's keys, never read the owner's photos
+    The look-up of a batch's photos and files (db/queries.photo_files), of files stored without a
+    content hash (queries.unhashed_files) and of its look-alike candidates
+    (db/lookalikes.sharing_a_band) probe the owner's keys, never read the owner's photos
     or files whole. PostgreSQL without statistics guesses a few of the owner's photos and read them
     all for each batch (in the import benchmark: 91 ms a batch at 1,200 photos, growing with the
     library)."""
@@ -761,6 +762,8 @@ def test_the_import_look_ups_read_by_key_in_a_library_never_analyzed(backend, tm
     sent = statements(engine, lambda conn: queries.photo_files(conn, OWNER, hothashes, asked))
     assert len(sent) == 3  # the photos asked, the files asked, the photos of the files found
     sent += statements(engine, lambda conn: lookalikes.sharing_a_band(conn, OWNER, fingerprints))  # the batch's look-alike candidates
+    names = [f"img_{i:07d}.jpg" for i in range(200)]  # files stored without a content hash, by name
+    sent += statements(engine, lambda conn: queries.unhashed_files(conn, OWNER, names))
     for statement in sent:
         plan = explain(engine, *statement)
         for table in ("photo", "image"):
