@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import simplejpeg
 from PIL import Image
-from sqlalchemy import ARRAY, BigInteger, Connection, Row, bindparam, func, select, true, union_all
+from sqlalchemy import Connection, Row, select, union_all
 
-from imalink.db.queries import chunks
+from imalink.db.queries import chunks, only_asked
 from imalink.db.tables import lookalike_t, phash_band, photo_t
 from imalink.db.writes import dialect_insert
 
@@ -145,18 +145,11 @@ def sharing_a_band(conn: Connection, owner_id: int, fingerprints: Iterable[int])
         parts = []
         for band, values in enumerate(wanted):
             if chunk := values[start : start + 500]:
-                band_of = phash_band(c.phash, band)
-                if conn.dialect.name == "postgresql":
-                    # One array, not 100 placeholders per band to render, parse and plan; each value
-                    # a probe of the band's index (a LATERAL fenced by OFFSET 0), whatever the
-                    # statistics: a library never analyzed (a first import) is guessed to hold a few
-                    # of the owner's photos, and with ``= ANY`` PostgreSQL read them all, per band.
-                    asked = func.unnest(bindparam(f"band{band}", list(chunk), type_=ARRAY(BigInteger)))
-                    asked = asked.table_valued("value").render_derived(name=f"asked{band}")
-                    probe = select(c.id, c.phash).where(c.owner_id == owner_id, band_of == asked.c.value).offset(0).lateral()
-                    part = select(probe.c.id, probe.c.phash).select_from(asked).join(probe, true())
-                else:
-                    part = select(c.id, c.phash).where(c.owner_id == owner_id, band_of.in_(chunk))
+                # Each value one probe of the band's index (db/queries.only_asked), whatever the
+                # statistics: a library never analyzed (a first import) is guessed to hold a few of
+                # the owner's photos, and given ``= ANY`` PostgreSQL read them all, per band.
+                owners = select(c.id, c.phash).where(c.owner_id == owner_id)
+                part = only_asked(conn, owners, photo_t, phash_band(c.phash, band), chunk)
                 bounded = part.limit(CANDIDATES_PER_VALUE * len(chunk)).subquery()
                 parts.append(select(bounded.c.id, bounded.c.phash))
         for row in conn.execute(union_all(*parts)):
