@@ -20,8 +20,7 @@ from imalink.db.filters import BoundingBox, PhotoFilterSpec, Range, filter_claus
 from imalink.db.tables import image_t, photo_t
 from imalink.db.plans import PhotoSort
 from imalink.resolvers import browse as resolvers_browse
-from tests.support.databases import backends
-from tests.support.databases import emptied_at_revision
+from tests.support.databases import backends, emptied_at_revision
 from tests.support.databases import fresh_database as fresh_database_of
 from tests.support.library import library_database
 
