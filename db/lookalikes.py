@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import simplejpeg
 from PIL import Image
-from sqlalchemy import Connection, Row, select, union_all
+from sqlalchemy import CompoundSelect, Connection, Integer, Row, bindparam, select, union_all
 
-from imalink.db.queries import chunks, only_asked
+from imalink.db.queries import asked_parameter, chunks, only_asked
 from imalink.db.tables import lookalike_t, phash_band, photo_t
 from imalink.db.writes import dialect_insert
 
@@ -140,21 +140,37 @@ def sharing_a_band(conn: Connection, owner_id: int, fingerprints: Iterable[int])
     """``(id, phash)`` of the owner's photos sharing a band with any of ``fingerprints`` (one index range each)."""
     wanted = [sorted(set(values)) for values in zip(*map(bands, fingerprints))]
     found: dict[int, Row[Any]] = {}
-    c = photo_t.c
     for start in range(0, max(map(len, wanted), default=0), 500):
-        parts = []
-        for band, values in enumerate(wanted):
-            if chunk := values[start : start + 500]:
-                # Each value one probe of the band's index (db/queries.only_asked), whatever the
-                # statistics: a library never analyzed (a first import) is guessed to hold a few of
-                # the owner's photos, and given ``= ANY`` PostgreSQL read them all, per band.
-                owners = select(c.id, c.phash).where(c.owner_id == owner_id)
-                part = only_asked(conn, owners, photo_t, phash_band(c.phash, band), chunk)
-                bounded = part.limit(CANDIDATES_PER_VALUE * len(chunk)).subquery()
-                parts.append(select(bounded.c.id, bounded.c.phash))
-        for row in conn.execute(union_all(*parts)):
+        chunks_ = {band: chunk for band, values in enumerate(wanted) if (chunk := values[start : start + 500])}
+        parameters: dict[str, Any] = {"owner_id": owner_id}
+        for band, chunk in chunks_.items():
+            parameters[f"band{band}_ids"] = asked_parameter(conn, chunk)
+            parameters[f"limit{band}"] = CANDIDATES_PER_VALUE * len(chunk)
+        for row in conn.execute(_band_probes(conn, tuple(chunks_)), parameters):
             found[row.id] = row
     return list(found.values())
+
+
+_band_statements: dict[tuple[str, tuple[int, ...]], CompoundSelect] = {}
+
+
+def _band_probes(conn: Connection, bands_asked: tuple[int, ...]) -> CompoundSelect:
+    """The look-up of candidates in ``bands_asked``, built once per database kind: built anew for each
+    batch it cost more of the server's CPU (2.9 ms) than the probes (0.3 ms in a fresh library)."""
+    key = (conn.dialect.name, bands_asked)
+    if (statement := _band_statements.get(key)) is None:
+        c = photo_t.c
+        parts = []
+        for band in bands_asked:
+            # Each value one probe of the band's index (db/queries.only_asked), whatever the
+            # statistics: a library never analyzed (a first import) is guessed to hold a few of
+            # the owner's photos, and given ``= ANY`` PostgreSQL read them all, per band.
+            owners = select(c.id, c.phash).where(c.owner_id == bindparam("owner_id"))
+            part = only_asked(conn, owners, photo_t, phash_band(c.phash, band), None, key=f"band{band}_ids")
+            bounded = part.limit(bindparam(f"limit{band}", type_=Integer)).subquery()
+            parts.append(select(bounded.c.id, bounded.c.phash))
+        statement = _band_statements[key] = union_all(*parts)
+    return statement
 
 
 def link(conn: Connection, owner_id: int, fingerprints: Mapping[int, int]) -> int:

@@ -31,7 +31,9 @@ def chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), IN_CHUNK):
         yield values[start : start + IN_CHUNK]
 
-def only_asked(conn: Connection, query: Select[Any], from_: Any, column_: Any, values: Sequence[str]) -> Select[Any]:
+def only_asked(
+    conn: Connection, query: Select[Any], from_: Any, column_: Any, values: Sequence[str] | Sequence[int] | None, key: str | None = None
+) -> Select[Any]:
     """``query`` read from ``from_`` (a table, or a join starting at ``column_``'s table), narrowed
     to the rows whose ``column_`` is one of ``values`` (10,000 at a time), each value one probe
     of ``column_``'s index.
@@ -50,8 +52,13 @@ def only_asked(conn: Connection, query: Select[Any], from_: Any, column_: Any, v
     ``IN`` it guesses 200 values and always hashes them and probes (existingHothashes at 100,000
     photos: 179 CPU ms so, 136 joined; benchmarks/precheck_bench.py). Sorted too: its probes
     follow the array's order (10,000 hashes among 1,000,000 keys: 215 -> 148 ms, load 8).
+
+    With ``key`` and no ``values``, the list is a parameter of that name, given at execution
+    (:func:`asked_parameter`): a statement built once for many executions (``key`` ending in
+    ``_ids`` for integers on PostgreSQL).
     """
-    asked = asked_table(conn, sorted(set(values)))  # str order is the keys' order for hex (SQLite's BINARY, "C")
+    # str order is the keys' order for hex (SQLite's BINARY, "C")
+    asked = asked_table(conn, sorted(set(values)) if values is not None else None, key=key)
     if conn.dialect.name == "postgresql":
         # OFFSET 0: a fence, so that the subquery stays a probe per hash; flattened into a join,
         # it was hashed or merged with all the owner's photos at 100,000 (existingPhotos 164 -> 124 ms).
@@ -87,18 +94,30 @@ def plain_rows(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
         result.close()
 
 
-def asked_table(conn: Connection, values: Sequence[str] | Sequence[int], ids: bool = False) -> Any:
+def asked_table(conn: Connection, values: Sequence[str] | Sequence[int] | None, ids: bool = False, key: str | None = None) -> Any:
     """``values`` (text, or with ``ids`` integers, an empty list too) as a table of one column,
     ``value``, bound as one parameter: an array's ``unnest`` on PostgreSQL, a JSON array's
     ``json_each`` on SQLite (cheaper for SQLite than parsing 10,000 bound parameters). PostgreSQL
     plans ``= ANY`` of 10,000 constants by estimating each of them (16-60 ms of planning at a
-    million photos); an ``unnest`` is planned once."""
+    million photos); an ``unnest`` is planned once.
+
+    With ``key`` (and ``values`` ``None``) the parameter is named ``key`` and given at execution,
+    as :func:`asked_parameter` makes it; a ``key`` ending in ``_ids`` holds integers.
+    """
+    ids = ids or (key is not None and key.endswith("_ids")) or bool(values and type(values[0]) is int)
+    value = asked_parameter(conn, values) if values is not None else None
     if conn.dialect.name == "postgresql":
-        element = Integer if ids or (values and type(values[0]) is int) else String
-        array = func.unnest(bindparam("asked", list(values), type_=ARRAY(element), unique=True))
+        array = func.unnest(bindparam(key or "asked", value, type_=ARRAY(Integer if ids else String), unique=key is None))
         return array.table_valued("value").render_derived(name="asked")
+    return func.json_each(bindparam(key or "asked", value, unique=key is None)).table_valued("value").alias("asked")
+
+
+def asked_parameter(conn: Connection, values: Sequence[str] | Sequence[int]) -> Any:
+    """``values`` as :func:`asked_table`'s parameter: a list on PostgreSQL, JSON text on SQLite."""
+    if conn.dialect.name == "postgresql":
+        return list(values)
     # orjson: 10,000 hashes in 0.05 ms against json's 1.8 (text, as SQLite reads a blob as JSONB).
-    return func.json_each(bindparam("asked", orjson.dumps(list(values)).decode(), unique=True)).table_valued("value").alias("asked")
+    return orjson.dumps(list(values)).decode()
 
 
 def photos_by_ids(conn: Connection, owner_id: int, ids: Sequence[int]) -> dict[int, Row[Any]]:

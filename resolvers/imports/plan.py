@@ -149,11 +149,17 @@ def _recognise_unhashed_files(conn: Connection, owner_id: int, plans: list[Group
     ]
     if not waiting:
         return
-    stored: dict[tuple[str, int, bytes], Any] = {}
+    # By name and size first, oldest first; the EXIF bytes are compared only where those agree
+    # (hashing each file's ~19 KB of EXIF as part of a key cost a fresh library 2-3 ms a batch).
+    stored: dict[tuple[str, int], list[Any]] = {}
     for row in queries.unhashed_files(conn, owner_id, sorted({file.key for file in waiting})):
         if row.exif_data and row.file_size is not None:
-            stored.setdefault((row.filename_key, row.file_size, bytes(row.exif_data)), row)  # the oldest copy
-    recognised = [(file, row) for file in waiting if (row := stored.get((file.key, file.file_size, file.exif_data)))]
+            stored.setdefault((row.filename_key, row.file_size), []).append(row)
+    recognised = [
+        (file, row)
+        for file in waiting
+        if (row := next((row for row in stored.get((file.key, file.file_size), ()) if row.exif_data == file.exif_data), None))
+    ]
     if not recognised:
         return
     _add_photos(library, queries.photo_files(conn, owner_id, sorted({row.hothash for _, row in recognised})))
