@@ -47,6 +47,7 @@ def apply_plan(
     """
     resolved = [plan for plan in plans if plan.target is not None and not plan.errors]
     created = [plan for plan in resolved if plan.creates_photo]
+    stored: list[Any] | None = None  # the look-alike candidates stored before the batch, when read aside
     # Before the new files, so that no file of the batch can take a hash a stored file is learning.
     writes.learn_content_hashes(conn, library.learned)
     if meanwhile is not None:
@@ -65,6 +66,8 @@ def apply_plan(
             meanwhile(described)
             if unwritten:  # every photo the batch creates was described, but none may be lost
                 raise RuntimeError(f"{len(unwritten)} new photos were not described")
+            if conn.dialect.name == "postgresql" and (batch_fingerprints := _fingerprints(created)):
+                stored = lookalikes.stored_before(conn, owner_id, batch_fingerprints.values())
     else:
         ids_by_hothash = writes.insert_photos(conn, _photo_rows(owner_id, created, now))
         for plan in created:
@@ -85,11 +88,17 @@ def apply_plan(
     # New photos were written with their search text; photos that gained files find them now too.
     writes.refresh_search_text(conn, owner_id, sorted({photo_id for photo_id, _ in fills}))
     # Look-alike pairs of the photos that got a fingerprint (a photo that had one keeps it).
-    fingerprinted = {plan.target.id: plan.photo["phash"] for plan in created if plan.photo.get("phash") is not None}  # type: ignore[union-attr]
+    fingerprinted = _fingerprints(created)
     filled = [photo_id for photo_id, values in fills if values.get("phash") is not None]
-    fingerprinted.update(lookalikes.fingerprints_of(conn, owner_id, filled) if filled else {})
-    lookalikes.link(conn, owner_id, fingerprinted)
+    if filled:  # a photo that already had a fingerprint keeps its own: read it, and its candidates
+        fingerprinted.update(lookalikes.fingerprints_of(conn, owner_id, filled))
+        stored = None
+    lookalikes.link(conn, owner_id, fingerprinted, stored)
     _add_session_totals(conn, plans, library, now)
+
+
+def _fingerprints(created: list[GroupPlan]) -> dict[int, int]:
+    return {plan.target.id: plan.photo["phash"] for plan in created if plan.photo.get("phash") is not None}  # type: ignore[union-attr]
 
 
 def _photo_rows(owner_id: int, created: list[GroupPlan], now: datetime) -> list[dict[str, Any]]:

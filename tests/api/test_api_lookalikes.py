@@ -93,6 +93,24 @@ def test_look_alikes_are_the_copies_and_never_other_photos_of_the_scene(gql, sam
         assert not strict & DISTINCT
 
 
+def test_photos_imported_in_several_batches_pair_with_those_stored_before_and_with_each_other(gql, samples):
+    """Each batch's photos pair with the photos stored before it and with one another: every
+    photo's look-alikes are exactly the others within the distance that share a band with it
+    (the candidates a look-up finds), counted from the fingerprints here (on PostgreSQL those
+    stored before are read on a connection of their own while the batch is still being copied)."""
+    by_hothash: dict[str, Sample] = {}
+    for part in (samples[0::3], samples[1::3], samples[2::3]):
+        by_hothash |= import_samples(gql, part)
+    prints = {hothash: lookalikes.fingerprint(sample.hotpreview) for hothash, sample in by_hothash.items()}
+    assert None not in prints.values()
+    for hothash, value in prints.items():
+        bands = set(enumerate(lookalikes.bands(value)))
+        candidates = {other: theirs for other, theirs in prints.items() if other != hothash and bands & set(enumerate(lookalikes.bands(theirs)))}
+        expected = {other: d for other, theirs in candidates.items() if (d := lookalikes.distance(value, theirs)) <= 10}
+        assert len(expected) < lookalikes.MAX_PAIRS_PER_PHOTO  # so that none is left out as too far
+        assert {f["photo"]["hothash"]: f["distance"] for f in look_alikes(gql, hothash)} == expected
+
+
 def test_duplicate_clusters_gather_each_photo_and_its_copies_page_by_page(gql, samples):
     by_hothash = import_samples(gql, samples)
     clusters = all_clusters(gql)
