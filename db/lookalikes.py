@@ -26,14 +26,18 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 import simplejpeg
 from PIL import Image
-from sqlalchemy import CompoundSelect, Connection, Integer, Row, bindparam, select, union_all
+from sqlalchemy import CompoundSelect, Connection, Engine, Integer, Row, bindparam, event, select, union_all
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from imalink.db.engine import make_engine
 from imalink.db.queries import asked_parameter, chunks, only_asked
 from imalink.db.tables import lookalike_t, phash_band, photo_t
 from imalink.db.writes import dialect_insert
@@ -180,12 +184,37 @@ class Candidate(NamedTuple):
     phash: int
 
 
-def stored_before(conn: Connection, owner_id: int, fingerprints: Iterable[int]) -> list[Row[Any]]:
+READERS = 2
+"""Connections per library database for :func:`stored_before`, beside the engine's own pool."""
+
+_readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_readers_guard = threading.Lock()
+
+
+def reader_engine(engine: Engine) -> Engine:
+    """The few connections :func:`stored_before` reads on, for ``engine``'s database: a pool of
+    their own that never waits. Taken from ``engine``'s pool, the read could wait for a connection
+    held by a batch that itself waits for the library this batch holds."""
+    with _readers_guard:
+        if (reader := _readers.get(engine)) is None:
+            url = engine.url.render_as_string(hide_password=False)
+            reader = _readers[engine] = make_engine(url, pool_size=READERS, max_overflow=0, pool_timeout=0)
+            # Its connections close with the engine's own (a disposed engine may be used again).
+            event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
+        return reader
+
+
+def stored_before(conn: Connection, owner_id: int, fingerprints: Iterable[int]) -> list[Row[Any]] | None:
     """:func:`sharing_a_band` among the photos committed before ``conn``'s transaction, read on a
     connection of its own while ``conn`` is busy: on PostgreSQL the database is still copying the
     batch when its describing ends, and the server's thread and the second core wait for it
-    (benchmarks/import_phases.py --postgres: look-alike pairs 9.9 ms a batch after the copy)."""
-    with conn.engine.connect() as reader:
+    (benchmarks/import_phases.py --postgres: look-alike pairs 9.9 ms a batch after the copy).
+    ``None`` when every reader is busy (other batches): :func:`link` then reads on ``conn``."""
+    try:
+        reader = reader_engine(conn.engine).connect()
+    except PoolTimeout:
+        return None
+    with reader:
         return sharing_a_band(reader, owner_id, fingerprints)
 
 
