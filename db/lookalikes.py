@@ -145,12 +145,12 @@ def sharing_a_band(conn: Connection, owner_id: int, fingerprints: Iterable[int])
     wanted = [sorted(set(values)) for values in zip(*map(bands, fingerprints))]
     found: dict[int, Row[Any]] = {}
     for start in range(0, max(map(len, wanted), default=0), 500):
-        chunks_ = {band: chunk for band, values in enumerate(wanted) if (chunk := values[start : start + 500])}
+        asked = {band: chunk for band, values in enumerate(wanted) if (chunk := values[start : start + 500])}
         parameters: dict[str, Any] = {"owner_id": owner_id}
-        for band, chunk in chunks_.items():
-            parameters[f"band{band}_ids"] = asked_parameter(conn, chunk)
+        for band, chunk in asked.items():
+            parameters[f"band{band}"] = asked_parameter(conn, chunk)
             parameters[f"limit{band}"] = CANDIDATES_PER_VALUE * len(chunk)
-        for row in conn.execute(_band_probes(conn, tuple(chunks_)), parameters):
+        for row in conn.execute(_band_probes(conn, tuple(asked)), parameters):
             found[row.id] = row
     return list(found.values())
 
@@ -170,7 +170,7 @@ def _band_probes(conn: Connection, bands_asked: tuple[int, ...]) -> CompoundSele
             # statistics: a library never analyzed (a first import) is guessed to hold a few of
             # the owner's photos, and given ``= ANY`` PostgreSQL read them all, per band.
             owners = select(c.id, c.phash).where(c.owner_id == bindparam("owner_id"))
-            part = only_asked(conn, owners, photo_t, phash_band(c.phash, band), None, key=f"band{band}_ids")
+            part = only_asked(conn, owners, photo_t, phash_band(c.phash, band), None, key=f"band{band}", ids=True)
             bounded = part.limit(bindparam(f"limit{band}", type_=Integer)).subquery()
             parts.append(select(bounded.c.id, bounded.c.phash))
         statement = _band_statements[key] = union_all(*parts)

@@ -32,7 +32,13 @@ def chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield values[start : start + IN_CHUNK]
 
 def only_asked(
-    conn: Connection, query: Select[Any], from_: Any, column_: Any, values: Sequence[str] | Sequence[int] | None, key: str | None = None
+    conn: Connection,
+    query: Select[Any],
+    from_: Any,
+    column_: Any,
+    values: Sequence[str] | Sequence[int] | None,
+    key: str | None = None,
+    ids: bool = False,
 ) -> Select[Any]:
     """``query`` read from ``from_`` (a table, or a join starting at ``column_``'s table), narrowed
     to the rows whose ``column_`` is one of ``values`` (10,000 at a time), each value one probe
@@ -54,11 +60,11 @@ def only_asked(
     follow the array's order (10,000 hashes among 1,000,000 keys: 215 -> 148 ms, load 8).
 
     With ``key`` and no ``values``, the list is a parameter of that name, given at execution
-    (:func:`asked_parameter`): a statement built once for many executions (``key`` ending in
-    ``_ids`` for integers on PostgreSQL).
+    (:func:`asked_parameter`): a statement built once for many executions (``ids`` when it will
+    hold integers).
     """
     # str order is the keys' order for hex (SQLite's BINARY, "C")
-    asked = asked_table(conn, sorted(set(values)) if values is not None else None, key=key)
+    asked = asked_table(conn, sorted(set(values)) if values is not None else None, ids=ids, key=key)
     if conn.dialect.name == "postgresql":
         # OFFSET 0: a fence, so that the subquery stays a probe per hash; flattened into a join,
         # it was hashed or merged with all the owner's photos at 100,000 (existingPhotos 164 -> 124 ms).
@@ -102,9 +108,9 @@ def asked_table(conn: Connection, values: Sequence[str] | Sequence[int] | None, 
     million photos); an ``unnest`` is planned once.
 
     With ``key`` (and ``values`` ``None``) the parameter is named ``key`` and given at execution,
-    as :func:`asked_parameter` makes it; a ``key`` ending in ``_ids`` holds integers.
+    as :func:`asked_parameter` makes it.
     """
-    ids = ids or (key is not None and key.endswith("_ids")) or bool(values and type(values[0]) is int)
+    ids = ids or bool(values and type(values[0]) is int)
     value = asked_parameter(conn, values) if values is not None else None
     if conn.dialect.name == "postgresql":
         array = func.unnest(bindparam(key or "asked", value, type_=ARRAY(Integer if ids else String), unique=key is None))

@@ -739,7 +739,8 @@ def owner_alone(engine: Engine, text_plan: str) -> list[str]:
 
 @pytest.mark.parametrize("backend", backends())
 def test_the_import_look_ups_read_by_key_in_a_library_never_analyzed(backend, tmp_path):
-    """A first import: the library grows batch by batch before any analysis (``maintenance.MIN_ROWS``).
+    """A first import: the library grows batch by batch before any analysis (``maintenance.MIN_ROWS``
+    photos on SQLite, ``POSTGRES_MIN_ROWS`` on PostgreSQL).
     The look-up of a batch's photos and files (db/queries.photo_files), of files stored without a
     content hash (queries.unhashed_files) and of its look-alike candidates
     (db/lookalikes.sharing_a_band) probe the owner's keys, never read the owner's photos
