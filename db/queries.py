@@ -7,7 +7,7 @@ live in db/browse.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -89,11 +89,26 @@ def _asked_first(asked: Any, from_: Any, onclause: ColumnElement[bool]) -> Any:
     return OuterLoopJoin(asked, from_, onclause)
 
 
-def plain_rows(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
+_built: dict[tuple[str, str], Any] = {}
+
+
+def built_once(conn: Connection, name: str, build: Callable[[Connection], Any]) -> Any:
+    """The statement ``build`` makes for ``conn``'s kind of database, built on first use and kept:
+    its values are bound parameters given at execution (``owner_id``, lists by :func:`only_asked`'s
+    ``key``). A batch's look-ups built anew each time cost the server more CPU than the database
+    took to answer them (SQLAlchemy's statement objects and cache keys: the look-alike probes 2.9
+    ms a batch against 0.3)."""
+    key = (conn.dialect.name, name)
+    if (statement := _built.get(key)) is None:
+        statement = _built[key] = build(conn)
+    return statement
+
+
+def plain_rows(conn: Connection, query: Any, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
     """All rows of ``query`` as the driver's own tuples, for columns the driver already gives as
     Python values (text, integers). The pre-check's 5,000-7,500 rows: a SQLAlchemy Row for each cost
     2-5 ms of 32-34 (the look-ups of 10,000 hashes at 100,000 photos, in-process CPU, best of 9)."""
-    result = conn.execute(query)
+    result = conn.execute(query, parameters)
     try:
         return result.cursor.fetchall()
     finally:
@@ -173,18 +188,13 @@ def photo_files(
     (91 ms a batch at 1,200 photos, growing with the library; benchmarks/import_phases.py
     --postgres). So would a new user's library beside another's large one, until the next analysis.
     """
-    c, files = photo_t.c, image_t.c
-    files_of_photo = photo_t.outerjoin(image_t, files.photo_id == c.id)
-    query = select(c.id, c.hothash, files.filename, files.filename_key, files.content_hash, files.id.label("file_id")).where(
-        c.owner_id == owner_id
-    )
-    rows = list(conn.execute(only_asked(conn, query, files_of_photo, c.hothash, hothashes))) if hothashes else []
+    rows = list(conn.execute(built_once(conn, "photo_files", _photo_files), {"owner_id": owner_id, "asked": asked_parameter(conn, sorted(set(hothashes)))})) if hothashes else []
     if content_hashes:
-        holding = select(files.photo_id).where(files.owner_id == owner_id)
-        named = {photo_id for photo_id, in plain_rows(conn, only_asked(conn, holding, image_t, files.content_hash, content_hashes))}
+        asked = {"owner_id": owner_id, "asked": asked_parameter(conn, sorted(set(content_hashes)))}
+        named = {photo_id for photo_id, in plain_rows(conn, built_once(conn, "photos_holding", _photos_holding), asked)}
         named -= {row.id for row in rows}
         if named:
-            rows += conn.execute(only_asked(conn, query, files_of_photo, c.id, sorted(named)))
+            rows += conn.execute(built_once(conn, "photo_files_by_id", _photo_files_by_id), {"owner_id": owner_id, "asked": asked_parameter(conn, sorted(named))})
     rows.sort(key=lambda row: (row.file_id is None, row.file_id or 0))  # each photo's files in the order they arrived
     found: dict[int, PhotoFiles] = {}
     for row in rows:
@@ -192,6 +202,30 @@ def photo_files(
         if row.filename is not None:
             photo.files.append(row)
     return list(found.values())
+
+
+def _photo_files_query() -> Select[Any]:
+    c, files = photo_t.c, image_t.c
+    return select(c.id, c.hothash, files.filename, files.filename_key, files.content_hash, files.id.label("file_id")).where(
+        c.owner_id == bindparam("owner_id")
+    )
+
+
+_FILES_OF_PHOTO = photo_t.outerjoin(image_t, image_t.c.photo_id == photo_t.c.id)
+
+
+def _photo_files(conn: Connection) -> Select[Any]:
+    return only_asked(conn, _photo_files_query(), _FILES_OF_PHOTO, photo_t.c.hothash, None, key="asked")
+
+
+def _photo_files_by_id(conn: Connection) -> Select[Any]:
+    return only_asked(conn, _photo_files_query(), _FILES_OF_PHOTO, photo_t.c.id, None, key="asked", ids=True)
+
+
+def _photos_holding(conn: Connection) -> Select[Any]:
+    files = image_t.c
+    holding = select(files.photo_id).where(files.owner_id == bindparam("owner_id"))
+    return only_asked(conn, holding, image_t, files.content_hash, None, key="asked")
 
 
 def filenames_by_hothash(conn: Connection, owner_id: int, hothashes: Sequence[str]) -> dict[str, list[str]]:
@@ -230,10 +264,15 @@ def unhashed_files(conn: Connection, owner_id: int, filename_keys: Sequence[str]
     size, raw EXIF bytes and their photo's hothash, oldest first."""
     if not filename_keys:
         return []
+    parameters = {"owner_id": owner_id, "asked": asked_parameter(conn, sorted(set(filename_keys)))}
+    return sorted(conn.execute(built_once(conn, "unhashed_files", _unhashed_files), parameters), key=lambda row: row.id)
+
+
+def _unhashed_files(conn: Connection) -> Select[Any]:
     c = image_t.c
     query = (
         select(c.id, c.filename_key, c.file_size, c.exif_data, photo_t.c.hothash)
-        .where(c.owner_id == owner_id, c.content_hash.is_(None))
+        .where(c.owner_id == bindparam("owner_id"), c.content_hash.is_(None))
         # Probe the names: SQLite would otherwise read every unhashed file through the content-hash
         # key (owner, NULL), whatever the names asked for.
         .with_hint(image_t, "INDEXED BY ix_image_owner_unhashed_name", "sqlite")
@@ -242,7 +281,12 @@ def unhashed_files(conn: Connection, owner_id: int, filename_keys: Sequence[str]
     # the owner's unhashed files for each batch in a library not yet analyzed (a library an older
     # client imported holds nothing but).
     files = image_t.join(photo_t, photo_t.c.id == c.photo_id)
-    return sorted(conn.execute(only_asked(conn, query, files, c.filename_key, filename_keys)), key=lambda row: row.id)
+    # Asked once first: a library whose files all have their content hash (any a current client
+    # imported) skips the probes. An uncorrelated condition, checked before the join on both.
+    any_file = image_t.alias("any_file")
+    unhashed = select(any_file.c.id).where(any_file.c.owner_id == bindparam("owner_id"), any_file.c.content_hash.is_(None))
+    unhashed = unhashed.correlate(None).exists()
+    return only_asked(conn, query, files, c.filename_key, None, key="asked").where(unhashed)
 
 
 class FileFound(NamedTuple):
