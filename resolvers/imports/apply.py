@@ -66,7 +66,10 @@ def apply_plan(
             meanwhile(described)
             if unwritten:  # every photo the batch creates was described, but none may be lost
                 raise RuntimeError(f"{len(unwritten)} new photos were not described")
-            if conn.dialect.name == "postgresql" and (batch_fingerprints := _fingerprints(created)):
+            # A known photo gaining files may gain a fingerprint (or keep its own): then its candidates
+            # are read below with the batch's, after the copy, and a read aside would be lost.
+            fills_fingerprint = any(_adds_files(plan) and plan.photo.get("phash") is not None for plan in resolved)
+            if conn.dialect.name == "postgresql" and not fills_fingerprint and (batch_fingerprints := _fingerprints(created)):
                 stored = lookalikes.stored_before(conn, owner_id, batch_fingerprints.values())
     else:
         ids_by_hothash = writes.insert_photos(conn, _photo_rows(owner_id, created, now))
@@ -78,7 +81,7 @@ def apply_plan(
     fills: list[tuple[int, dict[str, Any]]] = []
     for plan in resolved:
         plan.images_created = len(plan.new_files)
-        if plan.status is GroupStatus.IMAGES_ADDED:
+        if _adds_files(plan):
             # The new files may know what the photo's first files did not (a RAW's lens, say).
             values = {k: v for k, v in plan.photo.items() if k not in _USERS_OWN}
             fills.append((plan.target.id, {**values, "hotpreview": plan.hotpreview}))  # type: ignore[union-attr]
@@ -92,9 +95,13 @@ def apply_plan(
     filled = [photo_id for photo_id, values in fills if values.get("phash") is not None]
     if filled:  # a photo that already had a fingerprint keeps its own: read it, and its candidates
         fingerprinted.update(lookalikes.fingerprints_of(conn, owner_id, filled))
-        stored = None
     lookalikes.link(conn, owner_id, fingerprinted, stored)
     _add_session_totals(conn, plans, library, now)
+
+
+def _adds_files(plan: GroupPlan) -> bool:
+    """Whether a resolved group brings new files to a photo stored before (``IMAGES_ADDED`` once written)."""
+    return not plan.creates_photo and bool(plan.new_files)
 
 
 def _fingerprints(created: list[GroupPlan]) -> dict[int, int]:

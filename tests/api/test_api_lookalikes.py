@@ -8,6 +8,7 @@ hotpreview the reference client makes of it, as an import of a messy library wou
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import pytest
@@ -111,6 +112,25 @@ def test_with_every_reader_busy_a_batch_reads_its_look_alike_candidates_itself(g
     finally:
         for connection in held:
             connection.close()
+
+
+def test_a_photo_given_its_first_fingerprint_by_a_later_batch_pairs_with_those_stored_before(gql, samples):
+    """A photo first sent by its hothash alone has no fingerprint; a later batch bringing its
+    hotpreview with another file gives it one, beside new photos of another scene. Its candidates
+    are then its own look-alikes stored before, not only the new photos' (on PostgreSQL read after
+    the copy, not beside it): every photo's look-alikes are those counted from the fingerprints."""
+    scene0 = [s for s in samples if s.scene == 0]
+    scene1 = [s for s in samples if s.scene == 1]
+    original = next(s for s in scene0 if s.kind == "original")
+    others = [s for s in scene0 if s is not original]
+    hothash = hashlib.sha256(original.hotpreview).hexdigest()
+    by_hothash = import_samples(gql, others)
+    assert send(gql, [group(None, "ORIGINAL.JPG", hothash=hothash)])["results"][0]["status"] == "CREATED"
+    assert look_alikes(gql, hothash) == []  # nothing to compare yet
+    results = send(gql, [group(original.hotpreview, "ORIGINAL.CR2")] + [group(s.hotpreview, f"N-{i}.JPG") for i, s in enumerate(scene1)])["results"]
+    assert results[0]["status"] == "IMAGES_ADDED" and "CREATED" in {r["status"] for r in results[1:]}
+    by_hothash |= {hothash: original} | {r["hothash"]: s for r, s in zip(results[1:], scene1, strict=True)}
+    assert_pairs_as_counted(gql, by_hothash)
 
 
 def import_in_three_batches(gql, samples: list[Sample]) -> dict[str, Sample]:
