@@ -188,13 +188,13 @@ def photo_files(
     (91 ms a batch at 1,200 photos, growing with the library; benchmarks/import_phases.py
     --postgres). So would a new user's library beside another's large one, until the next analysis.
     """
-    rows = list(conn.execute(built_once(conn, "photo_files", _photo_files), {"owner_id": owner_id, "asked": asked_parameter(conn, sorted(set(hothashes)))})) if hothashes else []
+    rows = list(conn.execute(built_once(conn, "photo_files", _photo_files), _owners(conn, owner_id, hothashes))) if hothashes else []
     if content_hashes:
-        asked = {"owner_id": owner_id, "asked": asked_parameter(conn, sorted(set(content_hashes)))}
-        named = {photo_id for photo_id, in plain_rows(conn, built_once(conn, "photos_holding", _photos_holding), asked)}
+        holding = built_once(conn, "photos_holding", _photos_holding)
+        named = {photo_id for photo_id, in plain_rows(conn, holding, _owners(conn, owner_id, content_hashes))}
         named -= {row.id for row in rows}
         if named:
-            rows += conn.execute(built_once(conn, "photo_files_by_id", _photo_files_by_id), {"owner_id": owner_id, "asked": asked_parameter(conn, sorted(named))})
+            rows += conn.execute(built_once(conn, "photo_files_by_id", _photo_files_by_id), _owners(conn, owner_id, named))
     rows.sort(key=lambda row: (row.file_id is None, row.file_id or 0))  # each photo's files in the order they arrived
     found: dict[int, PhotoFiles] = {}
     for row in rows:
@@ -202,6 +202,12 @@ def photo_files(
         if row.filename is not None:
             photo.files.append(row)
     return list(found.values())
+
+
+def _owners(conn: Connection, owner_id: int, values: Iterable[str] | Iterable[int]) -> dict[str, Any]:
+    """The parameters of a statement :func:`built_once` asking the owner's rows for ``values``
+    (``owner_id``, and the list as ``asked``: each distinct value once, sorted as only_asked wants)."""
+    return {"owner_id": owner_id, "asked": asked_parameter(conn, sorted(set(values)))}  # type: ignore[type-var]
 
 
 def _photo_files_query() -> Select[Any]:
@@ -264,7 +270,7 @@ def unhashed_files(conn: Connection, owner_id: int, filename_keys: Sequence[str]
     size, raw EXIF bytes and their photo's hothash, oldest first."""
     if not filename_keys:
         return []
-    parameters = {"owner_id": owner_id, "asked": asked_parameter(conn, sorted(set(filename_keys)))}
+    parameters = _owners(conn, owner_id, filename_keys)
     return sorted(conn.execute(built_once(conn, "unhashed_files", _unhashed_files), parameters), key=lambda row: row.id)
 
 
