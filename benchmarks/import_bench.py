@@ -28,6 +28,10 @@ carrying an API token (``Authorization: Bearer``), and prints what authenticatio
 path: wall and CPU ratios of token rounds to rounds without accounts, and the token check itself
 (the look-up every request makes) timed in-process against the median batch.
 
+``--versus-sqlite`` (with ``--postgres``) imports each round on SQLite too, right after
+PostgreSQL's (before it in every second round), and prints PostgreSQL's rate over SQLite's round by round: the target "PostgreSQL
+>= 1.0x SQLite's groups/s" from pairs that saw the machine in the same state.
+
 ``--library 1000000`` imports into a library of that many photos instead of a fresh one (built by
 benchmarks/library.py and kept, as browse_bench.py keeps them: the SQLite file in ``--data``, on
 PostgreSQL a database named after the URL's plus ``_1000000``); each round's import is taken out
@@ -36,7 +40,7 @@ with its rate on a fresh library, run in turn.
 
     .venv/bin/python benchmarks/import_bench.py [--groups 3000] [--batch-size 100]
         [--rounds 3] [--profile /tmp/import.txt] [--token] [--library 1000000 --data /work/benchdata]
-        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/imalink_bench]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/imalink_bench [--versus-sqlite]]
 """
 
 from __future__ import annotations
@@ -284,7 +288,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("bench-data"), help="where --library keeps SQLite libraries")
     parser.add_argument("--token", action="store_true",
                         help="also import into a library with a user, every request with an API token; print the cost")
+    parser.add_argument("--versus-sqlite", action="store_true",
+                        help="with --postgres: each round also imports on SQLite beside PostgreSQL's (after it, then before), and prints "
+                             "PostgreSQL's rate over SQLite's round by round (target >= 1.0)")
     args = parser.parse_args()
+    if args.versus_sqlite and (not args.postgres or args.library or args.token):
+        sys.exit("--versus-sqlite compares a fresh --postgres library with a fresh SQLite one (no --library, no --token)")
     if args.library:
         if args.token:
             sys.exit("--token imports into a fresh library of its own; leave out --library")
@@ -306,13 +315,20 @@ def main() -> None:
     print(f"Built {len(bodies)} request bodies ({mb:.1f} MB of JSON) in {time.perf_counter() - t0:.1f} s")
 
     runs: list[dict[str, Any]] = []
+    sqlite_runs: list[dict[str, Any]] = []
     token_runs: list[dict[str, Any]] = []
     base_times: list[tuple[float, float]] = []
     with workdir(args.keep) as tmp:
         # Bare, server, bare, server, ..., bare: both see the same machine noise.
         base_times.append(baseline(bodies, tmp / "baseline.db"))
         for r in range(args.rounds):
+            # With --versus-sqlite, SQLite's import first in every second round: neither always follows the other.
+            on_sqlite = argparse.Namespace(**{**vars(args), "postgres": None})
+            if args.versus_sqlite and r % 2:
+                sqlite_runs.append(run_server(on_sqlite, batches, bodies, tmp, None))
             runs.append(run_server(args, batches, bodies, tmp, args.profile if r == 0 else None))
+            if args.versus_sqlite and not r % 2:
+                sqlite_runs.append(run_server(on_sqlite, batches, bodies, tmp, None))
             if args.token:
                 token_runs.append(run_server(args, batches, bodies, tmp, None, with_token=True))
             base_times.append(baseline(bodies, tmp / "baseline.db"))
@@ -363,8 +379,25 @@ def main() -> None:
     table([[name, value, "PASS" if ok else "FAIL"] for name, ok, value in checks], ["target", "measured", ""])
     if token_runs:
         report_token_cost(runs, token_runs, groups)
+    if sqlite_runs:
+        report_versus_sqlite(runs, sqlite_runs, groups)
     if args.profile:
         summarize_profile(args.profile)
+
+
+def report_versus_sqlite(runs: list[dict[str, Any]], sqlite_runs: list[dict[str, Any]], groups: int) -> None:
+    """PostgreSQL's rate over SQLite's, round by round: each pair ran back to back, so both saw the
+    machine in the same state (a ratio of two separate runs carries both runs' noise)."""
+    ratios = [lite["elapsed"] / pg["elapsed"] for pg, lite in zip(runs, sqlite_runs, strict=True)]
+    rows = [
+        [f"round {k + 1}", f"{groups / lite['elapsed']:,.0f}", f"{groups / pg['elapsed']:,.0f}", f"{ratio:.2f}x"]
+        for k, (pg, lite, ratio) in enumerate(zip(runs, sqlite_runs, ratios, strict=True))
+    ]
+    median = statistics.median(ratios)
+    rows.append(["median", "", "", f"{median:.2f}x"])
+    print("\nPostgreSQL against SQLite (each round imported on both, one right after the other):")
+    table(rows, ["", "SQLite groups/s", "PostgreSQL groups/s", "PostgreSQL ÷ SQLite"])
+    print(f"target PostgreSQL >= 1.0x SQLite's rate: {'PASS' if median >= 1.0 else 'FAIL'} ({median:.2f}x, median of {len(ratios)})")
 
 
 def report_token_cost(runs: list[dict[str, Any]], token_runs: list[dict[str, Any]], groups: int) -> None:
