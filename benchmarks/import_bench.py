@@ -29,8 +29,9 @@ path: wall and CPU ratios of token rounds to rounds without accounts, and the to
 (the look-up every request makes) timed in-process against the median batch.
 
 ``--versus-sqlite`` (with ``--postgres``) imports each round on SQLite too, right after
-PostgreSQL's (before it in every second round), and prints PostgreSQL's rate over SQLite's round by round: the target "PostgreSQL
->= 1.0x SQLite's groups/s" from pairs that saw the machine in the same state.
+PostgreSQL's (before it in every second round), and prints PostgreSQL's rate over SQLite's
+round by round: the target "PostgreSQL >= 1.0x SQLite's groups/s" from pairs that saw the
+machine in the same state.
 
 ``--library 1000000`` imports into a library of that many photos instead of a fresh one (built by
 benchmarks/library.py and kept, as browse_bench.py keeps them: the SQLite file in ``--data``, on
@@ -323,11 +324,11 @@ def main() -> None:
         base_times.append(baseline(bodies, tmp / "baseline.db"))
         for r in range(args.rounds):
             # With --versus-sqlite, SQLite's import first in every second round: neither always follows the other.
-            on_sqlite = argparse.Namespace(**{**vars(args), "postgres": None})
-            if args.versus_sqlite and r % 2:
+            on_sqlite = argparse.Namespace(**{**vars(args), "postgres": None}) if args.versus_sqlite else None
+            if on_sqlite and r % 2:
                 sqlite_runs.append(run_server(on_sqlite, batches, bodies, tmp, None))
             runs.append(run_server(args, batches, bodies, tmp, args.profile if r == 0 else None))
-            if args.versus_sqlite and not r % 2:
+            if on_sqlite and not r % 2:
                 sqlite_runs.append(run_server(on_sqlite, batches, bodies, tmp, None))
             if args.token:
                 token_runs.append(run_server(args, batches, bodies, tmp, None, with_token=True))

@@ -68,7 +68,7 @@ def apply_plan(
                 raise RuntimeError(f"{len(unwritten)} new photos were not described")
             # A known photo gaining files may gain a fingerprint (or keep its own): then its candidates
             # are read below with the batch's, after the copy, and a read aside would be lost.
-            fills_fingerprint = any(_adds_files(plan) and plan.photo.get("phash") is not None for plan in resolved)
+            fills_fingerprint = any(map(_brings_fingerprint, resolved))
             if conn.dialect.name == "postgresql" and not fills_fingerprint and (batch_fingerprints := _fingerprints(created)):
                 stored = lookalikes.stored_before(conn, owner_id, batch_fingerprints.values())
     else:
@@ -92,7 +92,7 @@ def apply_plan(
     writes.refresh_search_text(conn, owner_id, sorted({photo_id for photo_id, _ in fills}))
     # Look-alike pairs of the photos that got a fingerprint (a photo that had one keeps it).
     fingerprinted = _fingerprints(created)
-    filled = [photo_id for photo_id, values in fills if values.get("phash") is not None]
+    filled = [plan.target.id for plan in resolved if _brings_fingerprint(plan)]  # type: ignore[union-attr]
     if filled:  # a photo that already had a fingerprint keeps its own: read it, and its candidates
         fingerprinted.update(lookalikes.fingerprints_of(conn, owner_id, filled))
     lookalikes.link(conn, owner_id, fingerprinted, stored)
@@ -102,6 +102,12 @@ def apply_plan(
 def _adds_files(plan: GroupPlan) -> bool:
     """Whether a resolved group brings new files to a photo stored before (``IMAGES_ADDED`` once written)."""
     return not plan.creates_photo and bool(plan.new_files)
+
+
+def _brings_fingerprint(plan: GroupPlan) -> bool:
+    """Whether a resolved group brings files, and a fingerprint, to a photo stored before (which
+    keeps its own fingerprint where it has one)."""
+    return _adds_files(plan) and plan.photo.get("phash") is not None
 
 
 def _fingerprints(created: list[GroupPlan]) -> dict[int, int]:
