@@ -195,7 +195,9 @@ def reader_engine(engine: Engine) -> Engine:
     with _readers_guard:
         if (reader := _readers.get(engine)) is None:
             url = engine.url.render_as_string(hide_password=False)
-            reader = _readers[engine] = make_engine(url, pool_size=READERS, max_overflow=0, pool_timeout=0)
+            # Autocommit: its one read needs no transaction of its own, whose BEGIN and ROLLBACK were
+            # two more waits for the database after the describing (the read 2.4 -> 1.6 ms idle).
+            reader = _readers[engine] = make_engine(url, pool_size=READERS, max_overflow=0, pool_timeout=0, isolation_level="AUTOCOMMIT")
             # Its connections close with the engine's own (a disposed engine may be used again).
             event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
         return reader
