@@ -322,9 +322,9 @@ def main() -> None:
     with workdir(args.keep) as tmp:
         # Bare, server, bare, server, ..., bare: both see the same machine noise.
         base_times.append(baseline(bodies, tmp / "baseline.db"))
+        on_sqlite = argparse.Namespace(**{**vars(args), "postgres": None}) if args.versus_sqlite else None
         for r in range(args.rounds):
             # With --versus-sqlite, SQLite's import first in every second round: neither always follows the other.
-            on_sqlite = argparse.Namespace(**{**vars(args), "postgres": None}) if args.versus_sqlite else None
             if on_sqlite and r % 2:
                 sqlite_runs.append(run_server(on_sqlite, batches, bodies, tmp, None))
             runs.append(run_server(args, batches, bodies, tmp, args.profile if r == 0 else None))

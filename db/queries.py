@@ -218,6 +218,7 @@ def _photo_files_query() -> Select[Any]:
 
 
 _FILES_OF_PHOTO = photo_t.outerjoin(image_t, image_t.c.photo_id == photo_t.c.id)
+"""A photo with each of its files (none: one row of NULLs), for the look-ups by photo."""
 
 
 def _photo_files(conn: Connection) -> Select[Any]:
@@ -251,8 +252,7 @@ def filenames_by_hothash(conn: Connection, owner_id: int, hothashes: Sequence[st
         .with_hint(image_t, "INDEXED BY ix_image_photo_files", "sqlite")
     )
     files: dict[str, list[tuple[int, str]]] = {}
-    files_of_photo = photo_t.outerjoin(image_t, image_t.c.photo_id == photo_t.c.id)
-    query = only_asked(conn, query, files_of_photo, photo_t.c.hothash, hothashes)
+    query = only_asked(conn, query, _FILES_OF_PHOTO, photo_t.c.hothash, hothashes)
     for hothash, image_id, filename in plain_rows(conn, query):
         arrived = files.setdefault(hothash, [])
         if filename is not None:
